@@ -1,0 +1,78 @@
+# create-image: one non-recursive Makefile.
+#
+#   make                 build build/create-image
+#   make check           unit tests, then the end-to-end suite (root)
+#   make unit            unit tests only
+#   make deps            install the Debian packages needed to build and test
+#   make demo            build, then create the demo guest from built-in defaults
+#   make install         install PREFIX (/usr/local) into DESTDIR
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+DATADIR  ?= $(PREFIX)/share/create-image
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CC       ?= cc
+PKGS     := blkid libarchive libcurl xlutil xenlight libcrypt
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+	    $(shell pkg-config --cflags $(PKGS))
+LDLIBS   += $(shell pkg-config --libs $(PKGS))
+
+B := build
+LIB_SRC  := $(sort $(wildcard src/lib/*.c))
+CORE_SRC := $(filter-out src/create-image.c,$(sort $(wildcard src/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/u-*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+# Where the program looks for distros/ hooks/ templates/ etc/; a build run
+# from the checkout finds them beside the binary instead.
+DEFS := -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' \
+	-DSYSCONFDIR='"$(SYSCONFDIR)"'
+
+all: $(B)/create-image
+
+$(B)/%.o: %.c $(wildcard src/*.h src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -c -o $@ $<
+
+$(B)/create-image: $(B)/src/create-image.o $(CORE_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -Itests/unit -o $@ $< \
+		$(CORE_OBJ) $(LIB_OBJ) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+check: all $(UNIT_BIN)
+	tests/run $(UNIT_BIN)
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		$$(grep -v '^#' tests/debian-packages)
+
+demo: all
+	./$(B)/create-image --hostname demo --force
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/create-image
+	install -m 0755 $(B)/create-image $(DESTDIR)$(SBINDIR)/create-image
+	cp -R distros hooks templates $(DESTDIR)$(DATADIR)/
+	cp -R etc/. $(DESTDIR)$(SYSCONFDIR)/create-image/
+	install -m 0644 man/create-image.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit check deps demo install clean
+.DELETE_ON_ERROR:

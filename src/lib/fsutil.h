@@ -1,0 +1,29 @@
+/*
+ * fsutil.h: small file-system helpers: paths, whole-file reads and writes,
+ * directory creation and removal. All return 0 or -errno.
+ */
+#ifndef FSUTIL_H
+#define FSUTIL_H
+
+#include <sys/types.h>
+
+#include "strbuf.h"
+
+/* a + "/" + b with exactly one slash between them; caller frees. */
+char *path_join(const char *a, const char *b);
+int path_exists(const char *path);
+int path_is_dir(const char *path);
+int path_is_executable_file(const char *path);
+
+/* Create dir and its missing parents with mode. */
+int mkdir_p(const char *dir, mode_t mode);
+/* Write data to path via a temporary file and rename(). */
+int write_file(const char *path, const char *data, size_t len, mode_t mode);
+int write_string(const char *path, const char *s, mode_t mode);
+/* Remove path recursively, not crossing into other mounted file systems. */
+int rm_rf(const char *path);
+/* Directory entries of dir (no dot files), sorted; -ENOENT if missing. */
+struct strvec;
+int list_dir(const char *dir, struct strvec *ret);
+
+#endif

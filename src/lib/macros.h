@@ -1,0 +1,28 @@
+/* macros.h: small language helpers shared by every module. */
+#ifndef MACROS_H
+#define MACROS_H
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+/* Locals released when they go out of scope, as systemd does. */
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * strbuf.h: a growable, always NUL-terminated string.
+ *
+ * Paths, command lines for the log and rendered files are built with it, so
+ * no code needs a fixed-size buffer. Allocation failure aborts: a half-built
+ * string is never returned.
+ */
+#ifndef STRBUF_H
+#define STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	size_t alloc;
+	size_t len;
+	char *buf;
+};
+
+extern char strbuf_slopbuf[];
+#define STRBUF_INIT { 0, 0, strbuf_slopbuf }
+
+void strbuf_init(struct strbuf *sb, size_t hint);
+void strbuf_release(struct strbuf *sb);
+/* Hand the string to the caller; sb is left empty. Never NULL. */
+char *strbuf_detach(struct strbuf *sb, size_t *ret_len);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_setlen(struct strbuf *sb, size_t len);
+
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+
+void strbuf_trim(struct strbuf *sb);
+void strbuf_rtrim(struct strbuf *sb);
+/* Append a file's whole contents; returns 0 or -errno. */
+int strbuf_read_file(struct strbuf *sb, const char *path);
+
+static inline void strbuf_releasep(struct strbuf *sb)
+{
+	strbuf_release(sb);
+}
+#define _cleanup_strbuf_ __attribute__((cleanup(strbuf_releasep)))
+
+#endif

@@ -1,0 +1,80 @@
+/* u-parse.c: sizes, booleans and numbers. */
+#include <errno.h>
+#include <stdint.h>
+
+#include "parse.h"
+#include "unit.h"
+
+UNIT_MAIN
+
+TEST(sizes)
+{
+	static const struct {
+		const char *in;
+		int want_r;
+		uint64_t want;
+	} cases[] = {
+		{ "4G", 0, 4ULL << 30 },
+		{ "4Gb", 0, 4ULL << 30 },
+		{ "4GiB", 0, 4ULL << 30 },
+		{ "512M", 0, 512ULL << 20 },
+		{ "512mb", 0, 512ULL << 20 },
+		{ "128", 0, 128ULL << 20 },
+		{ "1.5G", 0, 3ULL << 29 },
+		{ "4096k", 0, 4ULL << 20 },
+		{ "2T", 0, 2ULL << 40 },
+		{ "", -EINVAL, 0 },
+		{ "G", -EINVAL, 0 },
+		{ "4X", -EINVAL, 0 },
+		{ "4GG", -EINVAL, 0 },
+		{ "-1G", -EINVAL, 0 },
+		{ "4 G", -EINVAL, 0 },
+		{ "99999999999999999999T", -ERANGE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t got = 7;
+		int r = parse_size(cases[i].in, &got);
+
+		CHECK_INTEQ(r, cases[i].want_r);
+		if (!r)
+			CHECK_INTEQ(got, cases[i].want);
+		else
+			CHECK_INTEQ(got, 7);
+	}
+}
+
+TEST(format_sizes)
+{
+	char buf[32];
+
+	format_size(4ULL << 30, buf, sizeof(buf));
+	CHECK_STREQ(buf, "4G");
+	format_size(1536ULL << 20, buf, sizeof(buf));
+	CHECK_STREQ(buf, "1536M");
+	format_size(1000, buf, sizeof(buf));
+	CHECK_STREQ(buf, "1000");
+}
+
+TEST(bools)
+{
+	int v = -1;
+
+	CHECK_INTEQ(parse_bool("1", &v), 0);
+	CHECK_INTEQ(v, 1);
+	CHECK_INTEQ(parse_bool("no", &v), 0);
+	CHECK_INTEQ(v, 0);
+	CHECK_INTEQ(parse_bool("maybe", &v), -EINVAL);
+	CHECK_INTEQ(v, 0);
+}
+
+TEST(uints)
+{
+	unsigned long v = 0;
+
+	CHECK_INTEQ(parse_uint("8", 64, &v), 0);
+	CHECK_INTEQ(v, 8);
+	CHECK_INTEQ(parse_uint("65", 64, &v), -ERANGE);
+	CHECK_INTEQ(parse_uint("-1", 64, &v), -EINVAL);
+	CHECK_INTEQ(parse_uint("1x", 64, &v), -EINVAL);
+}

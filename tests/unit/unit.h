@@ -1,0 +1,87 @@
+/*
+ * unit.h: the tiny harness every tests/unit/u-*.c uses.
+ *
+ *   TEST(name) { CHECK(expr); CHECK_STREQ(a, b); CHECK_INTEQ(a, b); }
+ *   int main(void) { return unit_run(); }   -- provided by UNIT_MAIN
+ *
+ * Each test prints "ok N name" or "not ok N name"; the process exits
+ * non-zero when any check failed. tests/run-unit adds up the counts.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+
+typedef void (*unit_fn)(void);
+struct unit_test {
+	const char *name;
+	unit_fn fn;
+};
+
+extern int unit_failed_checks;
+void unit_register(const char *name, unit_fn fn);
+
+#define TEST(name)                                                       \
+	static void test_##name(void);                                   \
+	__attribute__((constructor)) static void register_##name(void)   \
+	{                                                                \
+		unit_register(#name, test_##name);                       \
+	}                                                                \
+	static void test_##name(void)
+
+#define CHECK(expr)                                                      \
+	do {                                                             \
+		if (!(expr)) {                                           \
+			fprintf(stderr, "%s:%d: check failed: %s\n",     \
+				__FILE__, __LINE__, #expr);              \
+			unit_failed_checks++;                            \
+		}                                                        \
+	} while (0)
+
+#define CHECK_STREQ(a, b)                                                \
+	do {                                                             \
+		const char *a_ = (a), *b_ = (b);                         \
+		if (!a_ || !b_ || strcmp(a_, b_)) {                      \
+			fprintf(stderr, "%s:%d: '%s' != '%s'\n",         \
+				__FILE__, __LINE__, a_ ? a_ : "(null)",  \
+				b_ ? b_ : "(null)");                     \
+			unit_failed_checks++;                            \
+		}                                                        \
+	} while (0)
+
+#define CHECK_INTEQ(a, b)                                                \
+	do {                                                             \
+		long long a_ = (long long)(a), b_ = (long long)(b);      \
+		if (a_ != b_) {                                          \
+			fprintf(stderr, "%s:%d: %s == %lld, want %lld\n", \
+				__FILE__, __LINE__, #a, a_, b_);         \
+			unit_failed_checks++;                            \
+		}                                                        \
+	} while (0)
+
+#define UNIT_MAIN                                                        \
+	int unit_failed_checks;                                          \
+	static struct unit_test unit_tests[256];                         \
+	static int unit_ntests;                                          \
+	void unit_register(const char *name, unit_fn fn)                 \
+	{                                                                \
+		if (unit_ntests < 256)                                   \
+			unit_tests[unit_ntests++] =                      \
+				(struct unit_test){ name, fn };          \
+	}                                                                \
+	int main(void)                                                   \
+	{                                                                \
+		int failed = 0;                                          \
+		for (int i = 0; i < unit_ntests; i++) {                  \
+			int before = unit_failed_checks;                 \
+			unit_tests[i].fn();                              \
+			int bad = unit_failed_checks != before;          \
+			failed += bad;                                   \
+			printf("%s %d %s\n", bad ? "not ok" : "ok", i + 1, \
+			       unit_tests[i].name);                      \
+		}                                                        \
+		return failed ? 1 : 0;                                   \
+	}
+
+#endif
