@@ -1,1 +1,35 @@
-int main(void) { return 0; }
+/*
+ * create-image.c: main. Picks the command from the name the program was
+ * called by (as git does for its dashed forms) and runs it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "banned.h"
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct cmd_struct commands[] = {
+	{ "create-image", cmd_create },
+};
+
+int main(int argc, char **argv)
+{
+	const char *slash = strrchr(argv[0], '/');
+	const char *name = slash ? slash + 1 : argv[0];
+
+	log_init("create-image");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(name, commands[i].name)) {
+			log_init(name);
+			return commands[i].fn(argc, argv);
+		}
+	}
+	/* Installed under another name (a wrapper, a test copy): create. */
+	return cmd_create(argc, argv);
+}

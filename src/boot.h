@@ -1,0 +1,29 @@
+/*
+ * boot.h: making the guest bootable: finding the kernel and initrd the
+ * install put in /boot (and refusing to report success without them), and
+ * writing the boot menu pygrub reads.
+ */
+#ifndef BOOT_H
+#define BOOT_H
+
+#include "guest.h"
+#include "journal.h"
+#include "render.h"
+
+/* Newest /boot/vmlinuz-V in root that has a matching initrd.img-V. */
+int boot_find_kernel(const char *root, struct boot_info *ret,
+		     struct strbuf *err);
+/* The kernel command line for a root file system with this UUID. */
+char *boot_cmdline(const char *root_uuid);
+/* Write /boot/grub/grub.cfg from templates/grub.cfg. */
+int boot_write_menu(const char *root, const struct tvars *vars,
+		    struct strbuf *err);
+/*
+ * Without pygrub, xl boots a kernel from dom0: --kernel/--initrd, or the
+ * guest's own, copied beside its disks (recorded in j).
+ */
+int boot_export_kernel(const struct guest *g, const char *root,
+		       struct boot_info *b, struct journal *j,
+		       struct strbuf *err);
+
+#endif

@@ -1,0 +1,687 @@
+/*
+ * cmd-create.c: create-image itself. Validates everything, then builds the
+ * guest step by step, journaling every resource so any failure or signal
+ * undoes the whole run.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "commands.h"
+#include "config.h"
+#include "customize.h"
+#include "filesystem.h"
+#include "fsutil.h"
+#include "guest.h"
+#include "hooks.h"
+#include "install.h"
+#include "journal.h"
+#include "log.h"
+#include "parse.h"
+#include "paths.h"
+#include "render.h"
+#include "run-command.h"
+#include "secrets.h"
+#include "storage.h"
+#include "xlcfg.h"
+#include "banned.h"
+
+#ifndef VERSION
+#define VERSION "0"
+#endif
+
+struct build {
+	struct guest g;
+	const struct storage_ops *ops;
+	struct volume vols[2];
+	size_t nvol;
+	struct journal j;
+	char *mnt;
+	struct boot_info boot;
+	char *password;		/* plain text, printed once in the summary */
+	char *hash;
+	struct strvec fingerprints;
+	struct strbuf xl_cfg;
+};
+
+static void build_release(struct build *b)
+{
+	storage_release(b->vols, b->nvol);
+	free(b->mnt);
+	boot_info_release(&b->boot);
+	secret_free(b->password);
+	secret_free(b->hash);
+	strvec_clear(&b->fingerprints);
+	strbuf_release(&b->xl_cfg);
+	guest_release(&b->g);
+}
+
+/* The step that failed, for one "cannot ..." line; -EINTR means a signal. */
+static int fail(int r, const char *what, const struct strbuf *err)
+{
+	if (r == -EINTR || signals_pending())
+		return -EINTR;
+	if (err && err->len)
+		error("cannot %s: %s", what, err->buf);
+	else
+		log_error_errno(r, "cannot %s: %m", what);
+	return r;
+}
+
+static int check_existing(struct build *b, struct strbuf *err)
+{
+	const struct guest *g = &b->g;
+	const char *found = NULL;
+	struct strbuf detail = STRBUF_INIT;
+
+	if (path_exists(g->cfg_path))
+		found = g->cfg_path;
+	else if (path_exists(g->guest_dir))
+		found = g->guest_dir;
+	else if (b->ops->check_free(g, b->vols, b->nvol, &detail) < 0)
+		found = detail.buf;
+	if (found && !g->force)
+		strbuf_addf(err, "guest '%s' already exists: '%s' (use "
+			    "--force to replace it)", g->hostname, found);
+	strbuf_release(&detail);
+	return found && !g->force ? -EEXIST : 0;
+}
+
+static void plan_text(struct build *b, struct strbuf *out)
+{
+	const struct guest *g = &b->g;
+	struct strvec args = STRVEC_INIT;
+
+	strbuf_addf(out, "hostname  %s\n", g->hostname);
+	strbuf_addf(out, "dist      %s (%s)\n", g->distro.codename, g->arch);
+	if (g->method == INSTALL_DEBOOTSTRAP) {
+		install_debootstrap_args(g, "ROOT", &args);
+		strbuf_addstr(out, "install  ");
+		for (size_t i = 0; i < args.nr; i++)
+			strbuf_addf(out, " %s", args.v[i]);
+		strbuf_addch(out, '\n');
+	} else {
+		strbuf_addf(out, "install   %s from %s\n",
+			    g->method == INSTALL_TAR ? "tar" : "copy",
+			    g->install_source);
+	}
+	for (size_t i = 0; i < b->nvol; i++) {
+		char size[32];
+
+		format_size(b->vols[i].size, size, sizeof(size));
+		strbuf_addf(out, "disk      %s %s %s %s%s\n", b->vols[i].vdev,
+			    b->vols[i].path, size, b->vols[i].fs,
+			    g->image_full ? " (full)" : " (sparse)");
+	}
+	strbuf_addf(out, "mac       %s\n", g->mac_text);
+	if (g->dhcp)
+		strbuf_addstr(out, "network   dhcp\n");
+	for (size_t i = 0; i < g->nips; i++)
+		strbuf_addf(out, "network   %s%s%s\n", g->ips[i].text,
+			    i == 0 && g->gateway[0] ? " via " : "",
+			    i == 0 ? g->gateway : "");
+	strbuf_addf(out, "boot      %s\n", g->pygrub ? "pygrub" :
+		    g->kernel ? g->kernel : "the guest's own kernel from dom0");
+	strbuf_addf(out, "config    %s\n", g->cfg_path);
+	strvec_clear(&args);
+}
+
+static int make_xl_cfg(struct build *b, struct strbuf *err)
+{
+	struct tvars *vars = render_vars(&b->g, b->vols, b->nvol, b->ops,
+					 &b->boot);
+	int r;
+
+	if (!vars)
+		return -ENOMEM;
+	strbuf_reset(&b->xl_cfg);
+	r = render_xl_cfg(&b->g, vars, &b->xl_cfg, err);
+	tvars_free(vars);
+	if (r < 0)
+		return r;
+	/* A file xl would refuse is a failed build, not a surprise later. */
+	return xlcfg_check_data(b->xl_cfg.buf, b->xl_cfg.len, b->g.cfg_path,
+				err);
+}
+
+static int dry_run(struct build *b)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	int r;
+
+	if (!b->g.pygrub && !b->g.kernel) {
+		b->boot.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
+		b->boot.initrd_path = path_join(b->g.guest_dir, "initrd.img");
+	}
+	b->boot.cmdline = boot_cmdline("ROOT-UUID");
+	r = make_xl_cfg(b, &err);
+	if (r < 0) {
+		fail(r, "write the xl configuration", &err);
+		goto out;
+	}
+	plan_text(b, &out);
+	strbuf_addf(&out, "--- %s\n%s", b->g.cfg_path, b->xl_cfg.buf);
+	fwrite(out.buf, 1, out.len, stdout);
+out:
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return r;
+}
+
+static int read_password_stdin(char **ret)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(0, buf, sizeof(buf))) > 0) {
+		strbuf_add(&sb, buf, (size_t)n);
+		if (memchr(buf, '\n', (size_t)n))
+			break;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	sb.len = strcspn(sb.buf, "\r\n");
+	if (!sb.len) {
+		strbuf_release(&sb);
+		return -ENODATA;
+	}
+	strbuf_setlen(&sb, sb.len);
+	*ret = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+static int make_volumes(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < b->nvol && r >= 0; i++) {
+		struct volume *v = &b->vols[i];
+
+		info("creating %s '%s'", v->name, v->path);
+		r = b->ops->create(&b->g, v, &b->j);
+		if (r < 0) {
+			log_error_errno(r, "cannot create '%s': %m", v->path);
+			break;
+		}
+		r = fs_make(v->path, v->fs, NULL, &err);
+		if (r >= 0)
+			r = fs_read_uuid(v->path, v->uuid, sizeof(v->uuid));
+		if (r < 0)
+			r = fail(r, "make a file system", &err);
+	}
+	strbuf_release(&err);
+	return r;
+}
+
+static int mount_root(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *dev = NULL;
+	int r;
+
+	r = scratch_dir("create-image", &b->j, &b->mnt);
+	if (r < 0)
+		return log_error_errno(r, "cannot make a mount point: %m");
+	r = loop_attach(b->vols[0].path, &b->j, &dev, &err);
+	if (r >= 0)
+		r = fs_mount(dev, b->vols[0].fs, b->mnt, NULL, &b->j, &err);
+	if (r < 0)
+		r = fail(r, "mount the root file system", &err);
+	free(dev);
+	strbuf_release(&err);
+	return r;
+}
+
+/* /dev, /proc and /sys inside the guest while hooks run in chroots. */
+static int mount_api_filesystems(struct build *b, struct strbuf *err)
+{
+	static const struct {
+		const char *src, *type, *dir, *opts;
+	} m[] = {
+		{ "/dev", NULL, "dev", "bind" },
+		{ "devpts", "devpts", "dev/pts", "gid=5,mode=620,newinstance" },
+		{ "proc", "proc", "proc", NULL },
+		{ "sysfs", "sysfs", "sys", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		char *dir = path_join(b->mnt, m[i].dir);
+		int r = mkdir_p(dir, 0755);
+
+		if (r >= 0)
+			r = fs_mount(m[i].src, m[i].type, dir, m[i].opts,
+				     &b->j, err);
+		free(dir);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Hooks and roles may need DNS in the chroot, but the guest's resolv.conf
+ * points at its own resolver, which is not running: lend it the host's for
+ * the duration.
+ */
+static int lend_resolv_conf(const char *root, int lend)
+{
+	char *conf = path_join(root, "etc/resolv.conf");
+	char *saved = path_join(root, "etc/resolv.conf.create-image");
+	struct strbuf host = STRBUF_INIT;
+	int r = 0;
+
+	if (lend) {
+		if (path_exists(conf) && rename(conf, saved) < 0)
+			r = -errno;
+		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
+			r = write_file(conf, host.buf, host.len, 0644);
+	} else {
+		if (unlink(conf) < 0 && errno != ENOENT)
+			r = -errno;
+		if (r >= 0 && path_exists(saved) && rename(saved, conf) < 0)
+			r = -errno;
+	}
+	strbuf_release(&host);
+	free(conf);
+	free(saved);
+	return r;
+}
+
+static int customize(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct strvec hooks = STRVEC_INIT;
+	struct tvars *vars = NULL;
+	int r;
+
+	if (b->g.password) {
+		r = password_hash(b->g.password, b->g.hash, &b->hash);
+	} else if (b->g.genpass) {
+		r = password_generate(b->g.genpass_len, &b->password);
+		if (r >= 0)
+			r = password_hash(b->password, b->g.hash, &b->hash);
+	} else {
+		r = 0;
+	}
+	if (r < 0)
+		return log_error_errno(r, "cannot make the root password: %m");
+
+	info("customizing the guest");
+	vars = render_vars(&b->g, b->vols, b->nvol, b->ops, NULL);
+	if (!vars)
+		return log_error_errno(-ENOMEM, "cannot customize: %m");
+	r = customize_guest(&b->g, b->mnt, vars, b->hash, &err);
+	if (r < 0) {
+		r = fail(r, "customize the guest", &err);
+		goto out;
+	}
+
+	r = mount_api_filesystems(b, &err);
+	if (r < 0) {
+		r = fail(r, "prepare the guest for its hooks", &err);
+		goto out;
+	}
+	r = lend_resolv_conf(b->mnt, 1);
+	if (r < 0) {
+		r = log_error_errno(r, "cannot set up DNS for the hooks: %m");
+		goto out;
+	}
+	hooks_collect(&b->g, &hooks);
+	r = hooks_run(&b->g, b->mnt, &hooks, "hook", &err);
+	if (r >= 0)
+		r = hooks_run(&b->g, b->mnt, &b->g.roles, "role", &err);
+	if (r < 0) {
+		r = fail(r, "customize the guest", &err);
+		goto out;
+	}
+	r = lend_resolv_conf(b->mnt, 0);
+	if (r < 0)
+		r = log_error_errno(r, "cannot restore the guest's "
+				    "resolv.conf: %m");
+out:
+	tvars_free(vars);
+	strvec_clear(&hooks);
+	strbuf_release(&err);
+	return r;
+}
+
+static int make_bootable(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct tvars *vars = NULL;
+	int r;
+
+	r = boot_find_kernel(b->mnt, &b->boot, &err);
+	if (r < 0)
+		goto out;
+	b->boot.cmdline = boot_cmdline(b->vols[0].uuid);
+	if (!b->g.pygrub) {
+		r = boot_export_kernel(&b->g, b->mnt, &b->boot, &b->j, &err);
+		if (r < 0)
+			goto out;
+	}
+	vars = render_vars(&b->g, b->vols, b->nvol, b->ops, &b->boot);
+	r = vars ? boot_write_menu(b->mnt, vars, &err) : -ENOMEM;
+out:
+	if (r < 0)
+		r = fail(r, "make the guest bootable", &err);
+	tvars_free(vars);
+	strbuf_release(&err);
+	return r;
+}
+
+static void read_fingerprints(struct build *b)
+{
+	char *dir = path_join(b->mnt, "etc/ssh");
+	struct strvec entries = STRVEC_INIT;
+
+	(void)list_dir(dir, &entries);
+	for (size_t i = 0; i < entries.nr; i++) {
+		struct child_process cp = CHILD_PROCESS_INIT;
+		const char *e = entries.v[i];
+		size_t n = strlen(e);
+
+		if (strncmp(e, "ssh_host_", 9) || n < 4 ||
+		    strcmp(e + n - 4, ".pub"))
+			continue;
+		strvec_pushl(&cp.args, "ssh-keygen", "-l", "-f", NULL);
+		strvec_pushf(&cp.args, "%s/%s", dir, e);
+		cp.capture = 1;
+		if (run_command(&cp) >= 0) {
+			/* "256 SHA256:... root@host (ED25519)": drop the
+			 * comment, which names the build host. */
+			struct strvec w = STRVEC_INIT;
+
+			strvec_split(&w, cp.out.buf, " \n");
+			if (w.nr >= 3)
+				strvec_pushf(&b->fingerprints, "%s %s %s",
+					     w.v[w.nr - 1], w.v[0], w.v[1]);
+			strvec_clear(&w);
+		}
+		child_process_clear(&cp);
+	}
+	strvec_clear(&entries);
+	free(dir);
+}
+
+static int write_config(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	r = make_xl_cfg(b, &err);
+	if (r >= 0) {
+		r = write_file(b->g.cfg_path, b->xl_cfg.buf, b->xl_cfg.len,
+			       0644);
+		if (r >= 0)
+			journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK,
+				    b->g.cfg_path);
+		else
+			strbuf_addf(&err, "cannot write '%s': %s",
+				    b->g.cfg_path, strerror(-r));
+	}
+	if (r >= 0) {
+		/* Parse what is on disk, exactly as xl will read it. */
+		r = xlcfg_check_file(b->g.cfg_path, &err);
+	}
+	if (r < 0)
+		r = fail(r, "write the xl configuration", &err);
+	strbuf_release(&err);
+	return r;
+}
+
+static int make_output_dirs(struct build *b)
+{
+	const char *dirs[2] = { b->g.output, NULL };
+	int r = 0;
+
+	for (size_t i = 0; dirs[i] && r >= 0; i++) {
+		if (path_is_dir(dirs[i]))
+			continue;
+		r = mkdir_p(dirs[i], 0755);
+		if (r >= 0)
+			journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR,
+				    dirs[i]);
+		else
+			log_error_errno(r, "cannot create '%s': %m", dirs[i]);
+	}
+	return r;
+}
+
+static int replace_existing(struct build *b)
+{
+	const char *paths[2] = { b->g.cfg_path, b->g.guest_dir };
+
+	for (size_t i = 0; i < 2; i++) {
+		int r;
+
+		if (!path_exists(paths[i]))
+			continue;
+		info("replacing '%s' (--force)", paths[i]);
+		r = journal_move_aside(&b->j, paths[i]);
+		if (r < 0)
+			return log_error_errno(r, "cannot move '%s' aside: %m",
+					       paths[i]);
+	}
+	return 0;
+}
+
+static int boot_guest(struct build *b)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	info("starting the guest: xl create '%s'", b->g.cfg_path);
+	strvec_pushl(&cp.args, "xl", "create", b->g.cfg_path, NULL);
+	r = run_command(&cp);
+	if (r < 0) {
+		child_describe_failure(&cp, r, &err);
+		error("the guest was built, but it did not start: %s", err.buf);
+	}
+	strbuf_release(&err);
+	child_process_clear(&cp);
+	return r;
+}
+
+static void print_summary(struct build *b)
+{
+	const struct guest *g = &b->g;
+	char size[32];
+
+	printf("\nGuest '%s' created.\n\n", g->hostname);
+	printf("  Distribution:  %s (%s)\n", g->distro.codename, g->arch);
+	printf("  Kernel:        %s\n", b->boot.kernel_version);
+	printf("  Config:        %s\n", g->cfg_path);
+	for (size_t i = 0; i < b->nvol; i++) {
+		format_size(b->vols[i].size, size, sizeof(size));
+		printf("  Disk %-9s %s (%s %s, UUID %s)\n", b->vols[i].vdev,
+		       b->vols[i].path, size, b->vols[i].fs, b->vols[i].uuid);
+	}
+	printf("  MAC:           %s\n", g->mac_text);
+	if (g->dhcp)
+		printf("  Network:       DHCP\n");
+	for (size_t i = 0; i < g->nips; i++)
+		printf("  Network:       %s%s%s\n", g->ips[i].text,
+		       i == 0 && g->gateway[0] ? " via " : "",
+		       i == 0 ? g->gateway : "");
+	for (size_t i = 0; i < b->fingerprints.nr; i++)
+		printf("  SSH host key:  %s\n", b->fingerprints.v[i]);
+	if (b->password)
+		printf("  Root password: %s\n", b->password);
+	fflush(stdout);
+}
+
+static int build(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	r = make_output_dirs(b);
+	if (r >= 0)
+		r = replace_existing(b);
+	if (r >= 0)
+		r = make_volumes(b);
+	if (r >= 0)
+		r = mount_root(b);
+	if (r >= 0) {
+		info("installing %s with %s", b->g.distro.codename,
+		     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
+		     b->g.method == INSTALL_TAR ? "tar" : "copy");
+		r = install_system(&b->g, b->mnt, &err);
+		if (r < 0)
+			r = fail(r, "install the system", &err);
+	}
+	if (r >= 0)
+		r = customize(b);
+	if (r >= 0)
+		r = make_bootable(b);
+	if (r >= 0) {
+		read_fingerprints(b);
+		/* Unmount and detach before the guest may be started. */
+		r = journal_release_held(&b->j);
+	}
+	if (r >= 0)
+		r = write_config(b);
+	if (r >= 0 && signals_pending())
+		r = -EINTR;
+	strbuf_release(&err);
+	return r;
+}
+
+static int open_log(const struct build *b, const struct config *c)
+{
+	struct strbuf path = STRBUF_INIT, dump = STRBUF_INIT;
+	const char *dir = paths_logdir();
+	int r;
+
+	r = mkdir_p(dir, 0700);
+	if (r >= 0) {
+		strbuf_addf(&path, "%s/%s.log", dir, b->g.hostname);
+		r = log_open_file(path.buf);
+	}
+	if (r < 0) {
+		log_error_errno(r, "cannot open the log '%s': %m",
+				path.len ? path.buf : dir);
+	} else {
+		config_dump(c, &dump);
+		log_file_printf("\n==== create-image %s: %s\n%s", VERSION,
+				b->g.hostname, dump.buf);
+	}
+	strbuf_release(&path);
+	strbuf_release(&dump);
+	return r;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct config c;
+	struct build b;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	int r, status = 0;
+
+	memset(&b, 0, sizeof(b));
+	strvec_init(&b.fingerprints);
+	strbuf_init(&b.xl_cfg, 0);
+	config_init(&c);
+
+	r = config_parse_argv(&c, argc, argv, &err);
+	if (r >= 0 && !c.action_help && !c.action_version)
+		r = config_load(&c, paths_system_config(), &err);
+	for (size_t i = 0; i < c.warnings.nr; i++)
+		warning("%s", c.warnings.v[i]);
+	if (r < 0) {
+		error("%s", err.buf);
+		status = 2;
+		goto out;
+	}
+	if (c.action_help) {
+		options_help(&out);
+		fputs(out.buf, stdout);
+		goto out;
+	}
+	if (c.action_version) {
+		printf("create-image %s\n", VERSION);
+		goto out;
+	}
+	if (c.action_dumpconfig) {
+		config_dump(&c, &out);
+		fputs(out.buf, stdout);
+		goto out;
+	}
+
+	r = guest_from_config(&c, &b.g, &err);
+	if (r < 0) {
+		error("%s", err.buf);
+		status = 2;
+		goto out;
+	}
+	log_set_verbose(b.g.verbose);
+	b.ops = &storage_image_ops;
+	b.nvol = storage_layout(&b.g, b.vols);
+	b.ops->plan(&b.g, b.vols, b.nvol);
+	r = check_existing(&b, &err);
+	if (r < 0) {
+		error("%s", err.buf);
+		status = 2;
+		goto out;
+	}
+	if (b.g.password && !strcmp(b.g.password, "-")) {
+		secret_free(b.g.password);
+		b.g.password = NULL;
+		r = read_password_stdin(&b.g.password);
+		if (r < 0) {
+			error("--password=-: no password on standard input");
+			status = 2;
+			goto out;
+		}
+	}
+	if (b.g.dry_run) {
+		status = dry_run(&b) < 0 ? 1 : 0;
+		goto out;
+	}
+	if (geteuid() != 0) {
+		error("must be run as root to create storage and mount it "
+		      "(try --dry-run)");
+		status = 1;
+		goto out;
+	}
+
+	signals_install();
+	r = open_log(&b, &c);
+	if (r >= 0)
+		r = build(&b);
+	if (r < 0 || signals_pending()) {
+		int sig = signals_pending();
+
+		if (sig)
+			error("interrupted by signal %d", sig);
+		info(b.g.keep ? "keeping what was created (--keep)" :
+		     "removing everything this run created");
+		journal_finish(&b.j, 1, b.g.keep);
+		status = sig ? 128 + sig : 1;
+		goto out;
+	}
+	r = journal_finish(&b.j, 0, 0);
+	if (r < 0) {
+		status = 1;
+		goto out;
+	}
+	info("guest '%s' is ready; the log is in '%s/%s.log'", b.g.hostname,
+	     paths_logdir(), b.g.hostname);
+	print_summary(&b);
+	if (b.g.boot && boot_guest(&b) < 0)
+		status = 1;
+out:
+	log_close_file();
+	build_release(&b);
+	config_release(&c);
+	strbuf_release(&err);
+	strbuf_release(&out);
+	return status;
+}

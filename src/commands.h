@@ -1,0 +1,11 @@
+/*
+ * commands.h: the entry points of create-image's commands. Each returns the
+ * process exit status: 0 success, 1 failure, 2 bad usage or input, 128+N
+ * when stopped by signal N.
+ */
+#ifndef COMMANDS_H
+#define COMMANDS_H
+
+int cmd_create(int argc, char **argv);
+
+#endif

@@ -1,0 +1,437 @@
+/* config.c: see config.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "fsutil.h"
+#include "macros.h"
+#include "parse.h"
+#include "banned.h"
+
+/* A flag from argv, held until the files have been read. */
+struct pending {
+	const struct option_def *def;
+	char *value;
+	char *origin;
+};
+
+static struct pending *pending;
+static size_t npending;
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		abort();
+	return d;
+}
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strvec_init(&c->warnings);
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct option_def *d = &option_defs[i];
+
+		strvec_init(&c->v[i].list);
+		c->v[i].origin = xstrdup("built-in default");
+		c->v[i].layer = LAYER_DEFAULT;
+		if (d->def)
+			c->v[i].value = xstrdup(d->def);
+	}
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < _O_MAX; i++) {
+		free(c->v[i].value);
+		free(c->v[i].origin);
+		strvec_clear(&c->v[i].list);
+	}
+	strvec_clear(&c->warnings);
+	for (size_t i = 0; i < npending; i++) {
+		free(pending[i].value);
+		free(pending[i].origin);
+	}
+	free(pending);
+	pending = NULL;
+	npending = 0;
+}
+
+static void reset_to_default(struct config *c, enum opt_id id)
+{
+	struct config_value *v = &c->v[id];
+
+	free(v->value);
+	v->value = option_defs[id].def ? xstrdup(option_defs[id].def) : NULL;
+	strvec_clear(&v->list);
+	free(v->origin);
+	v->origin = xstrdup("built-in default");
+	v->layer = LAYER_DEFAULT;
+	v->set = 0;
+}
+
+/* Whether a value for def turns its conflicts on: true booleans, any
+ * non-empty value otherwise. */
+static int value_engages(const struct option_def *def, const char *value)
+{
+	int b;
+
+	if (def->type == OPT_BOOL)
+		return !parse_bool(value, &b) && b;
+	return value && *value;
+}
+
+static int check_value(const struct option_def *def, const char *value,
+		       const char *origin, struct strbuf *err)
+{
+	uint64_t size;
+	unsigned long n;
+	int b;
+
+	switch (def->type) {
+	case OPT_BOOL:
+		if (parse_bool(value, &b) < 0)
+			goto bad;
+		break;
+	case OPT_SIZE:
+		if (*value && parse_size(value, &size) < 0)
+			goto bad;
+		break;
+	case OPT_UINT:
+		if (*value && parse_uint(value, 1UL << 31, &n) < 0)
+			goto bad;
+		break;
+	default:
+		break;
+	}
+	return 0;
+bad:
+	strbuf_addf(err, "%s: invalid %s '%s' for '%s'", origin,
+		    def->type == OPT_BOOL ? "boolean" :
+		    def->type == OPT_SIZE ? "size" : "number",
+		    value, def->name);
+	return -EINVAL;
+}
+
+/*
+ * Set def to value in layer. A list value is split at spaces and commas
+ * and appended; the first assignment of a list in a layer replaces what
+ * lower layers gave.
+ */
+static int assign(struct config *c, const struct option_def *def,
+		  const char *value, const char *origin,
+		  enum config_layer layer, struct strbuf *err)
+{
+	struct config_value *v = &c->v[def->id];
+	int r;
+
+	r = check_value(def, value, origin, err);
+	if (r < 0)
+		return r;
+
+	if (def->conflicts && value_engages(def, value)) {
+		struct strvec names = STRVEC_INIT;
+
+		strvec_split(&names, def->conflicts, " ");
+		for (size_t i = 0; i < names.nr; i++) {
+			const struct option_def *o = option_find(names.v[i]);
+			struct config_value *ov = &c->v[o->id];
+			int engaged = o->type == OPT_LIST ?
+				ov->list.nr > 0 : value_engages(o, ov->value);
+
+			if (ov->set && ov->layer == layer && engaged) {
+				strbuf_addf(err,
+					    "%s: '%s' cannot be combined with "
+					    "'%s' (%s)", origin, def->name,
+					    o->name, ov->origin);
+				strvec_clear(&names);
+				return -EINVAL;
+			}
+			if (ov->layer < layer)
+				reset_to_default(c, o->id);
+		}
+		strvec_clear(&names);
+	}
+
+	if (def->type == OPT_LIST) {
+		if (v->layer != layer || !v->set)
+			strvec_clear(&v->list);
+		strvec_split(&v->list, value, " \t,");
+	}
+	free(v->value);
+	v->value = xstrdup(value);
+	free(v->origin);
+	v->origin = xstrdup(origin);
+	v->layer = layer;
+	v->set = 1;
+	return 0;
+}
+
+int config_parse_text(struct config *c, const char *text, const char *name,
+		      enum config_layer layer, struct strbuf *err)
+{
+	struct strbuf line = STRBUF_INIT, origin = STRBUF_INIT;
+	const char *p = text;
+	int lineno = 0, r = 0;
+
+	while (*p && !r) {
+		int first = lineno + 1;
+		const struct option_def *def;
+		char *eq, *key, *val;
+
+		strbuf_reset(&line);
+		/* Join "\"-continued lines. */
+		for (;;) {
+			size_t n = strcspn(p, "\n");
+
+			lineno++;
+			strbuf_add(&line, p, n);
+			p += n;
+			if (*p)
+				p++;
+			strbuf_rtrim(&line);
+			if (line.len && line.buf[line.len - 1] == '\\' && *p) {
+				strbuf_setlen(&line, line.len - 1);
+				strbuf_addch(&line, ' ');
+				continue;
+			}
+			break;
+		}
+		/* A comment starts a line or follows whitespace, so a
+		 * value like "pa#ss" survives. */
+		for (size_t i = 0; i < line.len; i++) {
+			if (line.buf[i] == '#' &&
+			    (i == 0 || isspace((unsigned char)line.buf[i - 1]))) {
+				strbuf_setlen(&line, i);
+				break;
+			}
+		}
+		strbuf_trim(&line);
+		if (!line.len)
+			continue;
+
+		strbuf_reset(&origin);
+		strbuf_addf(&origin, "%s:%d", name, first);
+		eq = strchr(line.buf, '=');
+		if (!eq) {
+			strbuf_addf(err, "%s: expected 'key = value'",
+				    origin.buf);
+			r = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = line.buf;
+		val = eq + 1;
+		while (*key && isspace((unsigned char)key[strlen(key) - 1]))
+			key[strlen(key) - 1] = '\0';
+		while (isspace((unsigned char)*val))
+			val++;
+
+		def = option_find(key);
+		if (!def || (def->flags & OPT_CLI_ONLY)) {
+			strbuf_addf(err, "%s: unknown key '%s'", origin.buf,
+				    key);
+			r = -EINVAL;
+			break;
+		}
+		if (strchr(val, '`')) {
+			struct strbuf w = STRBUF_INIT;
+
+			strbuf_addf(&w,
+				    "%s: '%s': value in backticks is not "
+				    "executed; using the built-in default",
+				    origin.buf, def->name);
+			strvec_push(&c->warnings, w.buf);
+			strbuf_release(&w);
+			reset_to_default(c, def->id);
+			continue;
+		}
+		r = assign(c, def, val, origin.buf, layer, err);
+	}
+	strbuf_release(&line);
+	strbuf_release(&origin);
+	return r;
+}
+
+static int load_file(struct config *c, const char *path,
+		     enum config_layer layer, int must_exist,
+		     struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	int r;
+
+	r = strbuf_read_file(&text, path);
+	if (r == -ENOENT && !must_exist) {
+		r = 0;
+		goto out;
+	}
+	if (r < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", path, strerror(-r));
+		goto out;
+	}
+	r = config_parse_text(c, text.buf, path, layer, err);
+out:
+	strbuf_release(&text);
+	return r;
+}
+
+static void push_pending(const struct option_def *def, const char *value,
+			 const char *origin)
+{
+	pending = realloc(pending, (npending + 1) * sizeof(*pending));
+	if (!pending)
+		abort();
+	pending[npending].def = def;
+	pending[npending].value = xstrdup(value);
+	pending[npending].origin = xstrdup(origin);
+	npending++;
+}
+
+int config_parse_argv(struct config *c, int argc, char **argv,
+		      struct strbuf *err)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *eq, *value = NULL;
+		const struct option_def *def;
+		struct strbuf name = STRBUF_INIT, flag = STRBUF_INIT;
+		int negated = 0;
+
+		if (strncmp(arg, "--", 2) || !arg[2]) {
+			strbuf_addf(err, "unexpected argument '%s'", arg);
+			return -EINVAL;
+		}
+		arg += 2;
+		eq = strchr(arg, '=');
+		strbuf_add(&name, arg, eq ? (size_t)(eq - arg) : strlen(arg));
+		if (eq)
+			value = eq + 1;
+		strbuf_addf(&flag, "--%s", name.buf);
+
+		def = option_find(name.buf);
+		if (!def && !strncmp(name.buf, "no", 2)) {
+			const char *base = name.buf + 2;
+
+			if (*base == '-')
+				base++;
+			def = option_find(base);
+			if (def && def->type == OPT_BOOL && !value)
+				negated = 1;
+			else
+				def = NULL;
+		}
+		if (!def) {
+			strbuf_addf(err, "unknown option '%s' (see --help)",
+				    flag.buf);
+			goto fail;
+		}
+		if (def->type == OPT_ACTION) {
+			if (value) {
+				strbuf_addf(err, "'%s' takes no value",
+					    flag.buf);
+				goto fail;
+			}
+			if (def->id == O_HELP)
+				c->action_help = 1;
+			else if (def->id == O_VERSION)
+				c->action_version = 1;
+			else
+				c->action_dumpconfig = 1;
+		} else if (def->type == OPT_BOOL) {
+			push_pending(def, negated ? "0" : value ? value : "1",
+				     flag.buf);
+		} else {
+			if (!value) {
+				if (i + 1 >= argc) {
+					strbuf_addf(err, "'%s' needs a value",
+						    flag.buf);
+					goto fail;
+				}
+				value = argv[++i];
+			}
+			if (def->id == O_CONFIG)
+				c->config_file = value;
+			else
+				push_pending(def, value, flag.buf);
+		}
+		strbuf_release(&name);
+		strbuf_release(&flag);
+		continue;
+fail:
+		strbuf_release(&name);
+		strbuf_release(&flag);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_load(struct config *c, const char *system_file, struct strbuf *err)
+{
+	int r;
+
+	if (system_file) {
+		r = load_file(c, system_file, LAYER_SYSTEM, 0, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->config_file) {
+		r = load_file(c, c->config_file, LAYER_FILE, 1, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < npending; i++) {
+		r = assign(c, pending[i].def, pending[i].value,
+			   pending[i].origin, LAYER_FLAGS, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+const char *config_get(const struct config *c, enum opt_id id)
+{
+	return c->v[id].value;
+}
+
+const struct strvec *config_get_list(const struct config *c, enum opt_id id)
+{
+	return &c->v[id].list;
+}
+
+const char *config_origin(const struct config *c, enum opt_id id)
+{
+	return c->v[id].origin;
+}
+
+int config_is_set(const struct config *c, enum opt_id id)
+{
+	return c->v[id].set;
+}
+
+void config_dump(const struct config *c, struct strbuf *out)
+{
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct option_def *d = &option_defs[i];
+		const struct config_value *v = &c->v[i];
+		struct strbuf val = STRBUF_INIT;
+
+		if (d->flags & OPT_CLI_ONLY)
+			continue;
+		if (d->type == OPT_LIST) {
+			for (size_t j = 0; j < v->list.nr; j++)
+				strbuf_addf(&val, "%s%s", j ? " " : "",
+					    v->list.v[j]);
+		} else if (v->value && (d->flags & OPT_SECRET)) {
+			strbuf_addstr(&val, "(hidden)");
+		} else if (v->value) {
+			strbuf_addstr(&val, v->value);
+		}
+		strbuf_addf(out, "%-16s = %-30s # %s\n", d->name, val.buf,
+			    v->origin);
+		strbuf_release(&val);
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * config.h: the merged settings of one run, and where each came from.
+ *
+ * Layers, lowest first: built-in defaults, the system file, --config FILE,
+ * then flags; a later layer wins. Setting something replaces the settings it
+ * conflicts with from earlier layers (--ip replaces a configured dhcp = 1),
+ * while two conflicting settings in the same layer are an error. Every
+ * value keeps its origin ("--size", "/etc/x.conf:12") for error messages.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include "options.h"
+#include "strbuf.h"
+#include "strvec.h"
+
+enum config_layer {
+	LAYER_DEFAULT,
+	LAYER_SYSTEM,
+	LAYER_FILE,
+	LAYER_FLAGS,
+};
+
+struct config_value {
+	char *value;		/* NULL: unset */
+	struct strvec list;	/* OPT_LIST values */
+	char *origin;		/* "built-in default", "--ip", "FILE:LINE" */
+	enum config_layer layer;
+	int set;
+};
+
+struct config {
+	struct config_value v[_O_MAX];
+	/* Actions asked for on the command line (--help, ...). */
+	int action_help, action_version, action_dumpconfig;
+	const char *config_file;	/* --config, if given */
+	struct strvec warnings;		/* non-fatal problems, printed by main */
+};
+
+void config_init(struct config *c);
+void config_release(struct config *c);
+
+/*
+ * Parse argv. Returns 0, or -EINVAL with one line in err naming the flag.
+ * Flags are kept aside and applied by config_load() after the files.
+ */
+int config_parse_argv(struct config *c, int argc, char **argv,
+		      struct strbuf *err);
+/*
+ * Read system_file (if it exists; NULL to skip), the --config file, then
+ * apply the flags. -EINVAL/-ENOENT with one line in err naming file:line.
+ */
+int config_load(struct config *c, const char *system_file, struct strbuf *err);
+/* Parse one file's text into layer; exposed for the unit tests. */
+int config_parse_text(struct config *c, const char *text, const char *name,
+		      enum config_layer layer, struct strbuf *err);
+
+const char *config_get(const struct config *c, enum opt_id id);
+const struct strvec *config_get_list(const struct config *c, enum opt_id id);
+const char *config_origin(const struct config *c, enum opt_id id);
+/* Whether a layer above the defaults set it. */
+int config_is_set(const struct config *c, enum opt_id id);
+/* For --dumpconfig: "key = value  # origin" lines, secrets masked. */
+void config_dump(const struct config *c, struct strbuf *out);
+
+#endif

@@ -1,0 +1,112 @@
+/* customize.c: see customize.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "customize.h"
+#include "fsutil.h"
+#include "install-archive.h"
+#include "render.h"
+#include "secrets.h"
+#include "banned.h"
+
+struct guest_file {
+	const char *tmpl;	/* under templates/; FAMILY/ is filled in */
+	const char *dest;
+	int mode;
+	int per_family;
+};
+
+static const struct guest_file files[] = {
+	{ "hostname", "etc/hostname", 0644, 0 },
+	{ "hosts", "etc/hosts", 0644, 0 },
+	{ "fstab", "etc/fstab", 0644, 0 },
+	{ "sources.list", "etc/apt/sources.list", 0644, 1 },
+	{ "network", "etc/systemd/network/10-create-image.network", 0644, 1 },
+};
+
+/* State a base image carries that must differ in every guest. */
+static const char *const per_guest_state[] = {
+	"var/lib/dbus/machine-id",
+	"var/lib/systemd/random-seed",
+	"var/lib/systemd/credential.secret",
+};
+
+static int unlink_in(const char *root, const char *rel)
+{
+	char *p = path_join(root, rel);
+	struct stat st;
+	int r = 0;
+
+	/* dbus's machine-id is a symlink to /etc/machine-id: keep that. */
+	if (lstat(p, &st) == 0 && !S_ISLNK(st.st_mode) && unlink(p) < 0)
+		r = -errno;
+	free(p);
+	return r;
+}
+
+static int write_identity(const char *root, struct strbuf *err)
+{
+	char id[33], *path;
+	int r;
+
+	r = machine_id_generate(id);
+	if (r < 0) {
+		strbuf_addf(err, "cannot generate a machine-id: %s",
+			    strerror(-r));
+		return r;
+	}
+	id[32] = '\n';
+	path = path_join(root, "etc/machine-id");
+	r = write_file(path, id, 33, 0444);
+	if (r < 0)
+		strbuf_addf(err, "cannot write '%s': %s", path, strerror(-r));
+	free(path);
+	for (size_t i = 0; r >= 0 && i < sizeof(per_guest_state) /
+					 sizeof(per_guest_state[0]); i++) {
+		r = unlink_in(root, per_guest_state[i]);
+		if (r < 0)
+			strbuf_addf(err, "cannot remove '%s': %s",
+				    per_guest_state[i], strerror(-r));
+	}
+	return r;
+}
+
+int customize_guest(const struct guest *g, const char *root,
+		    const struct tvars *vars, const char *password_hash,
+		    struct strbuf *err)
+{
+	int r;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct strbuf tmpl = STRBUF_INIT;
+
+		if (files[i].per_family)
+			strbuf_addf(&tmpl, "%s/", g->distro.family);
+		strbuf_addstr(&tmpl, files[i].tmpl);
+		r = render_to_file(tmpl.buf, vars, root, files[i].dest,
+				   files[i].mode, err);
+		strbuf_release(&tmpl);
+		if (r < 0)
+			return r;
+	}
+	r = write_identity(root, err);
+	if (r < 0)
+		return r;
+	if (password_hash) {
+		r = shadow_set_password(root, "root", password_hash);
+		if (r < 0) {
+			strbuf_addf(err, "cannot set root's password in the "
+				    "guest's /etc/shadow: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (g->skel && path_is_dir(g->skel)) {
+		r = install_copy(g->skel, root, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,135 @@
+/* filesystem.c: see filesystem.h. */
+#include <blkid.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filesystem.h"
+#include "fsutil.h"
+#include "run-command.h"
+#include "banned.h"
+
+static int run_or_describe(struct child_process *cp, struct strbuf *err)
+{
+	int r = run_command(cp);
+
+	if (r < 0 && err) {
+		child_describe_failure(cp, r, err);
+		strbuf_rtrim(&cp->tail);
+		if (cp->tail.len) {
+			const char *last = strrchr(cp->tail.buf, '\n');
+
+			strbuf_addf(err, ": %s", last ? last + 1 : cp->tail.buf);
+		}
+	}
+	return r;
+}
+
+int fs_make(const char *path, const char *fs, const char *label,
+	    struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	if (!strcmp(fs, "swap")) {
+		strvec_pushl(&cp.args, "mkswap", NULL);
+		if (label)
+			strvec_pushl(&cp.args, "-L", label, NULL);
+	} else {
+		strvec_pushf(&cp.args, "mkfs.%s", fs);
+		/* -F: the target is an image file, not a block device. */
+		strvec_pushl(&cp.args, "-q", "-F", NULL);
+		if (label)
+			strvec_pushl(&cp.args, "-L", label, NULL);
+	}
+	strvec_push(&cp.args, path);
+	r = run_or_describe(&cp, err);
+	child_process_clear(&cp);
+	return r;
+}
+
+int fs_read_uuid(const char *path, char *buf, size_t len)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(path);
+	const char *uuid = NULL;
+	int r = -ENODATA;
+
+	if (!pr)
+		return -errno ? -errno : -EIO;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID |
+					  BLKID_SUBLKS_TYPE);
+	if (blkid_do_safeprobe(pr) == 0 &&
+	    blkid_probe_lookup_value(pr, "UUID", &uuid, NULL) == 0 && uuid) {
+		if (strlen(uuid) + 1 > len) {
+			r = -ENOBUFS;
+		} else {
+			memcpy(buf, uuid, strlen(uuid) + 1);
+			r = 0;
+		}
+	}
+	blkid_free_probe(pr);
+	return r;
+}
+
+int loop_attach(const char *file, struct journal *j, char **ret_dev,
+		struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	strvec_pushl(&cp.args, "losetup", "--find", "--show", file, NULL);
+	cp.capture = 1;
+	r = run_or_describe(&cp, err);
+	if (r >= 0) {
+		strbuf_trim(&cp.out);
+		if (strncmp(cp.out.buf, "/dev/", 5)) {
+			strbuf_addf(err, "losetup printed '%s'", cp.out.buf);
+			r = -EIO;
+		} else {
+			journal_add(j, JOURNAL_HELD, UNDO_LOOP_DETACH,
+				    cp.out.buf);
+			*ret_dev = strbuf_detach(&cp.out, NULL);
+		}
+	}
+	child_process_clear(&cp);
+	return r;
+}
+
+int fs_mount(const char *dev, const char *fs, const char *dir,
+	     const char *opts, struct journal *j, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	strvec_pushl(&cp.args, "mount", NULL);
+	if (fs)
+		strvec_pushl(&cp.args, "-t", fs, NULL);
+	if (opts)
+		strvec_pushl(&cp.args, "-o", opts, NULL);
+	strvec_pushl(&cp.args, dev, dir, NULL);
+	r = run_or_describe(&cp, err);
+	if (r >= 0)
+		journal_add(j, JOURNAL_HELD, UNDO_UMOUNT, dir);
+	child_process_clear(&cp);
+	return r;
+}
+
+int scratch_dir(const char *prefix, struct journal *j, char **ret)
+{
+	const char *base = getenv("TMPDIR");
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!base || !*base)
+		base = path_is_dir("/run") ? "/run" : "/tmp";
+	strbuf_addf(&sb, "%s/%s.XXXXXX", base, prefix);
+	if (!mkdtemp(sb.buf)) {
+		int r = -errno;
+
+		strbuf_release(&sb);
+		return r;
+	}
+	journal_add(j, JOURNAL_HELD, UNDO_RMDIR, sb.buf);
+	*ret = strbuf_detach(&sb, NULL);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * filesystem.h: file systems on the guest's volumes: making them, reading
+ * their UUIDs with libblkid, and attaching and mounting them for the
+ * install. Mounts and loop devices are journaled as held resources.
+ */
+#ifndef FILESYSTEM_H
+#define FILESYSTEM_H
+
+#include "journal.h"
+#include "strbuf.h"
+
+/* mkfs.FS (or mkswap for "swap") on path; on failure err says why. */
+int fs_make(const char *path, const char *fs, const char *label,
+	    struct strbuf *err);
+/* The file system UUID libblkid finds on path; buf holds 37 bytes. */
+int fs_read_uuid(const char *path, char *buf, size_t len);
+/* Attach file to a free loop device; *ret_dev is freed by the caller. */
+int loop_attach(const char *file, struct journal *j, char **ret_dev,
+		struct strbuf *err);
+int fs_mount(const char *dev, const char *fs, const char *dir,
+	     const char *opts, struct journal *j, struct strbuf *err);
+/* Make a private scratch directory under /run (or $TMPDIR). */
+int scratch_dir(const char *prefix, struct journal *j, char **ret);
+
+#endif

@@ -1,0 +1,524 @@
+/* guest.c: see guest.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "fsutil.h"
+#include "guest.h"
+#include "net.h"
+#include "parse.h"
+#include "banned.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+const char *host_arch(void)
+{
+	static const struct {
+		const char *machine, *arch;
+	} map[] = {
+		{ "x86_64", "amd64" },	{ "aarch64", "arm64" },
+		{ "i686", "i386" },	{ "i586", "i386" },
+		{ "armv7l", "armhf" },	{ "ppc64le", "ppc64el" },
+		{ "s390x", "s390x" },	{ "riscv64", "riscv64" },
+	};
+	static struct utsname u;
+
+	if (uname(&u) < 0)
+		return "amd64";
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(u.machine, map[i].machine))
+			return map[i].arch;
+	return u.machine;
+}
+
+void guest_release(struct guest *g)
+{
+	free(g->hostname);
+	distro_release(&g->distro);
+	free(g->arch);
+	free(g->mirror);
+	free(g->keyring);
+	free(g->dir);
+	free(g->guest_dir);
+	free(g->output);
+	free(g->cfg_path);
+	free(g->cachedir);
+	free(g->hooks_dir);
+	free(g->roledir);
+	free(g->skel);
+	free(g->template_path);
+	free(g->fs);
+	free(g->fs_options);
+	free(g->install_source);
+	free(g->ips);
+	strvec_clear(&g->nameservers);
+	free(g->bridge);
+	free(g->vifname);
+	free(g->kernel);
+	free(g->initrd);
+	if (g->password)
+		secret_free(g->password);
+	strvec_clear(&g->roles);
+	memset(g, 0, sizeof(*g));
+}
+
+/* "origin: message" into err; always -EINVAL. */
+static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	strbuf_addf(err, "%s: ", config_origin(c, id));
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int get_size(const struct config *c, enum opt_id id, uint64_t min,
+		    uint64_t *ret, struct strbuf *err)
+{
+	const char *v = config_get(c, id);
+	uint64_t bytes;
+
+	if (!v || !*v) {
+		*ret = 0;
+		return 0;
+	}
+	if (parse_size(v, &bytes) < 0)
+		return bad(err, c, id, "invalid size '%s' for '%s'", v,
+			   option_defs[id].name);
+	if (bytes < min) {
+		char m[32];
+
+		format_size(min, m, sizeof(m));
+		return bad(err, c, id, "'%s' is %s, at least %s is needed", v,
+			   option_defs[id].name, m);
+	}
+	*ret = bytes;
+	return 0;
+}
+
+static int get_bool(const struct config *c, enum opt_id id)
+{
+	const char *v = config_get(c, id);
+	int b = 0;
+
+	/* Values were checked as they were read. */
+	if (v)
+		(void)parse_bool(v, &b);
+	return b;
+}
+
+/* A path from a setting must be absolute: guests are built as root and a
+ * relative path would depend on where the command was typed. */
+static int get_abs_path(const struct config *c, enum opt_id id, char **ret,
+			struct strbuf *err)
+{
+	const char *v = config_get(c, id);
+
+	if (!v || !*v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (v[0] != '/')
+		return bad(err, c, id, "'%s' must be an absolute path, not "
+			   "'%s'", option_defs[id].name, v);
+	*ret = strdup(v);
+	return 0;
+}
+
+static int check_ipv4(const struct config *c, enum opt_id id, char out[16],
+		      struct strbuf *err)
+{
+	const char *v = config_get(c, id);
+	uint32_t a;
+
+	out[0] = '\0';
+	if (!v || !*v)
+		return 0;
+	if (ipv4_parse(v, &a) < 0)
+		return bad(err, c, id, "invalid IPv4 address '%s' for '%s'", v,
+			   option_defs[id].name);
+	ipv4_format(a, out);
+	return 0;
+}
+
+static int validate_network(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	const struct strvec *ips = config_get_list(c, O_IP);
+	const struct strvec *ns = config_get_list(c, O_NAMESERVER);
+	const char *mask = config_get(c, O_NETMASK);
+	int mask_prefix = -1;
+	struct strbuf seed = STRBUF_INIT;
+	int r;
+
+	g->dhcp = get_bool(c, O_DHCP);
+	if (mask && *mask) {
+		uint32_t m;
+
+		if (ipv4_parse(mask, &m) < 0 ||
+		    (mask_prefix = ipv4_netmask_prefix(m)) < 0)
+			return bad(err, c, O_NETMASK, "invalid netmask '%s'",
+				   mask);
+	}
+	if (!g->dhcp && ips->nr == 0)
+		return bad(err, c, O_DHCP,
+			   "no network configuration: give --ip or --dhcp");
+	g->ips = calloc(ips->nr ? ips->nr : 1, sizeof(*g->ips));
+	if (!g->ips)
+		return -ENOMEM;
+	for (size_t i = 0; i < ips->nr; i++) {
+		struct guest_ip *ip = &g->ips[i];
+
+		if (ipv4_parse_cidr(ips->v[i], &ip->addr, &ip->prefix) < 0 ||
+		    ip->prefix == 0)
+			return bad(err, c, O_IP, "invalid IPv4 address '%s'",
+				   ips->v[i]);
+		if (ip->prefix < 0)
+			ip->prefix = mask_prefix;
+		if (ip->prefix < 0)
+			return bad(err, c, O_IP,
+				   "'%s' has no prefix length: give "
+				   "--netmask or ADDR/PREFIX", ips->v[i]);
+		ipv4_format(ip->addr, ip->addr_text);
+		snprintf(ip->text, sizeof(ip->text), "%s/%d", ip->addr_text,
+			 ip->prefix);
+		g->nips++;
+	}
+	r = check_ipv4(c, O_GATEWAY, g->gateway, err);
+	if (r < 0)
+		return r;
+	r = check_ipv4(c, O_BROADCAST, g->broadcast, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ns->nr; i++) {
+		uint32_t a;
+		char buf[16];
+
+		if (ipv4_parse(ns->v[i], &a) < 0)
+			return bad(err, c, O_NAMESERVER,
+				   "invalid IPv4 address '%s' for "
+				   "'nameserver'", ns->v[i]);
+		ipv4_format(a, buf);
+		strvec_push(&g->nameservers, buf);
+	}
+	if (g->dhcp) {
+		if (g->gateway[0] || g->broadcast[0] || mask_prefix >= 0) {
+			enum opt_id id = g->gateway[0] ? O_GATEWAY :
+					 g->broadcast[0] ? O_BROADCAST :
+							   O_NETMASK;
+
+			return bad(err, c, id, "'%s' needs a static --ip, "
+				   "not DHCP", option_defs[id].name);
+		}
+	}
+
+	if (config_get(c, O_MAC) && *config_get(c, O_MAC)) {
+		if (mac_parse(config_get(c, O_MAC), g->mac) < 0)
+			return bad(err, c, O_MAC, "invalid MAC address '%s' "
+				   "(want a unicast xx:xx:xx:xx:xx:xx)",
+				   config_get(c, O_MAC));
+	} else if (get_bool(c, O_RANDOMMAC)) {
+		r = mac_random(g->mac);
+		if (r < 0)
+			return r;
+	} else {
+		/* Stable across rebuilds of the same guest, so DHCP
+		 * reservations and firewall rules keep matching. */
+		strbuf_addf(&seed, "%s|%s", g->hostname, g->distro.codename);
+		for (size_t i = 0; i < g->nips; i++)
+			strbuf_addf(&seed, "|%s", g->ips[i].text);
+		mac_from_seed(seed.buf, g->mac);
+		strbuf_release(&seed);
+	}
+	mac_format(g->mac, g->mac_text);
+	g->bridge = dup_or_null(config_get(c, O_BRIDGE));
+	g->vifname = dup_or_null(config_get(c, O_VIFNAME));
+	if (g->bridge && strpbrk(g->bridge, ", '\"="))
+		return bad(err, c, O_BRIDGE, "invalid bridge name '%s'",
+			   g->bridge);
+	if (g->vifname && (strlen(g->vifname) > 15 ||
+			   strpbrk(g->vifname, ", '\"=/")))
+		return bad(err, c, O_VIFNAME, "invalid interface name '%s'",
+			   g->vifname);
+	return 0;
+}
+
+static int validate_storage(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	static const char *const fses[] = { "ext4", "ext3", "ext2" };
+	static const enum opt_id fs_opts[] = { O_EXT4_OPTIONS, O_EXT3_OPTIONS,
+					       O_EXT2_OPTIONS };
+	const char *fs = config_get(c, O_FS);
+	const char *image = config_get(c, O_IMAGE);
+	const char *ext = config_get(c, O_EXTENSION);
+	struct strbuf sb = STRBUF_INIT;
+	int r, found = -1;
+
+	r = get_size(c, O_SIZE, 256ULL << 20, &g->size, err);
+	if (r < 0)
+		return r;
+	g->noswap = get_bool(c, O_NOSWAP);
+	if (!g->noswap) {
+		r = get_size(c, O_SWAP, 1ULL << 20, &g->swap, err);
+		if (r < 0)
+			return r;
+		if (!g->swap)
+			g->noswap = 1;
+	}
+	for (size_t i = 0; i < 3; i++)
+		if (fs && !strcmp(fs, fses[i]))
+			found = (int)i;
+	if (found < 0)
+		return bad(err, c, O_FS, "unsupported file system '%s' (want "
+			   "ext4, ext3 or ext2)", fs ? fs : "");
+	g->fs = strdup(fs);
+	g->fs_options = strdup(config_get(c, fs_opts[found]) ?
+			       config_get(c, fs_opts[found]) : "defaults");
+	if (strpbrk(g->fs_options, " \t"))
+		return bad(err, c, fs_opts[found], "mount options may not "
+			   "contain spaces: '%s'", g->fs_options);
+	if (!strcmp(image, "sparse"))
+		g->image_full = 0;
+	else if (!strcmp(image, "full"))
+		g->image_full = 1;
+	else
+		return bad(err, c, O_IMAGE, "'image' must be sparse or full, "
+			   "not '%s'", image);
+
+	r = get_abs_path(c, O_DIR, &g->dir, err);
+	if (r < 0)
+		return r;
+	if (!g->dir)
+		return bad(err, c, O_DIR, "no storage: give --dir");
+	r = get_abs_path(c, O_OUTPUT, &g->output, err);
+	if (r < 0)
+		return r;
+	if (!g->output)
+		return bad(err, c, O_OUTPUT, "'output' may not be empty");
+	if (!ext || strchr(ext, '/'))
+		return bad(err, c, O_EXTENSION, "invalid extension '%s'",
+			   ext ? ext : "");
+	strbuf_addf(&sb, "%s/domains/%s", g->dir, g->hostname);
+	g->guest_dir = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s/%s%s", g->output, g->hostname, ext);
+	g->cfg_path = strbuf_detach(&sb, NULL);
+
+	r = get_abs_path(c, O_CACHEDIR, &g->cachedir, err);
+	if (r < 0)
+		return r;
+	r = get_abs_path(c, O_HOOKS_DIR, &g->hooks_dir, err);
+	if (r < 0)
+		return r;
+	r = get_abs_path(c, O_SKEL, &g->skel, err);
+	if (r < 0)
+		return r;
+	return get_abs_path(c, O_ROLEDIR, &g->roledir, err);
+}
+
+static int validate_install(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	const char *m = config_get(c, O_INSTALL_METHOD);
+	const char *src = config_get(c, O_INSTALL_SOURCE);
+	const char *mirror = config_get(c, O_MIRROR);
+
+	if (!strcmp(m, "debootstrap"))
+		g->method = INSTALL_DEBOOTSTRAP;
+	else if (!strcmp(m, "tar"))
+		g->method = INSTALL_TAR;
+	else if (!strcmp(m, "copy"))
+		g->method = INSTALL_COPY;
+	else
+		return bad(err, c, O_INSTALL_METHOD, "unknown install method "
+			   "'%s' (want debootstrap, tar or copy)", m);
+	g->install_source = dup_or_null(src);
+	if (g->method != INSTALL_DEBOOTSTRAP) {
+		int url = src && (!strncmp(src, "http://", 7) ||
+				  !strncmp(src, "https://", 8) ||
+				  !strncmp(src, "file://", 7));
+
+		if (!g->install_source)
+			return bad(err, c, O_INSTALL_METHOD, "'%s' needs "
+				   "--install-source", m);
+		if (g->method == INSTALL_COPY && !path_is_dir(src))
+			return bad(err, c, O_INSTALL_SOURCE, "'%s' is not a "
+				   "directory", src);
+		if (g->method == INSTALL_TAR && !url && !path_exists(src))
+			return bad(err, c, O_INSTALL_SOURCE, "'%s' does not "
+				   "exist", src);
+	}
+	if (!mirror || (strncmp(mirror, "http://", 7) &&
+			strncmp(mirror, "https://", 8) &&
+			strncmp(mirror, "file:/", 6)) ||
+	    strpbrk(mirror, " \t'\""))
+		return bad(err, c, O_MIRROR, "invalid mirror URL '%s'",
+			   mirror ? mirror : "");
+	g->mirror = strdup(mirror);
+	if (get_abs_path(c, O_KEYRING, &g->keyring, err) < 0)
+		return -EINVAL;
+	if (g->keyring && !path_exists(g->keyring))
+		return bad(err, c, O_KEYRING, "keyring '%s' does not exist",
+			   g->keyring);
+	return 0;
+}
+
+static int validate_boot(const struct config *c, struct guest *g,
+			 struct strbuf *err)
+{
+	int r;
+
+	g->pygrub = get_bool(c, O_PYGRUB);
+	r = get_abs_path(c, O_KERNEL, &g->kernel, err);
+	if (r < 0)
+		return r;
+	r = get_abs_path(c, O_INITRD, &g->initrd, err);
+	if (r < 0)
+		return r;
+	if (g->pygrub)
+		return 0;
+	if (g->kernel && !path_exists(g->kernel))
+		return bad(err, c, O_KERNEL, "kernel '%s' does not exist",
+			   g->kernel);
+	if (g->initrd && !path_exists(g->initrd))
+		return bad(err, c, O_INITRD, "initrd '%s' does not exist",
+			   g->initrd);
+	if (!g->kernel && g->initrd)
+		return bad(err, c, O_INITRD, "'initrd' needs 'kernel'");
+	return 0;
+}
+
+static int validate_accounts(const struct config *c, struct guest *g,
+			     struct strbuf *err)
+{
+	const char *pw = config_get(c, O_PASSWORD);
+	const char *len = config_get(c, O_GENPASS_LEN);
+	const struct strvec *roles = config_get_list(c, O_ROLE);
+	unsigned long n;
+	int m;
+
+	g->genpass = get_bool(c, O_GENPASS);
+	if (pw && *pw)
+		g->password = strdup(pw);
+	if (parse_uint(len, 128, &n) < 0 || n < 8)
+		return bad(err, c, O_GENPASS_LEN, "'genpass-len' must be 8 to "
+			   "128, not '%s'", len);
+	g->genpass_len = (unsigned)n;
+	m = hash_method_from_string(config_get(c, O_HASH_METHOD));
+	if (m < 0)
+		return bad(err, c, O_HASH_METHOD, "unsupported hash method "
+			   "'%s' (want yescrypt or sha512)",
+			   config_get(c, O_HASH_METHOD));
+	g->hash = (enum hash_method)m;
+
+	for (size_t i = 0; i < roles->nr; i++) {
+		const char *role = roles->v[i];
+		char *path;
+
+		if (strchr(role, '/') || role[0] == '.')
+			return bad(err, c, O_ROLE, "invalid role name '%s'",
+				   role);
+		if (!g->roledir)
+			return bad(err, c, O_ROLEDIR, "no role directory");
+		path = path_join(g->roledir, role);
+		if (!path_is_executable_file(path)) {
+			bad(err, c, O_ROLE, "role '%s' not found: '%s' is not "
+			    "an executable file", role, path);
+			free(path);
+			return -EINVAL;
+		}
+		strvec_push(&g->roles, path);
+		free(path);
+	}
+	return 0;
+}
+
+int guest_from_config(const struct config *c, struct guest *g,
+		      struct strbuf *err)
+{
+	const char *host = config_get(c, O_HOSTNAME);
+	const char *dist = config_get(c, O_DIST);
+	const char *arch = config_get(c, O_ARCH);
+	const char *vcpus = config_get(c, O_VCPUS);
+	struct strbuf known = STRBUF_INIT;
+	unsigned long n;
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	strvec_init(&g->nameservers);
+	strvec_init(&g->roles);
+
+	if (!host || !*host)
+		return bad(err, c, O_HOSTNAME, "no hostname: give --hostname");
+	if (hostname_valid(host) < 0)
+		return bad(err, c, O_HOSTNAME, "invalid hostname '%s' (want an "
+			   "RFC 1123 name like 'web1' or 'web1.example.org')",
+			   host);
+	g->hostname = strdup(host);
+
+	if (!dist || distro_lookup(dist, &g->distro, &known) < 0) {
+		r = bad(err, c, O_DIST, "unknown distribution '%s' (known: "
+			"%s)", dist ? dist : "", known.buf);
+		strbuf_release(&known);
+		return r;
+	}
+	strbuf_release(&known);
+	g->arch = strdup(arch && *arch ? arch : host_arch());
+	if (strcmp(g->arch, host_arch()))
+		return bad(err, c, O_ARCH, "cannot build an '%s' guest on this "
+			   "'%s' host", g->arch, host_arch());
+	if (strcmp(g->arch, "amd64") && strcmp(g->arch, "arm64"))
+		return bad(err, c, O_ARCH, "unsupported architecture '%s' (Xen "
+			   "guests are amd64 or arm64)", g->arch);
+
+	r = get_size(c, O_MEMORY, 32ULL << 20, &g->memory, err);
+	if (r < 0)
+		return r;
+	r = get_size(c, O_MAXMEM, 32ULL << 20, &g->maxmem, err);
+	if (r < 0)
+		return r;
+	if (g->maxmem && g->maxmem < g->memory)
+		return bad(err, c, O_MAXMEM, "'maxmem' is less than 'memory'");
+	if (parse_uint(vcpus, 512, &n) < 0 || n == 0)
+		return bad(err, c, O_VCPUS, "'vcpus' must be 1 to 512, not "
+			   "'%s'", vcpus);
+	g->vcpus = (unsigned)n;
+
+	r = validate_storage(c, g, err);
+	if (r < 0)
+		return r;
+	r = validate_install(c, g, err);
+	if (r < 0)
+		return r;
+	r = validate_network(c, g, err);
+	if (r < 0)
+		return r;
+	r = validate_boot(c, g, err);
+	if (r < 0)
+		return r;
+	r = validate_accounts(c, g, err);
+	if (r < 0)
+		return r;
+	if (get_abs_path(c, O_TEMPLATE, &g->template_path, err) < 0)
+		return -EINVAL;
+	if (g->template_path && !path_exists(g->template_path))
+		return bad(err, c, O_TEMPLATE, "template '%s' does not exist",
+			   g->template_path);
+
+	g->boot = get_bool(c, O_BOOT);
+	g->force = get_bool(c, O_FORCE);
+	g->keep = get_bool(c, O_KEEP);
+	g->verbose = get_bool(c, O_VERBOSE);
+	g->dry_run = get_bool(c, O_DRY_RUN);
+	return 0;
+}

@@ -1,0 +1,89 @@
+/*
+ * guest.h: the validated description of the guest to build.
+ *
+ * guest_from_config() checks every setting before anything is created and
+ * turns the merged configuration into typed values; a problem is one line
+ * naming the flag or file:line it came from.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "distro.h"
+#include "secrets.h"
+
+enum install_method {
+	INSTALL_DEBOOTSTRAP,
+	INSTALL_TAR,
+	INSTALL_COPY,
+};
+
+struct guest_ip {
+	uint32_t addr;
+	int prefix;
+	char text[24];		/* "10.0.2.50/24" */
+	char addr_text[16];	/* "10.0.2.50" */
+};
+
+struct guest {
+	char *hostname;
+	struct distro distro;
+	char *arch;
+	char *mirror;
+	char *keyring;
+
+	char *dir;		/* --dir */
+	char *guest_dir;	/* DIR/domains/HOSTNAME */
+	char *output;
+	char *cfg_path;		/* OUTPUT/HOSTNAME.EXT */
+	char *cachedir;
+	char *hooks_dir;
+	char *roledir;
+	char *skel;
+	char *template_path;
+
+	uint64_t size, swap, memory, maxmem;
+	int noswap;
+	unsigned vcpus;
+	char *fs;
+	char *fs_options;
+	int image_full;
+
+	enum install_method method;
+	char *install_source;
+
+	int dhcp;
+	struct guest_ip *ips;
+	size_t nips;
+	char gateway[16];	/* "" when none */
+	char broadcast[16];
+	struct strvec nameservers;
+	uint8_t mac[6];
+	char mac_text[18];
+	char *bridge;
+	char *vifname;
+
+	int pygrub;
+	char *kernel;
+	char *initrd;
+
+	int genpass;
+	unsigned genpass_len;
+	char *password;		/* as given; "-" means standard input */
+	enum hash_method hash;
+
+	struct strvec roles;	/* full paths of the role scripts */
+
+	int boot, force, keep, verbose, dry_run;
+};
+
+int guest_from_config(const struct config *c, struct guest *ret,
+		      struct strbuf *err);
+void guest_release(struct guest *g);
+
+/* The Debian architecture of this host ("amd64", "arm64", ...). */
+const char *host_arch(void);
+
+#endif

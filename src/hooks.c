@@ -1,0 +1,147 @@
+/* hooks.c: see hooks.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "hooks.h"
+#include "log.h"
+#include "paths.h"
+#include "run-command.h"
+#include "banned.h"
+
+/* Names dpkg and editors leave behind are never hooks. */
+static int skip_name(const char *name)
+{
+	size_t n = strlen(name);
+	static const char *const sfx[] = { ".dpkg-new", ".dpkg-old",
+					   ".dpkg-dist", ".disabled", "~" };
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t s = strlen(sfx[i]);
+
+		if (n >= s && !strcmp(name + n - s, sfx[i]))
+			return 1;
+	}
+	return 0;
+}
+
+int hooks_collect(const struct guest *g, struct strvec *ret)
+{
+	struct strvec dirs = STRVEC_INIT, names = STRVEC_INIT,
+		      paths = STRVEC_INIT;
+	char *common = paths_data("hooks");
+
+	strvec_push(&dirs, common);
+	free(common);
+	distro_hook_dirs(&g->distro, &dirs);
+	if (g->hooks_dir)
+		strvec_push(&dirs, g->hooks_dir);
+
+	for (size_t d = 0; d < dirs.nr; d++) {
+		struct strvec entries = STRVEC_INIT;
+
+		if (list_dir(dirs.v[d], &entries) < 0)
+			continue;
+		for (size_t i = 0; i < entries.nr; i++) {
+			char *p = path_join(dirs.v[d], entries.v[i]);
+			int at = strvec_find(&names, entries.v[i]);
+
+			if (skip_name(entries.v[i]) ||
+			    !path_is_executable_file(p)) {
+				free(p);
+				continue;
+			}
+			if (at >= 0) {
+				strvec_remove(&names, (size_t)at);
+				strvec_remove(&paths, (size_t)at);
+			}
+			strvec_push(&names, entries.v[i]);
+			strvec_push(&paths, p);
+			free(p);
+		}
+		strvec_clear(&entries);
+	}
+	/* Order by name across all directories. */
+	for (size_t i = 0; i < names.nr; i++) {
+		size_t best = i;
+
+		for (size_t j = i + 1; j < names.nr; j++)
+			if (strcmp(names.v[j], names.v[best]) < 0)
+				best = j;
+		if (best != i) {
+			const char *t = names.v[i];
+
+			names.v[i] = names.v[best];
+			names.v[best] = t;
+			t = paths.v[i];
+			paths.v[i] = paths.v[best];
+			paths.v[best] = t;
+		}
+		strvec_push(ret, paths.v[i]);
+	}
+	strvec_clear(&dirs);
+	strvec_clear(&names);
+	strvec_clear(&paths);
+	return 0;
+}
+
+void hooks_env(const struct guest *g, const char *root, struct strvec *env)
+{
+	struct strbuf ns = STRBUF_INIT;
+
+	strvec_pushf(env, "hostname=%s", g->hostname);
+	strvec_pushf(env, "dist=%s", g->distro.codename);
+	strvec_pushf(env, "family=%s", g->distro.family);
+	strvec_pushf(env, "arch=%s", g->arch);
+	strvec_pushf(env, "mirror=%s", g->mirror);
+	strvec_pushf(env, "fs=%s", g->fs);
+	strvec_pushf(env, "mac=%s", g->mac_text);
+	strvec_pushf(env, "dhcp=%d", g->dhcp);
+	strvec_pushf(env, "pygrub=%d", g->pygrub);
+	strvec_pushf(env, "ip_count=%zu", g->nips);
+	for (size_t i = 0; i < g->nips; i++) {
+		strvec_pushf(env, "ip%zu=%s", i + 1, g->ips[i].addr_text);
+		strvec_pushf(env, "prefix%zu=%d", i + 1, g->ips[i].prefix);
+	}
+	strvec_pushf(env, "gateway=%s", g->gateway);
+	strvec_pushf(env, "broadcast=%s", g->broadcast);
+	for (size_t i = 0; i < g->nameservers.nr; i++)
+		strbuf_addf(&ns, "%s%s", i ? " " : "", g->nameservers.v[i]);
+	strvec_pushf(env, "nameserver=%s", ns.buf);
+	strvec_pushf(env, "bridge=%s", g->bridge ? g->bridge : "");
+	strvec_pushf(env, "verbose=%d", g->verbose);
+	strvec_pushf(env, "CREATE_IMAGE_ROOT=%s", root);
+	strvec_push(env, "DEBIAN_FRONTEND=noninteractive");
+	strbuf_release(&ns);
+}
+
+int hooks_run(const struct guest *g, const char *root,
+	      const struct strvec *scripts, const char *what,
+	      struct strbuf *err)
+{
+	for (size_t i = 0; i < scripts->nr; i++) {
+		struct child_process cp = CHILD_PROCESS_INIT;
+		const char *name = strrchr(scripts->v[i], '/') + 1;
+		int r;
+
+		info("running %s '%s'", what, name);
+		strvec_pushl(&cp.args, scripts->v[i], root, NULL);
+		cp.clear_env = 1;
+		hooks_env(g, root, &cp.env);
+		r = run_command(&cp);
+		if (r < 0) {
+			strbuf_addf(err, "%s '%s' (%s) ", what, name,
+				    scripts->v[i]);
+			if (r == -EPROTO && !cp.term_signal)
+				strbuf_addf(err, "failed with exit status %d",
+					    cp.exit_status);
+			else
+				child_describe_failure(&cp, r, err);
+			child_process_clear(&cp);
+			return r;
+		}
+		child_process_clear(&cp);
+	}
+	return 0;
+}

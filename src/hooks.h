@@ -1,0 +1,25 @@
+/*
+ * hooks.h: the customization plug-ins: executables from hooks/ (every
+ * guest), distros/FAMILY/hooks, distros/RELEASE/hooks and the
+ * administrator's --hooks-dir, merged by name (a later directory's file
+ * replaces a same-named one, new names are added) and run in name order
+ * as "HOOK ROOT" with a documented environment. --role scripts run after
+ * them the same way.
+ */
+#ifndef HOOKS_H
+#define HOOKS_H
+
+#include "guest.h"
+#include "strbuf.h"
+#include "strvec.h"
+
+/* Full paths of the hooks to run, in order. */
+int hooks_collect(const struct guest *g, struct strvec *ret);
+/* The environment hooks and roles get (see create-image(8)). */
+void hooks_env(const struct guest *g, const char *root, struct strvec *env);
+/* Run each script as "script ROOT"; the first failure stops, naming it. */
+int hooks_run(const struct guest *g, const char *root,
+	      const struct strvec *scripts, const char *what,
+	      struct strbuf *err);
+
+#endif

@@ -1,0 +1,707 @@
+/* install-archive.c: see install-archive.h. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "install-archive.h"
+#include "macros.h"
+#include "strbuf.h"
+#include "banned.h"
+
+/*
+ * How members reach the disk. The target is a fresh file system, so there is
+ * nothing inside it to protect; what needs protecting is everything outside.
+ *
+ * SECURE_SYMLINKS refuses to write through a symlink already on disk. A tar
+ * made from a real tree never does that, since tar does not descend into
+ * symlinks, so the only archives it stops are hand-made or hostile ones, where
+ * "etc -> /etc" followed by "etc/shadow" would land on the host. Legitimate
+ * symlinks, including merged-/usr "bin -> usr/bin", are unpacked as links.
+ *
+ * UNLINK is left out on purpose: together with SECURE_SYMLINKS it makes
+ * libarchive delete an intervening symlink and create a real directory in its
+ * place, which would quietly split a merged /usr in two. Failing is better.
+ * Without it an existing file is still replaced, so a later member of the same
+ * name wins, as in tar.
+ *
+ * SECURE_NOABSOLUTEPATHS cannot be used because every name is rewritten to an
+ * absolute path under the target; path_under() rejects ".." before that, and
+ * SECURE_NODOTDOT stays as a second guard.
+ *
+ * Owners are restored by number: archive_write_disk_set_standard_lookup() is
+ * never called, because the guest's passwd is not the host's.
+ */
+static const int extract_flags =
+	ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_OWNER |
+	ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
+	ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+
+/* Large enough that a multi-gigabyte tarball is not read in dribbles. */
+#define READ_BLOCK (64 * 1024)
+
+/* Give up on a download that has stalled completely for this long. */
+#define STALL_SECONDS 120L
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct strbuf *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return r;
+	strbuf_reset(err);
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	/* Callers print it as the tail of a single log line. */
+	for (size_t i = 0; i < err->len; i++)
+		if (err->buf[i] == '\n')
+			err->buf[i] = ' ';
+	strbuf_rtrim(err);
+	return r;
+}
+
+/*
+ * libarchive reports a format error as EILSEQ on Linux, whose text
+ * ("invalid or incomplete multibyte character") misleads whoever reads %m,
+ * and anything it cannot name as -1.
+ */
+static int archive_errno_to_r(struct archive *a)
+{
+	int e = archive_errno(a);
+
+	if (e == EILSEQ)
+		return -EINVAL;
+	return e > 0 ? -e : -EIO;
+}
+
+static int archive_fail(struct archive *a, struct strbuf *err,
+			const char *source, const char *member)
+{
+	int r = archive_errno_to_r(a);
+	const char *msg = archive_error_string(a);
+
+	if (!msg)
+		msg = strerror(-r);
+	if (member)
+		return fail(err, r, "'%s': '%s': %s", source, member, msg);
+	return fail(err, r, "'%s': %s", source, msg);
+}
+
+int source_is_url(const char *s)
+{
+	static const char *const schemes[] = { "http://", "https://",
+					       "file://" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
+		if (!strncasecmp(s, schemes[i], strlen(schemes[i])))
+			return 1;
+	return 0;
+}
+
+/*
+ * Canonical target: SECURE_SYMLINKS inspects every component of the names
+ * it is given, so a symlink in the target's own path (/var/tmp -> ...) would
+ * otherwise fail every member.
+ */
+static int resolve_target(const char *target, char **ret_root,
+			  struct strbuf *err)
+{
+	char *root = realpath(target, NULL);
+	struct stat st;
+
+	if (!root)
+		return fail(err, -errno, "target '%s': %s", target,
+			    strerror(errno));
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		free(root);
+		return fail(err, -ENOTDIR, "target '%s': %s", target,
+			    strerror(ENOTDIR));
+	}
+	/* Only a bug would ask for this, and the result is a wrecked host. */
+	if (streq(root, "/")) {
+		free(root);
+		return fail(err, -EINVAL, "refusing to install into '/'");
+	}
+	*ret_root = root;
+	return 0;
+}
+
+/*
+ * root + "/" + name, with leading "/" and "./", "." and empty components
+ * dropped. Returns 1 when name is the top directory itself, 0 for anything
+ * below it, -EINVAL when a component is "..".
+ */
+static int path_under(const char *root, const char *name, struct strbuf *out)
+{
+	const char *p = name;
+	int depth = 0;
+
+	strbuf_reset(out);
+	strbuf_addstr(out, root);
+	while (*p) {
+		const char *s;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		len = (size_t)(p - s);
+		if (!len || (len == 1 && s[0] == '.'))
+			continue;
+		if (len == 2 && s[0] == '.' && s[1] == '.')
+			return -EINVAL;
+		strbuf_addch(out, '/');
+		strbuf_add(out, s, len);
+		depth++;
+	}
+	return depth == 0;
+}
+
+static int copy_data(struct archive *in, struct archive *out,
+		     const char *source, const char *member,
+		     struct strbuf *err)
+{
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t offset;
+		int r = archive_read_data_block(in, &buf, &size, &offset);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_OK)
+			return archive_fail(in, err, source, member);
+		/* Offsets carry the holes, so sparse files stay sparse. */
+		if (archive_write_data_block(out, buf, size, offset) <
+		    ARCHIVE_OK)
+			return archive_fail(out, err, source, member);
+	}
+}
+
+/*
+ * Warnings from the writer are failures too: they mean an owner, mode, time,
+ * ACL or xattr (file capabilities live there) did not make it, and a guest
+ * that is quietly different from its source is worse than a clear error.
+ */
+static int write_member(struct archive *in, struct archive *out,
+			struct archive_entry *e, const char *source,
+			const char *member, struct strbuf *err)
+{
+	int r;
+
+	if (archive_write_header(out, e) < ARCHIVE_OK)
+		return archive_fail(out, err, source, member);
+	/* A hard link's size is 0 or unset unless the format carries data. */
+	if (archive_entry_size(e) > 0) {
+		r = copy_data(in, out, source, member, err);
+		if (r < 0)
+			return r;
+	}
+	if (archive_write_finish_entry(out) < ARCHIVE_OK)
+		return archive_fail(out, err, source, member);
+	return 0;
+}
+
+static struct archive *disk_writer(void)
+{
+	struct archive *out = archive_write_disk_new();
+
+	if (out && archive_write_disk_set_options(out, extract_flags) !=
+		   ARCHIVE_OK) {
+		archive_write_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * libarchive defers the times of directories it creates until close, after
+ * their contents are in; the target already exists, so its times would be
+ * set at once and then spoiled by every member written into it.
+ */
+struct top_times {
+	int set;
+	struct timespec ts[2];
+};
+
+static void top_times_save(struct top_times *t, struct archive_entry *e)
+{
+	t->set = 1;
+	t->ts[0].tv_sec = archive_entry_atime(e);
+	t->ts[0].tv_nsec = archive_entry_atime_is_set(e) ?
+		archive_entry_atime_nsec(e) : UTIME_OMIT;
+	t->ts[1].tv_sec = archive_entry_mtime(e);
+	t->ts[1].tv_nsec = archive_entry_mtime_is_set(e) ?
+		archive_entry_mtime_nsec(e) : UTIME_OMIT;
+}
+
+static int top_times_apply(const struct top_times *t, const char *root,
+			   const char *source, struct strbuf *err)
+{
+	if (t->set && utimensat(AT_FDCWD, root, t->ts, 0) < 0)
+		return fail(err, -errno, "'%s': cannot set times of '%s': %s",
+			    source, root, strerror(errno));
+	return 0;
+}
+
+/*
+ * Point one tar member at its place under root. Returns 0 to write it, 1 to
+ * skip it, or -errno. member receives the name as the archive spells it.
+ */
+static int place_member(struct archive_entry *e, const char *root,
+			const char *source, struct strbuf *member,
+			struct strbuf *path, struct strbuf *link,
+			struct strbuf *err)
+{
+	const char *name = archive_entry_pathname(e);
+	const char *hl = archive_entry_hardlink(e);
+	int top, r;
+
+	if (!name)
+		return fail(err, -EINVAL, "'%s': a member has no name",
+			    source);
+	strbuf_reset(member);
+	strbuf_addstr(member, name);
+
+	/*
+	 * libarchive would write a socket as an empty regular file; tar
+	 * itself does not archive them, and a live socket means nothing in a
+	 * guest that is not running.
+	 */
+	if (archive_entry_filetype(e) == AE_IFSOCK)
+		return 1;
+
+	top = path_under(root, name, path);
+	if (top < 0)
+		return fail(err, top, "'%s': '%s': a '..' component leaves "
+			    "the target", source, name);
+	if (top && archive_entry_filetype(e) != AE_IFDIR)
+		return fail(err, -EINVAL, "'%s': '%s': the top of the tree is "
+			    "not a directory", source, name);
+
+	if (hl) {
+		r = path_under(root, hl, link);
+		if (r < 0)
+			return fail(err, r, "'%s': '%s': hard-link target '%s' "
+				    "leaves the target", source, name, hl);
+		if (r > 0)
+			return fail(err, -EINVAL, "'%s': '%s': hard link to "
+				    "the top directory", source, name);
+		archive_entry_copy_hardlink(e, link->buf);
+	}
+	archive_entry_copy_pathname(e, path->buf);
+	return 0;
+}
+
+static int unpack_fd(int fd, const char *source, const char *root,
+		     struct strbuf *err)
+{
+	struct archive *in = archive_read_new();
+	struct archive *out = disk_writer();
+	struct strbuf member = STRBUF_INIT, path = STRBUF_INIT;
+	struct strbuf link = STRBUF_INIT;
+	struct top_times top = { 0 };
+	struct archive_entry *e;
+	int r;
+
+	if (!in || !out) {
+		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
+		goto out;
+	}
+	archive_read_support_filter_all(in);
+	/*
+	 * Root file systems come as tar or cpio. Leaving out zip, iso9660,
+	 * rar and the rest keeps their parsers away from downloaded input.
+	 */
+	archive_read_support_format_tar(in);
+	archive_read_support_format_cpio(in);
+	if (archive_read_open_fd(in, fd, READ_BLOCK) != ARCHIVE_OK) {
+		r = archive_fail(in, err, source, NULL);
+		goto out;
+	}
+
+	for (;;) {
+		r = archive_read_next_header(in, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		/*
+		 * A reader warning is about a name the locale cannot show
+		 * (a UTF-8 pax name under LANG=C); the raw bytes are kept,
+		 * which is what the disk wants. RETRY means a damaged
+		 * header: skipping past it would leave a partial tree.
+		 */
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			r = archive_fail(in, err, source, NULL);
+			goto out;
+		}
+		r = place_member(e, root, source, &member, &path, &link, err);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if (streq(path.buf, root))
+			top_times_save(&top, e);
+		r = write_member(in, out, e, source, member.buf, err);
+		if (r < 0)
+			goto out;
+	}
+
+	/* Directory modes and times are set here, after their contents. */
+	if (archive_write_close(out) != ARCHIVE_OK) {
+		r = archive_fail(out, err, source, NULL);
+		goto out;
+	}
+	r = top_times_apply(&top, root, source, err);
+out:
+	archive_read_free(in);
+	archive_write_free(out);
+	strbuf_release(&member);
+	strbuf_release(&path);
+	strbuf_release(&link);
+	return r;
+}
+
+static int open_local(const char *source, int *ret_fd, struct strbuf *err)
+{
+	struct stat st;
+	int fd = open(source, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(err, -errno, "'%s': %s", source, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return fail(err, r, "'%s': %s", source, strerror(-r));
+	}
+	/* A directory would only fail later, as a baffling read error. */
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return fail(err, -EISDIR, "'%s': %s (a tree is copied, not "
+			    "unpacked)", source, strerror(EISDIR));
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * An unnamed file, so a crash leaves nothing behind. /var/tmp rather than
+ * /tmp because a root file system does not belong in a RAM-backed tmpfs.
+ */
+static int open_tmpfile(int *ret_fd, struct strbuf *err)
+{
+	const char *dir = getenv("TMPDIR");
+	struct strbuf tmpl = STRBUF_INIT;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*ret_fd = fd;
+		return 0;
+	}
+	/* File systems (and old kernels) without O_TMPFILE. */
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return fail(err, -errno, "temporary directory '%s': %s", dir,
+			    strerror(errno));
+	strbuf_addf(&tmpl, "%s/create-image.XXXXXX", dir);
+	fd = mkostemp(tmpl.buf, O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		strbuf_release(&tmpl);
+		return fail(err, r, "temporary directory '%s': %s", dir,
+			    strerror(-r));
+	}
+	unlink(tmpl.buf);
+	strbuf_release(&tmpl);
+	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * The program is single-threaded, so a flag is enough. curl's global state
+ * lives until exit: tearing it down per download buys nothing.
+ */
+static int curl_setup(void)
+{
+	static int ready;
+
+	if (!ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return -EIO;
+		ready = 1;
+	}
+	return 0;
+}
+
+struct sink {
+	int fd;
+	int error;
+};
+
+static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
+{
+	struct sink *s = opaque;
+	size_t len = size * n, done = 0;
+
+	while (done < len) {
+		ssize_t w = write(s->fd, data + done, len - done);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			s->error = errno;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	return len;
+}
+
+static int curl_code_to_r(CURLcode rc)
+{
+	static const struct {
+		CURLcode rc;
+		int r;
+	} map[] = {
+		{ CURLE_OUT_OF_MEMORY, -ENOMEM },
+		{ CURLE_URL_MALFORMAT, -EINVAL },
+		{ CURLE_UNSUPPORTED_PROTOCOL, -EPROTONOSUPPORT },
+		{ CURLE_COULDNT_RESOLVE_HOST, -EHOSTUNREACH },
+		{ CURLE_COULDNT_RESOLVE_PROXY, -EHOSTUNREACH },
+		{ CURLE_COULDNT_CONNECT, -ECONNREFUSED },
+		{ CURLE_OPERATION_TIMEDOUT, -ETIMEDOUT },
+		{ CURLE_FILE_COULDNT_READ_FILE, -ENOENT },
+		{ CURLE_REMOTE_ACCESS_DENIED, -EACCES },
+		{ CURLE_TOO_MANY_REDIRECTS, -ELOOP },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (map[i].rc == rc)
+			return map[i].r;
+	return -EIO;
+}
+
+static int http_status_to_r(long status)
+{
+	if (status == 401 || status == 403)
+		return -EACCES;
+	if (status == 404 || status == 410)
+		return -ENOENT;
+	return -EIO;
+}
+
+static int fetch(const char *url, int fd, struct strbuf *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct sink sink = { fd, 0 };
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+	int r;
+
+	r = curl_setup();
+	if (r < 0)
+		return fail(err, r, "cannot initialise libcurl");
+	c = curl_easy_init();
+	if (!c)
+		return fail(err, -ENOMEM, "cannot fetch '%s': %s", url,
+			    strerror(ENOMEM));
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 20L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "create-image");
+	/* A mirror may redirect elsewhere on the web, never into our disk. */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+			 CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
+			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+	/* No overall timeout (images are big), but a dead transfer ends. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_HTTP_RETURNED_ERROR)
+		r = fail(err, http_status_to_r(status),
+			 "HTTP %ld fetching '%s'", status, url);
+	else if (rc == CURLE_WRITE_ERROR && sink.error)
+		r = fail(err, -sink.error, "cannot store '%s': %s", url,
+			 strerror(sink.error));
+	else if (rc != CURLE_OK)
+		r = fail(err, curl_code_to_r(rc), "cannot fetch '%s': %s", url,
+			 *errbuf ? errbuf : curl_easy_strerror(rc));
+	else if (lseek(fd, 0, SEEK_SET) < 0)
+		r = fail(err, -errno, "cannot fetch '%s': %s", url,
+			 strerror(errno));
+	else
+		r = 0;
+	curl_easy_cleanup(c);
+	return r;
+}
+
+int install_tar(const char *source, const char *target, struct strbuf *err)
+{
+	_cleanup_free_ char *root = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = resolve_target(target, &root, err);
+	if (r < 0)
+		return r;
+	if (source_is_url(source)) {
+		r = open_tmpfile(&fd, err);
+		if (r < 0)
+			return r;
+		r = fetch(source, fd, err);
+	} else {
+		r = open_local(source, &fd, err);
+	}
+	if (r < 0)
+		return r;
+	return unpack_fd(fd, source, root, err);
+}
+
+/* 1 if path is dir or lies below it; both canonical. */
+static int path_is_within(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	if (streq(dir, "/"))
+		return 1;
+	return !strncmp(path, dir, len) && (!path[len] || path[len] == '/');
+}
+
+int install_copy(const char *source_dir, const char *target,
+		 struct strbuf *err)
+{
+	_cleanup_free_ char *root = NULL;
+	_cleanup_free_ char *src = NULL;
+	struct archive *in = NULL, *out = NULL;
+	struct archive_entry_linkresolver *links = NULL;
+	struct archive_entry *e = NULL;
+	struct strbuf member = STRBUF_INIT, path = STRBUF_INIT;
+	struct top_times top = { 0 };
+	size_t srclen;
+	struct stat st;
+	int r;
+
+	r = resolve_target(target, &root, err);
+	if (r < 0)
+		return r;
+	src = realpath(source_dir, NULL);
+	if (!src)
+		return fail(err, -errno, "'%s': %s", source_dir,
+			    strerror(errno));
+	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail(err, -ENOTDIR, "'%s': %s", source_dir,
+			    strerror(ENOTDIR));
+	/* The walk would find its own output and never end. */
+	if (path_is_within(root, src))
+		return fail(err, -EINVAL, "target '%s' lies inside '%s'",
+			    target, source_dir);
+	srclen = streq(src, "/") ? 0 : strlen(src);
+
+	in = archive_read_disk_new();
+	out = disk_writer();
+	links = archive_entry_linkresolver_new();
+	e = archive_entry_new();
+	if (!in || !out || !links || !e) {
+		r = fail(err, -ENOMEM, "'%s': %s", source_dir,
+			 strerror(ENOMEM));
+		goto out;
+	}
+	/*
+	 * Hard links come out as the first path plus link entries naming it,
+	 * as in a tar, which archive_write_disk turns back into link(2).
+	 */
+	archive_entry_linkresolver_set_strategy(links,
+						ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+	archive_read_disk_set_symlink_physical(in);
+	/*
+	 * Stay on one file system: a prepared guest may still have /proc,
+	 * /sys or /dev mounted, and copying those would be wrong or endless.
+	 * No name lookup either, for the same reason as extract_flags.
+	 */
+	archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+	if (archive_read_disk_open(in, src) != ARCHIVE_OK) {
+		r = archive_fail(in, err, source_dir, NULL);
+		goto out;
+	}
+
+	for (;;) {
+		struct archive_entry *spare = NULL;
+		const char *name;
+
+		r = archive_read_next_header2(in, e);
+		if (r == ARCHIVE_EOF)
+			break;
+		/* An unreadable xattr or ACL is a fidelity loss: fail. */
+		if (r != ARCHIVE_OK) {
+			r = archive_fail(in, err, source_dir, NULL);
+			goto out;
+		}
+		if (archive_read_disk_can_descend(in))
+			archive_read_disk_descend(in);
+		if (archive_entry_filetype(e) == AE_IFSOCK)
+			continue;
+
+		name = archive_entry_pathname(e) + srclen;
+		strbuf_reset(&member);
+		strbuf_addstr(&member, name[0] == '/' ? name + 1 : name);
+		if (!member.len)
+			strbuf_addch(&member, '.');
+		/* The walk yields names below src; ".." cannot occur. */
+		r = path_under(root, name, &path);
+		if (r < 0) {
+			r = fail(err, r, "'%s': '%s': unexpected '..'",
+				 source_dir, member.buf);
+			goto out;
+		}
+		archive_entry_copy_pathname(e, path.buf);
+		if (r > 0)
+			top_times_save(&top, e);
+		archive_entry_linkify(links, &e, &spare);
+		r = write_member(in, out, e, source_dir, member.buf, err);
+		if (r < 0)
+			goto out;
+	}
+
+	if (archive_write_close(out) != ARCHIVE_OK) {
+		r = archive_fail(out, err, source_dir, NULL);
+		goto out;
+	}
+	r = top_times_apply(&top, root, source_dir, err);
+out:
+	archive_read_free(in);
+	archive_write_free(out);
+	archive_entry_linkresolver_free(links);
+	archive_entry_free(e);
+	strbuf_release(&member);
+	strbuf_release(&path);
+	return r;
+}

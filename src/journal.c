@@ -1,0 +1,203 @@
+/* journal.c: see journal.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "journal.h"
+#include "log.h"
+#include "run-command.h"
+#include "banned.h"
+
+static char *xstrdup(const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		abort();
+	return d;
+}
+
+static struct journal_entry *push(struct journal *j)
+{
+	if (j->nr == j->alloc) {
+		j->alloc = j->alloc ? 2 * j->alloc : 16;
+		j->e = realloc(j->e, j->alloc * sizeof(*j->e));
+		if (!j->e)
+			abort();
+	}
+	memset(&j->e[j->nr], 0, sizeof(j->e[0]));
+	return &j->e[j->nr++];
+}
+
+void journal_add(struct journal *j, enum journal_kind kind,
+		 enum journal_action action, const char *arg)
+{
+	struct journal_entry *e = push(j);
+
+	e->kind = kind;
+	e->action = action;
+	e->arg = xstrdup(arg);
+}
+
+int journal_move_aside(struct journal *j, const char *path)
+{
+	struct strbuf aside = STRBUF_INIT;
+	const char *slash = strrchr(path, '/');
+	struct journal_entry *e;
+
+	if (!slash)
+		return -EINVAL;
+	strbuf_add(&aside, path, (size_t)(slash - path) + 1);
+	strbuf_addf(&aside, ".%s.replaced-%d", slash + 1, (int)getpid());
+	if (rename(path, aside.buf) < 0) {
+		int r = -errno;
+
+		strbuf_release(&aside);
+		return r;
+	}
+	e = push(j);
+	e->kind = JOURNAL_REPLACED;
+	e->action = UNDO_RENAME_BACK;
+	e->arg = xstrdup(path);
+	e->arg2 = strbuf_detach(&aside, NULL);
+	return 0;
+}
+
+static int run_tool(const char *a0, const char *a1, const char *a2)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	strvec_pushl(&cp.args, a0, a1, a2, NULL);
+	r = run_command(&cp);
+	child_process_clear(&cp);
+	return r;
+}
+
+static int undo(struct journal_entry *e, int restore)
+{
+	int r = 0;
+
+	switch (e->action) {
+	case UNDO_UNLINK:
+		if (unlink(e->arg) < 0 && errno != ENOENT)
+			r = -errno;
+		break;
+	case UNDO_RMDIR:
+		if (rmdir(e->arg) < 0 && errno != ENOENT)
+			r = -errno;
+		break;
+	case UNDO_RM_RF:
+		r = rm_rf(e->arg);
+		break;
+	case UNDO_UMOUNT:
+		/* Recursive: a killed debootstrap leaves proc and sys
+		 * mounted inside the target. */
+		r = run_tool("umount", "-R", e->arg);
+		if (r < 0)
+			r = run_tool("umount", "-R", "-l") < 0 ? r : 0;
+		break;
+	case UNDO_LOOP_DETACH:
+		r = run_tool("losetup", "-d", e->arg);
+		break;
+	case UNDO_RENAME_BACK:
+		if (restore) {
+			if (rename(e->arg2, e->arg) < 0)
+				r = -errno;
+		} else {
+			r = path_is_dir(e->arg2) ? rm_rf(e->arg2) :
+			    (unlink(e->arg2) < 0 ? -errno : 0);
+		}
+		break;
+	}
+	return r;
+}
+
+static void entry_free(struct journal_entry *e)
+{
+	free(e->arg);
+	free(e->arg2);
+}
+
+int journal_pop(struct journal *j)
+{
+	struct journal_entry *e;
+	int r;
+
+	if (!j->nr)
+		return 0;
+	e = &j->e[--j->nr];
+	r = undo(e, 1);
+	if (r < 0)
+		log_error_errno(r, "cannot undo '%s': %m", e->arg);
+	entry_free(e);
+	return r;
+}
+
+int journal_release_held(struct journal *j)
+{
+	size_t keep = 0;
+	int first = 0;
+
+	for (size_t i = j->nr; i-- > 0;) {
+		struct journal_entry *e = &j->e[i];
+		int r;
+
+		if (e->kind != JOURNAL_HELD)
+			continue;
+		r = undo(e, 1);
+		if (r < 0) {
+			log_error_errno(r, "cannot release '%s': %m", e->arg);
+			if (!first)
+				first = r;
+		}
+		entry_free(e);
+		/* A NULL arg marks it released; compacted below. */
+		e->arg = e->arg2 = NULL;
+	}
+	for (size_t i = 0; i < j->nr; i++)
+		if (j->e[i].arg)
+			j->e[keep++] = j->e[i];
+	j->nr = keep;
+	return first;
+}
+
+int journal_finish(struct journal *j, int failed, int keep)
+{
+	int first = 0;
+
+	while (j->nr) {
+		struct journal_entry *e = &j->e[--j->nr];
+		int r = 0;
+
+		switch (e->kind) {
+		case JOURNAL_HELD:
+			r = undo(e, 1);
+			break;
+		case JOURNAL_CREATED:
+			if (failed && !keep) {
+				debug("removing '%s'", e->arg);
+				r = undo(e, 1);
+			}
+			break;
+		case JOURNAL_REPLACED:
+			if (failed)
+				debug("restoring '%s'", e->arg);
+			r = undo(e, failed);
+			break;
+		}
+		if (r < 0) {
+			log_error_errno(r, "cannot undo '%s': %m", e->arg);
+			if (!first)
+				first = r;
+		}
+		entry_free(e);
+	}
+	free(j->e);
+	j->e = NULL;
+	j->alloc = 0;
+	return first;
+}

@@ -1,0 +1,59 @@
+/*
+ * journal.h: everything a run creates, recorded as it is created, so a
+ * failure, SIGINT or SIGTERM undoes all of it in one loop.
+ *
+ * Two kinds of entry: what the run made for the guest (files, directories,
+ * the config) is undone only when the run fails; what it holds only while
+ * working (mounts, loop devices, scratch directories) is always released.
+ * A third kind moves an existing guest's file aside under --force: restored
+ * on failure, deleted on success, so nothing is lost if the rebuild fails.
+ */
+#ifndef JOURNAL_H
+#define JOURNAL_H
+
+enum journal_kind {
+	JOURNAL_CREATED,	/* undo on failure */
+	JOURNAL_HELD,		/* undo always */
+	JOURNAL_REPLACED,	/* on failure restore, on success delete */
+};
+
+enum journal_action {
+	UNDO_UNLINK,		/* remove a file */
+	UNDO_RMDIR,		/* remove an empty directory */
+	UNDO_RM_RF,		/* remove a directory tree */
+	UNDO_UMOUNT,		/* unmount, with everything mounted below */
+	UNDO_LOOP_DETACH,	/* losetup -d */
+	UNDO_RENAME_BACK,	/* arg2 was renamed to arg: rename it back */
+};
+
+struct journal_entry {
+	enum journal_kind kind;
+	enum journal_action action;
+	char *arg;
+	char *arg2;
+};
+
+struct journal {
+	struct journal_entry *e;
+	size_t nr, alloc;
+};
+
+#define JOURNAL_INIT { NULL, 0, 0 }
+
+void journal_add(struct journal *j, enum journal_kind kind,
+		 enum journal_action action, const char *arg);
+/* Move path aside to a hidden name beside it; restored if the run fails. */
+int journal_move_aside(struct journal *j, const char *path);
+/* Undo the newest entry now (releasing a mount before the next step). */
+int journal_pop(struct journal *j);
+/* Release every HELD entry now (unmount before writing the config),
+ * newest first, keeping the others. 0 or the first error. */
+int journal_release_held(struct journal *j);
+/*
+ * Walk the journal newest first: HELD entries are released, CREATED ones
+ * undone when failed && !keep, REPLACED ones restored when failed and
+ * deleted otherwise. Returns 0, or the first error (everything is tried).
+ */
+int journal_finish(struct journal *j, int failed, int keep);
+
+#endif

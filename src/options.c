@@ -1,0 +1,193 @@
+/* options.c: see options.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define S OPT_STRING
+#define B OPT_BOOL
+#define Z OPT_SIZE
+#define U OPT_UINT
+#define L OPT_LIST
+#define A OPT_ACTION
+#define CLI OPT_CLI_ONLY
+
+/* This array MUST stay sorted by name, and in enum opt_id order. */
+const struct option_def option_defs[_O_MAX] = {
+	{ "arch", O_ARCH, S, 0, NULL, "ARCH",
+	  "Debian architecture of the guest (default: the host's)", NULL },
+	{ "boot", O_BOOT, B, 0, "0", NULL,
+	  "start the guest with 'xl create' once it is built", NULL },
+	{ "bridge", O_BRIDGE, S, 0, NULL, "BRIDGE",
+	  "bridge the guest's interface joins (xl's default: xenbr0)", NULL },
+	{ "broadcast", O_BROADCAST, S, 0, NULL, "ADDR",
+	  "broadcast address for a static --ip", NULL },
+	{ "btrfs-options", O_BTRFS_OPTIONS, S, 0, "defaults", "OPTS",
+	  "mount options for btrfs file systems", NULL },
+	{ "cachedir", O_CACHEDIR, S, 0, "/var/cache/create-image", "DIR",
+	  "where downloaded packages are kept between builds", NULL },
+	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
+	  "read settings from FILE (after the system file, before flags)",
+	  NULL },
+	{ "dhcp", O_DHCP, B, 0, "1", NULL,
+	  "configure the guest's network by DHCP (default unless --ip)",
+	  "ip" },
+	{ "dir", O_DIR, S, 0, "/srv/xen", "DIR",
+	  "store the guest's disks as files in DIR/domains/HOSTNAME", NULL },
+	{ "dist", O_DIST, S, 0, "bookworm", "CODENAME",
+	  "distribution to install: bullseye, bookworm, trixie, forky, sid",
+	  NULL },
+	{ "dry-run", O_DRY_RUN, B, CLI, "0", NULL,
+	  "print the plan and the xl.cfg, change nothing", NULL },
+	{ "dumpconfig", O_DUMPCONFIG, A, CLI, NULL, NULL,
+	  "print the merged settings and exit", NULL },
+	{ "ext2-options", O_EXT2_OPTIONS, S, 0, "noatime,errors=remount-ro",
+	  "OPTS", "mount options for ext2 file systems", NULL },
+	{ "ext3-options", O_EXT3_OPTIONS, S, 0, "noatime,errors=remount-ro",
+	  "OPTS", "mount options for ext3 file systems", NULL },
+	{ "ext4-options", O_EXT4_OPTIONS, S, 0, "noatime,errors=remount-ro",
+	  "OPTS", "mount options for ext4 file systems", NULL },
+	{ "extension", O_EXTENSION, S, 0, ".cfg", "EXT",
+	  "suffix of the xl configuration file", NULL },
+	{ "force", O_FORCE, B, 0, "0", NULL,
+	  "replace an existing guest of the same name", NULL },
+	{ "fs", O_FS, S, 0, "ext4", "FS",
+	  "root file system: ext4, ext3 or ext2", NULL },
+	{ "gateway", O_GATEWAY, S, 0, NULL, "ADDR",
+	  "default gateway for a static --ip", NULL },
+	{ "genpass", O_GENPASS, B, 0, "1", NULL,
+	  "generate a random root password and print it", "password" },
+	{ "genpass-len", O_GENPASS_LEN, U, 0, "20", "N",
+	  "length of a generated password (8-128)", NULL },
+	{ "hash-method", O_HASH_METHOD, S, 0, "yescrypt", "METHOD",
+	  "password hash: yescrypt or sha512", NULL },
+	{ "help", O_HELP, A, CLI, NULL, NULL, "show this help and exit", NULL },
+	{ "hooks-dir", O_HOOKS_DIR, S, 0, SYSCONFDIR "/create-image/hooks.d",
+	  "DIR", "administrator's hooks, run with the shipped ones", NULL },
+	{ "hostname", O_HOSTNAME, S, 0, NULL, "NAME",
+	  "the guest's host name (required)", NULL },
+	{ "image", O_IMAGE, S, 0, "sparse", "sparse|full",
+	  "allocate disk image files sparse or in full", NULL },
+	{ "initrd", O_INITRD, S, 0, NULL, "FILE",
+	  "dom0 initrd to boot without pygrub (default: the guest's own)",
+	  NULL },
+	{ "install-method", O_INSTALL_METHOD, S, 0, "debootstrap",
+	  "METHOD", "debootstrap, tar or copy", NULL },
+	{ "install-source", O_INSTALL_SOURCE, S, 0, NULL, "SRC",
+	  "tarball (path or URL) for tar, directory for copy", NULL },
+	{ "ip", O_IP, L, 0, NULL, "ADDR[/PREFIX]",
+	  "static address; repeat for more (the first is primary)", "dhcp" },
+	{ "keep", O_KEEP, B, 0, "0", NULL,
+	  "on failure, keep what was created for debugging", NULL },
+	{ "kernel", O_KERNEL, S, 0, NULL, "FILE",
+	  "dom0 kernel to boot without pygrub (default: the guest's own)",
+	  NULL },
+	{ "keyring", O_KEYRING, S, 0, NULL, "FILE",
+	  "keyring debootstrap checks the mirror with", NULL },
+	{ "mac", O_MAC, S, 0, NULL, "MAC",
+	  "the guest's MAC (default: derived from its name and network)",
+	  "randommac" },
+	{ "maxmem", O_MAXMEM, Z, 0, NULL, "SIZE",
+	  "memory the guest may balloon up to", NULL },
+	{ "memory", O_MEMORY, Z, 0, "256M", "SIZE", "the guest's memory",
+	  NULL },
+	{ "mirror", O_MIRROR, S, 0, "http://deb.debian.org/debian", "URL",
+	  "Debian mirror to install from", NULL },
+	{ "nameserver", O_NAMESERVER, L, 0, NULL, "ADDR",
+	  "DNS server for a static --ip; repeat for more", NULL },
+	{ "netmask", O_NETMASK, S, 0, NULL, "MASK",
+	  "netmask for a static --ip given without /PREFIX", NULL },
+	{ "noswap", O_NOSWAP, B, 0, "0", NULL, "create no swap disk", NULL },
+	{ "output", O_OUTPUT, S, 0, "/etc/xen", "DIR",
+	  "where the xl configuration file is written", NULL },
+	{ "password", O_PASSWORD, S, OPT_SECRET, NULL, "PASS",
+	  "root password ('-' reads it from standard input)", "genpass" },
+	{ "pygrub", O_PYGRUB, B, 0, "1", NULL,
+	  "boot with pygrub from the guest's own kernel and boot menu", NULL },
+	{ "randommac", O_RANDOMMAC, B, 0, "0", NULL,
+	  "use a random MAC instead of a derived one", "mac" },
+	{ "reiserfs-options", O_REISERFS_OPTIONS, S, OPT_HIDDEN, "defaults",
+	  "OPTS", "accepted for xen-tools configuration files", NULL },
+	{ "role", O_ROLE, L, 0, NULL, "ROLE[,ROLE]",
+	  "run these scripts from --roledir on the new guest", NULL },
+	{ "roledir", O_ROLEDIR, S, 0, SYSCONFDIR "/create-image/role.d", "DIR",
+	  "where --role scripts live", NULL },
+	{ "size", O_SIZE, Z, 0, "4G", "SIZE", "size of the root disk", NULL },
+	{ "skel", O_SKEL, S, 0, SYSCONFDIR "/create-image/skel", "DIR",
+	  "files copied into every guest's root", NULL },
+	{ "swap", O_SWAP, Z, 0, "512M", "SIZE", "size of the swap disk",
+	  NULL },
+	{ "template", O_TEMPLATE, S, 0, NULL, "FILE",
+	  "xl.cfg template to use instead of the shipped one", NULL },
+	{ "vcpus", O_VCPUS, U, 0, "1", "N", "number of virtual CPUs", NULL },
+	{ "verbose", O_VERBOSE, B, 0, "0", NULL,
+	  "show every command and its output", NULL },
+	{ "version", O_VERSION, A, CLI, NULL, NULL,
+	  "show the version and exit", NULL },
+	{ "vifname", O_VIFNAME, S, 0, NULL, "NAME",
+	  "name of the guest's interface in dom0", NULL },
+	{ "xfs-options", O_XFS_OPTIONS, S, 0, "defaults", "OPTS",
+	  "mount options for xfs file systems", NULL },
+};
+
+static int cmp_name(const void *key, const void *elem)
+{
+	const char *k = key;
+	const struct option_def *d = elem;
+
+	return strcmp(k, d->name);
+}
+
+const struct option_def *option_find(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const struct option_def *d;
+
+	strbuf_addstr(&sb, name);
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '_')
+			sb.buf[i] = '-';
+	d = bsearch(sb.buf, option_defs, _O_MAX, sizeof(option_defs[0]),
+		    cmp_name);
+	strbuf_release(&sb);
+	return d;
+}
+
+void options_help(struct strbuf *out)
+{
+	strbuf_addf(out,
+		    "usage: create-image --hostname NAME [options]\n"
+		    "\n"
+		    "Build a Xen guest: storage, a Debian install, its "
+		    "customization and\nits xl.cfg. Settings come from built-in "
+		    "defaults, then\n" SYSCONFDIR "/create-image/create-image.conf"
+		    ", then --config FILE, then flags.\n\n");
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct option_def *d = &option_defs[i];
+		struct strbuf left = STRBUF_INIT;
+
+		if (d->flags & OPT_HIDDEN)
+			continue;
+		strbuf_addf(&left, "  --%s", d->name);
+		if (d->type == OPT_BOOL)
+			strbuf_addf(&left, ", --no%s", d->name);
+		else if (d->arg)
+			strbuf_addf(&left, "=%s", d->arg);
+		if (left.len > 28)
+			strbuf_addf(out, "%s\n%30s", left.buf, "");
+		else
+			strbuf_addf(out, "%-30s", left.buf);
+		strbuf_addstr(out, d->help);
+		if (d->def && d->type != OPT_BOOL && !(d->flags & OPT_SECRET) &&
+		    !strstr(d->help, "default"))
+			strbuf_addf(out, " [%s]", d->def);
+		strbuf_addch(out, '\n');
+		strbuf_release(&left);
+	}
+	strbuf_addstr(out,
+		      "\nExit status: 0 success, 1 failure (everything created "
+		      "was removed),\n2 bad usage or input (nothing was "
+		      "created).\nSee create-image(8).\n");
+}

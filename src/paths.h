@@ -1,0 +1,18 @@
+/*
+ * paths.h: where the program finds its data (distros/ hooks/ templates/)
+ * and its system configuration. A binary run from a checkout's build/
+ * directory uses the checkout, so it works without being installed.
+ */
+#ifndef PATHS_H
+#define PATHS_H
+
+/* The directory holding distros/, hooks/ and templates/. */
+const char *paths_datadir(void);
+/* The system configuration file; $CREATE_IMAGE_CONFIG overrides it. */
+const char *paths_system_config(void);
+/* Per-guest logs live here. $CREATE_IMAGE_LOGDIR overrides it. */
+const char *paths_logdir(void);
+/* datadir + "/" + rel; caller frees. */
+char *paths_data(const char *rel);
+
+#endif

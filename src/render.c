@@ -1,0 +1,200 @@
+/* render.c: see render.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "net.h"
+#include "paths.h"
+#include "render.h"
+#include "banned.h"
+
+#ifndef VERSION
+#define VERSION "0"
+#endif
+
+void boot_info_release(struct boot_info *b)
+{
+	free(b->kernel_file);
+	free(b->initrd_file);
+	free(b->kernel_version);
+	free(b->cmdline);
+	free(b->kernel_path);
+	free(b->initrd_path);
+	memset(b, 0, sizeof(*b));
+}
+
+static void add_network(struct tvars *t, const struct guest *g)
+{
+	tvars_set_bool(t, "dhcp", g->dhcp);
+	tvars_set(t, "mac", g->mac_text);
+	tvars_set(t, "bridge", g->bridge);
+	tvars_set(t, "vifname", g->vifname);
+	tvars_set(t, "gateway", g->gateway);
+	tvars_set(t, "broadcast", g->broadcast);
+	tvars_set(t, "primary_ip", g->nips ? g->ips[0].addr_text : "");
+	tvars_set(t, "primary_cidr", g->nips ? g->ips[0].text : "");
+	tvars_declare_list(t, "ips");
+	for (size_t i = 0; i < g->nips; i++) {
+		struct tvars *ip = tvars_list_add(t, "ips");
+		char mask[16];
+
+		ipv4_format(ipv4_prefix_mask(g->ips[i].prefix), mask);
+		tvars_set(ip, "address", g->ips[i].addr_text);
+		tvars_set(ip, "cidr", g->ips[i].text);
+		tvars_setf(ip, "prefix", "%d", g->ips[i].prefix);
+		tvars_set(ip, "netmask", mask);
+		tvars_set(ip, "ip_broadcast", i == 0 ? g->broadcast : "");
+	}
+	tvars_declare_list(t, "nameservers");
+	for (size_t i = 0; i < g->nameservers.nr; i++)
+		tvars_set(tvars_list_add(t, "nameservers"), "address",
+			  g->nameservers.v[i]);
+}
+
+static void add_vif(struct tvars *t, const struct guest *g)
+{
+	struct strbuf vif = STRBUF_INIT;
+
+	strbuf_addf(&vif, "mac=%s", g->mac_text);
+	if (g->bridge)
+		strbuf_addf(&vif, ", bridge=%s", g->bridge);
+	if (g->vifname)
+		strbuf_addf(&vif, ", vifname=%s", g->vifname);
+	/* vif-route and anti-spoofing rules in dom0 read the addresses. */
+	if (g->nips) {
+		strbuf_addstr(&vif, ", ip=");
+		for (size_t i = 0; i < g->nips; i++)
+			strbuf_addf(&vif, "%s%s", i ? " " : "",
+				    g->ips[i].addr_text);
+	}
+	tvars_set(t, "vif", vif.buf);
+	strbuf_release(&vif);
+}
+
+static void add_volumes(struct tvars *t, const struct volume *v, size_t n,
+			const struct storage_ops *ops)
+{
+	tvars_declare_list(t, "disks");
+	tvars_declare_list(t, "volumes");
+	for (size_t i = 0; i < n; i++) {
+		struct tvars *d = tvars_list_add(t, "disks");
+		struct tvars *f = tvars_list_add(t, "volumes");
+		int swap = !strcmp(v[i].fs, "swap");
+
+		tvars_set(d, "name", v[i].name);
+		tvars_set(d, "vdev", v[i].vdev);
+		tvars_set(d, "target", v[i].path);
+		tvars_set(d, "format", ops->format);
+		/* target= last: it is the one key whose value may hold a
+		 * comma (xl-disk-configuration(5)). */
+		tvars_setf(d, "spec", "format=%s, vdev=%s, access=rw, target=%s",
+			   ops->format, v[i].vdev, v[i].path);
+		tvars_set(f, "uuid", v[i].uuid);
+		tvars_set(f, "mountpoint", swap ? "none" : v[i].mountpoint);
+		tvars_set(f, "fs", v[i].fs);
+		tvars_set(f, "options", v[i].options);
+		tvars_set(f, "pass", swap ? "0" :
+			  !strcmp(v[i].mountpoint, "/") ? "1" : "2");
+	}
+}
+
+struct tvars *render_vars(const struct guest *g, const struct volume *v,
+			  size_t nvol, const struct storage_ops *ops,
+			  const struct boot_info *boot)
+{
+	struct tvars *t = tvars_new();
+	const char *dot = strchr(g->hostname, '.');
+	char *short_name;
+
+	if (!t)
+		return NULL;
+	short_name = dot ? strndup(g->hostname, (size_t)(dot - g->hostname)) :
+			   strdup(g->hostname);
+	tvars_set(t, "version", VERSION);
+	tvars_set(t, "hostname", g->hostname);
+	tvars_set(t, "short", short_name);
+	tvars_set(t, "domain", dot ? dot + 1 : "");
+	free(short_name);
+	tvars_set(t, "dist", g->distro.codename);
+	tvars_set(t, "family", g->distro.family);
+	tvars_set(t, "arch", g->arch);
+	tvars_set(t, "mirror", g->mirror);
+	tvars_set(t, "security_mirror", "http://security.debian.org/"
+		  "debian-security");
+	tvars_set_bool(t, "security", distro_has(&g->distro, "security"));
+	tvars_set_bool(t, "updates", distro_has(&g->distro, "updates"));
+	tvars_set(t, "components", distro_has(&g->distro, "non-free-firmware") ?
+		  "main contrib non-free non-free-firmware" :
+		  "main contrib non-free");
+	tvars_setf(t, "memory_mb", "%llu",
+		   (unsigned long long)(g->memory >> 20));
+	tvars_set(t, "maxmem_mb", "");
+	if (g->maxmem)
+		tvars_setf(t, "maxmem_mb", "%llu",
+			   (unsigned long long)(g->maxmem >> 20));
+	tvars_setf(t, "vcpus", "%u", g->vcpus);
+	tvars_set_bool(t, "pygrub", g->pygrub);
+	tvars_set(t, "os_name", "Debian GNU/Linux");
+	tvars_set(t, "kernel", boot ? boot->kernel_path : "");
+	tvars_set(t, "initrd", boot ? boot->initrd_path : "");
+	tvars_set(t, "cmdline", boot ? boot->cmdline : "");
+	tvars_set(t, "kernel_file", boot ? boot->kernel_file : "");
+	tvars_set(t, "initrd_file", boot ? boot->initrd_file : "");
+	tvars_set(t, "kernel_version", boot ? boot->kernel_version : "");
+	add_network(t, g);
+	add_vif(t, g);
+	add_volumes(t, v, nvol, ops);
+	return t;
+}
+
+int render_to_buf(const char *tmpl, const struct tvars *vars,
+		  struct strbuf *out, struct strbuf *err)
+{
+	char *path;
+	int r;
+
+	if (tmpl[0] == '/') {
+		path = strdup(tmpl);
+	} else {
+		char *dir = paths_data("templates");
+
+		path = path_join(dir, tmpl);
+		free(dir);
+	}
+	r = template_render_file(path, vars, out, err);
+	free(path);
+	return r;
+}
+
+int render_to_file(const char *tmpl, const struct tvars *vars,
+		   const char *root, const char *dest, int mode,
+		   struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *path = path_join(root, dest);
+	char *dir = strdup(path);
+	int r;
+
+	*strrchr(dir, '/') = '\0';
+	r = render_to_buf(tmpl, vars, &out, err);
+	if (r >= 0) {
+		r = mkdir_p(dir, 0755);
+		if (r >= 0)
+			r = write_file(path, out.buf, out.len, (mode_t)mode);
+		if (r < 0)
+			strbuf_addf(err, "cannot write '%s': %s", path,
+				    strerror(-r));
+	}
+	free(dir);
+	free(path);
+	strbuf_release(&out);
+	return r;
+}
+
+int render_xl_cfg(const struct guest *g, const struct tvars *vars,
+		  struct strbuf *out, struct strbuf *err)
+{
+	return render_to_buf(g->template_path ? g->template_path : "xl.cfg",
+			     vars, out, err);
+}

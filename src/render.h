@@ -1,0 +1,38 @@
+/*
+ * render.h: the variables every template sees, built once from the guest
+ * and its volumes, and rendering a template file into a guest file.
+ */
+#ifndef RENDER_H
+#define RENDER_H
+
+#include "guest.h"
+#include "storage.h"
+#include "template.h"
+
+/* Boot facts found in the installed guest, for the boot menu and xl.cfg. */
+struct boot_info {
+	char *kernel_file;	/* "vmlinuz-6.1.0-13-amd64" */
+	char *initrd_file;
+	char *kernel_version;	/* "6.1.0-13-amd64" */
+	char *cmdline;		/* "root=UUID=... ro console=hvc0" */
+	char *kernel_path;	/* dom0 path for xl.cfg without pygrub */
+	char *initrd_path;
+};
+
+struct tvars *render_vars(const struct guest *g, const struct volume *v,
+			  size_t nvol, const struct storage_ops *ops,
+			  const struct boot_info *boot);
+/* Render template rel (under the data dir, or an absolute path) to out. */
+int render_to_buf(const char *tmpl, const struct tvars *vars,
+		  struct strbuf *out, struct strbuf *err);
+/* Render template rel into root/dest with mode. */
+int render_to_file(const char *tmpl, const struct tvars *vars,
+		   const char *root, const char *dest, int mode,
+		   struct strbuf *err);
+/* The xl.cfg text for g. */
+int render_xl_cfg(const struct guest *g, const struct tvars *vars,
+		  struct strbuf *out, struct strbuf *err);
+
+void boot_info_release(struct boot_info *b);
+
+#endif

@@ -1,0 +1,379 @@
+/* secrets.c: see secrets.h. */
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "macros.h"
+#include "secrets.h"
+#include "strbuf.h"
+#include "banned.h"
+
+/* Without it crypt_gensalt_rn() would need salt bytes from us. */
+#ifndef CRYPT_GENSALT_IMPLEMENTS_AUTO_ENTROPY
+#error "libxcrypt too old: crypt_gensalt_rn() cannot find its own entropy"
+#endif
+
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 128
+
+static const char *const hash_method_names[_HASH_METHOD_MAX] = {
+	[HASH_YESCRYPT] = "yescrypt",
+	[HASH_SHA512] = "sha512",
+};
+
+static const char *const hash_method_prefixes[_HASH_METHOD_MAX] = {
+	[HASH_YESCRYPT] = "$y$",
+	[HASH_SHA512] = "$6$",
+};
+
+/* Letters and digits minus 0 O 1 l I: 57 symbols. */
+static const char password_alphabet[] =
+	"ABCDEFGHJKLMNPQRSTUVWXYZ"
+	"abcdefghijkmnopqrstuvwxyz"
+	"23456789";
+#define ALPHABET_LEN (sizeof(password_alphabet) - 1)
+
+int hash_method_from_string(const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(hash_method_names); i++)
+		if (streq(s, hash_method_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *hash_method_to_string(enum hash_method m)
+{
+	if (m < 0 || m >= _HASH_METHOD_MAX)
+		return NULL;
+	return hash_method_names[m];
+}
+
+static int random_bytes(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void secret_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Buffers that held /etc/shadow carry other users' hashes too. */
+static void strbuf_release_secret(struct strbuf *sb)
+{
+	if (sb->alloc)
+		explicit_bzero(sb->buf, sb->alloc);
+	strbuf_release(sb);
+}
+
+int password_generate(size_t len, char **ret)
+{
+	/*
+	 * Bytes at or above limit are thrown away so every symbol is
+	 * reached by exactly the same number of byte values; a plain
+	 * modulo would favour the first 256 % 57 symbols.
+	 */
+	const unsigned limit = 256 - 256 % ALPHABET_LEN;
+	unsigned char pool[64];
+	size_t have = 0;
+	char *pw;
+	int r = 0;
+
+	if (len < PASSWORD_MIN || len > PASSWORD_MAX)
+		return -ERANGE;
+	pw = malloc(len + 1);
+	if (!pw)
+		return -ENOMEM;
+	while (have < len) {
+		r = random_bytes(pool, sizeof(pool));
+		if (r < 0)
+			break;
+		for (size_t i = 0; i < sizeof(pool) && have < len; i++)
+			if (pool[i] < limit)
+				pw[have++] = password_alphabet[pool[i] %
+							       ALPHABET_LEN];
+	}
+	explicit_bzero(pool, sizeof(pool));
+	if (r < 0) {
+		explicit_bzero(pw, len + 1);
+		free(pw);
+		return r;
+	}
+	pw[len] = '\0';
+	*ret = pw;
+	return 0;
+}
+
+int password_hash(const char *password, enum hash_method m, char **ret_hash)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	const char *h;
+	char *dup;
+	int r = 0;
+
+	if (!password || m < 0 || m >= _HASH_METHOD_MAX)
+		return -EINVAL;
+
+	/* Count 0 picks libxcrypt's default cost, which tracks upstream. */
+	errno = 0;
+	if (!crypt_gensalt_rn(hash_method_prefixes[m], 0, NULL, 0,
+			      setting, sizeof(setting)) ||
+	    setting[0] == '*')
+		return errno > 0 ? -errno : -EINVAL;
+
+	/* Heap, not stack: struct crypt_data is 32 KiB. */
+	cd = calloc(1, sizeof(*cd));
+	if (!cd)
+		return -ENOMEM;
+	errno = 0;
+	h = crypt_rn(password, setting, cd, sizeof(*cd));
+	/* A hash starting with '*' is libxcrypt's failure token. */
+	if (!h || h[0] == '*') {
+		r = errno > 0 ? -errno : -EINVAL;
+		goto out;
+	}
+	dup = strdup(h);
+	if (!dup) {
+		r = -ENOMEM;
+		goto out;
+	}
+	*ret_hash = dup;
+out:
+	/* The scratch area holds a copy of the password. */
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return r;
+}
+
+/* A shadow field may not break the line or the field structure. */
+static int shadow_field_ok(const char *s)
+{
+	return s && *s && !strpbrk(s, ":\n");
+}
+
+static long long days_since_epoch(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+
+	/*
+	 * shadow-utils stamps last-change from SOURCE_DATE_EPOCH, so a
+	 * reproducible image build gets the same day here as from passwd(1).
+	 */
+	if (s && *s >= '0' && *s <= '9') {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (!errno && !*end)
+			return (long long)(v / 86400);
+	}
+	return (long long)time(NULL) / 86400;
+}
+
+/*
+ * Sized from the start because realloc() would leave unzeroed copies of
+ * the hashes behind in freed memory.
+ */
+static int read_fd(int fd, struct strbuf *sb, size_t hint)
+{
+	strbuf_grow(sb, hint + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (sb->alloc - sb->len < 2)
+			strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			return 0;
+		strbuf_setlen(sb, sb->len + (size_t)n);
+	}
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Start of user's line in buf, or NULL. */
+static const char *shadow_find(const char *buf, size_t len, const char *user)
+{
+	size_t ulen = strlen(user);
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) > ulen && !memcmp(p, user, ulen) &&
+		    p[ulen] == ':')
+			return p;
+		p = nl ? nl + 1 : end;
+	}
+	return NULL;
+}
+
+/*
+ * Write data to a new file beside path, owned and moded like st, then rename
+ * it over path so a reader sees the old file or the new one, never half.
+ */
+static int replace_file(const char *path, const struct strbuf *data,
+			const struct stat *st)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct stat tst;
+	int fd, r = 0;
+
+	strbuf_addf(&tmp, "%s.tmp.XXXXXX", path);
+	/* mkostemp creates it 0600, so the hashes are never exposed. */
+	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (fstat(fd, &tst) < 0)
+		r = -errno;
+	/* Only chown when needed, so this works unprivileged on own files. */
+	if (!r && (tst.st_uid != st->st_uid || tst.st_gid != st->st_gid) &&
+	    fchown(fd, st->st_uid, st->st_gid) < 0)
+		r = -errno;
+	/* After fchown, which may clear set-id bits. */
+	if (!r && fchmod(fd, st->st_mode & 07777) < 0)
+		r = -errno;
+	if (!r)
+		r = write_all(fd, data->buf, data->len);
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp.buf, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp.buf);
+out:
+	strbuf_release(&tmp);
+	return r;
+}
+
+int shadow_set_password(const char *root, const char *user, const char *hash)
+{
+	_cleanup_free_ char *path = NULL;
+	struct strbuf old = STRBUF_INIT, new = STRBUF_INIT;
+	const char *line, *end, *pw, *colon, *after;
+	struct stat st;
+	int fd, r;
+
+	if (!root || !shadow_field_ok(user) || !shadow_field_ok(hash))
+		return -EINVAL;
+
+	path = path_join(root, "etc/shadow");
+	/*
+	 * A guest's etc/shadow that is a symlink may point at the host's
+	 * /etc/shadow; following it would copy the host's hashes in.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else
+		r = read_fd(fd, &old, (size_t)st.st_size);
+	close(fd);
+	if (r < 0)
+		goto out;
+
+	line = shadow_find(old.buf, old.len, user);
+	if (!line) {
+		r = -ENOENT;
+		goto out;
+	}
+	end = memchr(line, '\n', old.len - (size_t)(line - old.buf));
+	if (!end)
+		end = old.buf + old.len;
+	pw = line + strlen(user) + 1;
+	colon = memchr(pw, ':', (size_t)(end - pw));
+	if (!colon) {
+		r = -EBADMSG;
+		goto out;
+	}
+	/* Last change runs to the next ':' or, in a short line, its end. */
+	after = memchr(colon + 1, ':', (size_t)(end - colon - 1));
+	if (!after)
+		after = end;
+
+	strbuf_grow(&new, old.len + strlen(hash) + 32);
+	strbuf_add(&new, old.buf, (size_t)(pw - old.buf));
+	strbuf_addf(&new, "%s:%lld", hash, days_since_epoch());
+	strbuf_add(&new, after, old.len - (size_t)(after - old.buf));
+
+	r = replace_file(path, &new, &st);
+out:
+	strbuf_release_secret(&old);
+	strbuf_release_secret(&new);
+	return r;
+}
+
+int machine_id_generate(char buf[static 33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char id[16];
+	int r;
+
+	r = random_bytes(id, sizeof(id));
+	if (r < 0)
+		return r;
+	/* Version 4, variant 1, exactly as sd_id128_randomize() marks it. */
+	id[6] = (id[6] & 0x0f) | 0x40;
+	id[8] = (id[8] & 0x3f) | 0x80;
+	for (size_t i = 0; i < sizeof(id); i++) {
+		buf[2 * i] = hex[id[i] >> 4];
+		buf[2 * i + 1] = hex[id[i] & 0x0f];
+	}
+	buf[32] = '\0';
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * secrets.h: a guest's root password and machine identity: random
+ * passwords, crypt(3) hashes, the root entry in the guest's /etc/shadow and
+ * /etc/machine-id. Every random byte comes from the kernel via getrandom(2).
+ */
+#ifndef SECRETS_H
+#define SECRETS_H
+
+#include <errno.h>
+#include <stddef.h>
+
+enum hash_method {
+	HASH_YESCRYPT,
+	HASH_SHA512,
+	_HASH_METHOD_MAX,
+	_HASH_METHOD_INVALID = -EINVAL,
+};
+
+/*
+ * "yescrypt" or "sha512"; anything else is -EINVAL. xen-tools also offered
+ * md5 and sha256: both are refused, so an old config fails loudly rather
+ * than leaving a guest with a weak hash.
+ */
+int hash_method_from_string(const char *s);
+/* NULL for a value outside the enum. */
+const char *hash_method_to_string(enum hash_method m);
+
+/*
+ * A password of len characters (8..128, else -ERANGE) drawn uniformly from
+ * letters and digits without the look-alikes 0 O 1 l I, so it can be read
+ * off a console and typed back. Release *ret with secret_free().
+ */
+int password_generate(size_t len, char **ret);
+
+/*
+ * The crypt(3) hash of password with a fresh salt at libxcrypt's default
+ * cost, ready for the second field of /etc/shadow. -EINVAL for an unknown
+ * method or one this libxcrypt cannot do. Caller frees *ret_hash.
+ */
+int password_hash(const char *password, enum hash_method m, char **ret_hash);
+
+/*
+ * Set user's password field in ROOT/etc/shadow to hash and its last-change
+ * field to today, leaving every other byte of the file as it was. The file
+ * is replaced atomically with its mode and owner kept. "Today" is
+ * $SOURCE_DATE_EPOCH when that holds a valid number, as shadow-utils does.
+ *
+ * -ENOENT if the file or user's line is missing, -ELOOP if etc/shadow is a
+ * symlink (it could point at the host's file), -EBADMSG if user's line has
+ * no last-change field, -EINVAL for an empty hash or a user or hash that
+ * contains ':' or a newline.
+ */
+int shadow_set_password(const char *root, const char *user, const char *hash);
+
+/*
+ * A random /etc/machine-id value: 32 lowercase hex digits and a NUL, with
+ * the UUID version 4 and variant bits set as systemd's sd_id128_randomize()
+ * does. buf is written only on success.
+ */
+int machine_id_generate(char buf[static 33]);
+
+/* Zero a secret string before freeing it; NULL is fine. */
+void secret_free(char *s);
+
+#endif

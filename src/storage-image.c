@@ -1,0 +1,94 @@
+/*
+ * storage-image.c: volumes as image files in DIR/domains/HOSTNAME/,
+ * sparse unless --image=full.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "storage.h"
+#include "banned.h"
+
+static int image_plan(const struct guest *g, struct volume *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%s/%s.img", g->guest_dir, v[i].name);
+		v[i].path = strbuf_detach(&sb, NULL);
+	}
+	return 0;
+}
+
+static int image_check_free(const struct guest *g, const struct volume *v,
+			    size_t n, struct strbuf *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (path_exists(v[i].path)) {
+			strbuf_addf(err, "'%s' already exists", v[i].path);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Create DIR/domains/HOST and its missing parents, journaling each one
+ * made so a failed run removes exactly those. */
+static int make_dirs(const char *dir, struct journal *j)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = 0;
+
+	strbuf_addstr(&sb, dir);
+	for (char *p = sb.buf + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(sb.buf, 0700) == 0) {
+			journal_add(j, JOURNAL_CREATED, UNDO_RMDIR, sb.buf);
+		} else if (errno != EEXIST) {
+			r = -errno;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
+static int image_create(const struct guest *g, struct volume *v,
+			struct journal *j)
+{
+	int fd, r = 0;
+
+	r = make_dirs(g->guest_dir, j);
+	if (r < 0)
+		return r;
+	fd = open(v->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, v->path);
+	if (g->image_full)
+		r = -posix_fallocate(fd, 0, (off_t)v->size);
+	else if (ftruncate(fd, (off_t)v->size) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
+const struct storage_ops storage_image_ops = {
+	.name = "image",
+	.plan = image_plan,
+	.check_free = image_check_free,
+	.create = image_create,
+	.format = "raw",
+};

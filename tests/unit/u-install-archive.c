@@ -1,0 +1,1182 @@
+/*
+ * u-install-archive.c: unpacking root-file-system archives and copying guest
+ * trees. Runs as root: owners, device nodes and security.* xattrs are part of
+ * what is checked.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <locale.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "install-archive.h"
+#include "macros.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "unit.h"
+#include "banned.h"
+
+UNIT_MAIN
+
+#define MTIME_BASE 1500000000L
+
+/* A scratch directory, removed by the caller with rm_rf(). */
+static char *scratch(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *dir;
+
+	if (!base || !*base)
+		base = "/tmp";
+	dir = path_join(base, "u-install-archive.XXXXXX");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
+		abort();
+	}
+	return dir;
+}
+
+static char *join(const char *a, const char *b)
+{
+	return path_join(a, b);
+}
+
+static int contains(const struct strbuf *sb, const char *needle)
+{
+	if (!strstr(sb->buf, needle)) {
+		fprintf(stderr, "  '%s' does not contain '%s'\n", sb->buf,
+			needle);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- archive fixtures ---- */
+
+enum kind { REG, DIR, LNK, HARD, CHR, FIFO };
+
+struct member {
+	const char *name;
+	enum kind kind;
+	mode_t perm;
+	uid_t uid;
+	gid_t gid;
+	const char *data;	/* REG: contents; LNK, HARD: link target */
+	const char *xattr;	/* "name=value", stored by pax only */
+};
+
+/* Every member's mtime is MTIME_BASE + its index. */
+static void write_archive(const char *path, int format, int filter,
+			  const struct member *m, size_t n)
+{
+	struct archive *a = archive_write_new();
+
+	CHECK(archive_write_set_format(a, format) == ARCHIVE_OK);
+	CHECK(archive_write_add_filter(a, filter) == ARCHIVE_OK);
+	CHECK(archive_write_open_filename(a, path) == ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t size = 0;
+
+		archive_entry_copy_pathname(e, m[i].name);
+		archive_entry_set_perm(e, m[i].perm);
+		archive_entry_set_uid(e, m[i].uid);
+		archive_entry_set_gid(e, m[i].gid);
+		/* Names the host maps to 0: the numbers must win. */
+		archive_entry_copy_uname(e, "root");
+		archive_entry_copy_gname(e, "root");
+		archive_entry_set_mtime(e, MTIME_BASE + (long)i, 0);
+		switch (m[i].kind) {
+		case REG:
+			archive_entry_set_filetype(e, AE_IFREG);
+			size = strlen(m[i].data);
+			break;
+		case DIR:
+			archive_entry_set_filetype(e, AE_IFDIR);
+			break;
+		case LNK:
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_copy_symlink(e, m[i].data);
+			break;
+		case HARD:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_copy_hardlink(e, m[i].data);
+			break;
+		case CHR:
+			archive_entry_set_filetype(e, AE_IFCHR);
+			archive_entry_set_rdev(e, makedev(1, 3));
+			break;
+		case FIFO:
+			archive_entry_set_filetype(e, AE_IFIFO);
+			break;
+		}
+		archive_entry_set_size(e, (la_int64_t)size);
+		if (m[i].xattr) {
+			const char *eq = strchr(m[i].xattr, '=');
+			struct strbuf key = STRBUF_INIT;
+
+			strbuf_add(&key, m[i].xattr, (size_t)(eq - m[i].xattr));
+			archive_entry_xattr_add_entry(e, key.buf, eq + 1,
+						      strlen(eq + 1));
+			strbuf_release(&key);
+		}
+		CHECK(archive_write_header(a, e) == ARCHIVE_OK);
+		if (size)
+			CHECK(archive_write_data(a, m[i].data, size) ==
+			      (la_ssize_t)size);
+		archive_entry_free(e);
+	}
+	CHECK(archive_write_close(a) == ARCHIVE_OK);
+	archive_write_free(a);
+}
+
+/* What a small Debian-like root looks like, one of each kind of file. */
+static const struct member rootfs[] = {
+	{ "./", DIR, 0750, 0, 0, NULL, NULL },
+	{ "./etc/", DIR, 0755, 0, 0, NULL, NULL },
+	{ "./etc/passwd", REG, 0644, 0, 0, "root:x:0:0::/root:/bin/sh\n",
+	  NULL },
+	{ "./usr/", DIR, 0755, 0, 0, NULL, NULL },
+	{ "./usr/bin/", DIR, 0755, 0, 0, NULL, NULL },
+	{ "./usr/bin/su", REG, 04755, 0, 0, "su\n", NULL },
+	{ "./usr/bin/wall", REG, 02755, 0, 5, "wall\n", NULL },
+	{ "./usr/bin/ping", REG, 0755, 0, 0, "ping\n", "user.note=ping" },
+	{ "./usr/bin/su-again", HARD, 04755, 0, 0, "./usr/bin/su", NULL },
+	{ "./bin", LNK, 0777, 0, 0, "usr/bin", NULL },
+	{ "./home/", DIR, 0755, 0, 0, NULL, NULL },
+	{ "./home/user/", DIR, 0700, 1234, 1234, NULL, NULL },
+	{ "./home/user/.profile", REG, 0600, 1234, 1234, "PATH=/bin\n",
+	  NULL },
+	{ "./dev/", DIR, 0755, 0, 0, NULL, NULL },
+	{ "./dev/null", CHR, 0666, 0, 0, NULL, NULL },
+	{ "./run/", DIR, 0755, 0, 0, NULL, NULL },
+	{ "./run/initctl", FIFO, 0600, 0, 0, NULL, NULL },
+	{ "./etc/empty", REG, 0400, 1234, 1234, "", NULL },
+};
+
+static mode_t kind_type(enum kind k)
+{
+	switch (k) {
+	case DIR:
+		return S_IFDIR;
+	case LNK:
+		return S_IFLNK;
+	case CHR:
+		return S_IFCHR;
+	case FIFO:
+		return S_IFIFO;
+	default:
+		return S_IFREG;
+	}
+}
+
+/* Each member as the archive described it, found under root. */
+static void check_members(const char *root, const struct member *m, size_t n,
+			  int with_xattrs)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *path = join(root, m[i].name);
+		struct stat st;
+
+		if (lstat(path, &st) < 0) {
+			fprintf(stderr, "  missing '%s'\n", m[i].name);
+			CHECK(0);
+			free(path);
+			continue;
+		}
+		CHECK_INTEQ(st.st_mode & S_IFMT, kind_type(m[i].kind));
+		CHECK_INTEQ(st.st_uid, m[i].uid);
+		CHECK_INTEQ(st.st_gid, m[i].gid);
+		if (m[i].kind != LNK)
+			CHECK_INTEQ(st.st_mode & 07777, m[i].perm);
+		if (m[i].kind != HARD)
+			CHECK_INTEQ(st.st_mtim.tv_sec, MTIME_BASE + (long)i);
+
+		if (m[i].kind == REG) {
+			struct strbuf sb = STRBUF_INIT;
+
+			CHECK_INTEQ(strbuf_read_file(&sb, path), 0);
+			CHECK_STREQ(sb.buf, m[i].data);
+			strbuf_release(&sb);
+		} else if (m[i].kind == LNK) {
+			char buf[256];
+			ssize_t len = readlink(path, buf, sizeof(buf) - 1);
+
+			CHECK(len > 0);
+			buf[len > 0 ? len : 0] = '\0';
+			CHECK_STREQ(buf, m[i].data);
+		} else if (m[i].kind == HARD) {
+			char *other = join(root, m[i].data);
+			struct stat ost;
+
+			CHECK_INTEQ(lstat(other, &ost), 0);
+			CHECK_INTEQ(st.st_ino, ost.st_ino);
+			CHECK_INTEQ(st.st_nlink, 2);
+			free(other);
+		} else if (m[i].kind == CHR) {
+			CHECK_INTEQ(st.st_rdev, makedev(1, 3));
+		}
+
+		if (m[i].xattr && with_xattrs) {
+			const char *eq = strchr(m[i].xattr, '=');
+			struct strbuf key = STRBUF_INIT;
+			char val[64];
+			ssize_t len;
+
+			strbuf_add(&key, m[i].xattr, (size_t)(eq - m[i].xattr));
+			len = lgetxattr(path, key.buf, val, sizeof(val) - 1);
+			CHECK_INTEQ(len, strlen(eq + 1));
+			val[len > 0 ? len : 0] = '\0';
+			CHECK_STREQ(val, eq + 1);
+			strbuf_release(&key);
+		}
+		free(path);
+	}
+}
+
+TEST(source_is_url)
+{
+	static const struct {
+		const char *in;
+		int want;
+	} cases[] = {
+		{ "http://mirror/rootfs.tar.gz", 1 },
+		{ "https://mirror/rootfs.tar.zst", 1 },
+		{ "HTTPS://MIRROR/X", 1 },
+		{ "file:///srv/rootfs.tar", 1 },
+		{ "ftp://mirror/rootfs.tar", 0 },
+		{ "/srv/rootfs.tar", 0 },
+		{ "http/rootfs.tar", 0 },
+		{ "http:/rootfs.tar", 0 },
+		{ "file:/srv/rootfs.tar", 0 },
+		{ "", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_INTEQ(source_is_url(cases[i].in), cases[i].want);
+}
+
+TEST(tar_unpacks_every_kind_of_file)
+{
+	static const struct {
+		const char *file;
+		int format;
+		int filter;
+		int xattrs;
+	} cases[] = {
+		{ "root.tar.gz", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		  ARCHIVE_FILTER_GZIP, 1 },
+		{ "root.tar.zst", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		  ARCHIVE_FILTER_ZSTD, 1 },
+		{ "root.tar.xz", ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_XZ,
+		  0 },
+		{ "root.tar", ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE,
+		  0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *dir = scratch();
+		char *archive = join(dir, cases[i].file);
+		char *target = join(dir, "target");
+		struct strbuf err = STRBUF_INIT;
+		struct member m[ARRAY_SIZE(rootfs)];
+
+		memcpy(m, rootfs, sizeof(m));
+		/* Only pax carries xattrs; the others must not choke. */
+		if (!cases[i].xattrs)
+			for (size_t j = 0; j < ARRAY_SIZE(m); j++)
+				m[j].xattr = NULL;
+		write_archive(archive, cases[i].format, cases[i].filter, m,
+			      ARRAY_SIZE(m));
+		CHECK_INTEQ(mkdir(target, 0700), 0);
+
+		fprintf(stderr, "# %s\n", cases[i].file);
+		CHECK_INTEQ(install_tar(archive, target, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		check_members(target, m, ARRAY_SIZE(m), cases[i].xattrs);
+
+		strbuf_release(&err);
+		rm_rf(dir);
+		free(target);
+		free(archive);
+		free(dir);
+	}
+}
+
+TEST(cpio_unpacks)
+{
+	static const struct member m[] = {
+		{ ".", DIR, 0711, 0, 0, NULL, NULL },
+		{ "etc", DIR, 0755, 0, 0, NULL, NULL },
+		{ "etc/hostname", REG, 0644, 0, 0, "guest\n", NULL },
+		{ "sbin", LNK, 0777, 0, 0, "usr/sbin", NULL },
+	};
+	char *dir = scratch();
+	char *archive = join(dir, "root.cpio.gz");
+	char *target = join(dir, "target");
+	struct strbuf err = STRBUF_INIT;
+
+	write_archive(archive, ARCHIVE_FORMAT_CPIO_SVR4_NOCRC,
+		      ARCHIVE_FILTER_GZIP, m, ARRAY_SIZE(m));
+	CHECK_INTEQ(mkdir(target, 0700), 0);
+	CHECK_INTEQ(install_tar(archive, target, &err), 0);
+	check_members(target, m, ARRAY_SIZE(m), 0);
+
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(archive);
+	free(dir);
+}
+
+TEST(tar_names_land_under_target)
+{
+	static const struct member m[] = {
+		{ "/etc/hostname", REG, 0644, 0, 0, "one\n", NULL },
+		{ "//etc//./motd", REG, 0644, 0, 0, "motd\n", NULL },
+		{ "etc/issue", REG, 0644, 0, 0, "issue\n", NULL },
+		/* A later member of the same name wins, as in tar. */
+		{ "./etc/hostname", REG, 0640, 0, 0, "two\n", NULL },
+		/* A UTF-8 pax name the C locale cannot convert. */
+		{ "etc/caf\xc3\xa9", REG, 0644, 0, 0, "utf8\n", NULL },
+	};
+	static const struct {
+		const char *path;
+		const char *want;
+		mode_t perm;
+	} want[] = {
+		{ "etc/hostname", "two\n", 0640 },
+		{ "etc/motd", "motd\n", 0644 },
+		{ "etc/issue", "issue\n", 0644 },
+		{ "etc/caf\xc3\xa9", "utf8\n", 0644 },
+	};
+	char *dir = scratch();
+	char *archive = join(dir, "root.tar");
+	char *target = join(dir, "target");
+	struct strbuf err = STRBUF_INIT;
+	struct archive *a = archive_write_new();
+
+	/*
+	 * Written in a UTF-8 locale, so the pax header says path=<UTF-8>
+	 * rather than hdrcharset=BINARY; read back in the C locale.
+	 */
+	CHECK(setlocale(LC_CTYPE, "C.UTF-8") != NULL);
+	archive_write_set_format_pax_restricted(a);
+	archive_write_add_filter_none(a);
+	CHECK(archive_write_open_filename(a, archive) == ARCHIVE_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(m); i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_copy_pathname(e, m[i].name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, m[i].perm);
+		archive_entry_set_size(e, (la_int64_t)strlen(m[i].data));
+		CHECK(archive_write_header(a, e) == ARCHIVE_OK);
+		archive_write_data(a, m[i].data, strlen(m[i].data));
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	setlocale(LC_CTYPE, "C");
+
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	CHECK_INTEQ(install_tar(archive, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		char *path = join(target, want[i].path);
+		struct strbuf sb = STRBUF_INIT;
+		struct stat st;
+
+		CHECK_INTEQ(strbuf_read_file(&sb, path), 0);
+		CHECK_STREQ(sb.buf, want[i].want);
+		CHECK_INTEQ(lstat(path, &st), 0);
+		CHECK_INTEQ(st.st_mode & 07777, want[i].perm);
+		strbuf_release(&sb);
+		free(path);
+	}
+	/* Nothing was written beside target by the "/" names. */
+	{
+		char *etc = join(dir, "etc");
+
+		CHECK(!path_exists(etc));
+		free(etc);
+	}
+
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(archive);
+	free(dir);
+}
+
+TEST(tar_rejects_escapes)
+{
+	/*
+	 * "@" in a link target stands for the scratch directory, so an
+	 * absolute symlink can point outside the target. Each case names a
+	 * path (relative to the scratch directory) that must not appear.
+	 */
+	static const struct {
+		const char *what;
+		struct member m[3];
+		int want_r;		/* 0: any failure will do */
+		const char *want_err;
+		const char *must_not_exist;
+	} cases[] = {
+		{ "dotdot",
+		  { { "../evil", REG, 0644, 0, 0, "x", NULL } },
+		  -EINVAL, "'../evil'", "evil" },
+		{ "dotdot inside",
+		  { { "./a/../../evil", REG, 0644, 0, 0, "x", NULL } },
+		  -EINVAL, "'./a/../../evil'", "evil" },
+		{ "absolute dotdot",
+		  { { "/../evil", REG, 0644, 0, 0, "x", NULL } },
+		  -EINVAL, "'/../evil'", "evil" },
+		{ "hard link out",
+		  { { "./ok", REG, 0644, 0, 0, "x", NULL },
+		    { "./link", HARD, 0644, 0, 0, "../outside/secret", NULL } },
+		  -EINVAL, "'../outside/secret'", "target/link" },
+		{ "absolute symlink, then through it",
+		  { { "./etc", LNK, 0777, 0, 0, "@/outside", NULL },
+		    { "./etc/shadow", REG, 0600, 0, 0, "x", NULL } },
+		  0, "symlink", "outside/shadow" },
+		{ "relative symlink, then through it",
+		  { { "./etc", LNK, 0777, 0, 0, "../outside", NULL },
+		    { "./etc/shadow", REG, 0600, 0, 0, "x", NULL } },
+		  0, "symlink", "outside/shadow" },
+		/*
+		 * Not hostile, but refused all the same: the alternative is
+		 * replacing the link with a directory (see extract_flags).
+		 */
+		{ "file under a merged-usr link",
+		  { { "./usr/bin/", DIR, 0755, 0, 0, NULL, NULL },
+		    { "./bin", LNK, 0777, 0, 0, "usr/bin", NULL },
+		    { "./bin/sh", REG, 0755, 0, 0, "x", NULL } },
+		  0, "'./bin/sh'", "target/usr/bin/sh" },
+		{ "top is a file",
+		  { { ".", REG, 0644, 0, 0, "x", NULL } },
+		  -EINVAL, "not a directory", NULL },
+		{ "hard link to top",
+		  { { "./x", HARD, 0644, 0, 0, "./", NULL } },
+		  -EINVAL, "hard link to the top", "target/x" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *dir = scratch();
+		char *archive = join(dir, "evil.tar.gz");
+		char *target = join(dir, "target");
+		char *outside = join(dir, "outside");
+		char *secret = join(outside, "secret");
+		struct strbuf err = STRBUF_INIT;
+		struct member m[3];
+		size_t n = 0;
+		struct strbuf links[3] = { STRBUF_INIT, STRBUF_INIT,
+					   STRBUF_INIT };
+		int r;
+
+		fprintf(stderr, "# %s\n", cases[i].what);
+		for (; n < 3 && cases[i].m[n].name; n++) {
+			m[n] = cases[i].m[n];
+			if (m[n].data && m[n].data[0] == '@') {
+				strbuf_addf(&links[n], "%s%s", dir,
+					    m[n].data + 1);
+				m[n].data = links[n].buf;
+			}
+		}
+		write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+			      ARCHIVE_FILTER_GZIP, m, n);
+		CHECK_INTEQ(mkdir(target, 0755), 0);
+		CHECK_INTEQ(mkdir(outside, 0755), 0);
+		CHECK_INTEQ(write_string(secret, "secret\n", 0600), 0);
+
+		r = install_tar(archive, target, &err);
+		if (cases[i].want_r)
+			CHECK_INTEQ(r, cases[i].want_r);
+		else
+			CHECK(r < 0);
+		CHECK(contains(&err, cases[i].want_err));
+		CHECK(contains(&err, archive));
+		CHECK(!strchr(err.buf, '\n'));
+		if (cases[i].must_not_exist) {
+			char *p = join(dir, cases[i].must_not_exist);
+
+			CHECK(!path_exists(p));
+			free(p);
+		}
+		{
+			struct stat st;
+
+			CHECK_INTEQ(lstat(secret, &st), 0);
+			CHECK_INTEQ(st.st_nlink, 1);
+		}
+
+		for (size_t j = 0; j < 3; j++)
+			strbuf_release(&links[j]);
+		strbuf_release(&err);
+		rm_rf(dir);
+		free(secret);
+		free(outside);
+		free(target);
+		free(archive);
+		free(dir);
+	}
+}
+
+TEST(tar_bad_sources)
+{
+	char *dir = scratch();
+	char *text = join(dir, "notes.tar.gz");
+	char *missing = join(dir, "missing.tar.gz");
+	char *good = join(dir, "good.tar.gz");
+	char *cut = join(dir, "cut.tar.gz");
+	char *target = join(dir, "target");
+	char *no_target = join(dir, "no-target");
+	struct strbuf err = STRBUF_INIT;
+	struct strbuf data = STRBUF_INIT;
+	struct member big[] = {
+		{ "./big", REG, 0644, 0, 0, NULL, NULL },
+	};
+	struct strbuf payload = STRBUF_INIT;
+
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	CHECK_INTEQ(write_string(text, "this is not an archive\n", 0644), 0);
+
+	CHECK_INTEQ(install_tar(text, target, &err), -EINVAL);
+	CHECK(contains(&err, "Unrecognized archive format"));
+	CHECK(contains(&err, text));
+
+	CHECK_INTEQ(install_tar(missing, target, &err), -ENOENT);
+	CHECK(contains(&err, missing));
+
+	CHECK_INTEQ(install_tar(dir, target, &err), -EISDIR);
+	CHECK(contains(&err, dir));
+
+	/* Half a gzip stream is an error, not a half-unpacked success. */
+	for (int i = 0; i < 20000; i++)
+		strbuf_addf(&payload, "%d random-ish line %d\n", i, i * 7919);
+	big[0].data = payload.buf;
+	write_archive(good, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_GZIP, big, 1);
+	CHECK_INTEQ(strbuf_read_file(&data, good), 0);
+	CHECK(data.len > 1000);
+	CHECK_INTEQ(write_file(cut, data.buf, data.len / 2, 0644), 0);
+	CHECK(install_tar(cut, target, &err) < 0);
+	CHECK(contains(&err, cut));
+	/* The whole one does unpack, so the failure above is the cut. */
+	CHECK_INTEQ(install_tar(good, target, &err), 0);
+
+	CHECK_INTEQ(install_tar(good, no_target, &err), -ENOENT);
+	CHECK(contains(&err, no_target));
+	CHECK_INTEQ(install_tar(good, good, &err), -ENOTDIR);
+	/* Checked before the source is even opened. */
+	CHECK_INTEQ(install_tar(missing, "/", &err), -EINVAL);
+	CHECK(contains(&err, "'/'"));
+	CHECK_INTEQ(install_copy(target, "/", &err), -EINVAL);
+
+	/* err may be NULL. */
+	CHECK_INTEQ(install_tar(missing, target, NULL), -ENOENT);
+
+	strbuf_release(&payload);
+	strbuf_release(&data);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(no_target);
+	free(target);
+	free(cut);
+	free(good);
+	free(missing);
+	free(text);
+	free(dir);
+}
+
+/* ---- URLs ---- */
+
+static void set_tmpdir(const char *dir)
+{
+	if (dir)
+		setenv("TMPDIR", dir, 1);
+	else
+		unsetenv("TMPDIR");
+}
+
+TEST(tar_from_file_url)
+{
+	char *dir = scratch();
+	char *archive = join(dir, "root.tar.zst");
+	char *target = join(dir, "target");
+	char *dl = join(dir, "downloads");
+	char *nowhere = join(dir, "nowhere");
+	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec left = STRVEC_INIT;
+	char *saved = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+
+	write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_ZSTD, rootfs, ARRAY_SIZE(rootfs));
+	CHECK_INTEQ(mkdir(target, 0700), 0);
+	CHECK_INTEQ(mkdir(dl, 0700), 0);
+	strbuf_addf(&url, "file://%s", archive);
+
+	/* The download goes to $TMPDIR and leaves nothing there. */
+	set_tmpdir(dl);
+	CHECK_INTEQ(install_tar(url.buf, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
+	CHECK_INTEQ(list_dir(dl, &left), 0);
+	CHECK_INTEQ(left.nr, 0);
+
+	set_tmpdir(nowhere);
+	CHECK_INTEQ(install_tar(url.buf, target, &err), -ENOENT);
+	CHECK(contains(&err, nowhere));
+	set_tmpdir(saved);
+
+	strbuf_reset(&url);
+	strbuf_addf(&url, "file://%s/missing.tar", dir);
+	CHECK_INTEQ(install_tar(url.buf, target, &err), -ENOENT);
+	CHECK(contains(&err, url.buf));
+
+	free(saved);
+	strvec_clear(&left);
+	strbuf_release(&url);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(nowhere);
+	free(dl);
+	free(target);
+	free(archive);
+	free(dir);
+}
+
+/* A port on 127.0.0.1 that nothing listens on. */
+static int closed_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(fd >= 0);
+	CHECK_INTEQ(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_INTEQ(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+TEST(http_to_closed_port_fails_cleanly)
+{
+	char *dir = scratch();
+	char *target = join(dir, "target");
+	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
+
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	strbuf_addf(&url, "http://127.0.0.1:%d/root.tar.gz", closed_port());
+	CHECK_INTEQ(install_tar(url.buf, target, &err), -ECONNREFUSED);
+	CHECK(contains(&err, url.buf));
+	CHECK(!strchr(err.buf, '\n'));
+
+	strbuf_release(&url);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(dir);
+}
+
+/*
+ * A one-process HTTP server, just enough for curl: /root.tar.gz is the
+ * archive, /moved redirects to it, /to-file redirects to a file:// URL, and
+ * everything else is 404.
+ */
+static void serve(int lfd, const struct strbuf *body)
+{
+	for (;;) {
+		struct strbuf req = STRBUF_INIT, resp = STRBUF_INIT;
+		char buf[1024];
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		while (!strstr(req.buf, "\r\n\r\n")) {
+			ssize_t n = read(c, buf, sizeof(buf));
+
+			if (n <= 0)
+				break;
+			strbuf_add(&req, buf, (size_t)n);
+		}
+		if (!strncmp(req.buf, "GET /root.tar.gz ", 17)) {
+			strbuf_addf(&resp, "HTTP/1.1 200 OK\r\n"
+				    "Content-Length: %zu\r\n"
+				    "Connection: close\r\n\r\n", body->len);
+			strbuf_add(&resp, body->buf, body->len);
+		} else if (!strncmp(req.buf, "GET /moved ", 11)) {
+			strbuf_addstr(&resp, "HTTP/1.1 302 Found\r\n"
+				      "Location: /root.tar.gz\r\n"
+				      "Content-Length: 0\r\n"
+				      "Connection: close\r\n\r\n");
+		} else if (!strncmp(req.buf, "GET /to-file ", 13)) {
+			strbuf_addstr(&resp, "HTTP/1.1 302 Found\r\n"
+				      "Location: file:///etc/passwd\r\n"
+				      "Content-Length: 0\r\n"
+				      "Connection: close\r\n\r\n");
+		} else {
+			strbuf_addstr(&resp, "HTTP/1.1 404 Not Found\r\n"
+				      "Content-Length: 9\r\n"
+				      "Connection: close\r\n\r\n"
+				      "not here\n");
+		}
+		for (size_t done = 0; done < resp.len;) {
+			ssize_t n = write(c, resp.buf + done, resp.len - done);
+
+			if (n <= 0)
+				break;
+			done += (size_t)n;
+		}
+		close(c);
+		strbuf_release(&req);
+		strbuf_release(&resp);
+	}
+}
+
+TEST(tar_over_http)
+{
+	char *dir = scratch();
+	char *archive = join(dir, "root.tar.gz");
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
+	int lfd, port, status;
+	pid_t pid;
+	static const struct {
+		const char *path;
+		int want_r;
+		const char *want_err;	/* "%d" is the port */
+	} cases[] = {
+		{ "/root.tar.gz", 0, "" },
+		{ "/moved", 0, "" },
+		{ "/missing.tar.gz", -ENOENT,
+		  "HTTP 404 fetching 'http://127.0.0.1:%d/missing.tar.gz'" },
+		{ "/to-file", -EPROTONOSUPPORT, "/to-file'" },
+	};
+
+	write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_GZIP, rootfs, ARRAY_SIZE(rootfs));
+	CHECK_INTEQ(strbuf_read_file(&body, archive), 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(lfd >= 0);
+	CHECK_INTEQ(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_INTEQ(listen(lfd, 8), 0);
+	CHECK_INTEQ(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		serve(lfd, &body);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	close(lfd);
+
+	for (size_t i = 0; pid > 0 && i < ARRAY_SIZE(cases); i++) {
+		char *target = join(dir, "target");
+		struct strbuf want = STRBUF_INIT;
+
+		fprintf(stderr, "# %s\n", cases[i].path);
+		CHECK_INTEQ(mkdir(target, 0700), 0);
+		strbuf_reset(&url);
+		strbuf_addf(&url, "http://127.0.0.1:%d%s", port,
+			    cases[i].path);
+		CHECK_INTEQ(install_tar(url.buf, target, &err),
+			    cases[i].want_r);
+		strbuf_addf(&want, cases[i].want_err, port);
+		if (!cases[i].want_r) {
+			CHECK_STREQ(err.buf, "");
+			check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
+		} else {
+			CHECK(contains(&err, want.buf));
+		}
+		strbuf_release(&want);
+		rm_rf(target);
+		free(target);
+	}
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		CHECK_INTEQ(waitpid(pid, &status, 0), pid);
+	}
+	strbuf_release(&body);
+	strbuf_release(&url);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(archive);
+	free(dir);
+}
+
+/* ---- copying a tree ---- */
+
+static const char *walk_src, *walk_dst;
+static int walk_seen, walk_sockets;
+
+static void xattr_names(const char *path, struct strvec *ret)
+{
+	ssize_t len = llistxattr(path, NULL, 0);
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK(len >= 0);
+	if (len <= 0)
+		return;
+	strbuf_grow(&sb, (size_t)len);
+	len = llistxattr(path, sb.buf, (size_t)len);
+	CHECK(len >= 0);
+	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(sb.buf + i) + 1)
+		strvec_push(ret, sb.buf + i);
+	strvec_sort(ret);
+	strbuf_release(&sb);
+}
+
+static void xattr_value(const char *path, const char *name,
+			struct strbuf *ret)
+{
+	ssize_t len = lgetxattr(path, name, NULL, 0);
+
+	CHECK(len >= 0);
+	if (len <= 0)
+		return;
+	strbuf_grow(ret, (size_t)len);
+	len = lgetxattr(path, name, ret->buf, (size_t)len);
+	CHECK(len >= 0);
+	if (len >= 0)
+		strbuf_setlen(ret, (size_t)len);
+}
+
+static void check_same_xattrs(const char *a, const char *b)
+{
+	struct strvec an = STRVEC_INIT, bn = STRVEC_INIT;
+
+	xattr_names(a, &an);
+	xattr_names(b, &bn);
+	CHECK_INTEQ(an.nr, bn.nr);
+	for (size_t i = 0; i < an.nr && i < bn.nr; i++) {
+		struct strbuf av = STRBUF_INIT, bv = STRBUF_INIT;
+
+		CHECK_STREQ(an.v[i], bn.v[i]);
+		xattr_value(a, an.v[i], &av);
+		xattr_value(b, an.v[i], &bv);
+		CHECK(av.len == bv.len && !memcmp(av.buf, bv.buf, av.len));
+		strbuf_release(&av);
+		strbuf_release(&bv);
+	}
+	strvec_clear(&an);
+	strvec_clear(&bn);
+}
+
+static int same_entry(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	char *dst = join(walk_dst, path + strlen(walk_src));
+	struct stat d;
+
+	if (S_ISSOCK(st->st_mode)) {
+		CHECK(!path_exists(dst));
+		walk_sockets++;
+		free(dst);
+		return 0;
+	}
+	if (lstat(dst, &d) < 0) {
+		fprintf(stderr, "  missing '%s'\n", dst);
+		CHECK(0);
+		free(dst);
+		return 0;
+	}
+	walk_seen++;
+	if (d.st_mode != st->st_mode || d.st_uid != st->st_uid ||
+	    d.st_gid != st->st_gid)
+		fprintf(stderr, "  '%s' differs\n", dst);
+	CHECK_INTEQ(d.st_mode, st->st_mode);
+	CHECK_INTEQ(d.st_uid, st->st_uid);
+	CHECK_INTEQ(d.st_gid, st->st_gid);
+	CHECK_INTEQ(d.st_mtim.tv_sec, st->st_mtim.tv_sec);
+	CHECK_INTEQ(d.st_mtim.tv_nsec, st->st_mtim.tv_nsec);
+	CHECK(d.st_ino != st->st_ino);
+	if (S_ISREG(st->st_mode)) {
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+
+		CHECK_INTEQ(d.st_size, st->st_size);
+		CHECK_INTEQ(strbuf_read_file(&a, path), 0);
+		CHECK_INTEQ(strbuf_read_file(&b, dst), 0);
+		CHECK(a.len == b.len && !memcmp(a.buf, b.buf, a.len));
+		strbuf_release(&a);
+		strbuf_release(&b);
+	} else if (S_ISLNK(st->st_mode)) {
+		char a[256], b[256];
+		ssize_t la = readlink(path, a, sizeof(a));
+		ssize_t lb = readlink(dst, b, sizeof(b));
+
+		CHECK(la > 0 && la == lb && !memcmp(a, b, (size_t)la));
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		CHECK_INTEQ(d.st_rdev, st->st_rdev);
+	}
+	check_same_xattrs(path, dst);
+	free(dst);
+	return 0;
+}
+
+static int count_entry(const char *path, const struct stat *st, int flag,
+		       struct FTW *ftw)
+{
+	walk_seen++;
+	return 0;
+}
+
+static int set_times(const char *path, const struct stat *st, int flag,
+		     struct FTW *ftw)
+{
+	struct timespec ts[2] = { { 1400000000, 0 }, { 1400000000, 0 } };
+
+	/* Distinct per path, with nanoseconds, so a mix-up shows. */
+	ts[1].tv_sec += (long)strlen(path) * 1000;
+	ts[1].tv_nsec = 123456789;
+	CHECK_INTEQ(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+	return 0;
+}
+
+/*
+ * A POSIX ACL in the kernel's xattr form: user::rw-, user:1234:r--,
+ * group::r--, mask::r--, other::---.
+ */
+static void set_acl(const char *path)
+{
+	static const uint16_t tags[] = { 0x01, 0x02, 0x04, 0x10, 0x20 };
+	static const uint16_t perms[] = { 6, 4, 4, 4, 0 };
+	static const uint32_t ids[] = { ~0u, 1234, ~0u, ~0u, ~0u };
+	unsigned char blob[4 + 5 * 8];
+	uint32_t version = 2;
+
+	memcpy(blob, &version, 4);
+	for (size_t i = 0; i < 5; i++) {
+		memcpy(blob + 4 + i * 8, &tags[i], 2);
+		memcpy(blob + 4 + i * 8 + 2, &perms[i], 2);
+		memcpy(blob + 4 + i * 8 + 4, &ids[i], 4);
+	}
+	CHECK_INTEQ(setxattr(path, "system.posix_acl_access", blob,
+			     sizeof(blob), 0), 0);
+}
+
+/* cap_net_raw+ep, as setcap(8) would store it. */
+static void set_caps(const char *path)
+{
+	uint32_t cap[5] = { 0x02000001, 1u << 13, 0, 0, 0 };
+
+	CHECK_INTEQ(setxattr(path, "security.capability", cap, sizeof(cap),
+			     0), 0);
+}
+
+static void make(const char *root, const char *rel, enum kind kind,
+		 mode_t perm, uid_t uid, gid_t gid, const char *data)
+{
+	char *p = join(root, rel);
+
+	switch (kind) {
+	case REG:
+		CHECK_INTEQ(write_string(p, data, perm), 0);
+		break;
+	case DIR:
+		CHECK_INTEQ(mkdir(p, perm), 0);
+		break;
+	case LNK:
+		CHECK_INTEQ(symlink(data, p), 0);
+		break;
+	case HARD: {
+		char *to = join(root, data);
+
+		CHECK_INTEQ(link(to, p), 0);
+		free(to);
+		break;
+	}
+	case CHR:
+		CHECK_INTEQ(mknod(p, S_IFCHR | perm, makedev(1, 3)), 0);
+		break;
+	case FIFO:
+		CHECK_INTEQ(mkfifo(p, perm), 0);
+		break;
+	}
+	/* A hard link shares the inode; chown would clear its setuid. */
+	if (kind != HARD)
+		CHECK_INTEQ(lchown(p, uid, gid), 0);
+	/* After chown, which clears setuid; and past the umask. */
+	if (kind != LNK && kind != HARD)
+		CHECK_INTEQ(chmod(p, perm), 0);
+	free(p);
+}
+
+TEST(copy_reproduces_tree)
+{
+	char *dir = scratch();
+	char *src = join(dir, "src");
+	char *target = join(dir, "target");
+	char *sock = join(src, "run/sock");
+	char *sparse = join(src, "var/sparse");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct strbuf err = STRBUF_INIT;
+	struct stat a, b;
+	int fd, sfd;
+
+	CHECK_INTEQ(mkdir(src, 0751), 0);
+	CHECK_INTEQ(chmod(src, 0751), 0);
+	CHECK_INTEQ(mkdir(target, 0700), 0);
+	make(src, ".hidden", REG, 0600, 1234, 1234, "top-level dot file\n");
+	make(src, ".config", DIR, 0700, 1234, 1234, NULL);
+	make(src, ".config/app", REG, 0644, 1234, 1234, "k=v\n");
+	make(src, "etc", DIR, 0755, 0, 0, NULL);
+	make(src, "etc/passwd", REG, 0644, 0, 0, "root:x:0:0::/root:/bin/sh\n");
+	make(src, "etc/shadow", REG, 0640, 0, 42, "root:*:1::::::\n");
+	make(src, "usr", DIR, 0755, 0, 0, NULL);
+	make(src, "usr/bin", DIR, 0755, 0, 0, NULL);
+	make(src, "usr/bin/su", REG, 04755, 0, 0, "su\n");
+	make(src, "usr/bin/sg", HARD, 0, 0, 0, "usr/bin/su");
+	make(src, "usr/bin/wall", REG, 02755, 0, 5, "wall\n");
+	make(src, "usr/bin/ping", REG, 0755, 0, 0, "ping\n");
+	make(src, "bin", LNK, 0, 0, 0, "usr/bin");
+	make(src, "broken", LNK, 0, 1234, 1234, "/nonexistent");
+	make(src, "home", DIR, 0755, 0, 0, NULL);
+	make(src, "home/user", DIR, 0700, 1234, 1234, NULL);
+	make(src, "home/user/notes", REG, 0640, 1234, 1234, "notes\n");
+	make(src, "tmp", DIR, 01777, 0, 0, NULL);
+	make(src, "ro", DIR, 0555, 0, 0, NULL);
+	make(src, "ro/inside", REG, 0444, 0, 0, "inside\n");
+	make(src, "dev", DIR, 0755, 0, 0, NULL);
+	make(src, "dev/null", CHR, 0666, 0, 0, NULL);
+	make(src, "run", DIR, 0755, 0, 0, NULL);
+	make(src, "run/initctl", FIFO, 0600, 0, 0, NULL);
+	make(src, "var", DIR, 0755, 0, 0, NULL);
+
+	/* Extended attributes, an ACL and file capabilities. */
+	{
+		char *ping = join(src, "usr/bin/ping");
+		char *notes = join(src, "home/user/notes");
+
+		set_caps(ping);
+		set_acl(notes);
+		CHECK_INTEQ(setxattr(notes, "user.origin", "guest", 5, 0), 0);
+		CHECK_INTEQ(lsetxattr(src, "user.top", "1", 1, 0), 0);
+		free(notes);
+		free(ping);
+	}
+
+	/* 8 MiB with one byte of data: the holes must stay holes. */
+	fd = open(sparse, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	CHECK_INTEQ(pwrite(fd, "x", 1, 8 << 20), 1);
+	close(fd);
+
+	/* A socket is not something a copy can or should reproduce. */
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	sfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK_INTEQ(bind(sfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(sfd);
+
+	CHECK_INTEQ(nftw(src, set_times, 16, FTW_PHYS), 0);
+
+	CHECK_INTEQ(install_copy(src, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+
+	walk_src = src;
+	walk_dst = target;
+	walk_seen = walk_sockets = 0;
+	CHECK_INTEQ(nftw(src, same_entry, 16, FTW_PHYS), 0);
+	CHECK_INTEQ(walk_sockets, 1);
+	CHECK_INTEQ(walk_seen, 27);
+	/* Nothing extra in the copy either. */
+	walk_seen = 0;
+	CHECK_INTEQ(nftw(target, count_entry, 16, FTW_PHYS), 0);
+	CHECK_INTEQ(walk_seen, 27);
+
+	{
+		char *su = join(target, "usr/bin/su");
+		char *sg = join(target, "usr/bin/sg");
+		char *hidden = join(target, ".hidden");
+		char *ping = join(target, "usr/bin/ping");
+		char *copy = join(target, "var/sparse");
+
+		CHECK_INTEQ(lstat(su, &a), 0);
+		CHECK_INTEQ(lstat(sg, &b), 0);
+		CHECK_INTEQ(a.st_ino, b.st_ino);
+		CHECK_INTEQ(a.st_nlink, 2);
+		CHECK_INTEQ(a.st_mode & 07777, 04755);
+		CHECK_INTEQ(lstat(hidden, &a), 0);
+		CHECK_INTEQ(a.st_uid, 1234);
+		CHECK(lgetxattr(ping, "security.capability", NULL, 0) > 0);
+		CHECK_INTEQ(lstat(copy, &a), 0);
+		CHECK_INTEQ(a.st_size, (8 << 20) + 1);
+		CHECK(a.st_blocks * 512 < (1 << 20));
+		CHECK_INTEQ(lstat(target, &a), 0);
+		CHECK_INTEQ(a.st_mode & 07777, 0751);
+		free(copy);
+		free(ping);
+		free(hidden);
+		free(sg);
+		free(su);
+	}
+
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(sparse);
+	free(sock);
+	free(target);
+	free(src);
+	free(dir);
+}
+
+TEST(copy_refuses_bad_arguments)
+{
+	char *dir = scratch();
+	char *src = join(dir, "src");
+	char *inside = join(src, "guest");
+	char *file = join(dir, "file");
+	char *missing = join(dir, "missing");
+	struct strbuf err = STRBUF_INIT;
+
+	CHECK_INTEQ(mkdir(src, 0755), 0);
+	CHECK_INTEQ(mkdir(inside, 0755), 0);
+	CHECK_INTEQ(write_string(file, "x", 0644), 0);
+
+	CHECK_INTEQ(install_copy(src, inside, &err), -EINVAL);
+	CHECK(contains(&err, inside));
+	CHECK_INTEQ(install_copy(src, src, &err), -EINVAL);
+	CHECK_INTEQ(install_copy(missing, inside, &err), -ENOENT);
+	CHECK(contains(&err, missing));
+	CHECK_INTEQ(install_copy(file, inside, &err), -ENOTDIR);
+	CHECK_INTEQ(install_copy(src, missing, &err), -ENOENT);
+	/* None of that wrote anything. */
+	{
+		struct strvec sv = STRVEC_INIT;
+
+		CHECK_INTEQ(list_dir(inside, &sv), 0);
+		CHECK_INTEQ(sv.nr, 0);
+		strvec_clear(&sv);
+	}
+
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(missing);
+	free(file);
+	free(inside);
+	free(src);
+	free(dir);
+}

@@ -1,0 +1,301 @@
+/* u-net.c: IPv4 addresses and masks, MAC addresses, host names. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "macros.h"
+#include "net.h"
+#include "unit.h"
+
+UNIT_MAIN
+
+#define IP(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+TEST(ipv4_parse)
+{
+	static const struct {
+		const char *in;
+		int want_r;
+		uint32_t want;
+	} cases[] = {
+		{ "192.0.2.1", 0, IP(192, 0, 2, 1) },
+		{ "0.0.0.0", 0, 0 },
+		{ "255.255.255.255", 0, UINT32_MAX },
+		{ "10.0.0.5", 0, IP(10, 0, 0, 5) },
+		{ "1.2.3", -EINVAL, 0 },
+		{ "1.2.3.4.5", -EINVAL, 0 },
+		{ "01.2.3.4", -EINVAL, 0 },
+		{ "1.2.3.00", -EINVAL, 0 },
+		{ "256.1.1.1", -EINVAL, 0 },
+		{ "1.2.3.1000", -EINVAL, 0 },
+		{ "1.2.3.4 ", -EINVAL, 0 },
+		{ " 1.2.3.4", -EINVAL, 0 },
+		{ "1.2.3.4x", -EINVAL, 0 },
+		{ "1.2.3.4/24", -EINVAL, 0 },
+		{ "1..3.4", -EINVAL, 0 },
+		{ "1.2.3.", -EINVAL, 0 },
+		{ "+1.2.3.4", -EINVAL, 0 },
+		{ "1.-2.3.4", -EINVAL, 0 },
+		{ "0x1.2.3.4", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+		{ NULL, -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint32_t got = 7;
+		int r = ipv4_parse(cases[i].in, &got);
+
+		CHECK_INTEQ(r, cases[i].want_r);
+		CHECK_INTEQ(got, r ? 7 : cases[i].want);
+	}
+}
+
+TEST(ipv4_parse_cidr)
+{
+	static const struct {
+		const char *in;
+		int want_r;
+		uint32_t want;
+		int want_prefix;
+	} cases[] = {
+		{ "10.0.0.5/24", 0, IP(10, 0, 0, 5), 24 },
+		{ "10.0.0.5", 0, IP(10, 0, 0, 5), -1 },
+		{ "0.0.0.0/0", 0, 0, 0 },
+		{ "192.0.2.1/32", 0, IP(192, 0, 2, 1), 32 },
+		{ "10.0.0.5/33", -EINVAL, 0, 0 },
+		{ "10.0.0.5/", -EINVAL, 0, 0 },
+		{ "10.0.0.5/024", -EINVAL, 0, 0 },
+		{ "10.0.0.5/08", -EINVAL, 0, 0 },
+		{ "10.0.0.5/-1", -EINVAL, 0, 0 },
+		{ "10.0.0.5/24x", -EINVAL, 0, 0 },
+		{ "10.0.0.5/24/8", -EINVAL, 0, 0 },
+		{ "10.0.0.5/255.255.255.0", -EINVAL, 0, 0 },
+		{ "10.0.0/24", -EINVAL, 0, 0 },
+		{ "/24", -EINVAL, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint32_t got = 7;
+		int prefix = 99;
+		int r = ipv4_parse_cidr(cases[i].in, &got, &prefix);
+
+		CHECK_INTEQ(r, cases[i].want_r);
+		CHECK_INTEQ(got, r ? 7 : cases[i].want);
+		CHECK_INTEQ(prefix, r ? 99 : cases[i].want_prefix);
+	}
+}
+
+TEST(ipv4_masks)
+{
+	static const struct {
+		uint32_t mask;
+		int want;
+	} cases[] = {
+		{ IP(255, 255, 255, 0), 24 },
+		{ IP(255, 255, 255, 255), 32 },
+		{ 0, 0 },
+		{ IP(128, 0, 0, 0), 1 },
+		{ IP(255, 255, 255, 252), 30 },
+		{ IP(255, 255, 240, 0), 20 },
+		{ IP(255, 0, 255, 0), -EINVAL },
+		{ IP(0, 255, 255, 255), -EINVAL },
+		{ IP(255, 255, 255, 1), -EINVAL },
+		{ IP(255, 255, 254, 255), -EINVAL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		CHECK_INTEQ(ipv4_netmask_prefix(cases[i].mask), cases[i].want);
+		/* Every valid prefix must round-trip through its mask. */
+		if (cases[i].want >= 0)
+			CHECK_INTEQ(ipv4_prefix_mask(cases[i].want),
+				    cases[i].mask);
+	}
+	for (int p = 0; p <= 32; p++)
+		CHECK_INTEQ(ipv4_netmask_prefix(ipv4_prefix_mask(p)), p);
+	CHECK_INTEQ(ipv4_prefix_mask(-1), 0);
+	CHECK_INTEQ(ipv4_prefix_mask(40), UINT32_MAX);
+}
+
+TEST(ipv4_format)
+{
+	static const struct {
+		uint32_t in;
+		const char *want;
+	} cases[] = {
+		{ IP(192, 0, 2, 1), "192.0.2.1" },
+		{ 0, "0.0.0.0" },
+		{ UINT32_MAX, "255.255.255.255" },
+		{ IP(10, 0, 100, 5), "10.0.100.5" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char buf[16];
+		uint32_t back = 0;
+
+		ipv4_format(cases[i].in, buf);
+		CHECK_STREQ(buf, cases[i].want);
+		CHECK_INTEQ(ipv4_parse(buf, &back), 0);
+		CHECK_INTEQ(back, cases[i].in);
+	}
+}
+
+TEST(mac_parse)
+{
+	static const struct {
+		const char *in;
+		int want_r;
+		const char *want;
+	} cases[] = {
+		{ "00:16:3e:aa:bb:cc", 0, "00:16:3e:aa:bb:cc" },
+		{ "00:16:3E:AA:BB:CC", 0, "00:16:3e:aa:bb:cc" },
+		{ "00-16-3e-Aa-bB-0c", 0, "00:16:3e:aa:bb:0c" },
+		{ "02:00:00:00:00:01", 0, "02:00:00:00:00:01" },
+		{ "fe:ff:ff:ff:ff:ff", 0, "fe:ff:ff:ff:ff:ff" },
+		{ "01:00:5e:00:00:01", -EINVAL, NULL },	/* multicast */
+		{ "ff:ff:ff:ff:ff:ff", -EINVAL, NULL },	/* broadcast */
+		{ "00:00:00:00:00:00", -EINVAL, NULL },
+		{ "00:16:3e:aa:bb", -EINVAL, NULL },
+		{ "00:16:3e:aa:bb:cc:dd", -EINVAL, NULL },
+		{ "00:16:3e:aa:bb:cc ", -EINVAL, NULL },
+		{ "00:16:3e-aa:bb:cc", -EINVAL, NULL },
+		{ "00.16.3e.aa.bb.cc", -EINVAL, NULL },
+		{ "0:16:3e:aa:bb:cc0", -EINVAL, NULL },
+		{ "00:16:3e:aa:bb:cg", -EINVAL, NULL },
+		{ "0016.3eaa.bbcc", -EINVAL, NULL },
+		{ "", -EINVAL, NULL },
+		{ NULL, -EINVAL, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t mac[6];
+		char buf[18];
+		int r;
+
+		memset(mac, 0xaa, sizeof(mac));
+		r = mac_parse(cases[i].in, mac);
+		CHECK_INTEQ(r, cases[i].want_r);
+		mac_format(mac, buf);
+		CHECK_STREQ(buf, r ? "aa:aa:aa:aa:aa:aa" : cases[i].want);
+	}
+}
+
+TEST(mac_from_seed)
+{
+	/* Expected: first three bytes of `printf %s SEED | sha256sum`. */
+	static const struct {
+		const char *in;
+		const char *want;
+	} cases[] = {
+		{ "abc", "00:16:3e:3a:78:16" },		/* ba7816 */
+		{ "web1", "00:16:3e:65:9a:7f" },	/* 659a7f */
+		{ "", "00:16:3e:63:b0:c4" },		/* e3b0c4 */
+		/* Lengths around the padding boundaries of a 64-byte block. */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "00:16:3e:1f:43:90" },		/* 55: 9f4390 */
+		{ "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		  "00:16:3e:25:fc:6e" },		/* 56: a5fc6e */
+		{ "cccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+		  "cccccccc",
+		  "00:16:3e:52:b6:41" },		/* 64: 52b641 */
+		{ "dddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+		  "dddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+		  "ddddddd",
+		  "00:16:3e:57:5b:77" },		/* 119: d75b77 */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t mac[6], again[6];
+		char buf[18];
+
+		mac_from_seed(cases[i].in, mac);
+		mac_format(mac, buf);
+		CHECK_STREQ(buf, cases[i].want);
+		CHECK_INTEQ(mac_parse(buf, again), 0);
+		mac_from_seed(cases[i].in, again);
+		CHECK(!memcmp(mac, again, sizeof(mac)));
+	}
+}
+
+TEST(mac_random)
+{
+	int differ = 0;
+	uint8_t first[6];
+
+	CHECK_INTEQ(mac_random(first), 0);
+	for (int i = 0; i < 64; i++) {
+		uint8_t mac[6];
+		char buf[18];
+
+		CHECK_INTEQ(mac_random(mac), 0);
+		CHECK(mac[0] == 0x00 && mac[1] == 0x16 && mac[2] == 0x3e);
+		CHECK(!(mac[3] & 0x80));
+		mac_format(mac, buf);
+		CHECK_INTEQ(mac_parse(buf, mac), 0);
+		differ |= memcmp(mac, first, sizeof(mac)) != 0;
+	}
+	/* 64 draws of 23 random bits all equal to the first: broken. */
+	CHECK(differ);
+}
+
+TEST(hostname_valid)
+{
+	static const struct {
+		const char *in;
+		int want;
+	} cases[] = {
+		{ "web1", 0 },
+		{ "a", 0 },
+		{ "web-1.example.org", 0 },
+		{ "WEB1.Example.ORG", 0 },
+		{ "1web", 0 },
+		{ "123.example.com", 0 },
+		{ "x.y2", 0 },
+		{ "a2345678901234567890123456789012345678901234567890"
+		  "1234567890123", 0 },			/* 63 */
+		{ "a2345678901234567890123456789012345678901234567890"
+		  "12345678901234", -EINVAL },		/* 64 */
+		{ "", -EINVAL },
+		{ NULL, -EINVAL },
+		{ "-web", -EINVAL },
+		{ "web-", -EINVAL },
+		{ "web.-x.org", -EINVAL },
+		{ "web-.x.org", -EINVAL },
+		{ "web..org", -EINVAL },
+		{ ".web", -EINVAL },
+		{ "web.", -EINVAL },
+		{ ".", -EINVAL },
+		{ "web 1", -EINVAL },
+		{ "web/1", -EINVAL },
+		{ "../etc", -EINVAL },
+		{ "web_1", -EINVAL },
+		{ "web1\n", -EINVAL },
+		{ "w\xc3\xa9" "b", -EINVAL },
+		{ "123", -EINVAL },
+		{ "10.0.0.1", -EINVAL },
+		{ "host.123", -EINVAL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int r = hostname_valid(cases[i].in);
+
+		if (r != cases[i].want)
+			fprintf(stderr, "hostname '%s'\n",
+				cases[i].in ? cases[i].in : "(null)");
+		CHECK_INTEQ(r, cases[i].want);
+	}
+}
+
+TEST(hostname_length)
+{
+	char name[256];
+
+	/* 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 characters. */
+	memset(name, 'a', sizeof(name));
+	name[63] = name[127] = name[191] = '.';
+	name[253] = '\0';
+	CHECK_INTEQ(hostname_valid(name), 0);
+	name[253] = 'a';
+	name[254] = '\0';
+	CHECK_INTEQ(hostname_valid(name), -EINVAL);
+}
