@@ -49,10 +49,15 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -Itests/unit -o $@ $< \
 		$(CORE_OBJ) $(LIB_OBJ) $(LDLIBS)
 
+$(B)/test-tool: tests/helper/test-tool.c $(CORE_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -o $@ $< \
+		$(CORE_OBJ) $(LIB_OBJ) $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-check: all $(UNIT_BIN)
+# Unit tests, then every tests/e2e/t*.sh; the last line is the total.
+check: all $(UNIT_BIN) $(B)/test-tool
 	tests/run $(UNIT_BIN)
 
 deps:

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,16 @@ static const int extract_flags =
 	ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_OWNER |
 	ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
 	ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+
+/*
+ * The file flags (chattr) that mean something inside the guest, and that
+ * every Linux file system with flags at all understands. The others (ext4's
+ * extents flag, btrfs's nocow, inline data, DAX ...) describe how one file
+ * system stores a file; most others refuse them, which would fail an ext4 to
+ * xfs copy on the very first file.
+ */
+#define PORTABLE_FFLAGS (FS_SYNC_FL | FS_IMMUTABLE_FL | FS_APPEND_FL | \
+			 FS_NODUMP_FL | FS_NOATIME_FL)
 
 /* Large enough that a multi-gigabyte tarball is not read in dribbles. */
 #define READ_BLOCK (64 * 1024)
@@ -213,6 +224,15 @@ static int write_member(struct archive *in, struct archive *out,
 	return 0;
 }
 
+static void keep_portable_fflags(struct archive_entry *e)
+{
+	unsigned long set, clear;
+
+	archive_entry_fflags(e, &set, &clear);
+	archive_entry_set_fflags(e, set & PORTABLE_FFLAGS,
+				 clear & PORTABLE_FFLAGS);
+}
+
 static struct archive *disk_writer(void)
 {
 	struct archive *out = archive_write_disk_new();
@@ -301,6 +321,7 @@ static int place_member(struct archive_entry *e, const char *root,
 		archive_entry_copy_hardlink(e, link->buf);
 	}
 	archive_entry_copy_pathname(e, path->buf);
+	keep_portable_fflags(e);
 	return 0;
 }
 
@@ -639,13 +660,14 @@ int install_copy(const char *source_dir, const char *target,
 	 * Hard links come out as the first path plus link entries naming it,
 	 * as in a tar, which archive_write_disk turns back into link(2).
 	 */
-	archive_entry_linkresolver_set_strategy(links,
-						ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+	archive_entry_linkresolver_set_strategy(
+		links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	archive_read_disk_set_symlink_physical(in);
 	/*
 	 * Stay on one file system: a prepared guest may still have /proc,
 	 * /sys or /dev mounted, and copying those would be wrong or endless.
-	 * No name lookup either, for the same reason as extract_flags.
+	 * archive_read_disk_set_standard_lookup() is not called: as in
+	 * extract_flags, only the numbers travel.
 	 */
 	archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	if (archive_read_disk_open(in, src) != ARCHIVE_OK) {
@@ -683,6 +705,7 @@ int install_copy(const char *source_dir, const char *target,
 			goto out;
 		}
 		archive_entry_copy_pathname(e, path.buf);
+		keep_portable_fflags(e);
 		if (r > 0)
 			top_times_save(&top, e);
 		archive_entry_linkify(links, &e, &spare);

@@ -1,7 +1,8 @@
 /*
  * install-archive.h: the two installers that need no debootstrap: unpack a
  * root-file-system tarball (local or fetched by URL), or copy a prepared
- * guest tree. Both write into an already mounted, empty target.
+ * guest tree. Both write into an existing directory, normally the freshly
+ * made root of the guest.
  */
 #ifndef INSTALL_ARCHIVE_H
 #define INSTALL_ARCHIVE_H
@@ -21,7 +22,10 @@
  * ".." component, in a name or a hard-link target, fails the whole install,
  * as does writing through a symlink the archive planted. Owners are restored
  * by number, never mapped through the host's user database. A "./" member
- * sets the mode, owner and times of target itself. Sockets are skipped.
+ * sets the mode, owner and times of target itself. Of the file flags only
+ * immutable, append-only, nodump, noatime and sync are kept; the rest are
+ * one file system's storage details. Sockets are skipped. Anything that
+ * cannot be restored as recorded (an xattr, an ACL, an owner) is a failure.
  *
  * Returns 0 or -errno. On failure err (may be NULL) is replaced with one line
  * of detail, e.g. "HTTP 404 fetching 'http://...'" or
@@ -33,8 +37,9 @@ int install_tar(const char *source, const char *target, struct strbuf *err);
 /*
  * Copy the tree at source_dir into target, an existing directory, as it is:
  * files, directories, symlinks, hard links, device nodes, fifos, numeric
- * owners, all mode bits, mtimes, extended attributes, ACLs and file flags,
- * dot files at the top level included. The root of source_dir gives target
+ * owners, all mode bits, times, extended attributes (file capabilities
+ * included), ACLs and file flags as for install_tar(), sparse files, dot
+ * files at the top level included. The root of source_dir gives target
  * its mode, owner and times. The copy stays on source_dir's file system: a
  * mount point below it (a guest's /proc, say) is copied as an empty
  * directory. Sockets are skipped. target may not lie inside source_dir.

@@ -9,12 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/fs.h>
 #include <locale.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -52,11 +55,6 @@ static char *scratch(void)
 	return dir;
 }
 
-static char *join(const char *a, const char *b)
-{
-	return path_join(a, b);
-}
-
 static int contains(const struct strbuf *sb, const char *needle)
 {
 	if (!strstr(sb->buf, needle)) {
@@ -69,7 +67,7 @@ static int contains(const struct strbuf *sb, const char *needle)
 
 /* ---- archive fixtures ---- */
 
-enum kind { REG, DIR, LNK, HARD, CHR, FIFO };
+enum kind { REG, DIR, LNK, HARD, CHR, FIFO, SOCK };
 
 struct member {
 	const char *name;
@@ -124,6 +122,9 @@ static void write_archive(const char *path, int format, int filter,
 			break;
 		case FIFO:
 			archive_entry_set_filetype(e, AE_IFIFO);
+			break;
+		case SOCK:
+			archive_entry_set_filetype(e, AE_IFSOCK);
 			break;
 		}
 		archive_entry_set_size(e, (la_int64_t)size);
@@ -181,6 +182,8 @@ static mode_t kind_type(enum kind k)
 		return S_IFCHR;
 	case FIFO:
 		return S_IFIFO;
+	case SOCK:
+		return S_IFSOCK;
 	default:
 		return S_IFREG;
 	}
@@ -191,9 +194,15 @@ static void check_members(const char *root, const struct member *m, size_t n,
 			  int with_xattrs)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *path = join(root, m[i].name);
+		char *path = path_join(root, m[i].name);
 		struct stat st;
 
+		/* libarchive would make an empty file of it. */
+		if (m[i].kind == SOCK) {
+			CHECK(!path_exists(path));
+			free(path);
+			continue;
+		}
 		if (lstat(path, &st) < 0) {
 			fprintf(stderr, "  missing '%s'\n", m[i].name);
 			CHECK(0);
@@ -222,7 +231,7 @@ static void check_members(const char *root, const struct member *m, size_t n,
 			buf[len > 0 ? len : 0] = '\0';
 			CHECK_STREQ(buf, m[i].data);
 		} else if (m[i].kind == HARD) {
-			char *other = join(root, m[i].data);
+			char *other = path_join(root, m[i].data);
 			struct stat ost;
 
 			CHECK_INTEQ(lstat(other, &ost), 0);
@@ -292,8 +301,8 @@ TEST(tar_unpacks_every_kind_of_file)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *dir = scratch();
-		char *archive = join(dir, cases[i].file);
-		char *target = join(dir, "target");
+		char *archive = path_join(dir, cases[i].file);
+		char *target = path_join(dir, "target");
 		struct strbuf err = STRBUF_INIT;
 		struct member m[ARRAY_SIZE(rootfs)];
 
@@ -326,10 +335,12 @@ TEST(cpio_unpacks)
 		{ "etc", DIR, 0755, 0, 0, NULL, NULL },
 		{ "etc/hostname", REG, 0644, 0, 0, "guest\n", NULL },
 		{ "sbin", LNK, 0777, 0, 0, "usr/sbin", NULL },
+		/* tar cannot hold a socket, cpio can. */
+		{ "etc/sock", SOCK, 0755, 0, 0, NULL, NULL },
 	};
 	char *dir = scratch();
-	char *archive = join(dir, "root.cpio.gz");
-	char *target = join(dir, "target");
+	char *archive = path_join(dir, "root.cpio.gz");
+	char *target = path_join(dir, "target");
 	struct strbuf err = STRBUF_INIT;
 
 	write_archive(archive, ARCHIVE_FORMAT_CPIO_SVR4_NOCRC,
@@ -367,8 +378,8 @@ TEST(tar_names_land_under_target)
 		{ "etc/caf\xc3\xa9", "utf8\n", 0644 },
 	};
 	char *dir = scratch();
-	char *archive = join(dir, "root.tar");
-	char *target = join(dir, "target");
+	char *archive = path_join(dir, "root.tar");
+	char *target = path_join(dir, "target");
 	struct strbuf err = STRBUF_INIT;
 	struct archive *a = archive_write_new();
 
@@ -399,7 +410,7 @@ TEST(tar_names_land_under_target)
 	CHECK_INTEQ(install_tar(archive, target, &err), 0);
 	CHECK_STREQ(err.buf, "");
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		char *path = join(target, want[i].path);
+		char *path = path_join(target, want[i].path);
 		struct strbuf sb = STRBUF_INIT;
 		struct stat st;
 
@@ -412,7 +423,7 @@ TEST(tar_names_land_under_target)
 	}
 	/* Nothing was written beside target by the "/" names. */
 	{
-		char *etc = join(dir, "etc");
+		char *etc = path_join(dir, "etc");
 
 		CHECK(!path_exists(etc));
 		free(etc);
@@ -479,10 +490,10 @@ TEST(tar_rejects_escapes)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *dir = scratch();
-		char *archive = join(dir, "evil.tar.gz");
-		char *target = join(dir, "target");
-		char *outside = join(dir, "outside");
-		char *secret = join(outside, "secret");
+		char *archive = path_join(dir, "evil.tar.gz");
+		char *target = path_join(dir, "target");
+		char *outside = path_join(dir, "outside");
+		char *secret = path_join(outside, "secret");
 		struct strbuf err = STRBUF_INIT;
 		struct member m[3];
 		size_t n = 0;
@@ -514,7 +525,7 @@ TEST(tar_rejects_escapes)
 		CHECK(contains(&err, archive));
 		CHECK(!strchr(err.buf, '\n'));
 		if (cases[i].must_not_exist) {
-			char *p = join(dir, cases[i].must_not_exist);
+			char *p = path_join(dir, cases[i].must_not_exist);
 
 			CHECK(!path_exists(p));
 			free(p);
@@ -541,12 +552,12 @@ TEST(tar_rejects_escapes)
 TEST(tar_bad_sources)
 {
 	char *dir = scratch();
-	char *text = join(dir, "notes.tar.gz");
-	char *missing = join(dir, "missing.tar.gz");
-	char *good = join(dir, "good.tar.gz");
-	char *cut = join(dir, "cut.tar.gz");
-	char *target = join(dir, "target");
-	char *no_target = join(dir, "no-target");
+	char *text = path_join(dir, "notes.tar.gz");
+	char *missing = path_join(dir, "missing.tar.gz");
+	char *good = path_join(dir, "good.tar.gz");
+	char *cut = path_join(dir, "cut.tar.gz");
+	char *target = path_join(dir, "target");
+	char *no_target = path_join(dir, "no-target");
 	struct strbuf err = STRBUF_INIT;
 	struct strbuf data = STRBUF_INIT;
 	struct member big[] = {
@@ -618,10 +629,10 @@ static void set_tmpdir(const char *dir)
 TEST(tar_from_file_url)
 {
 	char *dir = scratch();
-	char *archive = join(dir, "root.tar.zst");
-	char *target = join(dir, "target");
-	char *dl = join(dir, "downloads");
-	char *nowhere = join(dir, "nowhere");
+	char *archive = path_join(dir, "root.tar.zst");
+	char *target = path_join(dir, "target");
+	char *dl = path_join(dir, "downloads");
+	char *nowhere = path_join(dir, "nowhere");
 	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec left = STRVEC_INIT;
 	char *saved = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
@@ -680,7 +691,7 @@ static int closed_port(void)
 TEST(http_to_closed_port_fails_cleanly)
 {
 	char *dir = scratch();
-	char *target = join(dir, "target");
+	char *target = path_join(dir, "target");
 	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
 
 	CHECK_INTEQ(mkdir(target, 0755), 0);
@@ -754,7 +765,7 @@ static void serve(int lfd, const struct strbuf *body)
 TEST(tar_over_http)
 {
 	char *dir = scratch();
-	char *archive = join(dir, "root.tar.gz");
+	char *archive = path_join(dir, "root.tar.gz");
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
@@ -794,7 +805,7 @@ TEST(tar_over_http)
 	close(lfd);
 
 	for (size_t i = 0; pid > 0 && i < ARRAY_SIZE(cases); i++) {
-		char *target = join(dir, "target");
+		char *target = path_join(dir, "target");
 		struct strbuf want = STRBUF_INIT;
 
 		fprintf(stderr, "# %s\n", cases[i].path);
@@ -889,7 +900,7 @@ static void check_same_xattrs(const char *a, const char *b)
 static int same_entry(const char *path, const struct stat *st, int flag,
 		      struct FTW *ftw)
 {
-	char *dst = join(walk_dst, path + strlen(walk_src));
+	char *dst = path_join(walk_dst, path + strlen(walk_src));
 	struct stat d;
 
 	if (S_ISSOCK(st->st_mode)) {
@@ -958,9 +969,10 @@ static int set_times(const char *path, const struct stat *st, int flag,
 
 /*
  * A POSIX ACL in the kernel's xattr form: user::rw-, user:1234:r--,
- * group::r--, mask::r--, other::---.
+ * group::r--, mask::r--, other::---. which is system.posix_acl_access or,
+ * on a directory, system.posix_acl_default.
  */
-static void set_acl(const char *path)
+static void set_acl(const char *path, const char *which)
 {
 	static const uint16_t tags[] = { 0x01, 0x02, 0x04, 0x10, 0x20 };
 	static const uint16_t perms[] = { 6, 4, 4, 4, 0 };
@@ -974,8 +986,7 @@ static void set_acl(const char *path)
 		memcpy(blob + 4 + i * 8 + 2, &perms[i], 2);
 		memcpy(blob + 4 + i * 8 + 4, &ids[i], 4);
 	}
-	CHECK_INTEQ(setxattr(path, "system.posix_acl_access", blob,
-			     sizeof(blob), 0), 0);
+	CHECK_INTEQ(setxattr(path, which, blob, sizeof(blob), 0), 0);
 }
 
 /* cap_net_raw+ep, as setcap(8) would store it. */
@@ -990,7 +1001,7 @@ static void set_caps(const char *path)
 static void make(const char *root, const char *rel, enum kind kind,
 		 mode_t perm, uid_t uid, gid_t gid, const char *data)
 {
-	char *p = join(root, rel);
+	char *p = path_join(root, rel);
 
 	switch (kind) {
 	case REG:
@@ -1003,7 +1014,7 @@ static void make(const char *root, const char *rel, enum kind kind,
 		CHECK_INTEQ(symlink(data, p), 0);
 		break;
 	case HARD: {
-		char *to = join(root, data);
+		char *to = path_join(root, data);
 
 		CHECK_INTEQ(link(to, p), 0);
 		free(to);
@@ -1014,6 +1025,10 @@ static void make(const char *root, const char *rel, enum kind kind,
 		break;
 	case FIFO:
 		CHECK_INTEQ(mkfifo(p, perm), 0);
+		break;
+	case SOCK:
+		/* Made by bind(2) in the test that wants one. */
+		CHECK(0);
 		break;
 	}
 	/* A hard link shares the inode; chown would clear its setuid. */
@@ -1028,11 +1043,11 @@ static void make(const char *root, const char *rel, enum kind kind,
 TEST(copy_reproduces_tree)
 {
 	char *dir = scratch();
-	char *src = join(dir, "src");
-	char *target = join(dir, "target");
-	char *sock = join(src, "run/sock");
-	char *sparse = join(src, "var/sparse");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char *src = path_join(dir, "src");
+	char *target = path_join(dir, "target");
+	char *sock = path_join(src, "run/sock");
+	char *sparse = path_join(src, "var/sparse");
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct strbuf err = STRBUF_INIT;
 	struct stat a, b;
 	int fd, sfd;
@@ -1068,13 +1083,16 @@ TEST(copy_reproduces_tree)
 
 	/* Extended attributes, an ACL and file capabilities. */
 	{
-		char *ping = join(src, "usr/bin/ping");
-		char *notes = join(src, "home/user/notes");
+		char *ping = path_join(src, "usr/bin/ping");
+		char *notes = path_join(src, "home/user/notes");
+		char *user = path_join(src, "home/user");
 
 		set_caps(ping);
-		set_acl(notes);
+		set_acl(notes, "system.posix_acl_access");
+		set_acl(user, "system.posix_acl_default");
 		CHECK_INTEQ(setxattr(notes, "user.origin", "guest", 5, 0), 0);
 		CHECK_INTEQ(lsetxattr(src, "user.top", "1", 1, 0), 0);
+		free(user);
 		free(notes);
 		free(ping);
 	}
@@ -1086,9 +1104,9 @@ TEST(copy_reproduces_tree)
 	close(fd);
 
 	/* A socket is not something a copy can or should reproduce. */
-	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	memcpy(addr.sun_path, sock, strlen(sock) + 1);
 	sfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CHECK_INTEQ(bind(sfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	CHECK_INTEQ(bind(sfd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	close(sfd);
 
 	CHECK_INTEQ(nftw(src, set_times, 16, FTW_PHYS), 0);
@@ -1108,11 +1126,13 @@ TEST(copy_reproduces_tree)
 	CHECK_INTEQ(walk_seen, 27);
 
 	{
-		char *su = join(target, "usr/bin/su");
-		char *sg = join(target, "usr/bin/sg");
-		char *hidden = join(target, ".hidden");
-		char *ping = join(target, "usr/bin/ping");
-		char *copy = join(target, "var/sparse");
+		char *su = path_join(target, "usr/bin/su");
+		char *sg = path_join(target, "usr/bin/sg");
+		char *hidden = path_join(target, ".hidden");
+		char *ping = path_join(target, "usr/bin/ping");
+		char *copy = path_join(target, "var/sparse");
+		char *notes = path_join(target, "home/user/notes");
+		char *user = path_join(target, "home/user");
 
 		CHECK_INTEQ(lstat(su, &a), 0);
 		CHECK_INTEQ(lstat(sg, &b), 0);
@@ -1122,11 +1142,17 @@ TEST(copy_reproduces_tree)
 		CHECK_INTEQ(lstat(hidden, &a), 0);
 		CHECK_INTEQ(a.st_uid, 1234);
 		CHECK(lgetxattr(ping, "security.capability", NULL, 0) > 0);
+		CHECK(lgetxattr(notes, "system.posix_acl_access", NULL, 0) >
+		      0);
+		CHECK(lgetxattr(user, "system.posix_acl_default", NULL, 0) >
+		      0);
 		CHECK_INTEQ(lstat(copy, &a), 0);
 		CHECK_INTEQ(a.st_size, (8 << 20) + 1);
 		CHECK(a.st_blocks * 512 < (1 << 20));
 		CHECK_INTEQ(lstat(target, &a), 0);
 		CHECK_INTEQ(a.st_mode & 07777, 0751);
+		free(user);
+		free(notes);
 		free(copy);
 		free(ping);
 		free(hidden);
@@ -1146,10 +1172,10 @@ TEST(copy_reproduces_tree)
 TEST(copy_refuses_bad_arguments)
 {
 	char *dir = scratch();
-	char *src = join(dir, "src");
-	char *inside = join(src, "guest");
-	char *file = join(dir, "file");
-	char *missing = join(dir, "missing");
+	char *src = path_join(dir, "src");
+	char *inside = path_join(src, "guest");
+	char *file = path_join(dir, "file");
+	char *missing = path_join(dir, "missing");
 	struct strbuf err = STRBUF_INIT;
 
 	CHECK_INTEQ(mkdir(src, 0755), 0);
@@ -1178,5 +1204,153 @@ TEST(copy_refuses_bad_arguments)
 	free(file);
 	free(inside);
 	free(src);
+	free(dir);
+}
+
+TEST(copy_stays_on_one_file_system)
+{
+	char *dir = scratch();
+	char *src = path_join(dir, "src");
+	char *proc = path_join(src, "proc");
+	char *inside = path_join(proc, "meminfo");
+	char *target = path_join(dir, "target");
+	char *copied = path_join(target, "proc");
+	char *leaked = path_join(target, "proc/meminfo");
+	struct strbuf err = STRBUF_INIT;
+
+	CHECK_INTEQ(mkdir(src, 0755), 0);
+	CHECK_INTEQ(mkdir(proc, 0555), 0);
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	/* A guest tree with its /proc still mounted, as after a chroot. */
+	if (mount("none", proc, "tmpfs", 0, "mode=0555") < 0) {
+		fprintf(stderr, "# skipped: cannot mount tmpfs: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	CHECK_INTEQ(write_string(inside, "MemTotal: 1 kB\n", 0444), 0);
+
+	CHECK_INTEQ(install_copy(src, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK(path_is_dir(copied));
+	CHECK(!path_exists(leaked));
+
+	CHECK_INTEQ(umount(proc), 0);
+out:
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(leaked);
+	free(copied);
+	free(target);
+	free(inside);
+	free(proc);
+	free(src);
+	free(dir);
+}
+
+static long get_fflags(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int flags = 0;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return -1;
+	CHECK_INTEQ(ioctl(fd, FS_IOC_GETFLAGS, &flags), 0);
+	close(fd);
+	return flags;
+}
+
+TEST(copy_file_flags)
+{
+	char *dir = scratch();
+	char *src = path_join(dir, "src");
+	char *file = path_join(src, "history");
+	char *target = path_join(dir, "target");
+	char *copied = path_join(target, "history");
+	struct strbuf err = STRBUF_INIT;
+	int fd, flags;
+
+	CHECK_INTEQ(mkdir(src, 0755), 0);
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	CHECK_INTEQ(write_string(file, "ls\n", 0600), 0);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_INTEQ(ioctl(fd, FS_IOC_GETFLAGS, &flags), 0);
+	flags |= FS_NODUMP_FL | FS_NOATIME_FL;
+	CHECK_INTEQ(ioctl(fd, FS_IOC_SETFLAGS, &flags), 0);
+	close(fd);
+
+	/* Same kind of file system: the flags come across. */
+	CHECK_INTEQ(install_copy(src, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_INTEQ(get_fflags(copied) & (FS_NODUMP_FL | FS_NOATIME_FL),
+		    FS_NODUMP_FL | FS_NOATIME_FL);
+
+	/*
+	 * Onto tmpfs, which has no extents: ext4 marks nearly every file
+	 * with FS_EXTENT_FL, and carrying that over must not fail the copy.
+	 */
+	rm_rf(target);
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	if (!(get_fflags(file) & FS_EXTENT_FL))
+		fprintf(stderr, "# note: '%s' has no extents flag\n", file);
+	if (mount("none", target, "tmpfs", 0, NULL) < 0) {
+		fprintf(stderr, "# skipped: cannot mount tmpfs: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	CHECK_INTEQ(install_copy(src, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_INTEQ(get_fflags(copied) & (FS_NODUMP_FL | FS_NOATIME_FL),
+		    FS_NODUMP_FL | FS_NOATIME_FL);
+	CHECK_INTEQ(umount(target), 0);
+out:
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(copied);
+	free(target);
+	free(file);
+	free(src);
+	free(dir);
+}
+
+TEST(tar_file_flags)
+{
+	char *dir = scratch();
+	char *archive = path_join(dir, "flags.tar");
+	char *target = path_join(dir, "target");
+	char *file = path_join(target, "history");
+	struct strbuf err = STRBUF_INIT;
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+
+	/* As bsdtar records them; nocow is a btrfs matter ext4 refuses. */
+	archive_write_set_format_pax_restricted(a);
+	archive_write_add_filter_none(a);
+	CHECK(archive_write_open_filename(a, archive) == ARCHIVE_OK);
+	archive_entry_copy_pathname(e, "history");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0600);
+	archive_entry_set_size(e, 3);
+	CHECK(archive_entry_copy_fflags_text(e, "nodump,noatime,nocow") ==
+	      NULL);
+	CHECK(archive_write_header(a, e) == ARCHIVE_OK);
+	CHECK(archive_write_data(a, "ls\n", 3) == 3);
+	archive_entry_free(e);
+	CHECK(archive_write_close(a) == ARCHIVE_OK);
+	archive_write_free(a);
+
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	CHECK_INTEQ(install_tar(archive, target, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_INTEQ(get_fflags(file) & (FS_NODUMP_FL | FS_NOATIME_FL |
+					FS_NOCOW_FL),
+		    FS_NODUMP_FL | FS_NOATIME_FL);
+
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(file);
+	free(target);
+	free(archive);
 	free(dir);
 }
