@@ -104,7 +104,7 @@ int customize_guest(const struct guest *g, const char *root,
 		}
 	}
 	if (g->skel && path_is_dir(g->skel)) {
-		r = install_copy(g->skel, root, err);
+		r = install_overlay(g->skel, root, err);
 		if (r < 0)
 			return r;
 	}

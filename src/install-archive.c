@@ -617,8 +617,8 @@ static int path_is_within(const char *path, const char *dir)
 	return !strncmp(path, dir, len) && (!path[len] || path[len] == '/');
 }
 
-int install_copy(const char *source_dir, const char *target,
-		 struct strbuf *err)
+static int copy_tree(const char *source_dir, const char *target, int overlay,
+		     struct strbuf *err)
 {
 	_cleanup_free_ char *root = NULL;
 	_cleanup_free_ char *src = NULL;
@@ -704,6 +704,9 @@ int install_copy(const char *source_dir, const char *target,
 				 source_dir, member.buf);
 			goto out;
 		}
+		/* An overlay leaves the target's own directory alone. */
+		if (r > 0 && overlay)
+			continue;
 		archive_entry_copy_pathname(e, path.buf);
 		keep_portable_fflags(e);
 		if (r > 0)
@@ -727,4 +730,16 @@ out:
 	strbuf_release(&member);
 	strbuf_release(&path);
 	return r;
+}
+
+int install_copy(const char *source_dir, const char *target,
+		 struct strbuf *err)
+{
+	return copy_tree(source_dir, target, 0, err);
+}
+
+int install_overlay(const char *source_dir, const char *target,
+		    struct strbuf *err)
+{
+	return copy_tree(source_dir, target, 1, err);
 }

@@ -49,6 +49,14 @@ int install_tar(const char *source, const char *target, struct strbuf *err);
 int install_copy(const char *source_dir, const char *target,
 		 struct strbuf *err);
 
+/*
+ * Copy what is inside source_dir over target as install_copy() does, but
+ * leave target's own mode, owner and times alone: for skeleton files laid
+ * over an installed guest.
+ */
+int install_overlay(const char *source_dir, const char *target,
+		    struct strbuf *err);
+
 /* 1 if s starts with http://, https:// or file:// (any case), else 0. */
 int source_is_url(const char *s);
 

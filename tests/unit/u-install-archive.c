@@ -1354,3 +1354,33 @@ TEST(tar_file_flags)
 	free(archive);
 	free(dir);
 }
+
+TEST(overlay_leaves_the_target_directory_alone)
+{
+	char *dir = scratch();
+	char *src = path_join(dir, "skel"), *dst = path_join(dir, "root");
+	char *key = path_join(dir, "skel/root");
+	char *got = path_join(dir, "root/root/.profile");
+	char *file = path_join(dir, "skel/root/.profile");
+	struct strbuf err = STRBUF_INIT;
+	struct stat st;
+
+	CHECK(mkdir(src, 0700) == 0);
+	CHECK(mkdir(key, 0700) == 0);
+	CHECK(write_string(file, "x\n", 0600) == 0);
+	CHECK(mkdir(dst, 0755) == 0);
+	CHECK_INTEQ(install_overlay(src, dst, &err), 0);
+	CHECK(stat(dst, &st) == 0 && (st.st_mode & 07777) == 0755);
+	CHECK(stat(got, &st) == 0 && (st.st_mode & 07777) == 0600);
+	/* A plain copy does carry the source's mode to the target. */
+	CHECK_INTEQ(install_copy(src, dst, &err), 0);
+	CHECK(stat(dst, &st) == 0 && (st.st_mode & 07777) == 0700);
+	rm_rf(dir);
+	strbuf_release(&err);
+	free(src);
+	free(dst);
+	free(key);
+	free(got);
+	free(file);
+	free(dir);
+}
