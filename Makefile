@@ -37,7 +37,12 @@ DEFS := -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' \
 
 all: $(B)/create-image
 
-$(B)/%.o: %.c $(wildcard src/*.h src/lib/*.h)
+# Rebuild when the compiled-in paths change (make install PREFIX=/usr).
+$(B)/defs: FORCE
+	@mkdir -p $(B)
+	@echo '$(DEFS)' | cmp -s - $@ || echo '$(DEFS)' >$@
+
+$(B)/%.o: %.c $(wildcard src/*.h src/lib/*.h) $(B)/defs
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -c -o $@ $<
 
@@ -73,11 +78,16 @@ install: all
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/create-image
 	install -m 0755 $(B)/create-image $(DESTDIR)$(SBINDIR)/create-image
 	cp -R distros hooks templates $(DESTDIR)$(DATADIR)/
-	cp -R etc/. $(DESTDIR)$(SYSCONFDIR)/create-image/
+	install -d $(DESTDIR)$(SYSCONFDIR)/create-image/hooks.d \
+		$(DESTDIR)$(SYSCONFDIR)/create-image/role.d \
+		$(DESTDIR)$(SYSCONFDIR)/create-image/skel
+	test -e $(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf || \
+		install -m 0644 etc/create-image.conf \
+			$(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf
 	install -m 0644 man/create-image.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit check deps demo install clean
+.PHONY: all unit check deps demo install clean FORCE
 .DELETE_ON_ERROR:

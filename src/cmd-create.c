@@ -148,28 +148,39 @@ static int make_xl_cfg(struct build *b, struct strbuf *err)
 				err);
 }
 
-static int dry_run(struct build *b)
+/*
+ * Render the xl.cfg with placeholders for what only the build can know, so
+ * a broken --template or a file xl would refuse stops the run before
+ * anything is created.
+ */
+static int preflight(struct build *b, struct strbuf *err)
 {
-	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct boot_info p;
 	int r;
 
-	if (!b->g.pygrub && !b->g.kernel) {
-		b->boot.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
-		b->boot.initrd_path = path_join(b->g.guest_dir, "initrd.img");
+	memset(&p, 0, sizeof(p));
+	if (!b->g.pygrub && b->g.kernel) {
+		p.kernel_path = strdup(b->g.kernel);
+		p.initrd_path = strdup(b->g.initrd ? b->g.initrd : "");
+	} else if (!b->g.pygrub) {
+		p.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
+		p.initrd_path = path_join(b->g.guest_dir, "initrd.img");
 	}
-	b->boot.cmdline = boot_cmdline("ROOT-UUID");
-	r = make_xl_cfg(b, &err);
-	if (r < 0) {
-		fail(r, "write the xl configuration", &err);
-		goto out;
-	}
+	p.cmdline = boot_cmdline("ROOT-UUID");
+	b->boot = p;
+	r = make_xl_cfg(b, err);
+	boot_info_release(&b->boot);
+	return r;
+}
+
+static void dry_run(struct build *b)
+{
+	struct strbuf out = STRBUF_INIT;
+
 	plan_text(b, &out);
 	strbuf_addf(&out, "--- %s\n%s", b->g.cfg_path, b->xl_cfg.buf);
 	fwrite(out.buf, 1, out.len, stdout);
-out:
 	strbuf_release(&out);
-	strbuf_release(&err);
-	return r;
 }
 
 static int read_password_stdin(char **ret)
@@ -641,8 +652,15 @@ int cmd_create(int argc, char **argv)
 			goto out;
 		}
 	}
+	r = preflight(&b, &err);
+	if (r < 0) {
+		error("%s: %s", b.g.template_path ? "--template" :
+		      "the shipped xl.cfg template", err.buf);
+		status = 2;
+		goto out;
+	}
 	if (b.g.dry_run) {
-		status = dry_run(&b) < 0 ? 1 : 0;
+		dry_run(&b);
 		goto out;
 	}
 	if (geteuid() != 0) {
@@ -657,7 +675,7 @@ int cmd_create(int argc, char **argv)
 	if (r >= 0)
 		r = build(&b);
 	if (r < 0 || signals_pending()) {
-		int sig = signals_pending();
+		int sig = signals_ignore_for_cleanup();
 
 		if (sig)
 			error("interrupted by signal %d", sig);

@@ -66,14 +66,34 @@ int journal_move_aside(struct journal *j, const char *path)
 	return 0;
 }
 
-static int run_tool(const char *a0, const char *a1, const char *a2)
+static int run_tool(const char *const *argv)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	int r;
 
-	strvec_pushl(&cp.args, a0, a1, a2, NULL);
+	strvec_pushv(&cp.args, argv);
 	r = run_command(&cp);
 	child_process_clear(&cp);
+	return r;
+}
+
+/*
+ * A failed rebuild kept with --keep occupies the old guest's name: move it
+ * to NAME.failed so the old guest can come back.
+ */
+static int make_room(const char *path)
+{
+	struct strbuf failed = STRBUF_INIT;
+	int r = 0;
+
+	if (!path_exists(path))
+		return 0;
+	strbuf_addf(&failed, "%s.failed-%d", path, (int)getpid());
+	if (rename(path, failed.buf) < 0)
+		r = -errno;
+	else
+		info("kept the failed build as '%s'", failed.buf);
+	strbuf_release(&failed);
 	return r;
 }
 
@@ -96,16 +116,20 @@ static int undo(struct journal_entry *e, int restore)
 	case UNDO_UMOUNT:
 		/* Recursive: a killed debootstrap leaves proc and sys
 		 * mounted inside the target. */
-		r = run_tool("umount", "-R", e->arg);
-		if (r < 0)
-			r = run_tool("umount", "-R", "-l") < 0 ? r : 0;
+		r = run_tool((const char *[]){ "umount", "-R", e->arg, NULL });
+		if (r < 0) {
+			/* Busy: detach it now, the kernel finishes later. */
+			r = run_tool((const char *[]){ "umount", "-R", "-l",
+						       e->arg, NULL });
+		}
 		break;
 	case UNDO_LOOP_DETACH:
-		r = run_tool("losetup", "-d", e->arg);
+		r = run_tool((const char *[]){ "losetup", "-d", e->arg, NULL });
 		break;
 	case UNDO_RENAME_BACK:
 		if (restore) {
-			if (rename(e->arg2, e->arg) < 0)
+			r = make_room(e->arg);
+			if (r >= 0 && rename(e->arg2, e->arg) < 0)
 				r = -errno;
 		} else {
 			r = path_is_dir(e->arg2) ? rm_rf(e->arg2) :

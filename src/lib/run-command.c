@@ -42,6 +42,17 @@ int signals_pending(void)
 	return stop_signal;
 }
 
+int signals_ignore_for_cleanup(void)
+{
+	int sig = stop_signal;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	stop_signal = 0;
+	return sig;
+}
+
 void child_process_init(struct child_process *cp)
 {
 	struct child_process blank = CHILD_PROCESS_INIT;

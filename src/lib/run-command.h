@@ -52,5 +52,11 @@ void child_describe_failure(const struct child_process *cp, int r,
 void signals_install(void);
 /* The signal that asked us to stop, or 0. */
 int signals_pending(void);
+/*
+ * From now on ignore SIGINT, SIGTERM and SIGHUP and forget the pending
+ * signal, so the commands that undo a run are not themselves interrupted.
+ * Returns the signal that was pending.
+ */
+int signals_ignore_for_cleanup(void);
 
 #endif
