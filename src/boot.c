@@ -111,6 +111,9 @@ int boot_export_kernel(const struct guest *g, const char *root,
 		       struct strbuf *err)
 {
 	const char *files[2] = { b->kernel_file, b->initrd_file };
+	/* Fixed names: the xl.cfg stays the same when the kernel is
+	 * exported again after an upgrade. */
+	const char *names[2] = { "vmlinuz", "initrd.img" };
 	char **dest[2] = { &b->kernel_path, &b->initrd_path };
 
 	if (g->kernel) {
@@ -120,7 +123,7 @@ int boot_export_kernel(const struct guest *g, const char *root,
 	}
 	for (int i = 0; i < 2; i++) {
 		struct strbuf from = STRBUF_INIT;
-		char *to = path_join(g->guest_dir, files[i]);
+		char *to = path_join(g->guest_dir, names[i]);
 		int r;
 
 		strbuf_addf(&from, "%s/boot/%s", root, files[i]);
