@@ -7,6 +7,7 @@
 
 #include "fsutil.h"
 #include "guest.h"
+#include "install-archive.h"
 #include "net.h"
 #include "parse.h"
 #include "banned.h"
@@ -75,7 +76,11 @@ static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 {
 	va_list ap;
 
-	strbuf_addf(err, "%s: ", config_origin(c, id));
+	/* A setting nobody gave is named by its flag. */
+	if (config_is_set(c, id))
+		strbuf_addf(err, "%s: ", config_origin(c, id));
+	else
+		strbuf_addf(err, "--%s: ", option_defs[id].name);
 	va_start(ap, fmt);
 	strbuf_vaddf(err, fmt, ap);
 	va_end(ap);
@@ -99,8 +104,8 @@ static int get_size(const struct config *c, enum opt_id id, uint64_t min,
 		char m[32];
 
 		format_size(min, m, sizeof(m));
-		return bad(err, c, id, "'%s' is %s, at least %s is needed", v,
-			   option_defs[id].name, m);
+		return bad(err, c, id, "'%s' is %s, at least %s is needed",
+			   option_defs[id].name, v, m);
 	}
 	*ret = bytes;
 	return 0;
@@ -161,7 +166,13 @@ static int validate_network(const struct config *c, struct guest *g,
 	struct strbuf seed = STRBUF_INIT;
 	int r;
 
-	g->dhcp = get_bool(c, O_DHCP);
+	/* dhcp's built-in "1" means "unless --ip": addresses from any layer
+	 * make the guest static unless a layer set dhcp itself (setting one
+	 * already replaces the other from lower layers). */
+	if (ips->nr && !config_is_set(c, O_DHCP))
+		g->dhcp = 0;
+	else
+		g->dhcp = get_bool(c, O_DHCP);
 	if (mask && *mask) {
 		uint32_t m;
 
@@ -262,12 +273,15 @@ static int validate_storage(const struct config *c, struct guest *g,
 	const char *fs = config_get(c, O_FS);
 	const char *image = config_get(c, O_IMAGE);
 	const char *ext = config_get(c, O_EXTENSION);
+	const char *opts;
 	struct strbuf sb = STRBUF_INIT;
 	int r, found = -1;
 
 	r = get_size(c, O_SIZE, 256ULL << 20, &g->size, err);
 	if (r < 0)
 		return r;
+	if (!g->size)
+		return bad(err, c, O_SIZE, "'size' may not be empty");
 	g->noswap = get_bool(c, O_NOSWAP);
 	if (!g->noswap) {
 		r = get_size(c, O_SWAP, 1ULL << 20, &g->swap, err);
@@ -283,8 +297,9 @@ static int validate_storage(const struct config *c, struct guest *g,
 		return bad(err, c, O_FS, "unsupported file system '%s' (want "
 			   "ext4, ext3 or ext2)", fs ? fs : "");
 	g->fs = strdup(fs);
-	g->fs_options = strdup(config_get(c, fs_opts[found]) ?
-			       config_get(c, fs_opts[found]) : "defaults");
+	/* An empty value would leave the fstab line a field short. */
+	opts = config_get(c, fs_opts[found]);
+	g->fs_options = strdup(opts && *opts ? opts : "defaults");
 	if (strpbrk(g->fs_options, " \t"))
 		return bad(err, c, fs_opts[found], "mount options may not "
 			   "contain spaces: '%s'", g->fs_options);
@@ -344,13 +359,15 @@ static int validate_install(const struct config *c, struct guest *g,
 			   "'%s' (want debootstrap, tar or copy)", m);
 	g->install_source = dup_or_null(src);
 	if (g->method != INSTALL_DEBOOTSTRAP) {
-		int url = src && (!strncmp(src, "http://", 7) ||
-				  !strncmp(src, "https://", 8) ||
-				  !strncmp(src, "file://", 7));
+		int url = src && source_is_url(src);
 
 		if (!g->install_source)
 			return bad(err, c, O_INSTALL_METHOD, "'%s' needs "
 				   "--install-source", m);
+		if (!url && src[0] != '/')
+			return bad(err, c, O_INSTALL_SOURCE, "'install-source' "
+				   "must be a URL or an absolute path, not '%s'",
+				   src);
 		if (g->method == INSTALL_COPY && !path_is_dir(src))
 			return bad(err, c, O_INSTALL_SOURCE, "'%s' is not a "
 				   "directory", src);
@@ -407,7 +424,11 @@ static int validate_accounts(const struct config *c, struct guest *g,
 	unsigned long n;
 	int m;
 
-	g->genpass = get_bool(c, O_GENPASS);
+	/* As with dhcp: a password replaces the default generated one. */
+	if (pw && *pw && !config_is_set(c, O_GENPASS))
+		g->genpass = 0;
+	else
+		g->genpass = get_bool(c, O_GENPASS);
 	if (pw && *pw)
 		g->password = strdup(pw);
 	if (parse_uint(len, 128, &n) < 0 || n < 8)
@@ -459,7 +480,7 @@ int guest_from_config(const struct config *c, struct guest *g,
 	strvec_init(&g->roles);
 
 	if (!host || !*host)
-		return bad(err, c, O_HOSTNAME, "no hostname: give --hostname");
+		return bad(err, c, O_HOSTNAME, "a hostname is required");
 	if (hostname_valid(host) < 0)
 		return bad(err, c, O_HOSTNAME, "invalid hostname '%s' (want an "
 			   "RFC 1123 name like 'web1' or 'web1.example.org')",
@@ -477,13 +498,16 @@ int guest_from_config(const struct config *c, struct guest *g,
 	if (strcmp(g->arch, host_arch()))
 		return bad(err, c, O_ARCH, "cannot build an '%s' guest on this "
 			   "'%s' host", g->arch, host_arch());
-	if (strcmp(g->arch, "amd64") && strcmp(g->arch, "arm64"))
-		return bad(err, c, O_ARCH, "unsupported architecture '%s' (Xen "
-			   "guests are amd64 or arm64)", g->arch);
+	/* The guests are PV with pygrub, which only x86 Xen offers. */
+	if (strcmp(g->arch, "amd64"))
+		return bad(err, c, O_ARCH, "unsupported architecture '%s' (PV "
+			   "guests are amd64)", g->arch);
 
 	r = get_size(c, O_MEMORY, 32ULL << 20, &g->memory, err);
 	if (r < 0)
 		return r;
+	if (!g->memory)
+		return bad(err, c, O_MEMORY, "'memory' may not be empty");
 	r = get_size(c, O_MAXMEM, 32ULL << 20, &g->maxmem, err);
 	if (r < 0)
 		return r;

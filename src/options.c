@@ -24,8 +24,8 @@ const struct option_def option_defs[_O_MAX] = {
 	  "bridge the guest's interface joins (xl's default: xenbr0)", NULL },
 	{ "broadcast", O_BROADCAST, S, 0, NULL, "ADDR",
 	  "broadcast address for a static --ip", NULL },
-	{ "btrfs-options", O_BTRFS_OPTIONS, S, 0, "defaults", "OPTS",
-	  "mount options for btrfs file systems", NULL },
+	{ "btrfs-options", O_BTRFS_OPTIONS, S, OPT_HIDDEN, "defaults", "OPTS",
+	  "accepted for xen-tools configuration files", NULL },
 	{ "cachedir", O_CACHEDIR, S, 0, "/var/cache/create-image", "DIR",
 	  "where downloaded packages are kept between builds", NULL },
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
@@ -96,7 +96,7 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "mirror", O_MIRROR, S, 0, "http://deb.debian.org/debian", "URL",
 	  "Debian mirror to install from", NULL },
 	{ "nameserver", O_NAMESERVER, L, 0, NULL, "ADDR",
-	  "DNS server for a static --ip; repeat for more", NULL },
+	  "DNS server; repeat for more (DHCP's are used too)", NULL },
 	{ "netmask", O_NETMASK, S, 0, NULL, "MASK",
 	  "netmask for a static --ip given without /PREFIX", NULL },
 	{ "noswap", O_NOSWAP, B, 0, "0", NULL, "create no swap disk", NULL },
@@ -128,8 +128,8 @@ const struct option_def option_defs[_O_MAX] = {
 	  "show the version and exit", NULL },
 	{ "vifname", O_VIFNAME, S, 0, NULL, "NAME",
 	  "name of the guest's interface in dom0", NULL },
-	{ "xfs-options", O_XFS_OPTIONS, S, 0, "defaults", "OPTS",
-	  "mount options for xfs file systems", NULL },
+	{ "xfs-options", O_XFS_OPTIONS, S, OPT_HIDDEN, "defaults", "OPTS",
+	  "accepted for xen-tools configuration files", NULL },
 };
 
 static int cmp_name(const void *key, const void *elem)

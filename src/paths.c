@@ -27,21 +27,23 @@ const char *paths_datadir(void)
 		return datadir;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
-		char *slash, *probe;
-
 		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			/* build/create-image: the checkout is one up. */
+		/*
+		 * Drop the binary's name, then try its directory's parent
+		 * (build/create-image) and grandparent (build/tests/u-*).
+		 */
+		for (int up = 0; up < 3 && !datadir; up++) {
+			char *slash = strrchr(exe, '/'), *probe;
+
+			if (!slash)
+				break;
 			*slash = '\0';
-			slash = strrchr(exe, '/');
-			if (slash) {
-				*slash = '\0';
-				probe = path_join(exe, "templates/xl.cfg");
-				if (path_exists(probe))
-					datadir = strdup(exe);
-				free(probe);
-			}
+			if (!up)
+				continue;
+			probe = path_join(exe, "templates/xl.cfg");
+			if (path_exists(probe))
+				datadir = strdup(exe);
+			free(probe);
 		}
 	}
 	if (!datadir)

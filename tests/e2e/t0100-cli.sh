@@ -1,0 +1,217 @@
+#!/bin/bash
+# Command line, configuration layers, bad input and --dry-run: no root
+# work, no guest is built, and bad input must leave nothing behind.
+. "$(dirname "$0")/../lib.sh"
+
+dir=$TRASH/srv
+out=$TRASH/xen
+mkdir -p "$out"
+export CREATE_IMAGE_CONFIG=$TRASH/none.conf
+export CREATE_IMAGE_LOGDIR=$TRASH/log
+
+# nothing_created: the storage, config and log directories are untouched.
+nothing_created() {
+	test ! -e "$dir" && test -z "$(ls -A "$out")" && test ! -e "$TRASH/log"
+}
+
+test_expect_success '--help lists every option, each documented in the man page' '
+	"$CREATE_IMAGE" --help >help &&
+	grep -q "^usage: create-image --hostname NAME" help &&
+	grep -o -- "--[a-z][a-z0-9-]*" help | sort -u >flags &&
+	test $(wc -l <flags) -ge 45 &&
+	while read -r f; do
+		grep -q -- "${f#--}" "$TEST_DIRECTORY/../man/create-image.8" ||
+		{ echo "not in the man page: $f"; exit 1; }
+	done <flags
+'
+
+test_expect_success '--version' '
+	"$CREATE_IMAGE" --version >v &&
+	grep -qE "^create-image [0-9]+\.[0-9]+" v
+'
+
+# bad ARGS... -- EXPECTED-PREFIX: exit 2, one line on stderr that starts
+# with the prefix (the flag or file:line), nothing created.
+bad() {
+	want=${*: -1}
+	set -- "${@:1:$#-2}"
+	rc=0
+	"$CREATE_IMAGE" --dir "$dir" --output "$out" "$@" >stdout 2>stderr || rc=$?
+	if [ "$rc" != 2 ]; then echo "exit $rc, want 2: $*"; cat stderr; return 1; fi
+	if [ "$(wc -l <stderr)" != 1 ]; then echo "want one line:"; cat stderr; return 1; fi
+	if ! grep -q "^create-image: $want" stderr; then
+		echo "want '$want' in:"; cat stderr; return 1
+	fi
+	nothing_created || { echo "something was created: $*"; return 1; }
+}
+
+test_expect_success 'bad input: one line naming the flag, exit 2, nothing created' '
+	bad --size 4G -- "--hostname: a hostname is required" &&
+	bad --hostname "a/b" -- "--hostname: invalid hostname" &&
+	bad --hostname ../etc -- "--hostname: invalid hostname" &&
+	bad --hostname -web -- "--hostname: invalid hostname" &&
+	bad --hostname web1 --size 4X -- "--size: invalid size" &&
+	bad --hostname web1 --size 1M -- "--size: " &&
+	bad --hostname web1 --swap=-1 -- "--swap: invalid size" &&
+	bad --hostname web1 --memory 1G --maxmem 512M -- "--maxmem: " &&
+	bad --hostname web1 --vcpus 0 -- "--vcpus: " &&
+	bad --hostname web1 --dist potato -- "--dist: unknown distribution .potato. (known: bullseye bookworm trixie forky sid)" &&
+	bad --hostname web1 --fs reiserfs -- "--fs: unsupported file system" &&
+	bad --hostname web1 --image thick -- "--image: " &&
+	bad --hostname web1 --ip 10.0.0.300/24 -- "--ip: invalid IPv4 address" &&
+	bad --hostname web1 --ip 10.0.0.5 -- "--ip: .10.0.0.5. has no prefix length" &&
+	bad --hostname web1 --ip 10.0.0.5/24 --gateway 10.0.0.256 -- "--gateway: invalid IPv4" &&
+	bad --hostname web1 --ip 10.0.0.5/24 --nameserver foo -- "--nameserver: invalid IPv4" &&
+	bad --hostname web1 --netmask 255.0.255.0 --ip 10.0.0.5 -- "--netmask: invalid netmask" &&
+	bad --hostname web1 --dhcp --ip 10.0.0.5/24 -- "--ip: .ip. cannot be combined with .dhcp." &&
+	bad --hostname web1 --nodhcp -- "--nodhcp: no network configuration" &&
+	bad --hostname web1 --gateway 10.0.0.1 -- "--gateway: .gateway. needs a static --ip" &&
+	bad --hostname web1 --mac zz:00:00:00:00:00 -- "--mac: invalid MAC" &&
+	bad --hostname web1 --mac 01:16:3e:00:00:01 -- "--mac: invalid MAC" &&
+	bad --hostname web1 --hash-method md5 -- "--hash-method: unsupported hash method" &&
+	bad --hostname web1 --genpass-len 4 -- "--genpass-len: " &&
+	bad --hostname web1 --genpass=maybe -- "--genpass: invalid boolean" &&
+	bad --hostname web1 --install-method rinse -- "--install-method: unknown install method" &&
+	bad --hostname web1 --install-method tar -- "--install-method: .tar. needs --install-source" &&
+	bad --hostname web1 --install-method copy --install-source /nonexistent -- "--install-source: " &&
+	bad --hostname web1 --mirror ftp://x -- "--mirror: invalid mirror URL" &&
+	bad --hostname web1 --role nosuch --roledir "$TRASH" -- "--role: role .nosuch. not found" &&
+	bad --hostname web1 --bogus -- "unknown option .--bogus." &&
+	bad --hostname web1 extra -- "unexpected argument .extra." &&
+	bad --hostname -- ".--hostname. needs a value" &&
+	bad --hostname web1 --kernel /no/such --nopygrub -- "--kernel: " &&
+	bad --hostname web1 --template /no/such -- "--template: template" &&
+	bad --hostname web1 --config /no/such.conf -- "cannot read ./no/such.conf."
+'
+
+test_expect_success 'bad input from a file names file:line' '
+	printf "# a comment\nmemory = 256M\nbogus = 1\n" >bad.conf &&
+	bad --hostname web1 --config bad.conf -- "bad.conf:3: unknown key .bogus." &&
+	printf "size = 4G\n\nsize = huge\n" >bad2.conf &&
+	bad --hostname web1 --config bad2.conf -- "bad2.conf:3: invalid size" &&
+	printf "size\n" >bad3.conf &&
+	bad --hostname web1 --config bad3.conf -- "bad3.conf:1: expected .key = value." &&
+	printf "dhcp = 1\nip = 10.0.0.5/24\n" >bad4.conf &&
+	bad --hostname web1 --config bad4.conf -- "bad4.conf:2: .ip. cannot be combined with .dhcp."
+'
+
+test_expect_success 'a broken --template is refused before anything is made' '
+	printf "name = {{hostname}}\nmemory = {{no_such_variable}}\n" >broken.tmpl &&
+	bad --hostname web1 --template "$TRASH/broken.tmpl" -- "--template: .*:2: unknown variable .no_such_variable."
+'
+
+test_expect_success 'layers: built-in < system file < --config < flags' '
+	printf "memory = 512M\nvcpus = 2\nswap = 1G\n" >"$CREATE_IMAGE_CONFIG" &&
+	printf "memory = 1G\nvcpus = 3 # trailing comment\n" >file.conf &&
+	"$CREATE_IMAGE" --config file.conf --vcpus 4 --dumpconfig >dump &&
+	grep -q "^memory *= 1G *# .*file.conf:1" dump &&
+	grep -q "^vcpus *= 4 *# --vcpus" dump &&
+	grep -q "^swap *= 1G *# $CREATE_IMAGE_CONFIG:3" dump &&
+	grep -q "^size *= 4G *# built-in default" dump &&
+	rm "$CREATE_IMAGE_CONFIG"
+'
+
+test_expect_success 'config format: continuation, # in values, _ and - in keys' '
+	printf "nameserver = 10.0.0.1 \\\\\n   10.0.0.2\ngenpass_len = 12\npassword = pa#ss # comment\n" >fmt.conf &&
+	"$CREATE_IMAGE" --config fmt.conf --dumpconfig >dump &&
+	grep -q "^nameserver *= 10.0.0.1 10.0.0.2 " dump &&
+	grep -q "^genpass-len *= 12 " dump &&
+	grep -q "^password *= (hidden)" dump &&
+	! grep -q "pa#ss" dump
+'
+
+test_expect_success 'a stock xen-tools.conf loads; backticks are never executed' '
+	"$CREATE_IMAGE" --config "$TEST_DIRECTORY/data/xen-tools.conf" --dumpconfig >dump 2>err &&
+	test $(grep -c "value in backticks is not executed; using the built-in default" err) = 3 &&
+	grep -q "xen-tools.conf:[0-9]*: .dist." err &&
+	grep -q "xen-tools.conf:[0-9]*: .kernel." err &&
+	grep -q "^dist *= bookworm *# built-in default" dump &&
+	grep -q "^ext4-options *= noatime,nodiratime,errors=remount-ro" dump &&
+	printf "dist = \`touch %s/ran\`\n" "$TRASH" >tick.conf &&
+	"$CREATE_IMAGE" --config tick.conf --dumpconfig >/dev/null 2>&1 &&
+	test ! -e "$TRASH/ran"
+'
+
+test_expect_success 'booleans: =1/=0 forms and --no negations mean what they say' '
+	"$CREATE_IMAGE" --genpass=0 --pygrub=1 --nodhcp --ip 10.0.0.5/24 --dumpconfig >dump &&
+	grep -q "^genpass *= 0 " dump &&
+	grep -q "^pygrub *= 1 " dump &&
+	grep -q "^dhcp *= 0 " dump &&
+	"$CREATE_IMAGE" --no-pygrub --genpass --dumpconfig >dump &&
+	grep -q "^pygrub *= 0 " dump &&
+	grep -q "^genpass *= 1 " dump
+'
+
+test_expect_success 'a flag --ip replaces dhcp from a file' '
+	printf "dhcp = 1\n" >dhcp.conf &&
+	"$CREATE_IMAGE" --hostname web1 --dir "$dir" --output "$out" --config dhcp.conf \
+		--ip 10.0.2.50/24 --gateway 10.0.2.2 --dry-run >plan &&
+	grep -q "^network   10.0.2.50/24 via 10.0.2.2" plan &&
+	! grep -q "^network   dhcp" plan
+'
+
+test_expect_success 'an existing guest is refused without --force' '
+	touch "$out/web1.cfg" &&
+	bad_existing=0 &&
+	"$CREATE_IMAGE" --hostname web1 --dir "$dir" --output "$out" >o 2>e || bad_existing=$? &&
+	test "$bad_existing" = 2 &&
+	grep -q "guest .web1. already exists: .$out/web1.cfg. (use --force to replace it)" e &&
+	rm "$out/web1.cfg" &&
+	mkdir -p "$dir/domains/web1" &&
+	bad_existing=0 &&
+	"$CREATE_IMAGE" --hostname web1 --dir "$dir" --output "$out" >o 2>e || bad_existing=$? &&
+	test "$bad_existing" = 2 &&
+	grep -q "already exists: .$dir/domains/web1." e &&
+	rm -r "$dir"
+'
+
+# dry_run NAME ARGS...: run --dry-run as an unprivileged user and compare
+# with tests/data/NAME.expected.
+dry_run() {
+	name=$1; shift
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CREATE_IMAGE" --dry-run "$@" >"$name.out" 2>"$name.err" &&
+	test_cmp "$TEST_DIRECTORY/data/$name.expected" "$name.out"
+}
+
+test_expect_success '--dry-run needs no root and prints the plan and the xl.cfg' '
+	chmod 755 "$TRASH" &&
+	dry_run dry-run-dhcp --hostname web1 --dist bookworm --dir /srv/xen --dhcp --pygrub &&
+	nothing_created
+'
+
+test_expect_success '--dry-run: static network, memory, vcpus, bridge' '
+	dry_run dry-run-static --hostname db.example.org --dir /srv/xen \
+		--ip 192.168.1.20/24 --ip 192.168.1.21/24 --gateway 192.168.1.1 \
+		--nameserver 192.168.1.1 --memory 1G --maxmem 2G --vcpus 2 \
+		--bridge xenbr1 --vifname vif-db --noswap --image full
+'
+
+test_expect_success '--dry-run: without pygrub the guest'\''s kernel is booted from dom0' '
+	dry_run dry-run-nopygrub --hostname web2 --dir /srv/xen --nopygrub --dist trixie
+'
+
+test_expect_success '--dry-run is byte-stable' '
+	"$CREATE_IMAGE" --dry-run --hostname web1 >a &&
+	"$CREATE_IMAGE" --dry-run --hostname web1 >b &&
+	test_cmp a b
+'
+
+test_expect_success '--randommac changes the MAC, --mac sets it' '
+	"$CREATE_IMAGE" --dry-run --hostname web1 --randommac >a &&
+	"$CREATE_IMAGE" --dry-run --hostname web1 --randommac >b &&
+	! cmp -s a b &&
+	"$CREATE_IMAGE" --dry-run --hostname web1 --mac 00:16:3E:AA:BB:CC >c &&
+	grep -q "mac=00:16:3e:aa:bb:cc" c
+'
+
+test_expect_success 'create-image refuses to build as non-root, creating nothing' '
+	rc=0 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$CREATE_IMAGE" \
+		--hostname web1 --dir "$dir" --output "$out" >o 2>e || rc=$? &&
+	test "$rc" = 1 &&
+	grep -q "must be run as root" e &&
+	nothing_created
+'
+
+test_done

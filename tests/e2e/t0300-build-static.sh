@@ -1,0 +1,77 @@
+#!/bin/bash
+# A guest with a static address, a password from standard input, a role,
+# skeleton files and --boot (with an xl that records its arguments, since
+# there is no hypervisor here); booted under qemu with its static address.
+. "$(dirname "$0")/../lib.sh"
+
+dir=$TRASH/srv
+out=$TRASH/xen
+export CREATE_IMAGE_LOGDIR=$TRASH/log
+disk=$dir/domains/web2/disk.img
+password='correct horse battery'
+
+mkdir -p roles skel/root/.ssh bin
+cat >roles/motd <<'ROLE'
+#!/bin/sh
+# A role: runs on the host with the guest's root as $1 and the hook
+# environment.
+set -e
+echo "built for $hostname ($ip1/$prefix1, $mac)" >"$1/etc/motd"
+ROLE
+chmod +x roles/motd
+echo "ssh-ed25519 AAAATEST admin@example" >skel/root/.ssh/authorized_keys
+cat >bin/xl <<XL
+#!/bin/sh
+printf '%s\n' "\$*" >>"$TRASH/xl-calls"
+XL
+chmod +x bin/xl
+
+test_expect_success 'create-image builds a guest with a static address and boots it' '
+	echo "$password" |
+	PATH="$TRASH/bin:$PATH" "$CREATE_IMAGE" --hostname web2.example.org \
+		--dist bookworm --dir "$dir" --output "$out" --size 2G --noswap \
+		--ip 10.0.2.50/24 --gateway 10.0.2.2 --nameserver 10.0.2.3 \
+		--password=- --hash-method sha512 \
+		--roledir "$TRASH/roles" --role motd --skel "$TRASH/skel" \
+		--boot --cachedir "$CACHEDIR" >summary 2>progress &&
+	cat summary &&
+	grep -q "Network: *10.0.2.50/24 via 10.0.2.2" summary &&
+	! grep -q "Root password" summary
+'
+
+test_expect_success '--boot ran xl create on the new config' '
+	test "$(cat xl-calls)" = "create $out/web2.example.org.cfg"
+'
+
+mac=$(sed -n "s/^ *MAC: *//p" summary)
+
+test_expect_success 'no swap disk; xl.cfg carries the address for dom0' '
+	test ! -e "$dir/domains/web2/swap.img" &&
+	"$TEST_TOOL" xlcfg-check "$out/web2.example.org.cfg" &&
+	! grep -q xvda1 "$out/web2.example.org.cfg" &&
+	grep -q "vif *= \[ .mac=$mac, ip=10.0.2.50. \]" "$out/web2.example.org.cfg"
+'
+
+test_expect_success 'static network file, hosts with the FQDN, the role and skel' '
+	guest_cat "$disk" /etc/systemd/network/10-create-image.network >net &&
+	! grep -q DHCP net &&
+	grep -q "^Address=10.0.2.50/24" net &&
+	grep -q "^Gateway=10.0.2.2" net &&
+	grep -q "^DNS=10.0.2.3" net &&
+	test "$(guest_cat "$disk" /etc/hostname)" = web2 &&
+	guest_cat "$disk" /etc/hosts | grep -q "^10.0.2.50	web2.example.org web2$" &&
+	test "$(guest_cat "$disk" /etc/motd)" = "built for web2.example.org (10.0.2.50/24, $mac)" &&
+	guest_cat "$disk" /root/.ssh/authorized_keys | grep -q "admin@example" &&
+	guest_cat "$disk" /etc/shadow | grep -q "^root:\$6\$"
+'
+
+test_expect_success 'the guest boots under qemu with its static address' '
+	"$BOOT_CHECK" --disk "$disk" --mac "$mac" --hostname web2 \
+		--password "$password" --ip 10.0.2.50
+'
+
+test_expect_success 'nothing is left mounted or attached' '
+	assert_no_leftovers "$TRASH"
+'
+
+test_done

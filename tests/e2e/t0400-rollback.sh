@@ -1,0 +1,111 @@
+#!/bin/bash
+# Failures and signals after work has started undo everything the run
+# created: files, directories, mounts, loop devices, the config.
+. "$(dirname "$0")/../lib.sh"
+
+dir=$TRASH/srv
+out=$TRASH/xen
+export CREATE_IMAGE_LOGDIR=$TRASH/log
+# The root is mounted under $TMPDIR: keep it in sight.
+export TMPDIR=$TRASH/tmp
+mkdir -p "$out" hooks "$TMPDIR"
+
+# A tiny root tree for --install-method=copy: enough for the core's
+# customization, built in a second, so hook failures are cheap to test.
+mkdir -p tiny/etc tiny/boot tiny/usr/bin
+printf 'root:*:19000:0:99999:7:::\n' >tiny/etc/shadow
+chmod 640 tiny/etc/shadow
+
+# leftovers: everything under $dir and $out except what is expected.
+clean() {
+	test -z "$(find "$dir" "$out" "$TMPDIR" -mindepth 1 2>/dev/null)" &&
+	assert_no_leftovers "$TRASH"
+}
+
+# run_build EXPECTED-STATUS ARGS...
+run_build() {
+	want=$1; shift
+	rc=0
+	"$CREATE_IMAGE" --dir "$dir" --output "$out" --cachedir "$CACHEDIR" \
+		"$@" >stdout 2>stderr || rc=$?
+	cat stderr
+	test "$rc" = "$want" || { echo "exit $rc, want $want"; return 1; }
+}
+
+test_expect_success 'a bad mirror fails and leaves nothing behind' '
+	run_build 1 --hostname web3 --mirror http://127.0.0.1:9/debian &&
+	grep -q "cannot install the system: .debootstrap. exited with status 1" stderr &&
+	clean
+'
+
+# interrupt SIGNAL STATUS: stop a build while debootstrap runs.
+interrupt() {
+	"$CREATE_IMAGE" --hostname web3 --dir "$dir" --output "$out" \
+		--cachedir "$CACHEDIR" >stdout 2>stderr &
+	pid=$!
+	for i in $(seq 600); do
+		pgrep -f "debootstrap.*$TMPDIR" >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -f "debootstrap.*$TMPDIR" >/dev/null || { echo "debootstrap never started"; cat stderr; return 1; }
+	sleep 3
+	kill -"$1" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat stderr
+	test "$rc" = "$2" || { echo "exit $rc, want $2"; return 1; }
+	grep -q "interrupted by signal" stderr &&
+	! pgrep -f "debootstrap.*$TMPDIR" &&
+	clean
+}
+
+test_expect_success 'SIGTERM during the install undoes everything' '
+	interrupt TERM 143
+'
+
+test_expect_success 'SIGINT during the install undoes everything' '
+	interrupt INT 130
+'
+
+test_expect_success 'a failing hook stops the build, named with its status' '
+	printf "#!/bin/sh\nexit 3\n" >hooks/05-fail && chmod +x hooks/05-fail &&
+	run_build 1 --hostname web3 --install-method copy \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	grep -q "hook .05-fail. ($TRASH/hooks/05-fail) failed with exit status 3" stderr &&
+	clean
+'
+
+test_expect_success 'a guest without a kernel is a failure, not a success' '
+	rm hooks/05-fail &&
+	printf "#!/bin/sh\n" >hooks/30-enable-services && chmod +x hooks/30-enable-services &&
+	run_build 1 --hostname web3 --install-method copy \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	grep -q "no kernel with an initrd in the guest" stderr &&
+	clean
+'
+
+test_expect_success '--keep keeps what a failed run created, but unmounts' '
+	run_build 1 --hostname web3 --install-method copy --keep \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	test -f "$dir/domains/web3/disk.img" &&
+	assert_no_leftovers "$TRASH" &&
+	rm -r "$dir"
+'
+
+test_expect_success 'after failures the same guest builds; admin hooks add and replace' '
+	: >tiny/boot/vmlinuz-6.1.0-99-amd64 &&
+	: >tiny/boot/initrd.img-6.1.0-99-amd64 &&
+	printf "#!/bin/sh\necho ran >\"\$1/etc/admin-hook\"\n" >hooks/50-admin &&
+	printf "#!/bin/sh\necho replaced >\"\$1/etc/replaced\"\n" >hooks/30-enable-services &&
+	chmod +x hooks/* &&
+	run_build 0 --hostname web3 --install-method copy --genpass=0 \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	disk=$dir/domains/web3/disk.img &&
+	test "$(guest_cat "$disk" /etc/admin-hook)" = ran &&
+	test "$(guest_cat "$disk" /etc/replaced)" = replaced &&
+	guest_cat "$disk" /boot/grub/grub.cfg | grep -q "linux /boot/vmlinuz-6.1.0-99-amd64 root=UUID=" &&
+	"$TEST_TOOL" xlcfg-check "$out/web3.cfg" &&
+	assert_no_leftovers "$TRASH"
+'
+
+test_done

@@ -1,0 +1,83 @@
+#!/bin/bash
+# --install-method=tar (a rootfs tarball fetched over HTTP) and copy (a
+# directory tree): guests from a prepared root boot like debootstrapped
+# ones.
+. "$(dirname "$0")/../lib.sh"
+
+dir=$TRASH/srv
+out=$TRASH/xen
+export CREATE_IMAGE_LOGDIR=$TRASH/log
+
+test_expect_success 'prepare a root tree with the debootstrap create-image would run' '
+	"$CREATE_IMAGE" --dry-run --hostname prep --cachedir "$CACHEDIR" |
+		sed -n "s/^install   //p" >cmd &&
+	grep -q "^debootstrap --variant=minbase " cmd &&
+	mkdir rootfs &&
+	$(sed "s|ROOT|$TRASH/rootfs|" cmd) >debootstrap.log 2>&1 &&
+	test -x rootfs/usr/bin/ssh-keygen &&
+	tar -C rootfs --numeric-owner --zstd -cf root.tar.zst .
+'
+
+test_expect_success 'tar: install from an http:// URL' '
+	python3 -m http.server --bind 127.0.0.1 0 --directory "$TRASH" >http.log 2>&1 &
+	echo $! >http.pid &&
+	for i in $(seq 50); do
+		port=$(sed -n "s/.*port \([0-9]*\).*/\1/p" http.log | head -n 1)
+		test -n "$port" && break
+		sleep 0.1
+	done &&
+	test -n "$port" &&
+	"$CREATE_IMAGE" --hostname tarred --dir "$dir" --output "$out" \
+		--install-method tar --install-source "http://127.0.0.1:$port/root.tar.zst" \
+		--size 2G --swap 64M --cachedir "$CACHEDIR" >summary 2>progress;
+	rc=$?
+	kill "$(cat http.pid)"
+	cat progress
+	test "$rc" = 0 &&
+	"$TEST_TOOL" xlcfg-check "$out/tarred.cfg"
+'
+
+test_expect_success 'tar: a missing URL fails cleanly' '
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname tarred2 --dir "$dir" --output "$out" \
+		--install-method tar --install-source "http://127.0.0.1:9/none.tar" \
+		--cachedir "$CACHEDIR" >o 2>e || rc=$? &&
+	test "$rc" = 1 && cat e &&
+	grep -q "cannot install the system" e &&
+	test ! -e "$dir/domains/tarred2" && test ! -e "$out/tarred2.cfg"
+'
+
+test_expect_success 'tar: the guest has fresh host keys and boots' '
+	disk=$dir/domains/tarred/disk.img &&
+	guest_cat "$disk" /etc/ssh/ssh_host_ed25519_key.pub >k1 &&
+	! cmp -s k1 rootfs/etc/ssh/ssh_host_ed25519_key.pub &&
+	! cmp -s <(guest_cat "$disk" /etc/machine-id) rootfs/etc/machine-id &&
+	mac=$(sed -n "s/^ *MAC: *//p" summary) &&
+	pw=$(sed -n "s/^ *Root password: //p" summary) &&
+	"$BOOT_CHECK" --disk "$disk" --disk "$dir/domains/tarred/swap.img" \
+		--mac "$mac" --hostname tarred --password "$pw"
+'
+
+test_expect_success 'copy: install from a directory, dotfiles included' '
+	echo hidden >rootfs/.dotfile &&
+	"$CREATE_IMAGE" --hostname copied --dir "$dir" --output "$out" \
+		--install-method copy --install-source "$TRASH/rootfs" \
+		--size 2G --noswap --nopygrub --cachedir "$CACHEDIR" >summary 2>progress &&
+	disk=$dir/domains/copied/disk.img &&
+	test "$(guest_cat "$disk" /.dotfile)" = hidden &&
+	test "$(guest_cat "$disk" /etc/hostname)" = copied &&
+	mkdir pg && pygrub -q --output-format=simple --output-directory=pg "$disk" >pg.out &&
+	grep -q "^args root=UUID=$(blkid -o value -s UUID "$disk") ro console=hvc0" pg.out
+'
+
+test_expect_success 'copy: without pygrub the xl.cfg boots the guest kernel from dom0' '
+	cfg=$out/copied.cfg &&
+	"$TEST_TOOL" xlcfg-check "$cfg" &&
+	! grep -q bootloader "$cfg" &&
+	grep -q "^kernel *= .$dir/domains/copied/vmlinuz." "$cfg" &&
+	grep -q "^ramdisk *= .$dir/domains/copied/initrd.img." "$cfg" &&
+	cmp "$dir/domains/copied/vmlinuz" rootfs/boot/vmlinuz-* &&
+	assert_no_leftovers "$TRASH"
+'
+
+test_done

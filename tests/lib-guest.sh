@@ -1,0 +1,38 @@
+# Helpers for the tests that build guests; sourced by lib.sh.
+
+# The suite's shared download cache: create-image keeps packages in
+# CACHEDIR/debs, so every e2e test downloads each package at most once.
+CACHEDIR=${CACHEDIR:-$(dirname "$PKG_CACHE")}
+TEST_TOOL=$BUILD/test-tool
+export CACHEDIR TEST_TOOL
+
+# guest_cat DISK PATH: a file from an ext file system image, unmounted.
+guest_cat()
+{
+	debugfs -R "cat $2" "$1" 2>/dev/null
+}
+
+# guest_ls DISK DIR: the names in a directory of the image.
+guest_ls()
+{
+	debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 { print $6 }'
+}
+
+# assert_no_leftovers DIR: nothing mounted from a build, no loop device
+# backed by a file under DIR, no scratch mount point left.
+assert_no_leftovers()
+{
+	if grep -E " (/run/create-image\.|$1)" /proc/mounts; then
+		echo "still mounted"
+		return 1
+	fi
+	if losetup -a | grep -F "$1"; then
+		echo "loop device still attached"
+		return 1
+	fi
+	if ls -d /run/create-image.* 2>/dev/null; then
+		echo "scratch directory left"
+		return 1
+	fi
+	return 0
+}

@@ -1,0 +1,129 @@
+# Library for the end-to-end tests in tests/e2e/, in the manner of git's
+# t/test-lib.sh.  A test script sources it, runs test_expect_success and
+# friends, and ends with test_done:
+#
+#	#!/bin/sh
+#	test_description='create a guest on an image file'
+#	. "$(dirname "$0")/../lib.sh"
+#
+#	test_expect_success 'create' '
+#		"$CREATE_IMAGE" --hostname web1 --dir "$TRASH" &&
+#		test -f "$TRASH/domains/web1/disk.img"
+#	'
+#	test_done
+#
+# Each test body runs in a subshell with "set -e", from inside $TRASH.
+# Do not "set -e" in the script itself: a failing test would end it.
+# Run a script with -v to see the output of every test as it runs.
+
+TEST_DIRECTORY=${TEST_DIRECTORY:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${BUILD:-$(cd "$TEST_DIRECTORY/.." && pwd)/build}
+CREATE_IMAGE=${CREATE_IMAGE:-$BUILD/create-image}
+BOOT_CHECK=$TEST_DIRECTORY/boot-check
+export TEST_DIRECTORY BUILD CREATE_IMAGE BOOT_CHECK
+
+# Packages downloaded by one test are reused by the rest of the suite.
+PKG_CACHE=${PKG_CACHE:-/var/cache/create-image-test/debs}
+export PKG_CACHE
+mkdir -p "$PKG_CACHE" || exit 1
+
+test_name=$(basename "$0" .sh)
+TRASH=/var/tmp/create-image-tests/$test_name
+export TRASH
+rm -rf "$TRASH" && mkdir -p "$TRASH" && cd "$TRASH" || {
+	echo "error: cannot create '$TRASH'" >&2
+	exit 1
+}
+
+test_verbose=
+case ${1-} in
+-v|--verbose) test_verbose=1 ;;
+esac
+
+test_count=0
+test_passed=0
+test_failed=0
+test_skipped=0
+
+# Never call this under if, && or ||: that switches "set -e" off inside.
+test_run_()
+{
+	(
+		cd "$TRASH" || exit 1
+		set -e
+		eval "$1"
+	)
+}
+
+# test_expect_success 'description' 'commands'
+test_expect_success()
+{
+	if [ $# -ne 2 ]; then
+		echo "error: test_expect_success needs 2 arguments" >&2
+		exit 1
+	fi
+	test_count=$((test_count + 1))
+	if [ -n "$test_verbose" ]; then
+		echo "# running: $1"
+		test_run_ "$2" </dev/null
+	else
+		test_run_ "$2" </dev/null >"$TRASH/.test-output" 2>&1
+	fi
+	test_rc=$?
+	if [ $test_rc -eq 0 ]; then
+		test_passed=$((test_passed + 1))
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1 (exit $test_rc)"
+		printf '%s\n' "$2" | sed 's/^/#	/'
+		if [ -z "$test_verbose" ]; then
+			echo "# output:"
+			sed 's/^/#	/' "$TRASH/.test-output"
+		fi
+	fi
+	rm -f "$TRASH/.test-output"
+}
+
+# test_skip 'description' 'reason'
+test_skip()
+{
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	echo "ok $test_count # skip $1 (${2:-no reason given})"
+}
+
+# test_must_fail command...: the command must exit 1..125, not succeed,
+# not be missing (127) and not die of a signal.
+test_must_fail()
+{
+	"$@"
+	test_mf_rc=$?
+	if [ $test_mf_rc -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ $test_mf_rc -gt 125 ]; then
+		echo "test_must_fail: '$*' exited $test_mf_rc" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_cmp expected actual
+test_cmp()
+{
+	diff -u "$1" "$2"
+}
+
+test_done()
+{
+	echo "1..$test_count"
+	echo "# $test_passed passed, $test_failed failed, $test_skipped skipped"
+	if [ $test_failed -gt 0 ]; then
+		echo "# kept '$TRASH'"
+		exit 1
+	fi
+	cd / && rm -rf "$TRASH"
+	exit 0
+}
+. "$TEST_DIRECTORY/lib-guest.sh"
