@@ -446,21 +446,12 @@ static int write_config(struct build *b)
 	return r;
 }
 
-static int make_output_dirs(struct build *b)
+static int make_output_dir(struct build *b)
 {
-	const char *dirs[2] = { b->g.output, NULL };
-	int r = 0;
+	int r = journal_mkdir_p(&b->j, b->g.output, 0755);
 
-	for (size_t i = 0; dirs[i] && r >= 0; i++) {
-		if (path_is_dir(dirs[i]))
-			continue;
-		r = mkdir_p(dirs[i], 0755);
-		if (r >= 0)
-			journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR,
-				    dirs[i]);
-		else
-			log_error_errno(r, "cannot create '%s': %m", dirs[i]);
-	}
+	if (r < 0)
+		log_error_errno(r, "cannot create '%s': %m", b->g.output);
 	return r;
 }
 
@@ -533,7 +524,7 @@ static int build(struct build *b)
 	struct strbuf err = STRBUF_INIT;
 	int r;
 
-	r = make_output_dirs(b);
+	r = make_output_dir(b);
 	if (r >= 0)
 		r = replace_existing(b);
 	if (r >= 0)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -40,6 +41,32 @@ void journal_add(struct journal *j, enum journal_kind kind,
 	e->kind = kind;
 	e->action = action;
 	e->arg = xstrdup(arg);
+}
+
+int journal_mkdir_p(struct journal *j, const char *dir, int mode)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = 0;
+
+	strbuf_addstr(&sb, dir);
+	for (char *p = sb.buf + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(sb.buf, (mode_t)mode) == 0) {
+			journal_add(j, JOURNAL_CREATED, UNDO_RMDIR, sb.buf);
+		} else if (errno != EEXIST || !path_is_dir(sb.buf)) {
+			r = errno == EEXIST ? -ENOTDIR : -errno;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	strbuf_release(&sb);
+	return r;
 }
 
 int journal_move_aside(struct journal *j, const char *path)

@@ -42,6 +42,9 @@ struct journal {
 
 void journal_add(struct journal *j, enum journal_kind kind,
 		 enum journal_action action, const char *arg);
+/* mkdir -p that records each directory it makes, so a failed run removes
+ * exactly those and no directory that was already there. */
+int journal_mkdir_p(struct journal *j, const char *dir, int mode);
 /* Move path aside to a hidden name beside it; restored if the run fails. */
 int journal_move_aside(struct journal *j, const char *path);
 /* Undo the newest entry now (releasing a mount before the next step). */

@@ -222,22 +222,6 @@ static int read_fd(int fd, struct strbuf *sb, size_t hint)
 	}
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Start of user's line in buf, or NULL. */
 static const char *shadow_find(const char *buf, size_t len, const char *user)
 {
@@ -254,48 +238,6 @@ static const char *shadow_find(const char *buf, size_t len, const char *user)
 		p = nl ? nl + 1 : end;
 	}
 	return NULL;
-}
-
-/*
- * Write data to a new file beside path, owned and moded like st, then rename
- * it over path so a reader sees the old file or the new one, never half.
- */
-static int replace_file(const char *path, const struct strbuf *data,
-			const struct stat *st)
-{
-	struct strbuf tmp = STRBUF_INIT;
-	struct stat tst;
-	int fd, r = 0;
-
-	strbuf_addf(&tmp, "%s.tmp.XXXXXX", path);
-	/* mkostemp creates it 0600, so the hashes are never exposed. */
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (fstat(fd, &tst) < 0)
-		r = -errno;
-	/* Only chown when needed, so this works unprivileged on own files. */
-	if (!r && (tst.st_uid != st->st_uid || tst.st_gid != st->st_gid) &&
-	    fchown(fd, st->st_uid, st->st_gid) < 0)
-		r = -errno;
-	/* After fchown, which may clear set-id bits. */
-	if (!r && fchmod(fd, st->st_mode & 07777) < 0)
-		r = -errno;
-	if (!r)
-		r = write_all(fd, data->buf, data->len);
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp.buf, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp.buf);
-out:
-	strbuf_release(&tmp);
-	return r;
 }
 
 int shadow_set_password(const char *root, const char *user, const char *hash)
@@ -351,7 +293,8 @@ int shadow_set_password(const char *root, const char *user, const char *hash)
 	strbuf_addf(&new, "%s:%lld", hash, days_since_epoch());
 	strbuf_add(&new, after, old.len - (size_t)(after - old.buf));
 
-	r = replace_file(path, &new, &st);
+	r = write_file_owned(path, new.buf, new.len, st.st_mode & 07777,
+			     st.st_uid, st.st_gid);
 out:
 	strbuf_release_secret(&old);
 	strbuf_release_secret(&new);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -36,40 +35,12 @@ static int image_check_free(const struct guest *g, const struct volume *v,
 	return 0;
 }
 
-/* Create DIR/domains/HOST and its missing parents, journaling each one
- * made so a failed run removes exactly those. */
-static int make_dirs(const char *dir, struct journal *j)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int r = 0;
-
-	strbuf_addstr(&sb, dir);
-	for (char *p = sb.buf + 1;; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(sb.buf, 0700) == 0) {
-			journal_add(j, JOURNAL_CREATED, UNDO_RMDIR, sb.buf);
-		} else if (errno != EEXIST) {
-			r = -errno;
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	strbuf_release(&sb);
-	return r;
-}
-
 static int image_create(const struct guest *g, struct volume *v,
 			struct journal *j)
 {
 	int fd, r = 0;
 
-	r = make_dirs(g->guest_dir, j);
+	r = journal_mkdir_p(j, g->guest_dir, 0700);
 	if (r < 0)
 		return r;
 	fd = open(v->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

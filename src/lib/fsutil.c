@@ -77,7 +77,8 @@ int mkdir_p(const char *dir, mode_t mode)
 	return r;
 }
 
-int write_file(const char *path, const char *data, size_t len, mode_t mode)
+int write_file_owned(const char *path, const char *data, size_t len,
+		     mode_t mode, uid_t uid, gid_t gid)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	int fd, r = 0;
@@ -88,7 +89,12 @@ int write_file(const char *path, const char *data, size_t len, mode_t mode)
 		r = -errno;
 		goto out;
 	}
-	while (len) {
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		r = -errno;
+	/* After fchown, which may clear set-id bits. */
+	if (!r && fchmod(fd, mode) < 0)
+		r = -errno;
+	while (!r && len) {
 		ssize_t n = write(fd, data, len);
 
 		if (n < 0) {
@@ -100,8 +106,6 @@ int write_file(const char *path, const char *data, size_t len, mode_t mode)
 		data += n;
 		len -= (size_t)n;
 	}
-	if (!r && fchmod(fd, mode) < 0)
-		r = -errno;
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (!r && rename(tmp.buf, path) < 0)
@@ -111,6 +115,11 @@ int write_file(const char *path, const char *data, size_t len, mode_t mode)
 out:
 	strbuf_release(&tmp);
 	return r;
+}
+
+int write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_file_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1);
 }
 
 int write_string(const char *path, const char *s, mode_t mode)

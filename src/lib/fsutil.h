@@ -17,8 +17,15 @@ int path_is_executable_file(const char *path);
 
 /* Create dir and its missing parents with mode. */
 int mkdir_p(const char *dir, mode_t mode);
-/* Write data to path via a temporary file and rename(). */
+/*
+ * Write data to path via a temporary file (created 0600, so a secret is
+ * never readable on the way) and rename(), so a reader sees the old file
+ * or the new one, never half. write_file_owned() also gives it an owner;
+ * (uid_t)-1 and (gid_t)-1 keep ours.
+ */
 int write_file(const char *path, const char *data, size_t len, mode_t mode);
+int write_file_owned(const char *path, const char *data, size_t len,
+		     mode_t mode, uid_t uid, gid_t gid);
 int write_string(const char *path, const char *s, mode_t mode);
 /* Remove path recursively, not crossing into other mounted file systems. */
 int rm_rf(const char *path);
