@@ -21,6 +21,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	    $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS))
+# CI treats a warning as an error.
+ifneq ($(CI),)
+CFLAGS   += -Werror
+endif
 
 B := build
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))

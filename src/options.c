@@ -155,8 +155,35 @@ const struct option_def *option_find(const char *name)
 	return d;
 }
 
+/* Append text wrapped to 80 columns, continuation lines indented. */
+static void add_wrapped(struct strbuf *out, const char *text, size_t col)
+{
+	const size_t width = 79;
+	size_t at = col;
+
+	while (*text) {
+		size_t n = strcspn(text, " ");
+
+		if (at > col && at + 1 + n > width) {
+			strbuf_addf(out, "\n%*s", (int)col, "");
+			at = col;
+		} else if (at > col) {
+			strbuf_addch(out, ' ');
+			at++;
+		}
+		strbuf_add(out, text, n);
+		at += n;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	strbuf_addch(out, '\n');
+}
+
 void options_help(struct strbuf *out)
 {
+	const size_t col = 28;
+
 	strbuf_addf(out,
 		    "usage: create-image --hostname NAME [options]\n"
 		    "\n"
@@ -166,25 +193,26 @@ void options_help(struct strbuf *out)
 		    ", then --config FILE, then flags.\n\n");
 	for (size_t i = 0; i < _O_MAX; i++) {
 		const struct option_def *d = &option_defs[i];
-		struct strbuf left = STRBUF_INIT;
+		struct strbuf left = STRBUF_INIT, text = STRBUF_INIT;
 
 		if (d->flags & OPT_HIDDEN)
 			continue;
 		strbuf_addf(&left, "  --%s", d->name);
-		if (d->type == OPT_BOOL)
+		if (d->type == OPT_BOOL && !(d->flags & OPT_CLI_ONLY))
 			strbuf_addf(&left, ", --no%s", d->name);
 		else if (d->arg)
 			strbuf_addf(&left, "=%s", d->arg);
-		if (left.len > 28)
-			strbuf_addf(out, "%s\n%30s", left.buf, "");
+		if (left.len + 1 > col)
+			strbuf_addf(out, "%s\n%*s", left.buf, (int)col, "");
 		else
-			strbuf_addf(out, "%-30s", left.buf);
-		strbuf_addstr(out, d->help);
+			strbuf_addf(out, "%-*s", (int)col, left.buf);
+		strbuf_addstr(&text, d->help);
 		if (d->def && d->type != OPT_BOOL && !(d->flags & OPT_SECRET) &&
 		    !strstr(d->help, "default"))
-			strbuf_addf(out, " [%s]", d->def);
-		strbuf_addch(out, '\n');
+			strbuf_addf(&text, " [%s]", d->def);
+		add_wrapped(out, text.buf, col);
 		strbuf_release(&left);
+		strbuf_release(&text);
 	}
 	strbuf_addstr(out,
 		      "\nExit status: 0 success, 1 failure (everything created "

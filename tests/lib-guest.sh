@@ -6,6 +6,12 @@ CACHEDIR=${CACHEDIR:-$(dirname "$PKG_CACHE")}
 TEST_TOOL=$BUILD/test-tool
 export CACHEDIR TEST_TOOL
 
+# Builds mount the guest's root under $TMPDIR: keep that inside $TRASH,
+# so a test sees its own mounts and nobody else's.
+TMPDIR=$TRASH/tmp
+export TMPDIR
+mkdir -p "$TMPDIR"
+
 # guest_cat DISK PATH: a file from an ext file system image, unmounted.
 guest_cat()
 {
@@ -18,11 +24,11 @@ guest_ls()
 	debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 { print $6 }'
 }
 
-# assert_no_leftovers DIR: nothing mounted from a build, no loop device
-# backed by a file under DIR, no scratch mount point left.
+# assert_no_leftovers DIR: nothing mounted under DIR, no loop device
+# backed by a file under DIR, no scratch mount point left in $TMPDIR.
 assert_no_leftovers()
 {
-	if grep -E " (/run/create-image\.|$1)" /proc/mounts; then
+	if grep -F " $1" /proc/mounts; then
 		echo "still mounted"
 		return 1
 	fi
@@ -30,7 +36,7 @@ assert_no_leftovers()
 		echo "loop device still attached"
 		return 1
 	fi
-	if ls -d /run/create-image.* 2>/dev/null; then
+	if ls -d "$TMPDIR"/create-image.* 2>/dev/null; then
 		echo "scratch directory left"
 		return 1
 	fi

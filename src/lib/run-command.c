@@ -84,10 +84,22 @@ static void build_env(const struct child_process *cp, struct strvec *envp)
 	extern char **environ;
 
 	if (cp->clear_env) {
+		/* A dom0 behind a proxy still reaches its mirror. */
+		static const char *const keep[] = {
+			"http_proxy", "https_proxy", "no_proxy",
+			"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+		};
+
 		strvec_push(envp,
 			    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 			    "/usr/bin:/sbin:/bin");
 		strvec_push(envp, "LC_ALL=C");
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+			const char *v = getenv(keep[i]);
+
+			if (v)
+				strvec_pushf(envp, "%s=%s", keep[i], v);
+		}
 	} else {
 		for (char **e = environ; *e; e++)
 			strvec_push(envp, *e);

@@ -17,7 +17,7 @@
 struct child_process {
 	struct strvec args;
 	struct strvec env;	/* "KEY=VALUE" added to (or replacing) ours */
-	int clear_env;		/* start from PATH and LC_ALL=C only */
+	int clear_env;		/* start from PATH, LC_ALL=C and proxies */
 	const char *dir;	/* chdir here first */
 	const char *chroot;	/* chroot here first (after dir is ignored) */
 	const char *in;		/* written to stdin; NULL means /dev/null */

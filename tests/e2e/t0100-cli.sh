@@ -205,6 +205,16 @@ test_expect_success '--randommac changes the MAC, --mac sets it' '
 	grep -q "mac=00:16:3e:aa:bb:cc" c
 '
 
+test_expect_success 'a guest being built by another run is refused' '
+	rc=0 &&
+	mkdir -p /run/lock/create-image &&
+	flock /run/lock/create-image/web9.lock "$CREATE_IMAGE" --hostname web9 \
+		--dir "$dir" --output "$out" >o 2>e || rc=$? &&
+	test "$rc" = 1 &&
+	grep -q "guest .web9. is being built by another create-image" e &&
+	nothing_created
+'
+
 test_expect_success 'create-image refuses to build as non-root, creating nothing' '
 	rc=0 &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$CREATE_IMAGE" \

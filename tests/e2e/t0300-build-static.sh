@@ -7,7 +7,7 @@
 dir=$TRASH/srv
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
-disk=$dir/domains/web2/disk.img
+disk=$dir/domains/web2.example.org/disk.img
 password='correct horse battery'
 
 mkdir -p roles skel/root/.ssh bin
@@ -46,7 +46,7 @@ test_expect_success '--boot ran xl create on the new config' '
 mac=$(sed -n "s/^ *MAC: *//p" summary)
 
 test_expect_success 'no swap disk; xl.cfg carries the address for dom0' '
-	test ! -e "$dir/domains/web2/swap.img" &&
+	test ! -e "$dir/domains/web2.example.org/swap.img" &&
 	"$TEST_TOOL" xlcfg-check "$out/web2.example.org.cfg" &&
 	! grep -q xvda1 "$out/web2.example.org.cfg" &&
 	grep -q "vif *= \[ .mac=$mac, ip=10.0.2.50. \]" "$out/web2.example.org.cfg"
@@ -62,7 +62,7 @@ test_expect_success 'static network file, hosts with the FQDN, the role and skel
 	guest_cat "$disk" /etc/hosts | grep -q "^10.0.2.50	web2.example.org web2$" &&
 	test "$(guest_cat "$disk" /etc/motd)" = "built for web2.example.org (10.0.2.50/24, $mac)" &&
 	guest_cat "$disk" /root/.ssh/authorized_keys | grep -q "admin@example" &&
-	guest_cat "$disk" /etc/shadow | grep -q "^root:\$6\$"
+	guest_cat "$disk" /etc/shadow | grep -q "^root:[$]6[$]"
 '
 
 test_expect_success 'the guest boots under qemu with its static address' '

@@ -6,9 +6,7 @@
 dir=$TRASH/srv
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
-# The root is mounted under $TMPDIR: keep it in sight.
-export TMPDIR=$TRASH/tmp
-mkdir -p "$out" hooks "$TMPDIR"
+mkdir -p "$out" hooks
 
 # A tiny root tree for --install-method=copy: enough for the core's
 # customization, built in a second, so hook failures are cheap to test.
