@@ -15,7 +15,7 @@ size_t storage_layout(const struct guest *g, struct volume vols[2])
 	vols[n].fs = g->fs;
 	vols[n].mountpoint = "/";
 	vols[n].options = g->fs_options;
-	/* xen-tools numbers partitions in mount-point order, swap first;
+	/*/* xen-tools numbers partitions in mount-point order, swap first;
 	 * keep its device names so existing habits and tools still fit. */
 	memcpy(vols[n].vdev, "xvda2", 6);
 	n++;
@@ -23,7 +23,8 @@ size_t storage_layout(const struct guest *g, struct volume vols[2])
 		vols[n].name = "swap";
 		vols[n].size = g->swap;
 		vols[n].fs = "swap";
-		vols[n].options = "sw";
+		/* A guest whose swap disk is missing still boots. */
+		vols[n].options = "sw,nofail";
 		memcpy(vols[n].vdev, "xvda1", 6);
 		n++;
 	}

@@ -73,7 +73,7 @@ test_expect_success 'guest files: hostname, hosts, fstab by UUID, apt sources, n
 	guest_cat "$disk" /etc/hosts | grep -q "^127.0.1.1	web1" &&
 	guest_cat "$disk" /etc/fstab >fstab &&
 	grep -q "^UUID=$root_uuid	/	ext4	noatime,errors=remount-ro	0	1" fstab &&
-	grep -q "^UUID=$swap_uuid	none	swap	sw	0	0" fstab &&
+	grep -q "^UUID=$swap_uuid	none	swap	sw,nofail	0	0" fstab &&
 	guest_cat "$disk" /etc/apt/sources.list >sources &&
 	grep -q "^deb http://deb.debian.org/debian bookworm main contrib non-free non-free-firmware" sources &&
 	grep -q " bookworm-updates " sources &&
