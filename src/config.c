@@ -11,15 +11,6 @@
 #include "parse.h"
 #include "banned.h"
 
-/* A flag from argv, held until the files have been read. */
-struct pending {
-	const struct option_def *def;
-	char *value;
-	char *origin;
-};
-
-static struct pending *pending;
-static size_t npending;
 
 static char *xstrdup(const char *s)
 {
@@ -53,13 +44,13 @@ void config_release(struct config *c)
 		strvec_clear(&c->v[i].list);
 	}
 	strvec_clear(&c->warnings);
-	for (size_t i = 0; i < npending; i++) {
-		free(pending[i].value);
-		free(pending[i].origin);
+	for (size_t i = 0; i < c->npending; i++) {
+		free(c->pending[i].value);
+		free(c->pending[i].origin);
 	}
-	free(pending);
-	pending = NULL;
-	npending = 0;
+	free(c->pending);
+	c->pending = NULL;
+	c->npending = 0;
 }
 
 static void reset_to_default(struct config *c, enum opt_id id)
@@ -280,16 +271,18 @@ out:
 	return r;
 }
 
-static void push_pending(const struct option_def *def, const char *value,
-			 const char *origin)
+static void push_pending(struct config *c, const struct option_def *def,
+			 const char *value, const char *origin)
 {
-	pending = realloc(pending, (npending + 1) * sizeof(*pending));
-	if (!pending)
+	struct config_flag *p;
+
+	c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*p));
+	if (!c->pending)
 		abort();
-	pending[npending].def = def;
-	pending[npending].value = xstrdup(value);
-	pending[npending].origin = xstrdup(origin);
-	npending++;
+	p = &c->pending[c->npending++];
+	p->def = def;
+	p->value = xstrdup(value);
+	p->origin = xstrdup(origin);
 }
 
 int config_parse_argv(struct config *c, int argc, char **argv,
@@ -342,7 +335,7 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 			else
 				c->action_dumpconfig = 1;
 		} else if (def->type == OPT_BOOL) {
-			push_pending(def, negated ? "0" : value ? value : "1",
+			push_pending(c, def, negated ? "0" : value ? value : "1",
 				     flag.buf);
 		} else {
 			if (!value) {
@@ -356,7 +349,7 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 			if (def->id == O_CONFIG)
 				c->config_file = value;
 			else
-				push_pending(def, value, flag.buf);
+				push_pending(c, def, value, flag.buf);
 		}
 		strbuf_release(&name);
 		strbuf_release(&flag);
@@ -383,9 +376,9 @@ int config_load(struct config *c, const char *system_file, struct strbuf *err)
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < npending; i++) {
-		r = assign(c, pending[i].def, pending[i].value,
-			   pending[i].origin, LAYER_FLAGS, err);
+	for (size_t i = 0; i < c->npending; i++) {
+		r = assign(c, c->pending[i].def, c->pending[i].value,
+			   c->pending[i].origin, LAYER_FLAGS, err);
 		if (r < 0)
 			return r;
 	}

@@ -29,12 +29,21 @@ struct config_value {
 	int set;
 };
 
+/* A flag from argv, held until the files have been read. */
+struct config_flag {
+	const struct option_def *def;
+	char *value;
+	char *origin;
+};
+
 struct config {
 	struct config_value v[_O_MAX];
 	/* Actions asked for on the command line (--help, ...). */
 	int action_help, action_version, action_dumpconfig;
 	const char *config_file;	/* --config, if given */
 	struct strvec warnings;		/* non-fatal problems, printed by main */
+	struct config_flag *pending;
+	size_t npending;
 };
 
 void config_init(struct config *c);
