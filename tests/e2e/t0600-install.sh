@@ -1,0 +1,40 @@
+#!/bin/bash
+# make install: an installed create-image finds its data, man page and
+# system configuration where it was installed, and a reinstall keeps the
+# administrator's configuration.
+. "$(dirname "$0")/../lib.sh"
+
+inst() {
+	make -C "$TEST_DIRECTORY/.." -s B="$TRASH/build" PREFIX="$TRASH/usr" \
+		SYSCONFDIR="$TRASH/etc" install >make.log 2>&1 ||
+	{ cat make.log; return 1; }
+}
+
+test_expect_success 'make install PREFIX=... installs program, data and man page' '
+	inst &&
+	test -x usr/sbin/create-image &&
+	test -f usr/share/man/man8/create-image.8 &&
+	test -f usr/share/create-image/templates/xl.cfg &&
+	test -f usr/share/create-image/distros/releases &&
+	test -x usr/share/create-image/distros/debian/hooks/20-ssh-host-keys &&
+	test -f etc/create-image/create-image.conf &&
+	test -d etc/create-image/hooks.d &&
+	test -d etc/create-image/role.d &&
+	test -d etc/create-image/skel
+'
+
+test_expect_success 'the installed program uses the installed data and configuration' '
+	printf "memory = 768M\n" >>etc/create-image/create-image.conf &&
+	CREATE_IMAGE_CONFIG= usr/sbin/create-image --dumpconfig >dump &&
+	grep -q "^memory *= 768M *# $TRASH/etc/create-image/create-image.conf:" dump &&
+	grep -q "^hooks-dir *= $TRASH/etc/create-image/hooks.d " dump &&
+	usr/sbin/create-image --dry-run --hostname web1 >plan &&
+	grep -q "^memory      = 768$" plan
+'
+
+test_expect_success 'a reinstall keeps the administrator'\''s configuration' '
+	inst &&
+	grep -q "^memory = 768M" etc/create-image/create-image.conf
+'
+
+test_done
