@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -242,8 +244,12 @@ static int read_password_stdin(char **ret)
 static int make_volumes(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
-	int r = 0;
+	int r;
 
+	r = b->ops->prepare(&b->g, &b->j);
+	if (r < 0)
+		return log_error_errno(r, "cannot create '%s': %m",
+				       b->g.guest_dir);
 	for (size_t i = 0; i < b->nvol && r >= 0; i++) {
 		struct volume *v = &b->vols[i];
 
@@ -357,9 +363,16 @@ static int customize(struct build *b)
 		return log_error_errno(r, "cannot make the root password: %m");
 
 	info("customizing the guest");
+	r = customize_check_tree(b->mnt, &err);
+	if (r < 0) {
+		r = fail(r, "customize the guest", &err);
+		goto out;
+	}
 	vars = render_vars(&b->g, b->vols, b->nvol, b->ops, NULL);
-	if (!vars)
-		return log_error_errno(-ENOMEM, "cannot customize: %m");
+	if (!vars) {
+		r = log_error_errno(-ENOMEM, "cannot customize: %m");
+		goto out;
+	}
 	r = customize_guest(&b->g, b->mnt, vars, b->hash, &err);
 	if (r < 0) {
 		r = fail(r, "customize the guest", &err);
@@ -367,6 +380,8 @@ static int customize(struct build *b)
 	}
 
 	r = mount_api_filesystems(b, &err);
+	if (r >= 0)
+		r = customize_block_daemons(b->mnt, &b->j, &err);
 	if (r < 0) {
 		r = fail(r, "prepare the guest for its hooks", &err);
 		goto out;
@@ -461,8 +476,9 @@ static int write_config(struct build *b)
 
 	r = make_xl_cfg(b, &err);
 	if (r >= 0) {
-		r = write_file(b->g.cfg_path, b->xl_cfg.buf, b->xl_cfg.len,
-			       0644);
+		/* Never over a file that appeared since the check. */
+		r = write_file_new(b->g.cfg_path, b->xl_cfg.buf,
+				   b->xl_cfg.len, 0644);
 		if (r >= 0)
 			journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK,
 				    b->g.cfg_path);
@@ -530,7 +546,7 @@ static void print_summary(struct build *b)
 	const struct guest *g = &b->g;
 	char size[32];
 
-	printf("\nGuest '%s' created.\n\n", g->hostname);
+	printf("Guest '%s' created.\n\n", g->hostname);
 	printf("  Distribution:  %s (%s)\n", g->distro.codename, g->arch);
 	printf("  Kernel:        %s\n", b->boot.kernel_version);
 	printf("  Config:        %s\n", g->cfg_path);
@@ -590,6 +606,31 @@ static int build(struct build *b)
 	return r;
 }
 
+/*
+ * Mounts made from here on are this process's alone: the host never sees
+ * the guest's /dev, /proc or devpts (a bind of a shared /dev would carry
+ * a new devpts onto the host's /dev/pts), and a run killed outright takes
+ * its mounts with it.
+ */
+static int private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Flush stdout and report whether everything reached it: 0 or 1. */
+static int finish_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_error_errno(-errno, "cannot write to standard output: %m");
+		return 1;
+	}
+	return 0;
+}
+
 static int open_log(const struct build *b, const struct config *c)
 {
 	struct strbuf path = STRBUF_INIT, dump = STRBUF_INIT;
@@ -627,6 +668,7 @@ int cmd_create(int argc, char **argv)
 	config_init(&c);
 
 	r = config_parse_argv(&c, argc, argv, &err);
+	config_scrub_argv(argc, argv);
 	if (r >= 0 && !c.action_help && !c.action_version)
 		r = config_load(&c, paths_system_config(), &err);
 	for (size_t i = 0; i < c.warnings.nr; i++)
@@ -661,21 +703,7 @@ int cmd_create(int argc, char **argv)
 	b.ops = &storage_image_ops;
 	b.nvol = storage_layout(&b.g, b.vols);
 	b.ops->plan(&b.g, b.vols, b.nvol);
-	if (!b.g.dry_run && geteuid() == 0) {
-		r = lock_guest(b.g.hostname, &err);
-		if (r < 0) {
-			error("%s", err.buf);
-			status = 1;
-			goto out;
-		}
-	}
-	r = check_existing(&b, &err);
-	if (r < 0) {
-		error("%s", err.buf);
-		status = 2;
-		goto out;
-	}
-	if (b.g.password && !strcmp(b.g.password, "-")) {
+	if (b.g.password && !strcmp(b.g.password, "-") && !b.g.dry_run) {
 		secret_free(b.g.password);
 		b.g.password = NULL;
 		r = read_password_stdin(&b.g.password);
@@ -693,7 +721,14 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	if (b.g.dry_run) {
+		r = check_existing(&b, &err);
+		if (r < 0) {
+			error("%s", err.buf);
+			status = 2;
+			goto out;
+		}
 		dry_run(&b);
+		status = finish_stdout();
 		goto out;
 	}
 	if (geteuid() != 0) {
@@ -702,11 +737,33 @@ int cmd_create(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	/* Under the lock, so the answer still holds when we create. */
+	r = lock_guest(b.g.hostname, &err);
+	if (r >= 0)
+		r = check_existing(&b, &err);
+	if (r < 0) {
+		error("%s", err.buf);
+		status = r == -EEXIST ? 2 : 1;
+		goto out;
+	}
 
 	signals_install();
+	r = private_mounts();
+	if (r < 0) {
+		log_error_errno(r, "cannot make a private mount namespace: %m");
+		status = 1;
+		goto out;
+	}
 	r = open_log(&b, &c);
 	if (r >= 0)
 		r = build(&b);
+	/* The summary holds the only copy of a generated password: if it
+	 * cannot be written, the guest is of no use. */
+	if (r >= 0 && !signals_pending()) {
+		print_summary(&b);
+		if (finish_stdout() != 0)
+			r = -EIO;
+	}
 	if (r < 0 || signals_pending()) {
 		int sig = signals_ignore_for_cleanup();
 
@@ -718,14 +775,12 @@ int cmd_create(int argc, char **argv)
 		status = sig ? 128 + sig : 1;
 		goto out;
 	}
-	r = journal_finish(&b.j, 0, 0);
-	if (r < 0) {
-		status = 1;
-		goto out;
-	}
+	signals_ignore_for_cleanup();
+	if (journal_finish(&b.j, 0, 0) < 0)
+		warning("the guest is ready, but not everything it replaced "
+			"could be removed (see above)");
 	info("guest '%s' is ready; the log is in '%s/%s.log'", b.g.hostname,
 	     paths_logdir(), b.g.hostname);
-	print_summary(&b);
 	if (b.g.boot && boot_guest(&b) < 0)
 		status = 1;
 out:

@@ -362,6 +362,28 @@ fail:
 	return 0;
 }
 
+void config_scrub_argv(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct option_def *def;
+		char *arg = argv[i], *eq, *val;
+
+		if (strncmp(arg, "--", 2))
+			continue;
+		eq = strchr(arg, '=');
+		if (eq)
+			*eq = '\0';
+		def = option_find(arg + 2);
+		if (eq)
+			*eq = '=';
+		if (!def || !(def->flags & OPT_SECRET))
+			continue;
+		val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+		if (val && strcmp(val, "-"))
+			memset(val, 'x', strlen(val));
+	}
+}
+
 int config_load(struct config *c, const char *system_file, struct strbuf *err)
 {
 	int r;

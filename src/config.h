@@ -55,6 +55,9 @@ void config_release(struct config *c);
  */
 int config_parse_argv(struct config *c, int argc, char **argv,
 		      struct strbuf *err);
+/* Overwrite secret values in argv (after config_parse_argv() copied them),
+ * so /proc/PID/cmdline stops showing them. */
+void config_scrub_argv(int argc, char **argv);
 /*
  * Read system_file (if it exists; NULL to skip), the --config file, then
  * apply the flags. -EINVAL/-ENOENT with one line in err naming file:line.

@@ -74,6 +74,84 @@ static int write_identity(const char *root, struct strbuf *err)
 	return r;
 }
 
+/* Every directory the core or the shipped hooks write into, or mount on. */
+static const char *const written_dirs[] = {
+	"etc/apt",
+	"etc/ssh",
+	"etc/systemd/network",
+	"boot/grub",
+	"var/lib/dbus",
+	"var/lib/systemd",
+	"usr/sbin",
+	"dev/pts",
+	"proc",
+	"sys",
+	"root",
+};
+
+int customize_check_tree(const char *root, struct strbuf *err)
+{
+	for (size_t i = 0; i < sizeof(written_dirs) / sizeof(written_dirs[0]);
+	     i++) {
+		struct strbuf sb = STRBUF_INIT;
+		const char *rel = written_dirs[i];
+		int r = 0;
+
+		strbuf_addstr(&sb, root);
+		while (*rel && r >= 0) {
+			size_t n = strcspn(rel, "/");
+			struct stat st;
+
+			strbuf_addch(&sb, '/');
+			strbuf_add(&sb, rel, n);
+			rel += n + (rel[n] == '/');
+			if (lstat(sb.buf, &st) < 0)
+				break;	/* made later as a real directory */
+			if (!S_ISDIR(st.st_mode)) {
+				strbuf_addf(err, "the installed tree's '%s' is "
+					    "%s, not a directory: refusing to "
+					    "write through it",
+					    sb.buf + strlen(root),
+					    S_ISLNK(st.st_mode) ? "a symlink" :
+								  "a file");
+				r = -ENOTDIR;
+			}
+		}
+		strbuf_release(&sb);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int customize_block_daemons(const char *root, struct journal *j,
+			    struct strbuf *err)
+{
+	static const char script[] =
+		"#!/bin/sh\n"
+		"# Written by create-image while it builds this guest: no\n"
+		"# service starts in the build's chroot.\n"
+		"exit 101\n";
+	char *dir = path_join(root, "usr/sbin");
+	char *path = path_join(dir, "policy-rc.d");
+	int r = 0;
+
+	/* A policy the guest brings with it stays, and stays in force. */
+	if (!path_exists(path)) {
+		r = mkdir_p(dir, 0755);
+		if (r >= 0)
+			r = write_file(path, script, sizeof(script) - 1, 0755);
+		if (r >= 0)
+			journal_add(j, JOURNAL_HELD, UNDO_UNLINK, path);
+		else
+			strbuf_addf(err, "cannot write '%s': %s", path,
+				    strerror(-r));
+	}
+	free(dir);
+	free(path);
+	return r;
+}
+
 int customize_guest(const struct guest *g, const char *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)

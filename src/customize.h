@@ -8,9 +8,21 @@
 #define CUSTOMIZE_H
 
 #include "guest.h"
+#include "journal.h"
 #include "strbuf.h"
 #include "template.h"
 
+/*
+ * The installed tree comes from a mirror, a tarball or a directory: before
+ * anything on the host writes into it, make sure the directories written
+ * to are real directories, so a symlink such as etc -> /etc cannot turn a
+ * write meant for the guest into one on the host.
+ */
+int customize_check_tree(const char *root, struct strbuf *err);
+/* Stop package scripts run by hooks from starting daemons (policy-rc.d);
+ * recorded in j, so it is gone when the hooks are done. */
+int customize_block_daemons(const char *root, struct journal *j,
+			    struct strbuf *err);
 /* password_hash may be NULL: root's entry is then left as installed. */
 int customize_guest(const struct guest *g, const char *root,
 		    const struct tvars *vars, const char *password_hash,

@@ -136,6 +136,13 @@ static int get_abs_path(const struct config *c, enum opt_id id, char **ret,
 	if (v[0] != '/')
 		return bad(err, c, id, "'%s' must be an absolute path, not "
 			   "'%s'", option_defs[id].name, v);
+	/* Paths end up quoted in the xl.cfg and in hook environments. */
+	for (const char *p = v; *p; p++)
+		if (*p == '\'' || *p == '"' || *p == '\\' ||
+		    (unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(err, c, id, "'%s' may not contain quotes, "
+				   "backslashes or control characters",
+				   option_defs[id].name);
 	*ret = strdup(v);
 	return 0;
 }

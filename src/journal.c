@@ -99,6 +99,8 @@ static int run_tool(const char *const *argv)
 	int r;
 
 	strvec_pushv(&cp.args, argv);
+	/* Undoing must finish, whatever signal is pending or arrives. */
+	cp.uninterruptible = 1;
 	r = run_command(&cp);
 	child_process_clear(&cp);
 	return r;
@@ -145,9 +147,12 @@ static int undo(struct journal_entry *e, int restore)
 		 * mounted inside the target. */
 		r = run_tool((const char *[]){ "umount", "-R", e->arg, NULL });
 		if (r < 0) {
-			/* Busy: detach it now, the kernel finishes later. */
-			r = run_tool((const char *[]){ "umount", "-R", "-l",
-						       e->arg, NULL });
+			/* Busy: detach it now, the kernel finishes later. It
+			 * still counts as a failure: something held the file
+			 * system, and a build must not report success. */
+			if (run_tool((const char *[]){ "umount", "-R", "-l",
+						      e->arg, NULL }) >= 0)
+				r = -EBUSY;
 		}
 		break;
 	case UNDO_LOOP_DETACH:
@@ -204,6 +209,10 @@ int journal_release_held(struct journal *j)
 			log_error_errno(r, "cannot release '%s': %m", e->arg);
 			if (!first)
 				first = r;
+			/* Kept, so the rollback that follows tries again;
+			 * a lazily detached mount is gone all the same. */
+			if (r != -EBUSY)
+				continue;
 		}
 		entry_free(e);
 		/* A NULL arg marks it released; compacted below. */

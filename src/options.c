@@ -215,7 +215,8 @@ void options_help(struct strbuf *out)
 		strbuf_release(&text);
 	}
 	strbuf_addstr(out,
-		      "\nExit status: 0 success, 1 failure (everything created "
-		      "was removed),\n2 bad usage or input (nothing was "
-		      "created).\nSee create-image(8).\n");
+		      "\nExit status: 0 success; 1 failure (a failed build "
+		      "removes what it\ncreated); 2 bad usage or input (nothing "
+		      "was created); 128+N stopped\nby signal N. See "
+		      "create-image(8).\n");
 }

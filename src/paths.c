@@ -27,19 +27,25 @@ const char *paths_datadir(void)
 		return datadir;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
-		exe[n] = '\0';
-		/*
-		 * Drop the binary's name, then try its directory's parent
-		 * (build/create-image) and grandparent (build/tests/u-*).
-		 */
-		for (int up = 0; up < 3 && !datadir; up++) {
-			char *slash = strrchr(exe, '/'), *probe;
+		static const char *const builds[] = { "/build/tests", "/build" };
+		char *slash;
 
-			if (!slash)
-				break;
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
 			*slash = '\0';
-			if (!up)
+		/*
+		 * Only a binary in a checkout's build/ (build/create-image,
+		 * build/tests/u-*) uses the checkout; an installed one never
+		 * looks around its own directory.
+		 */
+		for (size_t i = 0; slash && i < 2 && !datadir; i++) {
+			size_t len = strlen(exe), blen = strlen(builds[i]);
+			char *probe;
+
+			if (len < blen || strcmp(exe + len - blen, builds[i]))
 				continue;
+			exe[len - blen] = '\0';
 			probe = path_join(exe, "templates/xl.cfg");
 			if (path_exists(probe))
 				datadir = strdup(exe);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,14 +36,29 @@ static int image_check_free(const struct guest *g, const struct volume *v,
 	return 0;
 }
 
+/* DIR/domains/HOST, made by this run: a directory that appeared since the
+ * existence check is not ours to fill. */
+static int image_prepare(const struct guest *g, struct journal *j)
+{
+	char *parent = strdup(g->guest_dir);
+	int r;
+
+	*strrchr(parent, '/') = '\0';
+	r = journal_mkdir_p(j, parent, 0755);
+	free(parent);
+	if (r < 0)
+		return r;
+	if (mkdir(g->guest_dir, 0700) < 0)
+		return -errno;
+	journal_add(j, JOURNAL_CREATED, UNDO_RMDIR, g->guest_dir);
+	return 0;
+}
+
 static int image_create(const struct guest *g, struct volume *v,
 			struct journal *j)
 {
 	int fd, r = 0;
 
-	r = journal_mkdir_p(j, g->guest_dir, 0700);
-	if (r < 0)
-		return r;
 	fd = open(v->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -60,6 +76,7 @@ const struct storage_ops storage_image_ops = {
 	.name = "image",
 	.plan = image_plan,
 	.check_free = image_check_free,
+	.prepare = image_prepare,
 	.create = image_create,
 	.format = "raw",
 };

@@ -32,6 +32,8 @@ struct storage_ops {
 	/* Refuse to overwrite: -EEXIST with the path in err. */
 	int (*check_free)(const struct guest *g, const struct volume *v,
 			  size_t n, struct strbuf *err);
+	/* Make what holds the volumes (recorded in j); it must be new. */
+	int (*prepare)(const struct guest *g, struct journal *j);
 	/* Make the volume, recording it in j. */
 	int (*create)(const struct guest *g, struct volume *v,
 		      struct journal *j);

@@ -77,8 +77,8 @@ int mkdir_p(const char *dir, mode_t mode)
 	return r;
 }
 
-int write_file_owned(const char *path, const char *data, size_t len,
-		     mode_t mode, uid_t uid, gid_t gid)
+static int write_via_temp(const char *path, const char *data, size_t len,
+			  mode_t mode, uid_t uid, gid_t gid, int noreplace)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	int fd, r = 0;
@@ -108,7 +108,8 @@ int write_file_owned(const char *path, const char *data, size_t len,
 	}
 	if (close(fd) < 0 && !r)
 		r = -errno;
-	if (!r && rename(tmp.buf, path) < 0)
+	if (!r && renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path,
+			    noreplace ? RENAME_NOREPLACE : 0) < 0)
 		r = -errno;
 	if (r)
 		unlink(tmp.buf);
@@ -117,9 +118,21 @@ out:
 	return r;
 }
 
+int write_file_owned(const char *path, const char *data, size_t len,
+		     mode_t mode, uid_t uid, gid_t gid)
+{
+	return write_via_temp(path, data, len, mode, uid, gid, 0);
+}
+
 int write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
-	return write_file_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1);
+	return write_via_temp(path, data, len, mode, (uid_t)-1, (gid_t)-1, 0);
+}
+
+int write_file_new(const char *path, const char *data, size_t len,
+		   mode_t mode)
+{
+	return write_via_temp(path, data, len, mode, (uid_t)-1, (gid_t)-1, 1);
 }
 
 int write_string(const char *path, const char *s, mode_t mode)

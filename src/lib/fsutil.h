@@ -26,6 +26,9 @@ int mkdir_p(const char *dir, mode_t mode);
 int write_file(const char *path, const char *data, size_t len, mode_t mode);
 int write_file_owned(const char *path, const char *data, size_t len,
 		     mode_t mode, uid_t uid, gid_t gid);
+/* As write_file(), but -EEXIST rather than replace what is at path. */
+int write_file_new(const char *path, const char *data, size_t len,
+		   mode_t mode);
 int write_string(const char *path, const char *s, mode_t mode);
 /* Remove path recursively, not crossing into other mounted file systems. */
 int rm_rf(const char *path);

@@ -11,7 +11,7 @@
 
 int parse_size(const char *s, uint64_t *ret_bytes)
 {
-	uint64_t whole = 0, frac = 0, fracdiv = 1, mult, bytes;
+	uint64_t whole = 0, frac = 0, fracdiv = 1, mult, bytes, fracbytes;
 	const char *p = s;
 	int digits = 0;
 
@@ -60,7 +60,12 @@ int parse_size(const char *s, uint64_t *ret_bytes)
 		return -EINVAL;
 	if (whole > UINT64_MAX / mult)
 		return -ERANGE;
-	bytes = whole * mult + frac * mult / fracdiv;
+	/* frac < 10^9 and mult <= 2^40: the product needs 128 bits. */
+	fracbytes = (uint64_t)((unsigned __int128)frac * mult / fracdiv);
+	bytes = whole * mult;
+	if (bytes > UINT64_MAX - fracbytes)
+		return -ERANGE;
+	bytes += fracbytes;
 	*ret_bytes = bytes;
 	return 0;
 }

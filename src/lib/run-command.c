@@ -6,35 +6,82 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "banned.h"
 #include "log.h"
+#include "macros.h"
 #include "run-command.h"
 
 #define TAIL_MAX 4096
+/* How long a group stopped with SIGTERM has before SIGKILL. */
+#define KILL_GRACE_MS 5000
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same on every architecture */
+#endif
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 static volatile sig_atomic_t stop_signal;
+/*
+ * The self-pipe: the handler writes a byte to it, so a signal that lands
+ * after run_command() checked signals_pending() but before it went to
+ * sleep in poll() still wakes it. Both ends are non-blocking.
+ */
+static int wake_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
+	int saved_errno = errno;
+
 	if (!stop_signal)
 		stop_signal = sig;
+	if (wake_pipe[1] >= 0) {
+		/* A full pipe is already readable: nothing is lost. */
+		ssize_t n = write(wake_pipe[1], "", 1);
+
+		(void)n;
+	}
+	errno = saved_errno;
 }
 
-void signals_install(void)
+static void wake_pipe_drain(void)
+{
+	char buf[64];
+
+	if (wake_pipe[0] < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(wake_pipe[0], buf, sizeof(buf));
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		break;
+	}
+}
+
+int signals_install(void)
 {
 	struct sigaction sa;
+	int r = 0;
 
+	if (wake_pipe[0] < 0 &&
+	    pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		wake_pipe[0] = wake_pipe[1] = -1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking poll() must wake up and notice. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* No SA_RESTART: a blocking waitpid() must wake up and notice. */
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return r;
 }
 
 int signals_pending(void)
@@ -51,6 +98,12 @@ int signals_ignore_for_cleanup(void)
 	signal(SIGHUP, SIG_IGN);
 	stop_signal = 0;
 	return sig;
+}
+
+void signals_reset(void)
+{
+	stop_signal = 0;
+	wake_pipe_drain();
 }
 
 void child_process_init(struct child_process *cp)
@@ -94,7 +147,7 @@ static void build_env(const struct child_process *cp, struct strvec *envp)
 			    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 			    "/usr/bin:/sbin:/bin");
 		strvec_push(envp, "LC_ALL=C");
-		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
 			const char *v = getenv(keep[i]);
 
 			if (v)
@@ -143,15 +196,34 @@ static void log_argv(const struct child_process *cp)
 	strbuf_release(&sb);
 }
 
-/* In the child, after fork: never returns. */
+/*
+ * In the child, after fork: never returns. The stop signals arrive
+ * blocked (see run_command()), so the caller's handler never runs here.
+ */
 static void exec_child(struct child_process *cp, char *const *envp, int in_fd,
-		       int out_fd, int err_fd)
+		       int out_fd, int err_fd, const sigset_t *mask)
 {
 	setpgid(0, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
+		int sig = stop_signals[i];
+		struct sigaction old;
+
+		/*
+		 * Setting SIG_IGN discards a pending signal, even a blocked
+		 * one. Drop one that reached us while we were still in the
+		 * caller's process group if the caller would not have acted
+		 * on it: the command is uninterruptible, or the caller
+		 * ignores the signal (cleanup). Otherwise it stays pending
+		 * and ends us as soon as we unblock it, which is what the
+		 * caller's SIGTERM to our group asked for.
+		 */
+		if (cp->uninterruptible ||
+		    (!sigaction(sig, NULL, &old) && old.sa_handler == SIG_IGN))
+			signal(sig, SIG_IGN);
+		signal(sig, SIG_DFL);
+	}
 	signal(SIGPIPE, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
 	if (cp->dir && chdir(cp->dir) < 0) {
@@ -168,156 +240,321 @@ static void exec_child(struct child_process *cp, char *const *envp, int in_fd,
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-static void consume(struct child_process *cp, int fd, int is_out, int *open_fd)
+/* The parent's side of one running child. */
+struct run {
+	struct child_process *cp;
+	pid_t pid;
+	int pidfd;		/* -1: kernel without pidfd_open() */
+	int out, err, in;	/* our pipe ends, -1 once closed */
+	size_t in_off, in_len;
+	int killed;		/* we sent SIGTERM because of a signal */
+	int hard_killed;	/* ... and SIGKILL after the grace period */
+	long long kill_deadline;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * Read once from *fd: the byte count, 0 at end of file (*fd is then
+ * closed), or -1 when nothing is there yet.
+ */
+static ssize_t consume(struct child_process *cp, int *fd, int is_out)
 {
 	char buf[8192];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n;
 
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
+	do
+		n = read(*fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return -1;
 	if (n <= 0) {
-		close(fd);
-		*open_fd = -1;
-		return;
+		close_fd(fd);
+		return 0;
 	}
 	if (is_out && cp->capture) {
 		strbuf_add(&cp->out, buf, (size_t)n);
-		return;
+		return n;
 	}
 	tail_add(&cp->tail, buf, (size_t)n);
 	log_file_raw(buf, (unsigned long)n);
 	if (log_verbose() && !cp->quiet)
 		fwrite(buf, 1, (size_t)n, stderr);
+	return n;
+}
+
+/*
+ * The leader has exited: take what is in the pipe now without waiting for
+ * more. Everything the leader wrote is there, and there is at most one
+ * pipe's worth of it, so a background writer cannot keep us here.
+ */
+static void consume_rest(struct child_process *cp, int *fd, int is_out)
+{
+	int room;
+
+	if (*fd < 0)
+		return;
+	room = fcntl(*fd, F_GETPIPE_SZ);
+	if (room <= 0)
+		room = 65536;
+	fcntl(*fd, F_SETFL, O_NONBLOCK);
+	while (*fd >= 0 && room > 0) {
+		ssize_t n = consume(cp, fd, is_out);
+
+		if (n <= 0)
+			break;
+		room -= (int)n;
+	}
+}
+
+static void feed_stdin(struct run *rn)
+{
+	ssize_t n = write(rn->in, rn->cp->in + rn->in_off,
+			  rn->in_len - rn->in_off);
+
+	if (n > 0)
+		rn->in_off += (size_t)n;
+	if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    rn->in_off == rn->in_len)
+		close_fd(&rn->in);
+}
+
+/*
+ * Stop the group when a signal asks us to, and escalate to SIGKILL when
+ * the grace period is over. Returns the poll() timeout to use.
+ */
+static int stop_if_asked(struct run *rn)
+{
+	long long left;
+
+	if (rn->cp->uninterruptible || rn->hard_killed)
+		return -1;
+	if (!rn->killed) {
+		if (!signals_pending())
+			return -1;
+		kill(-rn->pid, SIGTERM);
+		rn->killed = 1;
+		rn->kill_deadline = now_ms() + KILL_GRACE_MS;
+	}
+	left = rn->kill_deadline - now_ms();
+	if (left > 0)
+		return (int)left;
+	kill(-rn->pid, SIGKILL);
+	rn->hard_killed = 1;
+	return -1;
+}
+
+/*
+ * Pass data until the command is over: with a pidfd, until the leader
+ * exits; without one, until stdout and stderr are closed (or the group
+ * was killed outright). 1 when the leader is known to have exited,
+ * 0 when it may still have to be waited for, or -errno.
+ */
+static int pump(struct run *rn)
+{
+	for (;;) {
+		struct pollfd p[5];
+		int np = 0, io = -1, ie = -1, ii = -1, iw = -1, ip = -1;
+		int timeout = stop_if_asked(rn);
+
+		if (rn->pidfd < 0 &&
+		    ((rn->out < 0 && rn->err < 0) || rn->hard_killed))
+			return 0;
+		if (rn->out >= 0) {
+			io = np;
+			p[np++] = (struct pollfd){ rn->out, POLLIN, 0 };
+		}
+		if (rn->err >= 0) {
+			ie = np;
+			p[np++] = (struct pollfd){ rn->err, POLLIN, 0 };
+		}
+		if (rn->in >= 0) {
+			ii = np;
+			p[np++] = (struct pollfd){ rn->in, POLLOUT, 0 };
+		}
+		if (wake_pipe[0] >= 0) {
+			iw = np;
+			p[np++] = (struct pollfd){ wake_pipe[0], POLLIN, 0 };
+		}
+		if (rn->pidfd >= 0) {
+			ip = np;
+			p[np++] = (struct pollfd){ rn->pidfd, POLLIN, 0 };
+		}
+		if (poll(p, (nfds_t)np, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (io >= 0 && p[io].revents)
+			consume(rn->cp, &rn->out, 1);
+		if (ie >= 0 && p[ie].revents)
+			consume(rn->cp, &rn->err, 0);
+		if (ii >= 0 && p[ii].revents)
+			feed_stdin(rn);
+		/* The flag is what counts; the bytes only woke us. */
+		if (iw >= 0 && p[iw].revents)
+			wake_pipe_drain();
+		if (ip >= 0 && p[ip].revents) {
+			consume_rest(rn->cp, &rn->out, 1);
+			consume_rest(rn->cp, &rn->err, 0);
+			return 1;
+		}
+	}
+}
+
+static int reap(struct run *rn, int *status)
+{
+	while (waitpid(rn->pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		/* Only reached without a pidfd: the leader may still run. */
+		if (!rn->cp->uninterruptible && !rn->killed &&
+		    signals_pending()) {
+			kill(-rn->pid, SIGTERM);
+			rn->killed = 1;
+		}
+	}
+	return 0;
+}
+
+/* A close-on-exec pipe: its read end in *ret_r, its write end in *ret_w. */
+static int pipe_pair(int *ret_r, int *ret_w)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	*ret_r = fds[0];
+	*ret_w = fds[1];
+	return 0;
+}
+
+/* How the child ended, once reaped. */
+static int child_result(struct run *rn, int status)
+{
+	struct child_process *cp = rn->cp;
+
+	cp->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	cp->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	/* It finished its work: a signal came too late to stop it. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (rn->killed)
+		return -EINTR;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !cp->tail.len)
+		return -ENOENT;
+	return -EPROTO;
 }
 
 int run_command(struct child_process *cp)
 {
 	struct strvec envp = STRVEC_INIT;
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
-	int nullfd = -1, status = 0, r = 0, killed = 0;
-	size_t in_off = 0, in_len = cp->in ? strlen(cp->in) : 0;
+	struct run rn = { .cp = cp, .pid = -1, .pidfd = -1,
+			  .out = -1, .err = -1, .in = -1 };
+	int out_w = -1, err_w = -1, in_r = -1, nullfd = -1;
+	int status = 0, r, rr;
+	sigset_t stop_set, mask;
 	pid_t pid;
 
 	if (!cp->args.nr)
 		return -EINVAL;
-	if (signals_pending())
+	if (!cp->uninterruptible && signals_pending())
 		return -EINTR;
 	log_argv(cp);
 	build_env(cp, &envp);
 
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (cp->in) {
-		if (pipe2(in, O_CLOEXEC) < 0) {
-			r = -errno;
-			goto out;
-		}
-	} else {
+	r = pipe_pair(&rn.out, &out_w);
+	if (r >= 0)
+		r = pipe_pair(&rn.err, &err_w);
+	if (r >= 0 && cp->in) {
+		r = pipe_pair(&in_r, &rn.in);
+		rn.in_len = strlen(cp->in);
+	} else if (r >= 0) {
 		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (nullfd < 0) {
+		if (nullfd < 0)
 			r = -errno;
-			goto out;
-		}
 	}
+	if (r < 0)
+		goto out;
+
+	/*
+	 * Keep the stop signals blocked across fork(): the child must not
+	 * run our handler, and must not lose a SIGTERM we send its group
+	 * before it has reset its handlers.
+	 */
+	sigemptyset(&stop_set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&stop_set, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stop_set, &mask);
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		goto out;
-	}
 	if (pid == 0)
-		exec_child(cp, (char *const *)envp.v, cp->in ? in[0] : nullfd,
-			   out[1], err[1]);
+		exec_child(cp, (char *const *)envp.v, cp->in ? in_r : nullfd,
+			   out_w, err_w, &mask);
+	if (pid < 0)
+		r = -errno;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (r < 0)
+		goto out;
+	rn.pid = pid;
 	setpgid(pid, pid);
-	close(out[1]);
-	close(err[1]);
-	out[1] = err[1] = -1;
-	if (cp->in) {
-		close(in[0]);
-		in[0] = -1;
-		fcntl(in[1], F_SETFL, O_NONBLOCK);
-		if (!in_len) {
-			close(in[1]);
-			in[1] = -1;
-		}
+	close_fd(&out_w);
+	close_fd(&err_w);
+	close_fd(&in_r);
+	if (rn.in >= 0) {
+		fcntl(rn.in, F_SETFL, O_NONBLOCK);
+		if (!rn.in_len)
+			close_fd(&rn.in);
 	}
+	/*
+	 * Without a pidfd (ENOSYS before Linux 5.3, or a seccomp filter)
+	 * fall back to waiting for the end of output.
+	 */
+	rn.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	while (out[0] >= 0 || err[0] >= 0) {
-		struct pollfd p[3];
-		int np = 0, io = -1, ie = -1, ii = -1;
-
-		if (signals_pending() && !killed) {
-			kill(-pid, SIGTERM);
-			killed = 1;
-		}
-		if (out[0] >= 0) {
-			io = np;
-			p[np++] = (struct pollfd){ out[0], POLLIN, 0 };
-		}
-		if (err[0] >= 0) {
-			ie = np;
-			p[np++] = (struct pollfd){ err[0], POLLIN, 0 };
-		}
-		if (in[1] >= 0) {
-			ii = np;
-			p[np++] = (struct pollfd){ in[1], POLLOUT, 0 };
-		}
-		if (poll(p, (nfds_t)np, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (io >= 0 && p[io].revents)
-			consume(cp, out[0], 1, &out[0]);
-		if (ie >= 0 && p[ie].revents)
-			consume(cp, err[0], 0, &err[0]);
-		if (ii >= 0 && p[ii].revents) {
-			ssize_t n = write(in[1], cp->in + in_off, in_len - in_off);
-
-			if (n > 0)
-				in_off += (size_t)n;
-			if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
-			    in_off == in_len) {
-				close(in[1]);
-				in[1] = -1;
-			}
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			r = -errno;
-			goto out;
-		}
-		if (signals_pending() && !killed) {
-			kill(-pid, SIGTERM);
-			killed = 1;
-		}
-	}
-	/* Grandchildren may linger in the group after the leader is gone. */
-	if (killed)
+	r = pump(&rn);
+	/*
+	 * Once the leader has exited it stays a zombie until reaped, so its
+	 * process group id cannot have been reused: whatever is still in the
+	 * group is what the command left behind.
+	 */
+	if (r != 0)
 		kill(-pid, SIGKILL);
-	cp->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	cp->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	if (killed || signals_pending())
-		r = -EINTR;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
-		 !cp->tail.len)
-		r = -ENOENT;
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		r = -EPROTO;
+	close_fd(&rn.out);
+	close_fd(&rn.err);
+	close_fd(&rn.in);
+	rr = reap(&rn, &status);
+	if (r < 0)
+		goto out;
+	r = rr;
+	if (r < 0)
+		goto out;
+	/* Without a pidfd, grandchildren may linger after a stop. */
+	if (rn.pidfd < 0 && rn.killed)
+		kill(-pid, SIGKILL);
+	r = child_result(&rn, status);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-		if (in[i] >= 0)
-			close(in[i]);
-	}
-	if (nullfd >= 0)
-		close(nullfd);
+	close_fd(&rn.out);
+	close_fd(&rn.err);
+	close_fd(&rn.in);
+	close_fd(&rn.pidfd);
+	close_fd(&out_w);
+	close_fd(&err_w);
+	close_fd(&in_r);
+	close_fd(&nullfd);
 	strvec_clear(&envp);
 	return r;
 }

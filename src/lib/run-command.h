@@ -5,8 +5,9 @@
  * inherits ours unless clear_env is set, plus every "KEY=VALUE" in env.
  * Output is collected, written to the log file, echoed with --verbose, and
  * its last lines kept so a failure can show them. Each child runs in its own
- * process group; when SIGINT or SIGTERM reaches us the whole group is killed
- * and run_command() returns -EINTR.
+ * process group; when SIGINT, SIGTERM or SIGHUP reaches us the whole group is
+ * stopped and run_command() returns -EINTR, unless the command is marked
+ * uninterruptible.
  */
 #ifndef RUN_COMMAND_H
 #define RUN_COMMAND_H
@@ -28,19 +29,43 @@ struct child_process {
 	struct strbuf tail;	/* last few KiB of combined output */
 	int exit_status;	/* valid when the child exited */
 	int term_signal;	/* non-zero when the child was killed */
+	/*
+	 * Run and finish even when SIGINT/SIGTERM/SIGHUP is pending or
+	 * arrives: for the commands that undo a run (umount, losetup -d),
+	 * which must complete. Never returns -EINTR.
+	 */
+	int uninterruptible;
 };
 
 #define CHILD_PROCESS_INIT \
-	{ STRVEC_INIT, STRVEC_INIT, 0, NULL, NULL, NULL, 0, 0, 0, \
-	  STRBUF_INIT, STRBUF_INIT, 0, 0 }
+	{ .args = STRVEC_INIT, .env = STRVEC_INIT, \
+	  .out = STRBUF_INIT, .tail = STRBUF_INIT }
 
 void child_process_init(struct child_process *cp);
 void child_process_clear(struct child_process *cp);
 
 /*
- * Run it to completion. 0 when it exited 0; -ENOENT when it could not be
- * started; -EINTR when we were interrupted; otherwise -EPROTO with
- * exit_status or term_signal saying how it ended.
+ * Run it to completion and say how it ended:
+ *
+ *   0        it exited 0. This holds even when a signal arrived meanwhile
+ *            (what it did is done, so the caller can record it); callers
+ *            check signals_pending() themselves between steps.
+ *   -EINTR   a signal was already pending, so it was not started; or one
+ *            arrived while it ran and we stopped it (SIGTERM to its group,
+ *            SIGKILL 5 s later if the group is still there) and it did
+ *            not exit 0. Never with uninterruptible.
+ *   -ENOENT  it could not be started (command not found).
+ *   -EPROTO  it failed: exit_status or term_signal says how.
+ *   -EINVAL  args is empty; another -errno when a pipe or fork failed.
+ *
+ * The command is over when its first process exits, not when its output
+ * is closed: output already written is collected, then anything it left
+ * running in its process group ("sleep 100 &" in a hook, a daemon started
+ * in a chroot) is killed with SIGKILL. A process that left the group
+ * (setsid(), as daemons do) is out of reach. On kernels without
+ * pidfd_open() (before 5.3) the command is over when its stdout and
+ * stderr are closed, and what it leaves behind is killed only after a
+ * signal stopped it.
  */
 int run_command(struct child_process *cp);
 
@@ -48,8 +73,14 @@ int run_command(struct child_process *cp);
 void child_describe_failure(const struct child_process *cp, int r,
 			    struct strbuf *sb);
 
-/* Install SIGINT/SIGTERM/SIGHUP handlers that only record the signal. */
-void signals_install(void);
+/*
+ * Install SIGINT/SIGTERM/SIGHUP handlers that only record the signal and
+ * wake a run_command() that is waiting. Returns 0, or -errno when the
+ * wake-up pipe cannot be made: the handlers are installed anyway, but a
+ * signal arriving just as run_command() starts to wait is then only seen
+ * when the child prints or exits.
+ */
+int signals_install(void);
 /* The signal that asked us to stop, or 0. */
 int signals_pending(void);
 /*
@@ -58,5 +89,10 @@ int signals_pending(void);
  * Returns the signal that was pending.
  */
 int signals_ignore_for_cleanup(void);
+/*
+ * Forget the pending signal and keep the handlers: for tests, which raise
+ * signals on purpose and must start each case clean.
+ */
+void signals_reset(void);
 
 #endif

@@ -73,8 +73,51 @@ test_expect_success 'a failing hook stops the build, named with its status' '
 	clean
 '
 
-test_expect_success 'a guest without a kernel is a failure, not a success' '
+test_expect_success 'a signal while hooks run with the guest mounted undoes everything' '
+	printf "#!/bin/sh\nkill -INT \$PPID\nsleep 1\n" >hooks/05-fail &&
+	chmod +x hooks/05-fail &&
+	run_build 130 --hostname web3 --install-method copy \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	grep -q "interrupted by signal 2" stderr &&
+	clean
+'
+
+test_expect_success 'the host never sees the guest'\''s mounts; hooks cannot leave processes' '
+	cat >hooks/05-fail <<-HOOK &&
+	#!/bin/sh
+	# Runs while /dev, /dev/pts, /proc and /sys are mounted in the guest.
+	grep -c " \$1" /proc/$$/mountinfo >"$TRASH/host-sees" || true
+	grep -c " \$1" /proc/self/mountinfo >"$TRASH/build-sees" || true
+	sleep 300 &
+	echo \$! >"$TRASH/sleeper"
+	exit 3
+	HOOK
+	chmod +x hooks/05-fail &&
+	start=$(date +%s) &&
+	run_build 1 --hostname web3 --install-method copy \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	test $(( $(date +%s) - start )) -lt 60 &&
+	test "$(cat build-sees)" -ge 5 &&
+	test "$(cat host-sees)" = 0 &&
+	# Gone, or a zombie waiting for init to reap it.
+	! ps -o stat= -p "$(cat sleeper)" | grep -qv "^Z" &&
+	clean
+'
+
+test_expect_success 'a symlink out of the installed tree is refused before any write' '
 	rm hooks/05-fail &&
+	mkdir -p evil/etc evil/boot outside &&
+	printf "root:*:19000:0:99999:7:::\n" >evil/etc/shadow &&
+	ln -s "$TRASH/outside" evil/etc/ssh &&
+	run_build 1 --hostname web3 --install-method copy \
+		--install-source "$TRASH/evil" --hooks-dir "$TRASH/hooks" &&
+	grep -q "the installed tree.s ./etc/ssh. is a symlink" stderr &&
+	test -z "$(ls -A outside)" &&
+	clean
+'
+
+test_expect_success 'a guest without a kernel is a failure, not a success' '
+	:
 	printf "#!/bin/sh\n" >hooks/30-enable-services && chmod +x hooks/30-enable-services &&
 	run_build 1 --hostname web3 --install-method copy \
 		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
@@ -103,6 +146,18 @@ test_expect_success 'after failures the same guest builds; admin hooks add and r
 	test "$(guest_cat "$disk" /etc/replaced)" = replaced &&
 	guest_cat "$disk" /boot/grub/grub.cfg | grep -q "linux /boot/vmlinuz-6.1.0-99-amd64 root=UUID=" &&
 	"$TEST_TOOL" xlcfg-check "$out/web3.cfg" &&
+	assert_no_leftovers "$TRASH"
+'
+
+test_expect_success '--force --keep: the failed rebuild is kept aside, the old guest restored' '
+	sum=$(md5sum <"$out/web3.cfg") &&
+	printf "#!/bin/sh\nexit 4\n" >hooks/05-fail && chmod +x hooks/05-fail &&
+	run_build 1 --hostname web3 --install-method copy --force --keep \
+		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	grep -q "kept the failed build as .$dir/domains/web3.failed-" stderr &&
+	test "$(md5sum <"$out/web3.cfg")" = "$sum" &&
+	guest_cat "$dir/domains/web3/disk.img" /etc/admin-hook | grep -q ran &&
+	test -f "$dir"/domains/web3.failed-*/disk.img &&
 	assert_no_leftovers "$TRASH"
 '
 

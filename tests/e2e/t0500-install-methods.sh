@@ -50,8 +50,11 @@ test_expect_success 'tar: a missing URL fails cleanly' '
 test_expect_success 'tar: the guest has fresh host keys and boots' '
 	disk=$dir/domains/tarred/disk.img &&
 	guest_cat "$disk" /etc/ssh/ssh_host_ed25519_key.pub >k1 &&
+	grep -q "^ssh-ed25519 .* root@tarred$" k1 &&
 	! cmp -s k1 rootfs/etc/ssh/ssh_host_ed25519_key.pub &&
-	! cmp -s <(guest_cat "$disk" /etc/machine-id) rootfs/etc/machine-id &&
+	guest_cat "$disk" /etc/machine-id >id &&
+	grep -qE "^[0-9a-f]{32}$" id &&
+	! cmp -s id rootfs/etc/machine-id &&
 	mac=$(sed -n "s/^ *MAC: *//p" summary) &&
 	pw=$(sed -n "s/^ *Root password: //p" summary) &&
 	"$BOOT_CHECK" --disk "$disk" --disk "$dir/domains/tarred/swap.img" \

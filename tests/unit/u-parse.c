@@ -30,6 +30,8 @@ TEST(sizes)
 		{ "-1G", -EINVAL, 0 },
 		{ "4 G", -EINVAL, 0 },
 		{ "99999999999999999999T", -ERANGE, 0 },
+		{ "0.123456789T", 0, 135742175033ULL },
+		{ "16777216T", -ERANGE, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
