@@ -213,6 +213,60 @@ static int check_boot(struct check *c)
 	return 0;
 }
 
+/*
+ * libxl turns a vdev into a device number when the domain starts
+ * (libxl__device_disk_dev_number(), not exported) and refuses what it
+ * cannot encode; xlu_disk_parse() accepts any string. The same rules:
+ * xvdX[N] (N < 16; 256 with extended numbering), sdX[N] (disk < 16,
+ * N < 16), hdX[N] (disk < 4, N < 64), dN[pM], or a number.
+ */
+static int vdev_valid(const char *v)
+{
+	static const struct {
+		const char *prefix;
+		unsigned max_disk, max_part;
+	} kinds[] = {
+		{ "xvd", 1U << 20, 256 }, { "sd", 16, 16 }, { "hd", 4, 64 },
+	};
+	unsigned long disk = 0, part = 0;
+	const char *p;
+	char *end;
+
+	if (isdigit((unsigned char)v[0])) {
+		strtoul(v, &end, 10);
+		return !*end;
+	}
+	if (v[0] == 'd' && isdigit((unsigned char)v[1])) {
+		strtoul(v + 1, &end, 10);
+		if (*end == 'p' && isdigit((unsigned char)end[1]))
+			strtoul(end + 1, &end, 10);
+		return !*end;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t n = strlen(kinds[i].prefix);
+
+		if (strncmp(v, kinds[i].prefix, n))
+			continue;
+		p = v + n;
+		if (!islower((unsigned char)*p))
+			return 0;
+		/* Disk letters count as in bijective base 26: a..z, aa.. */
+		for (; islower((unsigned char)*p) && disk < (1UL << 24); p++)
+			disk = disk * 26 + (unsigned long)(*p - 'a' + 1);
+		if (*p) {
+			if (!isdigit((unsigned char)*p) ||
+			    (*p == '0' && p[1]))
+				return 0;
+			part = strtoul(p, &end, 10);
+			if (*end)
+				return 0;
+		}
+		return disk - 1 < kinds[i].max_disk &&
+		       part < kinds[i].max_part;
+	}
+	return 0;
+}
+
 static int check_disk(struct check *c, int idx, const char *spec,
 		      struct strvec *vdevs)
 {
@@ -229,6 +283,9 @@ static int check_disk(struct check *c, int idx, const char *spec,
 		r = entry_fail(c, mark, e, prefix.buf);
 	} else if (!disk.vdev) {
 		r = fail(c, "disk entry %d '%s': no vdev", idx, spec);
+	} else if (!vdev_valid(disk.vdev)) {
+		r = fail(c, "disk entry %d '%s': invalid vdev '%s'", idx,
+			 spec, disk.vdev);
 	} else if ((other = strvec_find(vdevs, disk.vdev)) >= 0) {
 		r = fail(c, "disk entry %d '%s': vdev '%s' is already used "
 			 "by disk entry %d", idx, spec, disk.vdev, other + 1);

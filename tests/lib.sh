@@ -97,8 +97,10 @@ test_skip()
 # not be missing (127) and not die of a signal.
 test_must_fail()
 {
-	"$@"
-	test_mf_rc=$?
+	# Not a bare "$@": under the tests' set -e its failure would end
+	# the test before the status could be looked at.
+	test_mf_rc=0
+	"$@" || test_mf_rc=$?
 	if [ $test_mf_rc -eq 0 ]; then
 		echo "test_must_fail: '$*' succeeded" >&2
 		return 1

@@ -236,7 +236,9 @@ static void exec_child(struct child_process *cp, char *const *envp, int in_fd,
 			strerror(errno));
 		_exit(127);
 	}
-	execvpe(cp->args.v[0], (char *const *)cp->args.v, envp);
+	/* Search the child's PATH, not ours: with clear_env the two differ. */
+	environ = (char **)envp;
+	execvp(cp->args.v[0], (char *const *)cp->args.v);
 	_exit(errno == ENOENT ? 127 : 126);
 }
 

@@ -220,6 +220,21 @@ test_expect_success 'a guest being built by another run is refused' '
 	nothing_created
 '
 
+test_expect_success 'the xl.cfg check is xl'\''s own parser: it rejects what xl would' '
+	"$CREATE_IMAGE" --dry-run --hostname web1 | sed -n "/^--- /,\$p" | sed 1d >good.cfg &&
+	"$TEST_TOOL" xlcfg-check good.cfg &&
+	sed "s/vdev=xvda2/vdev=nonsense/" good.cfg >bad-vdev.cfg &&
+	test_must_fail "$TEST_TOOL" xlcfg-check bad-vdev.cfg &&
+	sed "s/format=raw, vdev=xvda2/format=bogus, vdev=xvda2/" good.cfg >bad-format.cfg &&
+	test_must_fail "$TEST_TOOL" xlcfg-check bad-format.cfg &&
+	sed "s/^memory .*/memory = [ 1 ]/" good.cfg >bad-memory.cfg &&
+	test_must_fail "$TEST_TOOL" xlcfg-check bad-memory.cfg &&
+	sed "s/^name .*/name = = web1/" good.cfg >bad-syntax.cfg &&
+	test_must_fail "$TEST_TOOL" xlcfg-check bad-syntax.cfg &&
+	{ cat good.cfg; echo "dhcp = \"dhcp\""; } >xm.cfg &&
+	test_must_fail "$TEST_TOOL" xlcfg-check xm.cfg
+'
+
 test_expect_success 'create-image refuses to build as non-root, creating nothing' '
 	rc=0 &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$CREATE_IMAGE" \

@@ -54,6 +54,22 @@ static const struct {
 	{ "# comment\n\n" GOOD "disk += [ 'vdev=xvdb, target=/srv/b.img' ]\n",
 	  0, "", NULL },
 
+	/* vdevs libxl could not number. */
+	{ NAME BOOT MEM "disk = [ 'vdev=nonsense, target=/x' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 1 'vdev=nonsense, target=/x': invalid vdev "
+	  "'nonsense'", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=hde, target=/x' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 1 'vdev=hde, target=/x': invalid vdev 'hde'",
+	  NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=xvda16, target=/x' ]\n", 0, "",
+	  NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=sda16, target=/x' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 1 'vdev=sda16, target=/x': invalid vdev "
+	  "'sda16'", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=xvdab3, target=/x', "
+	  "'vdev=d1p2, target=/y', 'vdev=51712, target=/z' ]\n", 0, "",
+	  NULL },
+
 	/* Syntax errors. */
 	{ "name = 'web1\n" BOOT MEM DISKS, -EINVAL, NULL,
 	  "xl.cfg:1: config parsing error near `'web1': lexical error" },
