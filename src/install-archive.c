@@ -14,6 +14,7 @@
 
 #include "install-archive.h"
 #include "macros.h"
+#include "run-command.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -92,6 +93,15 @@ static int archive_errno_to_r(struct archive *a)
 	if (e == EILSEQ)
 		return -EINVAL;
 	return e > 0 ? -e : -EIO;
+}
+
+/*
+ * A big tarball or tree takes minutes, and SIGINT/SIGTERM only set a flag:
+ * look at it between members so the run stops and rolls back promptly.
+ */
+static int interrupted(struct strbuf *err, const char *source)
+{
+	return fail(err, -EINTR, "'%s': interrupted", source);
 }
 
 static int archive_fail(struct archive *a, struct strbuf *err,
@@ -353,6 +363,10 @@ static int unpack_fd(int fd, const char *source, const char *root,
 	}
 
 	for (;;) {
+		if (signals_pending()) {
+			r = interrupted(err, source);
+			goto out;
+		}
 		r = archive_read_next_header(in, &e);
 		if (r == ARCHIVE_EOF)
 			break;
@@ -492,6 +506,13 @@ static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
 	return len;
 }
 
+/* Non-zero makes curl give up with CURLE_ABORTED_BY_CALLBACK. */
+static int fetch_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow,
+			  curl_off_t ultotal, curl_off_t ulnow)
+{
+	return signals_pending() != 0;
+}
+
 static int curl_code_to_r(CURLcode rc)
 {
 	static const struct {
@@ -564,10 +585,15 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	/* Called at least once a second, even while no data flows. */
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (rc == CURLE_HTTP_RETURNED_ERROR)
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		r = interrupted(err, url);
+	else if (rc == CURLE_HTTP_RETURNED_ERROR)
 		r = fail(err, http_status_to_r(status),
 			 "HTTP %ld fetching '%s'", status, url);
 	else if (rc == CURLE_WRITE_ERROR && sink.error)
@@ -679,6 +705,10 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 		struct archive_entry *spare = NULL;
 		const char *name;
 
+		if (signals_pending()) {
+			r = interrupted(err, source_dir);
+			goto out;
+		}
 		r = archive_read_next_header2(in, e);
 		if (r == ARCHIVE_EOF)
 			break;

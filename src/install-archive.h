@@ -27,6 +27,9 @@
  * one file system's storage details. Sockets are skipped. Anything that
  * cannot be restored as recorded (an xattr, an ACL, an owner) is a failure.
  *
+ * A pending SIGINT/SIGTERM (see run-command.h) stops it between entries, or
+ * during a download, with -EINTR and "'SOURCE': interrupted".
+ *
  * Returns 0 or -errno. On failure err (may be NULL) is replaced with one line
  * of detail, e.g. "HTTP 404 fetching 'http://...'" or
  * "'x.tar.gz': Unrecognized archive format". What was unpacked before the

@@ -48,6 +48,8 @@ int journal_mkdir_p(struct journal *j, const char *dir, int mode)
 	struct strbuf sb = STRBUF_INIT;
 	int r = 0;
 
+	if (dir[0] != '/')
+		return -EINVAL;
 	strbuf_addstr(&sb, dir);
 	for (char *p = sb.buf + 1;; p++) {
 		char c = *p;
@@ -57,9 +59,13 @@ int journal_mkdir_p(struct journal *j, const char *dir, int mode)
 		*p = '\0';
 		if (mkdir(sb.buf, (mode_t)mode) == 0) {
 			journal_add(j, JOURNAL_CREATED, UNDO_RMDIR, sb.buf);
-		} else if (errno != EEXIST || !path_is_dir(sb.buf)) {
-			r = errno == EEXIST ? -ENOTDIR : -errno;
-			break;
+		} else {
+			int e = errno;
+
+			if (e != EEXIST || !path_is_dir(sb.buf)) {
+				r = e == EEXIST ? -ENOTDIR : -e;
+				break;
+			}
 		}
 		*p = c;
 		if (!c)

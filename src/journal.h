@@ -43,7 +43,8 @@ struct journal {
 void journal_add(struct journal *j, enum journal_kind kind,
 		 enum journal_action action, const char *arg);
 /* mkdir -p that records each directory it makes, so a failed run removes
- * exactly those and no directory that was already there. */
+ * exactly those and no directory that was already there. dir must be
+ * absolute (-EINVAL); something else in the way is -ENOTDIR. */
 int journal_mkdir_p(struct journal *j, const char *dir, int mode);
 /* Move path aside to a hidden name beside it; restored if the run fails. */
 int journal_move_aside(struct journal *j, const char *path);

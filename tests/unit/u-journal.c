@@ -1,0 +1,618 @@
+/*
+ * u-journal.c: what a finished run undoes, keeps, restores and releases,
+ * and in which order.
+ *
+ * Mounts and loop devices are released through stand-in umount and losetup
+ * scripts put first on PATH: each appends "NAME ARGS" to a record file and
+ * exits with the next status queued for it, so a test can make a release
+ * fail and see it retried. Every test starts from setup(), which also
+ * installs the signal handlers and forgets any pending signal.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "journal.h"
+#include "macros.h"
+#include "run-command.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "unit.h"
+#include "banned.h"
+
+UNIT_MAIN
+
+struct scratch {
+	char *dir;
+	char *record;
+	char *saved_path;	/* NULL: PATH was unset */
+	struct strvec paths;	/* what at() and expand() hand out */
+};
+
+static void setup(struct scratch *s)
+{
+	const char *base = getenv("TMPDIR");
+	const char *path = getenv("PATH");
+	struct strbuf script = STRBUF_INIT, newpath = STRBUF_INIT;
+	char *bin;
+
+	if (!base || !*base)
+		base = "/tmp";
+	s->dir = path_join(base, "u-journal.XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
+		abort();
+	}
+	s->record = path_join(s->dir, "record");
+	strvec_init(&s->paths);
+
+	/*
+	 * The journal runs umount and losetup with our environment, and the
+	 * child looks them up on that PATH.
+	 */
+	bin = path_join(s->dir, "bin");
+	CHECK_INTEQ(mkdir(bin, 0755), 0);
+	strbuf_addf(&script,
+		    "#!/bin/sh\n"
+		    "name=${0##*/}\n"
+		    "dir='%s'\n"
+		    "echo \"$name $*\" >>\"$dir/record\"\n"
+		    "q=\"$dir/$name.status\"\n"
+		    "st=0\n"
+		    "if [ -s \"$q\" ]; then\n"
+		    "\tst=$(head -n 1 \"$q\")\n"
+		    "\ttail -n +2 \"$q\" >\"$q.next\"\n"
+		    "\tmv \"$q.next\" \"$q\"\n"
+		    "fi\n"
+		    "exit \"$st\"\n",
+		    s->dir);
+	for (size_t i = 0; i < 2; i++) {
+		char *tool = path_join(bin, i ? "losetup" : "umount");
+
+		CHECK_INTEQ(write_string(tool, script.buf, 0755), 0);
+		free(tool);
+	}
+	s->saved_path = path ? strdup(path) : NULL;
+	strbuf_addf(&newpath, "%s:%s", bin,
+		    path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+	setenv("PATH", newpath.buf, 1);
+
+	CHECK_INTEQ(signals_install(), 0);
+	signals_reset();
+
+	strbuf_release(&newpath);
+	strbuf_release(&script);
+	free(bin);
+}
+
+static void teardown(struct scratch *s)
+{
+	if (s->saved_path)
+		setenv("PATH", s->saved_path, 1);
+	else
+		unsetenv("PATH");
+	signals_reset();
+	CHECK_INTEQ(rm_rf(s->dir), 0);
+	strvec_clear(&s->paths);
+	free(s->saved_path);
+	free(s->record);
+	free(s->dir);
+}
+
+/* rel under the scratch directory; valid until teardown(). */
+static const char *at(struct scratch *s, const char *rel)
+{
+	return strvec_pushf(&s->paths, "%s/%s", s->dir, rel);
+}
+
+/* text with every "@" replaced by the scratch directory. */
+static const char *expand(struct scratch *s, const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *r;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '@')
+			strbuf_addstr(&sb, s->dir);
+		else
+			strbuf_addch(&sb, *p);
+	}
+	r = strvec_push(&s->paths, sb.buf);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* Statuses the fake tool exits with on its next calls, one a line. */
+static void queue(struct scratch *s, const char *tool, const char *statuses)
+{
+	struct strbuf name = STRBUF_INIT;
+
+	strbuf_addf(&name, "%s.status", tool);
+	CHECK_INTEQ(write_string(at(s, name.buf), statuses, 0644), 0);
+	strbuf_release(&name);
+}
+
+/* The fakes ran exactly so ("@" is the scratch directory) since last time. */
+static void check_calls(struct scratch *s, const char *want)
+{
+	struct strbuf got = STRBUF_INIT;
+	int r = strbuf_read_file(&got, s->record);
+
+	CHECK(r == 0 || r == -ENOENT);
+	CHECK_STREQ(got.buf, expand(s, want));
+	unlink(s->record);
+	strbuf_release(&got);
+}
+
+static void put(const char *path, const char *text)
+{
+	CHECK_INTEQ(write_string(path, text, 0644), 0);
+}
+
+/* The file's contents, or "(missing)". */
+static const char *contents(struct scratch *s, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *r;
+
+	if (strbuf_read_file(&sb, path) < 0)
+		strbuf_addstr(&sb, "(missing)");
+	r = strvec_push(&s->paths, sb.buf);
+	strbuf_release(&sb);
+	return r;
+}
+
+static void check_emptied(const struct journal *j)
+{
+	CHECK_INTEQ(j->nr, 0);
+	CHECK(j->e == NULL);
+}
+
+/*
+ * What the run made for the guest goes only when the run failed and the
+ * user did not ask to keep it; newest first, so each directory is empty by
+ * the time it is removed. A file already gone is not an error.
+ */
+TEST(created_undone_on_failure_only)
+{
+	static const struct {
+		int failed, keep, want_gone;
+	} cases[] = {
+		{ 1, 0, 1 },
+		{ 0, 0, 0 },
+		{ 1, 1, 0 },
+		{ 0, 1, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		const char *d1, *d2, *f, *gone;
+
+		setup(&s);
+		d1 = at(&s, "d1");
+		d2 = at(&s, "d1/d2");
+		f = at(&s, "d1/d2/f");
+		gone = at(&s, "d1/gone");
+		CHECK_INTEQ(mkdir(d1, 0755), 0);
+		journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, d1);
+		CHECK_INTEQ(mkdir(d2, 0755), 0);
+		journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, d2);
+		put(f, "f\n");
+		journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, f);
+		journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, gone);
+		CHECK_INTEQ(j.nr, 4);
+
+		CHECK_INTEQ(journal_finish(&j, cases[i].failed, cases[i].keep),
+			    0);
+		check_emptied(&j);
+		CHECK_INTEQ(path_exists(f), !cases[i].want_gone);
+		CHECK_INTEQ(path_exists(d2), !cases[i].want_gone);
+		CHECK_INTEQ(path_exists(d1), !cases[i].want_gone);
+		/* Nothing here was mounted. */
+		check_calls(&s, "");
+		teardown(&s);
+	}
+}
+
+/* One undo that fails does not stop the others; the first error is kept. */
+TEST(finish_goes_on_after_an_error)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT;
+	const char *a, *d, *stray, *b;
+
+	setup(&s);
+	a = at(&s, "a");
+	d = at(&s, "d");
+	stray = at(&s, "d/not-journaled");
+	b = at(&s, "b");
+	put(a, "a\n");
+	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, a);
+	CHECK_INTEQ(mkdir(d, 0755), 0);
+	journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, d);
+	put(stray, "x\n");
+	put(b, "b\n");
+	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, b);
+
+	CHECK_INTEQ(journal_finish(&j, 1, 0), -ENOTEMPTY);
+	check_emptied(&j);
+	CHECK(!path_exists(a));
+	CHECK(!path_exists(b));
+	CHECK(path_exists(stray));
+	teardown(&s);
+}
+
+/*
+ * What the run holds while it works is released however it ends, newest
+ * first: a file system is unmounted before the loop device under it is
+ * detached.
+ */
+TEST(held_released_always_newest_first)
+{
+	static const struct {
+		int failed, keep;
+	} cases[] = {
+		{ 1, 0 }, { 0, 0 }, { 1, 1 }, { 0, 1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		const char *mnt;
+
+		setup(&s);
+		mnt = at(&s, "mnt");
+		CHECK_INTEQ(mkdir(mnt, 0755), 0);
+		journal_add(&j, JOURNAL_HELD, UNDO_RMDIR, mnt);
+		journal_add(&j, JOURNAL_HELD, UNDO_LOOP_DETACH, "/dev/loop7");
+		journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, mnt);
+		journal_add(&j, JOURNAL_HELD, UNDO_LOOP_DETACH, "/dev/loop8");
+		journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, at(&s, "mnt/boot"));
+
+		CHECK_INTEQ(journal_finish(&j, cases[i].failed, cases[i].keep),
+			    0);
+		check_emptied(&j);
+		check_calls(&s, "umount -R @/mnt/boot\n"
+				"losetup -d /dev/loop8\n"
+				"umount -R @/mnt\n"
+				"losetup -d /dev/loop7\n");
+		CHECK(!path_exists(mnt));
+		teardown(&s);
+	}
+}
+
+/*
+ * journal_mkdir_p() records the directories it made, oldest first, and
+ * nothing that was already there, so a rollback removes exactly those.
+ * "have" is a directory and "file" and "have/file" are files before each
+ * case; made lists the directories it must record, "" for none.
+ */
+TEST(mkdir_p_records_only_what_it_made)
+{
+	static const struct {
+		const char *dir;
+		int want_r;
+		const char *made;
+	} cases[] = {
+		{ "have/a/b/c", 0, "have/a have/a/b have/a/b/c" },
+		{ "have", 0, "" },
+		{ "have/", 0, "" },
+		{ "have/x/", 0, "have/x" },
+		{ "have//y", 0, "have//y" },
+		{ "new", 0, "new" },
+		{ "file", -ENOTDIR, "" },
+		{ "file/sub", -ENOTDIR, "" },
+		{ "have/file/sub/deeper", -ENOTDIR, "" },
+		/* Made before the file was in the way: still recorded. */
+		{ "new2/../file/x", -ENOTDIR, "new2" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		struct strvec made = STRVEC_INIT;
+
+		setup(&s);
+		fprintf(stderr, "# %s\n", cases[i].dir);
+		CHECK_INTEQ(mkdir(at(&s, "have"), 0755), 0);
+		put(at(&s, "file"), "file\n");
+		put(at(&s, "have/file"), "file\n");
+
+		CHECK_INTEQ(journal_mkdir_p(&j, at(&s, cases[i].dir), 0755),
+			    cases[i].want_r);
+		if (!cases[i].want_r)
+			CHECK(path_is_dir(at(&s, cases[i].dir)));
+		strvec_split(&made, cases[i].made, " ");
+		CHECK_INTEQ(j.nr, made.nr);
+		for (size_t k = 0; k < j.nr && k < made.nr; k++) {
+			CHECK_INTEQ(j.e[k].kind, JOURNAL_CREATED);
+			CHECK_INTEQ(j.e[k].action, UNDO_RMDIR);
+			CHECK_STREQ(j.e[k].arg, at(&s, made.v[k]));
+			CHECK(path_is_dir(j.e[k].arg));
+		}
+
+		CHECK_INTEQ(journal_finish(&j, 1, 0), 0);
+		for (size_t k = 0; k < made.nr; k++)
+			CHECK(!path_exists(at(&s, made.v[k])));
+		CHECK(path_is_dir(at(&s, "have")));
+		CHECK_STREQ(contents(&s, at(&s, "file")), "file\n");
+		CHECK_STREQ(contents(&s, at(&s, "have/file")), "file\n");
+		strvec_clear(&made);
+		teardown(&s);
+	}
+}
+
+/*
+ * --force moves the old guest's file (or directory) aside. A failed run
+ * brings it back; a good one deletes it. With --keep the failed new one
+ * occupies the name, so it moves to NAME.failed-PID first.
+ */
+TEST(move_aside_restores_or_deletes)
+{
+	static const struct {
+		int is_dir, failed, keep;
+		const char *want;	/* at the name afterwards */
+		const char *want_failed; /* at NAME.failed-PID */
+	} cases[] = {
+		{ 0, 1, 0, "old\n", "(missing)" },
+		{ 0, 0, 0, "new\n", "(missing)" },
+		{ 0, 1, 1, "old\n", "new\n" },
+		{ 0, 0, 1, "new\n", "(missing)" },
+		{ 1, 1, 0, "old\n", "(missing)" },
+		{ 1, 0, 0, "new\n", "(missing)" },
+		{ 1, 1, 1, "old\n", "new\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		struct strbuf name = STRBUF_INIT;
+		const char *path, *aside, *failed, *inner, *failed_inner;
+		int is_dir = cases[i].is_dir;
+
+		setup(&s);
+		path = at(&s, is_dir ? "guest" : "guest.cfg");
+		strbuf_addf(&name, ".%s.replaced-%d",
+			    is_dir ? "guest" : "guest.cfg", (int)getpid());
+		aside = at(&s, name.buf);
+		strbuf_reset(&name);
+		strbuf_addf(&name, "%s.failed-%d", path, (int)getpid());
+		failed = strvec_push(&s.paths, name.buf);
+		/* For a directory the contents tell old from new. */
+		inner = is_dir ? at(&s, "guest/disk") : path;
+		strbuf_addstr(&name, "/disk");
+		failed_inner = is_dir ? strvec_push(&s.paths, name.buf) :
+					failed;
+
+		if (is_dir)
+			CHECK_INTEQ(mkdir(path, 0755), 0);
+		put(inner, "old\n");
+		CHECK_INTEQ(journal_move_aside(&j, path), 0);
+		CHECK(!path_exists(path));
+		CHECK(path_exists(aside));
+		CHECK_INTEQ(j.nr, 1);
+		CHECK_INTEQ(j.e[0].kind, JOURNAL_REPLACED);
+
+		/* The rebuild, as the run journals it. */
+		if (is_dir) {
+			CHECK_INTEQ(mkdir(path, 0755), 0);
+			journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, path);
+		}
+		put(inner, "new\n");
+		journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, inner);
+
+		CHECK_INTEQ(journal_finish(&j, cases[i].failed, cases[i].keep),
+			    0);
+		check_emptied(&j);
+		CHECK_STREQ(contents(&s, inner), cases[i].want);
+		CHECK_STREQ(contents(&s, failed_inner), cases[i].want_failed);
+		CHECK(!path_exists(aside));
+		if (!strcmp(cases[i].want_failed, "(missing)"))
+			CHECK(!path_exists(failed));
+		strbuf_release(&name);
+		teardown(&s);
+	}
+}
+
+TEST(move_aside_bad_paths)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT;
+
+	setup(&s);
+	CHECK_INTEQ(journal_move_aside(&j, at(&s, "missing")), -ENOENT);
+	CHECK_INTEQ(journal_move_aside(&j, "no-slash"), -EINVAL);
+	CHECK_INTEQ(j.nr, 0);
+	CHECK_INTEQ(journal_finish(&j, 1, 0), 0);
+	teardown(&s);
+}
+
+/*
+ * Releasing the held entries early (before the config is written) leaves
+ * the guest's own entries, in order, for the finish that follows.
+ */
+TEST(release_held_keeps_created)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT;
+	const char *d, *f, *mnt;
+
+	setup(&s);
+	d = at(&s, "d");
+	f = at(&s, "d/f");
+	mnt = at(&s, "mnt");
+	CHECK_INTEQ(mkdir(d, 0755), 0);
+	journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, d);
+	journal_add(&j, JOURNAL_HELD, UNDO_LOOP_DETACH, "/dev/loop3");
+	journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, mnt);
+	put(f, "f\n");
+	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, f);
+
+	CHECK_INTEQ(journal_release_held(&j), 0);
+	check_calls(&s, "umount -R @/mnt\nlosetup -d /dev/loop3\n");
+	CHECK_INTEQ(j.nr, 2);
+	if (j.nr == 2) {
+		CHECK_STREQ(j.e[0].arg, d);
+		CHECK_STREQ(j.e[1].arg, f);
+	}
+	CHECK(path_exists(f));
+
+	/* Nothing held is left to release. */
+	CHECK_INTEQ(journal_release_held(&j), 0);
+	check_calls(&s, "");
+
+	CHECK_INTEQ(journal_finish(&j, 1, 0), 0);
+	check_emptied(&j);
+	check_calls(&s, "");
+	CHECK(!path_exists(d));
+	teardown(&s);
+}
+
+/*
+ * A release that fails stays in the journal for journal_finish() to try
+ * again; a mount only lazily detached (umount -l) is gone all the same
+ * but reported as -EBUSY. The loop device is the older entry, the mount
+ * (@/mnt) the newer; a file the run made is there too. The status queues
+ * decide how each call of the fakes ends.
+ */
+TEST(failed_release_is_retried)
+{
+	static const struct {
+		const char *what;
+		const char *umount_q, *losetup_q;
+		int want_release;
+		size_t want_left;
+		const char *want_calls;
+		int want_finish;
+		const char *want_retries;
+	} cases[] = {
+		{ "all released", "", "", 0, 1,
+		  "umount -R @/mnt\nlosetup -d /dev/loop0\n", 0, "" },
+		{ "busy, lazily detached", "1\n0\n", "", -EBUSY, 1,
+		  "umount -R @/mnt\numount -R -l @/mnt\n"
+		  "losetup -d /dev/loop0\n", 0, "" },
+		{ "umount fails, then works", "1\n1\n0\n", "", -EPROTO, 2,
+		  "umount -R @/mnt\numount -R -l @/mnt\n"
+		  "losetup -d /dev/loop0\n", 0, "umount -R @/mnt\n" },
+		{ "losetup fails, then works", "", "1\n0\n", -EPROTO, 2,
+		  "umount -R @/mnt\nlosetup -d /dev/loop0\n", 0,
+		  "losetup -d /dev/loop0\n" },
+		{ "both fail, then work", "1\n1\n0\n", "1\n0\n", -EPROTO, 3,
+		  "umount -R @/mnt\numount -R -l @/mnt\n"
+		  "losetup -d /dev/loop0\n", 0,
+		  "umount -R @/mnt\nlosetup -d /dev/loop0\n" },
+		{ "the retry is busy", "1\n1\n1\n0\n", "", -EPROTO, 2,
+		  "umount -R @/mnt\numount -R -l @/mnt\n"
+		  "losetup -d /dev/loop0\n", -EBUSY,
+		  "umount -R @/mnt\numount -R -l @/mnt\n" },
+		{ "umount never works", "1\n1\n1\n1\n", "", -EPROTO, 2,
+		  "umount -R @/mnt\numount -R -l @/mnt\n"
+		  "losetup -d /dev/loop0\n", -EPROTO,
+		  "umount -R @/mnt\numount -R -l @/mnt\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		const char *f;
+
+		setup(&s);
+		fprintf(stderr, "# %s\n", cases[i].what);
+		f = at(&s, "f");
+		put(f, "f\n");
+		journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, f);
+		journal_add(&j, JOURNAL_HELD, UNDO_LOOP_DETACH, "/dev/loop0");
+		journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, at(&s, "mnt"));
+		queue(&s, "umount", cases[i].umount_q);
+		queue(&s, "losetup", cases[i].losetup_q);
+
+		CHECK_INTEQ(journal_release_held(&j), cases[i].want_release);
+		CHECK_INTEQ(j.nr, cases[i].want_left);
+		if (j.nr)
+			CHECK_STREQ(j.e[0].arg, f);
+		check_calls(&s, cases[i].want_calls);
+		CHECK(path_exists(f));
+
+		CHECK_INTEQ(journal_finish(&j, 1, 0), cases[i].want_finish);
+		check_emptied(&j);
+		check_calls(&s, cases[i].want_retries);
+		CHECK(!path_exists(f));
+		teardown(&s);
+	}
+}
+
+/* The newest entry, undone now whatever its kind; the older ones stay. */
+TEST(pop_undoes_the_newest)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT;
+	const char *a, *b, *mnt;
+
+	setup(&s);
+	CHECK_INTEQ(journal_pop(&j), 0);
+	a = at(&s, "a");
+	b = at(&s, "b");
+	mnt = at(&s, "mnt");
+	put(a, "a\n");
+	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, a);
+	journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, mnt);
+	put(b, "b\n");
+	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, b);
+
+	CHECK_INTEQ(journal_pop(&j), 0);
+	CHECK(!path_exists(b));
+	CHECK(path_exists(a));
+	check_calls(&s, "");
+	queue(&s, "umount", "1\n1\n");
+	CHECK_INTEQ(journal_pop(&j), -EPROTO);
+	check_calls(&s, "umount -R @/mnt\numount -R -l @/mnt\n");
+	/* Popped all the same: a failed pop is not retried. */
+	CHECK_INTEQ(j.nr, 1);
+
+	CHECK_INTEQ(journal_finish(&j, 0, 0), 0);
+	check_calls(&s, "");
+	CHECK(path_exists(a));
+	teardown(&s);
+}
+
+/*
+ * SIGTERM is what starts a rollback, so it is pending while the rollback
+ * runs: the undo commands must run all the same, and the signal stay
+ * pending for the caller.
+ */
+TEST(pending_signal_does_not_stop_undo)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT;
+	const char *f;
+
+	setup(&s);
+	f = at(&s, "f");
+	put(f, "f\n");
+	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, f);
+	journal_add(&j, JOURNAL_HELD, UNDO_LOOP_DETACH, "/dev/loop1");
+	journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, at(&s, "mnt"));
+	journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, at(&s, "mnt/proc"));
+	raise(SIGTERM);
+	CHECK_INTEQ(signals_pending(), SIGTERM);
+
+	CHECK_INTEQ(journal_pop(&j), 0);
+	check_calls(&s, "umount -R @/mnt/proc\n");
+	/* A busy mount under a signal: both attempts still run. */
+	queue(&s, "umount", "1\n0\n");
+	CHECK_INTEQ(journal_release_held(&j), -EBUSY);
+	check_calls(&s, "umount -R @/mnt\numount -R -l @/mnt\n"
+			"losetup -d /dev/loop1\n");
+	journal_add(&j, JOURNAL_HELD, UNDO_LOOP_DETACH, "/dev/loop2");
+	CHECK_INTEQ(journal_finish(&j, 1, 0), 0);
+	check_calls(&s, "losetup -d /dev/loop2\n");
+	CHECK(!path_exists(f));
+	CHECK_INTEQ(signals_pending(), SIGTERM);
+	teardown(&s);
+}
