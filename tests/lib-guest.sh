@@ -18,6 +18,12 @@ guest_cat()
 	debugfs -R "cat $2" "$1" 2>/dev/null
 }
 
+# guest_readlink DISK PATH: where a symlink in the image points.
+guest_readlink()
+{
+	debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/^Fast link dest: "\(.*\)"$/\1/p'
+}
+
 # guest_ls DISK DIR: the names in a directory of the image.
 guest_ls()
 {

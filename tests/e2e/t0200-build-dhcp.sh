@@ -80,7 +80,9 @@ test_expect_success 'guest files: hostname, hosts, fstab by UUID, apt sources, n
 	grep -q "^deb http://security.debian.org/debian-security bookworm-security " sources &&
 	guest_cat "$disk" /etc/systemd/network/10-create-image.network >net &&
 	grep -q "^MACAddress=$mac" net &&
-	grep -q "^DHCP=ipv4" net
+	grep -q "^DHCP=ipv4" net &&
+	test "$(guest_readlink "$disk" /etc/resolv.conf)" = \
+		../run/systemd/resolve/stub-resolv.conf
 '
 
 test_expect_success 'fresh identity: machine-id, host keys; no packages left in the image' '
