@@ -12,15 +12,6 @@
 #include "banned.h"
 
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
-}
-
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -10,16 +10,8 @@
 #include "journal.h"
 #include "log.h"
 #include "run-command.h"
+#include "macros.h"
 #include "banned.h"
-
-static char *xstrdup(const char *s)
-{
-	char *d = s ? strdup(s) : NULL;
-
-	if (s && !d)
-		abort();
-	return d;
-}
 
 static struct journal_entry *push(struct journal *j)
 {

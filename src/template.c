@@ -42,15 +42,6 @@ static void *xreallocarray(void *p, size_t nmemb, size_t size)
 	return r;
 }
 
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s);
-
-	if (!r)
-		abort();
-	return r;
-}
-
 static size_t grow_to(size_t alloc, size_t want)
 {
 	if (want <= alloc)

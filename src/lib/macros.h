@@ -3,9 +3,35 @@
 #define MACROS_H
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Allocation that does not fail: running out of memory aborts, so no half
+ * built string or list is ever handed on. xstrdup(NULL) is NULL.
+ */
+static inline void *xrealloc(void *p, size_t n)
+{
+	void *r = realloc(p, n ? n : 1);
+
+	if (!r)
+		abort();
+	return r;
+}
+
+static inline char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
 
 static inline void freep(void *p)
 {

@@ -7,21 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "macros.h"
 #include "banned.h"
 #include "strbuf.h"
 
 char strbuf_slopbuf[1];
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n ? n : 1);
-
-	if (!r) {
-		fputs("fatal: out of memory\n", stderr);
-		abort();
-	}
-	return r;
-}
 
 void strbuf_init(struct strbuf *sb, size_t hint)
 {

@@ -4,22 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macros.h"
 #include "banned.h"
 #include "strbuf.h"
 #include "strvec.h"
 
 const char *strvec_empty[] = { NULL };
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n);
-
-	if (!r) {
-		fputs("fatal: out of memory\n", stderr);
-		abort();
-	}
-	return r;
-}
 
 void strvec_init(struct strvec *sv)
 {
@@ -51,12 +41,8 @@ static void strvec_push_nodup(struct strvec *sv, char *s)
 
 const char *strvec_push(struct strvec *sv, const char *s)
 {
-	char *d = strdup(s);
+	char *d = xstrdup(s);
 
-	if (!d) {
-		fputs("fatal: out of memory\n", stderr);
-		abort();
-	}
 	strvec_push_nodup(sv, d);
 	return d;
 }
