@@ -17,13 +17,15 @@ SYSCONFDIR ?= /etc
 
 CC       ?= cc
 PKGS     := blkid libarchive libcurl xlutil xenlight libcrypt
+# CFLAGS and LDFLAGS are the builder's; what the code needs is added here,
+# so "make CFLAGS=-O0" still builds.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	    $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE \
+	    $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LIBS     = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 # CI treats a warning as an error.
 ifneq ($(CI),)
-CFLAGS   += -Werror
+ALL_CFLAGS += -Werror
 endif
 
 B := build
@@ -48,19 +50,19 @@ $(B)/defs: FORCE
 
 $(B)/%.o: %.c $(wildcard src/*.h src/lib/*.h) $(B)/defs
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEFS) -Isrc -Isrc/lib -c -o $@ $<
 
 $(B)/create-image: $(B)/src/create-image.o $(CORE_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -Itests/unit -o $@ $< \
-		$(CORE_OBJ) $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(DEFS) -Isrc -Isrc/lib -Itests/unit -o $@ $< \
+		$(CORE_OBJ) $(LIB_OBJ) $(LIBS)
 
 $(B)/test-tool: tests/helper/test-tool.c $(CORE_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(DEFS) -Isrc -Isrc/lib -o $@ $< \
-		$(CORE_OBJ) $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(DEFS) -Isrc -Isrc/lib -o $@ $< \
+		$(CORE_OBJ) $(LIB_OBJ) $(LIBS)
 
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)

@@ -510,6 +510,11 @@ static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
 static int fetch_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow,
 			  curl_off_t ultotal, curl_off_t ulnow)
 {
+	(void)dlnow;
+	(void)dltotal;
+	(void)opaque;
+	(void)ulnow;
+	(void)ultotal;
 	return signals_pending() != 0;
 }
 

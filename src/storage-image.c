@@ -27,6 +27,7 @@ static int image_plan(const struct guest *g, struct volume *v, size_t n)
 static int image_check_free(const struct guest *g, const struct volume *v,
 			    size_t n, struct strbuf *err)
 {
+	(void)g;
 	for (size_t i = 0; i < n; i++) {
 		if (path_exists(v[i].path)) {
 			strbuf_addf(err, "'%s' already exists", v[i].path);

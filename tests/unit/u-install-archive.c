@@ -904,6 +904,9 @@ static int same_entry(const char *path, const struct stat *st, int flag,
 	char *dst = path_join(walk_dst, path + strlen(walk_src));
 	struct stat d;
 
+	(void)flag;
+	(void)ftw;
+
 	if (S_ISSOCK(st->st_mode)) {
 		CHECK(!path_exists(dst));
 		walk_sockets++;
@@ -952,6 +955,10 @@ static int same_entry(const char *path, const struct stat *st, int flag,
 static int count_entry(const char *path, const struct stat *st, int flag,
 		       struct FTW *ftw)
 {
+	(void)flag;
+	(void)path;
+	(void)st;
+	(void)ftw;
 	walk_seen++;
 	return 0;
 }
@@ -960,6 +967,10 @@ static int set_times(const char *path, const struct stat *st, int flag,
 		     struct FTW *ftw)
 {
 	struct timespec ts[2] = { { 1400000000, 0 }, { 1400000000, 0 } };
+
+	(void)flag;
+	(void)st;
+	(void)ftw;
 
 	/* Distinct per path, with nanoseconds, so a mix-up shows. */
 	ts[1].tv_sec += (long)strlen(path) * 1000;
