@@ -259,7 +259,7 @@ static int make_volumes(struct build *b)
 			log_error_errno(r, "cannot create '%s': %m", v->path);
 			break;
 		}
-		r = fs_make(v->path, v->fs, NULL, &err);
+		r = fs_make(v->path, v->fs, NULL, b->g.image_full, &err);
 		if (r >= 0)
 			r = fs_read_uuid(v->path, v->uuid, sizeof(v->uuid));
 		if (r < 0)

@@ -26,7 +26,7 @@ static int run_or_describe(struct child_process *cp, struct strbuf *err)
 }
 
 int fs_make(const char *path, const char *fs, const char *label,
-	    struct strbuf *err)
+	    int keep_allocated, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	int r;
@@ -39,6 +39,12 @@ int fs_make(const char *path, const char *fs, const char *label,
 		strvec_pushf(&cp.args, "mkfs.%s", fs);
 		/* -F: the target is an image file, not a block device. */
 		strvec_pushl(&cp.args, "-q", "-F", NULL);
+		/* Lazy init zeroes inode tables after mount, which the loop
+		 * driver also turns into holes: do it now instead. */
+		if (keep_allocated)
+			strvec_pushl(&cp.args, "-E",
+				     "nodiscard,lazy_itable_init=0,"
+				     "lazy_journal_init=0", NULL);
 		if (label)
 			strvec_pushl(&cp.args, "-L", label, NULL);
 	}

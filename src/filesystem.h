@@ -9,9 +9,13 @@
 #include "journal.h"
 #include "strbuf.h"
 
-/* mkfs.FS (or mkswap for "swap") on path; on failure err says why. */
+/*
+ * mkfs.FS (or mkswap for "swap") on path; on failure err says why. With
+ * keep_allocated, nothing may punch the blocks of an --image=full file back
+ * out: no discard at mkfs, no lazy zeroing after mount.
+ */
 int fs_make(const char *path, const char *fs, const char *label,
-	    struct strbuf *err);
+	    int keep_allocated, struct strbuf *err);
 /* The file system UUID libblkid finds on path; buf holds 37 bytes. */
 int fs_read_uuid(const char *path, char *buf, size_t len);
 /* Attach file to a free loop device; *ret_dev is freed by the caller. */

@@ -30,6 +30,7 @@ test_expect_success 'create-image builds a guest with a static address and boots
 	echo "$password" |
 	PATH="$TRASH/bin:$PATH" "$CREATE_IMAGE" --hostname web2.example.org \
 		--dist bookworm --dir "$dir" --output "$out" --size 2G --noswap \
+		--image full \
 		--ip 10.0.2.50/24 --gateway 10.0.2.2 --nameserver 10.0.2.3 \
 		--password=- --hash-method sha512 \
 		--roledir "$TRASH/roles" --role motd --skel "$TRASH/skel" \
@@ -45,8 +46,13 @@ test_expect_success '--boot ran xl create on the new config' '
 
 mac=$(sed -n "s/^ *MAC: *//p" summary)
 
-test_expect_success 'no swap disk; xl.cfg carries the address for dom0' '
-	test ! -e "$dir/domains/web2.example.org/swap.img" &&
+test_expect_success '--image=full allocates the whole disk; no swap disk' '
+	test "$(stat -c %s "$disk")" = $((2 * 1024 * 1024 * 1024)) &&
+	test "$(du -k "$disk" | cut -f1)" -ge $((2 * 1024 * 1024)) &&
+	test ! -e "$dir/domains/web2.example.org/swap.img"
+'
+
+test_expect_success 'xl.cfg carries the address for dom0' '
 	"$TEST_TOOL" xlcfg-check "$out/web2.example.org.cfg" &&
 	! grep -q xvda1 "$out/web2.example.org.cfg" &&
 	grep -q "vif *= \[ .mac=$mac, ip=10.0.2.50. \]" "$out/web2.example.org.cfg"

@@ -139,9 +139,10 @@ test_expect_success 'after failures the same guest builds; admin hooks add and r
 	printf "#!/bin/sh\necho ran >\"\$1/etc/admin-hook\"\n" >hooks/50-admin &&
 	printf "#!/bin/sh\necho replaced >\"\$1/etc/replaced\"\n" >hooks/30-enable-services &&
 	chmod +x hooks/* &&
-	run_build 0 --hostname web3 --install-method copy --genpass=0 \
+	run_build 0 --hostname web3 --install-method copy --genpass=0 --fs ext2 \
 		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
 	disk=$dir/domains/web3/disk.img &&
+	test "$(blkid -o value -s TYPE "$disk")" = ext2 &&
 	test "$(guest_cat "$disk" /etc/admin-hook)" = ran &&
 	test "$(guest_cat "$disk" /etc/replaced)" = replaced &&
 	guest_cat "$disk" /boot/grub/grub.cfg | grep -q "linux /boot/vmlinuz-6.1.0-99-amd64 root=UUID=" &&

@@ -61,12 +61,14 @@ test_expect_success 'tar: the guest has fresh host keys and boots' '
 		--mac "$mac" --hostname tarred --password "$pw"
 '
 
-test_expect_success 'copy: install from a directory, dotfiles included' '
+test_expect_success 'copy: install from a directory, dotfiles included, on ext3' '
 	echo hidden >rootfs/.dotfile &&
 	"$CREATE_IMAGE" --hostname copied --dir "$dir" --output "$out" \
-		--install-method copy --install-source "$TRASH/rootfs" \
+		--install-method copy --install-source "$TRASH/rootfs" --fs ext3 \
 		--size 2G --noswap --nopygrub --cachedir "$CACHEDIR" >summary 2>progress &&
 	disk=$dir/domains/copied/disk.img &&
+	test "$(blkid -o value -s TYPE "$disk")" = ext3 &&
+	guest_cat "$disk" /etc/fstab | grep -q "	/	ext3	noatime,errors=remount-ro	" &&
 	test "$(guest_cat "$disk" /.dotfile)" = hidden &&
 	test "$(guest_cat "$disk" /etc/hostname)" = copied &&
 	mkdir pg && pygrub -q --output-format=simple --output-directory=pg "$disk" >pg.out &&
