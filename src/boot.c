@@ -76,11 +76,16 @@ static int copy_file(const char *from, const char *to, struct journal *j)
 	int in, out, r = 0;
 	struct stat st;
 
-	in = open(from, O_RDONLY | O_CLOEXEC);
+	/* The guest's /boot is the guest's: never follow a link out of it
+	 * to copy some file of the host's. */
+	in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		return -errno;
-	if (fstat(in, &st) < 0) {
+	if (fstat(in, &st) < 0)
 		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	if (r < 0) {
 		close(in);
 		return r;
 	}

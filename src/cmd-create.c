@@ -83,7 +83,8 @@ static int fail(int r, const char *what, const struct strbuf *err)
  */
 static int lock_guest(const char *hostname, struct strbuf *err)
 {
-	const char *dir = "/run/lock/create-image";
+	/* Not /run/lock: anyone may create files there and hold them. */
+	const char *dir = "/run/create-image";
 	struct strbuf path = STRBUF_INIT;
 	int fd, r;
 
@@ -531,6 +532,8 @@ static int boot_guest(struct build *b)
 
 	info("starting the guest: xl create '%s'", b->g.cfg_path);
 	strvec_pushl(&cp.args, "xl", "create", b->g.cfg_path, NULL);
+	/* xl leaves its domain monitor behind, daemonized, on purpose. */
+	cp.leave_behind = 1;
 	r = run_command(&cp);
 	if (r < 0) {
 		child_describe_failure(&cp, r, &err);
@@ -569,6 +572,23 @@ static void print_summary(struct build *b)
 	fflush(stdout);
 }
 
+/* Nothing started in the guest's chroot may outlive the build. */
+static void stop_guest_processes(struct build *b)
+{
+	int n;
+
+	if (!b->mnt)
+		return;
+	n = kill_processes_in(b->mnt);
+	if (n > 0) {
+		warning("killed %d process%s left running in the guest", n,
+			n == 1 ? "" : "es");
+		/* SIGKILL is delivered, not yet done: give the kernel a
+		 * moment to release their files before unmounting. */
+		usleep(200 * 1000);
+	}
+}
+
 static int build(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -595,6 +615,7 @@ static int build(struct build *b)
 		r = make_bootable(b);
 	if (r >= 0) {
 		read_fingerprints(b);
+		stop_guest_processes(b);
 		/* Unmount and detach before the guest may be started. */
 		r = journal_release_held(&b->j);
 	}
@@ -612,12 +633,33 @@ static int build(struct build *b)
  * a new devpts onto the host's /dev/pts), and a run killed outright takes
  * its mounts with it.
  */
+static int host_mount_ns = -1;
+
 static int private_mounts(void)
 {
+	host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host_mount_ns < 0)
+		return -errno;
 	if (unshare(CLONE_NEWNS) < 0)
 		return -errno;
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
+	return 0;
+}
+
+/*
+ * Back to the host's mount namespace: a started guest's xl monitor and
+ * what libxl runs for it later must see the host's mounts as they are,
+ * not this build's private copy of them.
+ */
+static int host_mounts(void)
+{
+	if (host_mount_ns < 0)
+		return 0;
+	if (setns(host_mount_ns, CLONE_NEWNS) < 0)
+		return -errno;
+	close(host_mount_ns);
+	host_mount_ns = -1;
 	return 0;
 }
 
@@ -771,6 +813,7 @@ int cmd_create(int argc, char **argv)
 			error("interrupted by signal %d", sig);
 		info(b.g.keep ? "keeping what was created (--keep)" :
 		     "removing everything this run created");
+		stop_guest_processes(&b);
 		journal_finish(&b.j, 1, b.g.keep);
 		status = sig ? 128 + sig : 1;
 		goto out;
@@ -781,8 +824,16 @@ int cmd_create(int argc, char **argv)
 			"could be removed (see above)");
 	info("guest '%s' is ready; the log is in '%s/%s.log'", b.g.hostname,
 	     paths_logdir(), b.g.hostname);
-	if (b.g.boot && boot_guest(&b) < 0)
-		status = 1;
+	if (b.g.boot) {
+		/* The build is done: Ctrl-C may stop xl create again. */
+		signals_install();
+		r = host_mounts();
+		if (r < 0)
+			log_error_errno(r, "cannot return to the host's mount "
+					"namespace: %m");
+		if (r < 0 || boot_guest(&b) < 0)
+			status = 1;
+	}
 out:
 	log_close_file();
 	build_release(&b);

@@ -2,7 +2,10 @@
  * create-image.c: main. Picks the command from the name the program was
  * called by (as git does for its dashed forms) and runs it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -18,10 +21,27 @@ static const struct cmd_struct commands[] = {
 	{ "create-image", cmd_create },
 };
 
+/*
+ * Started with stdin, stdout or stderr closed, the next file opened would
+ * take its place, and the summary (with a root password) could land in a
+ * lock or log file. Fill any gap with /dev/null first.
+ */
+static void sanitize_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			abort();
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *slash = strrchr(argv[0], '/');
 	const char *name = slash ? slash + 1 : argv[0];
+
+	sanitize_std_fds();
 
 	log_init("create-image");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

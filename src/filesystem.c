@@ -1,12 +1,15 @@
 /* filesystem.c: see filesystem.h. */
 #include <blkid.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filesystem.h"
 #include "fsutil.h"
 #include "run-command.h"
+#include "strvec.h"
 #include "banned.h"
 
 static int run_or_describe(struct child_process *cp, struct strbuf *err)
@@ -86,6 +89,8 @@ int loop_attach(const char *file, struct journal *j, char **ret_dev,
 
 	strvec_pushl(&cp.args, "losetup", "--find", "--show", file, NULL);
 	cp.capture = 1;
+	/* Quick, and what it makes must be journaled: never cut it short. */
+	cp.uninterruptible = 1;
 	r = run_or_describe(&cp, err);
 	if (r >= 0) {
 		strbuf_trim(&cp.out);
@@ -114,11 +119,45 @@ int fs_mount(const char *dev, const char *fs, const char *dir,
 	if (opts)
 		strvec_pushl(&cp.args, "-o", opts, NULL);
 	strvec_pushl(&cp.args, dev, dir, NULL);
+	cp.uninterruptible = 1;
 	r = run_or_describe(&cp, err);
 	if (r >= 0)
 		journal_add(j, JOURNAL_HELD, UNDO_UMOUNT, dir);
 	child_process_clear(&cp);
 	return r;
+}
+
+int kill_processes_in(const char *root)
+{
+	struct strvec pids = STRVEC_INIT;
+	size_t len = strlen(root);
+	int killed = 0;
+
+	if (list_dir("/proc", &pids) < 0)
+		return 0;
+	for (size_t i = 0; i < pids.nr; i++) {
+		struct strbuf link = STRBUF_INIT;
+		char target[4096];
+		ssize_t n;
+		long pid;
+		char *end;
+
+		pid = strtol(pids.v[i], &end, 10);
+		if (*end || pid <= 1 || pid == (long)getpid())
+			continue;
+		strbuf_addf(&link, "/proc/%ld/root", pid);
+		n = readlink(link.buf, target, sizeof(target) - 1);
+		strbuf_release(&link);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strncmp(target, root, len) &&
+		    (target[len] == '\0' || target[len] == '/') &&
+		    kill((pid_t)pid, SIGKILL) == 0)
+			killed++;
+	}
+	strvec_clear(&pids);
+	return killed;
 }
 
 int scratch_dir(const char *prefix, struct journal *j, char **ret)

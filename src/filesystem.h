@@ -23,6 +23,13 @@ int loop_attach(const char *file, struct journal *j, char **ret_dev,
 		struct strbuf *err);
 int fs_mount(const char *dev, const char *fs, const char *dir,
 	     const char *opts, struct journal *j, struct strbuf *err);
+/*
+ * SIGKILL every process whose root directory is root or below it: what a
+ * hook or role started in the guest's chroot and left running, even after
+ * leaving the hook's process group (gpg-agent, a daemon), would keep the
+ * file system busy. Returns how many were killed.
+ */
+int kill_processes_in(const char *root);
 /* Make a private scratch directory under /run (or $TMPDIR). */
 int scratch_dir(const char *prefix, struct journal *j, char **ret);
 

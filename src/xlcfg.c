@@ -217,8 +217,9 @@ static int check_boot(struct check *c)
  * libxl turns a vdev into a device number when the domain starts
  * (libxl__device_disk_dev_number(), not exported) and refuses what it
  * cannot encode; xlu_disk_parse() accepts any string. The same rules:
- * xvdX[N] (N < 16; 256 with extended numbering), sdX[N] (disk < 16,
- * N < 16), hdX[N] (disk < 4, N < 64), dN[pM], or a number.
+ * xvdX[N] (N < 256, N not starting with 0), sdX[N] (disk < 16, N < 16),
+ * hdX[N] (disk < 4, N < 64), dNpM (N < 2^20, M < 256), or a number up to
+ * INT_MAX.
  */
 static int vdev_valid(const char *v)
 {
@@ -233,14 +234,18 @@ static int vdev_valid(const char *v)
 	char *end;
 
 	if (isdigit((unsigned char)v[0])) {
-		strtoul(v, &end, 10);
-		return !*end;
+		unsigned long num;
+
+		errno = 0;
+		num = strtoul(v, &end, 0);
+		return !*end && !errno && num <= INT_MAX;
 	}
 	if (v[0] == 'd' && isdigit((unsigned char)v[1])) {
-		strtoul(v + 1, &end, 10);
-		if (*end == 'p' && isdigit((unsigned char)end[1]))
-			strtoul(end + 1, &end, 10);
-		return !*end;
+		disk = strtoul(v + 1, &end, 10);
+		if (*end != 'p' || !isdigit((unsigned char)end[1]))
+			return 0;
+		part = strtoul(end + 1, &end, 10);
+		return !*end && disk < (1UL << 20) && part < 256;
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		size_t n = strlen(kinds[i].prefix);
@@ -254,8 +259,8 @@ static int vdev_valid(const char *v)
 		for (; islower((unsigned char)*p) && disk < (1UL << 24); p++)
 			disk = disk * 26 + (unsigned long)(*p - 'a' + 1);
 		if (*p) {
-			if (!isdigit((unsigned char)*p) ||
-			    (*p == '0' && p[1]))
+			/* libxl reads no partition number starting with 0. */
+			if (!isdigit((unsigned char)*p) || *p == '0')
 				return 0;
 			part = strtoul(p, &end, 10);
 			if (*end)

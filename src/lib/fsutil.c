@@ -108,9 +108,19 @@ static int write_via_temp(const char *path, const char *data, size_t len,
 	}
 	if (close(fd) < 0 && !r)
 		r = -errno;
-	if (!r && renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path,
-			    noreplace ? RENAME_NOREPLACE : 0) < 0)
+	if (!r && !noreplace && rename(tmp.buf, path) < 0)
 		r = -errno;
+	if (!r && noreplace &&
+	    renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
+		r = -errno;
+		/* NFS and some FUSE file systems lack RENAME_NOREPLACE;
+		 * link() fails with EEXIST just as atomically. */
+		if (r == -EINVAL) {
+			r = link(tmp.buf, path) < 0 ? -errno : 0;
+			if (!r)
+				unlink(tmp.buf);
+		}
+	}
 	if (r)
 		unlink(tmp.buf);
 out:

@@ -533,7 +533,7 @@ int run_command(struct child_process *cp)
 	 * process group id cannot have been reused: whatever is still in the
 	 * group is what the command left behind.
 	 */
-	if (r != 0)
+	if (r < 0 || (r > 0 && !cp->leave_behind))
 		kill(-pid, SIGKILL);
 	close_fd(&rn.out);
 	close_fd(&rn.err);

@@ -35,6 +35,12 @@ struct child_process {
 	 * which must complete. Never returns -EINTR.
 	 */
 	int uninterruptible;
+	/*
+	 * Leave what the command started in its process group running when
+	 * it exits: for a program that daemonizes on purpose, as xl create
+	 * does with its domain monitor.
+	 */
+	int leave_behind;
 };
 
 #define CHILD_PROCESS_INIT \

@@ -212,8 +212,8 @@ test_expect_success '--randommac changes the MAC, --mac sets it' '
 
 test_expect_success 'a guest being built by another run is refused' '
 	rc=0 &&
-	mkdir -p /run/lock/create-image &&
-	flock /run/lock/create-image/web9.lock "$CREATE_IMAGE" --hostname web9 \
+	mkdir -p /run/create-image &&
+	flock /run/create-image/web9.lock "$CREATE_IMAGE" --hostname web9 \
 		--dir "$dir" --output "$out" >o 2>e || rc=$? &&
 	test "$rc" = 1 &&
 	grep -q "guest .web9. is being built by another create-image" e &&

@@ -17,12 +17,18 @@ cat >roles/motd <<'ROLE'
 # environment.
 set -e
 echo "built for $hostname ($ip1/$prefix1, $mac)" >"$1/etc/motd"
+# A daemon started in the guest that escapes the role's process group.
+chroot "$1" setsid sleep 1000 </dev/null >/dev/null 2>&1 &
 ROLE
 chmod +x roles/motd
 echo "ssh-ed25519 AAAATEST admin@example" >skel/root/.ssh/authorized_keys
 cat >bin/xl <<XL
 #!/bin/sh
 printf '%s\n' "\$*" >>"$TRASH/xl-calls"
+readlink /proc/self/ns/mnt >"$TRASH/xl-mount-ns"
+# Like xl's domain monitor: left running on purpose.
+sleep 60 </dev/null >/dev/null 2>&1 &
+echo \$! >"$TRASH/xl-monitor"
 XL
 chmod +x bin/xl
 
@@ -40,8 +46,16 @@ test_expect_success 'create-image builds a guest with a static address and boots
 	! grep -q "Root password" summary
 '
 
-test_expect_success '--boot ran xl create on the new config' '
-	test "$(cat xl-calls)" = "create $out/web2.example.org.cfg"
+test_expect_success '--boot ran xl create on the new config, in the host'\''s mount namespace' '
+	test "$(cat xl-calls)" = "create $out/web2.example.org.cfg" &&
+	test "$(cat xl-mount-ns)" = "$(readlink /proc/self/ns/mnt)" &&
+	kill -0 "$(cat xl-monitor)" &&
+	kill "$(cat xl-monitor)"
+'
+
+test_expect_success 'a daemon a role left running in the guest was stopped' '
+	grep -q "killed 1 process left running in the guest" progress &&
+	! pgrep -f "^sleep 1000$"
 '
 
 mac=$(sed -n "s/^ *MAC: *//p" summary)

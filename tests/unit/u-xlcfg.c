@@ -69,6 +69,18 @@ static const struct {
 	{ NAME BOOT MEM "disk = [ 'vdev=xvdab3, target=/x', "
 	  "'vdev=d1p2, target=/y', 'vdev=51712, target=/z' ]\n", 0, "",
 	  NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=xvda0, target=/x' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 1 'vdev=xvda0, target=/x': invalid vdev "
+	  "'xvda0'", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=d1, target=/x' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 1 'vdev=d1, target=/x': invalid vdev 'd1'",
+	  NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=d1p300, target=/x' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 1 'vdev=d1p300, target=/x': invalid vdev "
+	  "'d1p300'", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=99999999999, target=/x' ]\n",
+	  -EINVAL, "xl.cfg: disk entry 1 'vdev=99999999999, target=/x': "
+	  "invalid vdev '99999999999'", NULL },
 
 	/* Syntax errors. */
 	{ "name = 'web1\n" BOOT MEM DISKS, -EINVAL, NULL,
