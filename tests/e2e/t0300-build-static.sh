@@ -17,8 +17,13 @@ cat >roles/motd <<'ROLE'
 # environment.
 set -e
 echo "built for $hostname ($ip1/$prefix1, $mac)" >"$1/etc/motd"
-# A daemon started in the guest that escapes the role's process group.
+# A daemon started in the guest that escapes the role's process group;
+# wait until it has, so the test does not depend on timing.
 chroot "$1" setsid sleep 1000 </dev/null >/dev/null 2>&1 &
+for i in $(seq 100); do
+	pgrep -f "^sleep 1000$" >/dev/null && break
+	sleep 0.05
+done
 ROLE
 chmod +x roles/motd
 echo "ssh-ed25519 AAAATEST admin@example" >skel/root/.ssh/authorized_keys
