@@ -29,7 +29,7 @@ static int skip_name(const char *name)
 int hooks_collect(const struct guest *g, struct strvec *ret)
 {
 	struct strvec dirs = STRVEC_INIT, names = STRVEC_INIT,
-		      paths = STRVEC_INIT;
+		      paths = STRVEC_INIT, sorted = STRVEC_INIT;
 	char *common = paths_data("hooks");
 
 	strvec_push(&dirs, common);
@@ -63,26 +63,14 @@ int hooks_collect(const struct guest *g, struct strvec *ret)
 		strvec_clear(&entries);
 	}
 	/* Order by name across all directories. */
-	for (size_t i = 0; i < names.nr; i++) {
-		size_t best = i;
-
-		for (size_t j = i + 1; j < names.nr; j++)
-			if (strcmp(names.v[j], names.v[best]) < 0)
-				best = j;
-		if (best != i) {
-			const char *t = names.v[i];
-
-			names.v[i] = names.v[best];
-			names.v[best] = t;
-			t = paths.v[i];
-			paths.v[i] = paths.v[best];
-			paths.v[best] = t;
-		}
-		strvec_push(ret, paths.v[i]);
-	}
+	strvec_pushv(&sorted, names.v);
+	strvec_sort(&sorted);
+	for (size_t i = 0; i < sorted.nr; i++)
+		strvec_push(ret, paths.v[strvec_find(&names, sorted.v[i])]);
 	strvec_clear(&dirs);
 	strvec_clear(&names);
 	strvec_clear(&paths);
+	strvec_clear(&sorted);
 	return 0;
 }
 
