@@ -128,6 +128,19 @@ static int check_existing(struct build *b, struct strbuf *err)
 	return found && !g->force ? -EEXIST : 0;
 }
 
+/* One "LABEL..." line for DHCP and for each address, the first with its
+ * gateway: the plan and the summary describe the network alike. */
+static void add_network_lines(const struct guest *g, const char *label,
+			      const char *dhcp, struct strbuf *out)
+{
+	if (g->dhcp)
+		strbuf_addf(out, "%s%s\n", label, dhcp);
+	for (size_t i = 0; i < g->nips; i++)
+		strbuf_addf(out, "%s%s%s%s\n", label, g->ips[i].text,
+			    i == 0 && g->gateway[0] ? " via " : "",
+			    i == 0 ? g->gateway : "");
+}
+
 static void plan_text(struct build *b, struct strbuf *out)
 {
 	const struct guest *g = &b->g;
@@ -155,12 +168,7 @@ static void plan_text(struct build *b, struct strbuf *out)
 			    g->image_full ? " (full)" : " (sparse)");
 	}
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
-	if (g->dhcp)
-		strbuf_addstr(out, "network   dhcp\n");
-	for (size_t i = 0; i < g->nips; i++)
-		strbuf_addf(out, "network   %s%s%s\n", g->ips[i].text,
-			    i == 0 && g->gateway[0] ? " via " : "",
-			    i == 0 ? g->gateway : "");
+	add_network_lines(g, "network   ", "dhcp", out);
 	strbuf_addf(out, "boot      %s\n", g->pygrub ? "pygrub" :
 		    g->kernel ? g->kernel : "the guest's own kernel from dom0");
 	strbuf_addf(out, "config    %s\n", g->cfg_path);
@@ -260,7 +268,7 @@ static int make_volumes(struct build *b)
 			log_error_errno(r, "cannot create '%s': %m", v->path);
 			break;
 		}
-		r = fs_make(v->path, v->fs, NULL, b->g.image_full, &err);
+		r = fs_make(v->path, v->fs, b->g.image_full, &err);
 		if (r >= 0)
 			r = fs_read_uuid(v->path, v->uuid, sizeof(v->uuid));
 		if (r < 0)
@@ -547,6 +555,7 @@ static int boot_guest(struct build *b)
 static void print_summary(struct build *b)
 {
 	const struct guest *g = &b->g;
+	struct strbuf net = STRBUF_INIT;
 	char size[32];
 
 	printf("Guest '%s' created.\n\n", g->hostname);
@@ -559,12 +568,9 @@ static void print_summary(struct build *b)
 		       b->vols[i].path, size, b->vols[i].fs, b->vols[i].uuid);
 	}
 	printf("  MAC:           %s\n", g->mac_text);
-	if (g->dhcp)
-		printf("  Network:       DHCP\n");
-	for (size_t i = 0; i < g->nips; i++)
-		printf("  Network:       %s%s%s\n", g->ips[i].text,
-		       i == 0 && g->gateway[0] ? " via " : "",
-		       i == 0 ? g->gateway : "");
+	add_network_lines(g, "  Network:       ", "DHCP", &net);
+	fputs(net.buf, stdout);
+	strbuf_release(&net);
 	for (size_t i = 0; i < b->fingerprints.nr; i++)
 		printf("  SSH host key:  %s\n", b->fingerprints.v[i]);
 	if (b->password)
