@@ -28,16 +28,14 @@ static int run_or_describe(struct child_process *cp, struct strbuf *err)
 	return r;
 }
 
-int fs_make(const char *path, const char *fs, const char *label,
-	    int keep_allocated, struct strbuf *err)
+int fs_make(const char *path, const char *fs, int keep_allocated,
+	    struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	int r;
 
 	if (!strcmp(fs, "swap")) {
 		strvec_pushl(&cp.args, "mkswap", NULL);
-		if (label)
-			strvec_pushl(&cp.args, "-L", label, NULL);
 	} else {
 		strvec_pushf(&cp.args, "mkfs.%s", fs);
 		/* -F: the target is an image file, not a block device. */
@@ -48,8 +46,6 @@ int fs_make(const char *path, const char *fs, const char *label,
 			strvec_pushl(&cp.args, "-E",
 				     "nodiscard,lazy_itable_init=0,"
 				     "lazy_journal_init=0", NULL);
-		if (label)
-			strvec_pushl(&cp.args, "-L", label, NULL);
 	}
 	strvec_push(&cp.args, path);
 	r = run_or_describe(&cp, err);

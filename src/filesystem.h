@@ -14,8 +14,8 @@
  * keep_allocated, nothing may punch the blocks of an --image=full file back
  * out: no discard at mkfs, no lazy zeroing after mount.
  */
-int fs_make(const char *path, const char *fs, const char *label,
-	    int keep_allocated, struct strbuf *err);
+int fs_make(const char *path, const char *fs, int keep_allocated,
+	    struct strbuf *err);
 /* The file system UUID libblkid finds on path; buf holds 37 bytes. */
 int fs_read_uuid(const char *path, char *buf, size_t len);
 /* Attach file to a free loop device; *ret_dev is freed by the caller. */

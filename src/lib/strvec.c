@@ -78,14 +78,6 @@ void strvec_pushv(struct strvec *sv, const char *const *v)
 		strvec_push(sv, *v);
 }
 
-void strvec_pop(struct strvec *sv)
-{
-	if (!sv->nr)
-		return;
-	free((char *)sv->v[--sv->nr]);
-	sv->v[sv->nr] = NULL;
-}
-
 int strvec_find(const struct strvec *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->nr; i++)

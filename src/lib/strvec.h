@@ -26,7 +26,6 @@ const char *strvec_pushf(struct strvec *sv, const char *fmt, ...)
 /* Push every argument up to a terminating NULL. */
 void strvec_pushl(struct strvec *sv, ...) __attribute__((sentinel));
 void strvec_pushv(struct strvec *sv, const char *const *v);
-void strvec_pop(struct strvec *sv);
 /* Index of s in sv, or -1. */
 int strvec_find(const struct strvec *sv, const char *s);
 /* Remove entry i, keeping order. */
