@@ -202,6 +202,19 @@ test_expect_success '--dry-run is byte-stable' '
 	test_cmp a b
 '
 
+test_expect_success '--extension, --keyring and --arch reach the plan' '
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg &&
+	"$CREATE_IMAGE" --dry-run --hostname web1 --extension .xl \
+		--keyring "$keyring" --arch amd64 >plan &&
+	grep -q "^config    /etc/xen/web1.xl$" plan &&
+	grep -q "^--- /etc/xen/web1.xl$" plan &&
+	grep -q " --keyring=$keyring " plan &&
+	grep -q "^dist      bookworm (amd64)$" plan &&
+	bad --hostname web1 --arch arm64 -- "--arch: " &&
+	bad --hostname web1 --keyring /no/such.gpg -- "--keyring: keyring" &&
+	bad --hostname web1 --extension a/b -- "--extension: invalid extension"
+'
+
 test_expect_success '--randommac changes the MAC, --mac sets it' '
 	"$CREATE_IMAGE" --dry-run --hostname web1 --randommac >a &&
 	"$CREATE_IMAGE" --dry-run --hostname web1 --randommac >b &&

@@ -43,6 +43,7 @@ test_expect_success 'create-image builds a guest with a static address and boots
 		--dist bookworm --dir "$dir" --output "$out" --size 2G --noswap \
 		--image full \
 		--ip 10.0.2.50/24 --gateway 10.0.2.2 --nameserver 10.0.2.3 \
+		--broadcast 10.0.2.255 \
 		--password=- --hash-method sha512 \
 		--roledir "$TRASH/roles" --role motd --skel "$TRASH/skel" \
 		--boot --cachedir "$CACHEDIR" >summary 2>progress &&
@@ -83,6 +84,7 @@ test_expect_success 'static network file, hosts with the FQDN, the role and skel
 	grep -q "^Address=10.0.2.50/24" net &&
 	grep -q "^Gateway=10.0.2.2" net &&
 	grep -q "^DNS=10.0.2.3" net &&
+	grep -q "^Broadcast=10.0.2.255" net &&
 	test "$(guest_cat "$disk" /etc/hostname)" = web2 &&
 	guest_cat "$disk" /etc/hosts | grep -q "^10.0.2.50	web2.example.org web2$" &&
 	test "$(guest_cat "$disk" /etc/motd)" = "built for web2.example.org (10.0.2.50/24, $mac)" &&

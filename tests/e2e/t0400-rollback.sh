@@ -139,8 +139,11 @@ test_expect_success 'after failures the same guest builds; admin hooks add and r
 	printf "#!/bin/sh\necho ran >\"\$1/etc/admin-hook\"\n" >hooks/50-admin &&
 	printf "#!/bin/sh\necho replaced >\"\$1/etc/replaced\"\n" >hooks/30-enable-services &&
 	chmod +x hooks/* &&
-	run_build 0 --hostname web3 --install-method copy --genpass=0 --fs ext2 \
+	run_build 0 --hostname web3 --install-method copy --genpass-len 12 \
+		--fs ext2 --verbose \
 		--install-source "$TRASH/tiny" --hooks-dir "$TRASH/hooks" &&
+	grep -qE "Root password: [A-Za-z0-9]{12}$" stdout &&
+	grep -q "^create-image: \$ mkfs.ext2 -q -F " stderr &&
 	disk=$dir/domains/web3/disk.img &&
 	test "$(blkid -o value -s TYPE "$disk")" = ext2 &&
 	test "$(guest_cat "$disk" /etc/admin-hook)" = ran &&
