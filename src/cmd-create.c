@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -578,6 +579,16 @@ static void print_summary(struct build *b)
 	fflush(stdout);
 }
 
+/* Whether the file system at dir has (almost) no room left. */
+static int root_is_full(const char *dir)
+{
+	struct statvfs st;
+
+	if (statvfs(dir, &st) < 0)
+		return 0;
+	return (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
+}
+
 /* Nothing started in the guest's chroot may outlive the build. */
 static void stop_guest_processes(struct build *b)
 {
@@ -612,6 +623,10 @@ static int build(struct build *b)
 		     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
 		     b->g.method == INSTALL_TAR ? "tar" : "copy");
 		r = install_system(&b->g, b->mnt, &err);
+		/* debootstrap words a full disk as "file already exists". */
+		if (r < 0 && root_is_full(b->mnt))
+			strbuf_addstr(&err, " (the root file system is full: "
+				      "give a larger --size)");
 		if (r < 0)
 			r = fail(r, "install the system", &err);
 	}

@@ -36,6 +36,12 @@ test_expect_success 'a bad mirror fails and leaves nothing behind' '
 	clean
 '
 
+test_expect_success 'a root disk too small for the system: named as such, nothing left' '
+	run_build 1 --hostname web3 --size 256M &&
+	grep -q "cannot install the system: .*(the root file system is full: give a larger --size)" stderr &&
+	clean
+'
+
 # interrupt SIGNAL STATUS: stop a build while debootstrap runs.
 interrupt() {
 	"$CREATE_IMAGE" --hostname web3 --dir "$dir" --output "$out" \
