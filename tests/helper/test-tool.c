@@ -1,23 +1,151 @@
 /*
  * test-tool.c: internals exposed to the shell tests, as git's t/helper
  * does. "test-tool xlcfg-check FILE" parses an xl.cfg with libxlutil
- * exactly as create-image does before reporting success.
+ * exactly as create-image does before reporting success. The lvm-*
+ * subcommands call lvm.h on real volume groups (see lvm_usage below).
  */
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "lvm.h"
 #include "strbuf.h"
 #include "xlcfg.h"
+
+static const char lvm_usage[] =
+	"   or: test-tool lvm-dm\n"
+	"   or: test-tool lvm-vg-info VG\n"
+	"   or: test-tool lvm-exists VG LV\n"
+	"   or: test-tool lvm-create VG LV EXTENTS [TAG...]\n"
+	"   or: test-tool lvm-remove VG LV\n"
+	"   or: test-tool lvm-rename VG LV NEW\n"
+	"   or: test-tool lvm-location VG LV\n"
+	"   or: test-tool lvm-list [VG|- [TAG]]\n";
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: test-tool xlcfg-check FILE\n%s", lvm_usage);
+	return 2;
+}
+
+/*
+ * Each prints what it found on stdout, one parseable line per item:
+ *
+ *   lvm-dm        "1" or "0"
+ *   lvm-vg-info   "EXTENT_SIZE FREE_EXTENTS"
+ *   lvm-exists    "1" or "0"
+ *   lvm-location  "PV OFFSET LENGTH" (bytes)
+ *   lvm-list      "VG LV SIZE ACTIVE TAG,TAG" (tags "-" when none)
+ *
+ * On failure: "test-tool: REASON (ENAME)" on stderr, exit 1. The process
+ * umask and locale must come back unchanged from the library, or that is
+ * a failure too.
+ */
+static int cmd_lvm(int argc, char **argv)
+{
+	struct strbuf err = STRBUF_INIT, locale = STRBUF_INIT;
+	const char *cmd = argv[0];
+	int r = 0;
+
+	umask(022);
+	strbuf_addstr(&locale, setlocale(LC_ALL, NULL));
+	if (!strcmp(cmd, "lvm-dm") && argc == 1) {
+		printf("%d\n", lvm_dm_available());
+	} else if (!strcmp(cmd, "lvm-vg-info") && argc == 2) {
+		struct lvm_vg_info vg;
+
+		r = lvm_vg_info(argv[1], &vg, &err);
+		if (r >= 0)
+			printf("%llu %llu\n",
+			       (unsigned long long)vg.extent_size,
+			       (unsigned long long)vg.free_extents);
+	} else if (!strcmp(cmd, "lvm-exists") && argc == 3) {
+		r = lvm_lv_exists(argv[1], argv[2], &err);
+		if (r >= 0)
+			printf("%d\n", r);
+	} else if (!strcmp(cmd, "lvm-create") && argc >= 4) {
+		char *end;
+		unsigned long long n = strtoull(argv[3], &end, 10);
+
+		if (*end || !*argv[3]) {
+			fprintf(stderr, "test-tool: bad extent count '%s'\n",
+				argv[3]);
+			return 2;
+		}
+		r = lvm_lv_create(argv[1], argv[2], n,
+				  (const char *const *)argv + 4, &err);
+	} else if (!strcmp(cmd, "lvm-remove") && argc == 3) {
+		r = lvm_lv_remove(argv[1], argv[2], &err);
+	} else if (!strcmp(cmd, "lvm-rename") && argc == 4) {
+		r = lvm_lv_rename(argv[1], argv[2], argv[3], &err);
+	} else if (!strcmp(cmd, "lvm-location") && argc == 3) {
+		uint64_t offset, length;
+		char *pv;
+
+		r = lvm_lv_location(argv[1], argv[2], &pv, &offset, &length,
+				    &err);
+		if (r >= 0) {
+			printf("%s %llu %llu\n", pv,
+			       (unsigned long long)offset,
+			       (unsigned long long)length);
+			free(pv);
+		}
+	} else if (!strcmp(cmd, "lvm-list") && argc <= 3) {
+		const char *vg = argc > 1 && strcmp(argv[1], "-") ? argv[1]
+								 : NULL;
+		struct lvm_lv *lvs;
+		size_t n;
+
+		r = lvm_lv_list(vg, argc > 2 ? argv[2] : NULL, &lvs, &n,
+				&err);
+		for (size_t i = 0; r >= 0 && i < n; i++) {
+			printf("%s %s %llu %d ", lvs[i].vg, lvs[i].name,
+			       (unsigned long long)lvs[i].size,
+			       lvs[i].active);
+			if (!lvs[i].tags[0])
+				fputs("-", stdout);
+			for (size_t t = 0; lvs[i].tags[t]; t++)
+				printf("%s%s", t ? "," : "", lvs[i].tags[t]);
+			putchar('\n');
+		}
+		if (r >= 0)
+			lvm_lv_list_free(lvs, n);
+	} else {
+		return usage();
+	}
+	lvm_close();
+	if (r < 0)
+		fprintf(stderr, "test-tool: %s (%s)\n", err.buf,
+			strerrorname_np(-r));
+	strbuf_release(&err);
+	if (umask(022) != 022) {
+		fprintf(stderr, "test-tool: the umask was changed\n");
+		return 1;
+	}
+	if (strcmp(setlocale(LC_ALL, NULL), locale.buf)) {
+		fprintf(stderr, "test-tool: the locale was changed to '%s'\n",
+			setlocale(LC_ALL, NULL));
+		return 1;
+	}
+	strbuf_release(&locale);
+	if (fflush(stdout)) {
+		perror("test-tool: stdout");
+		return 1;
+	}
+	return r < 0 ? 1 : 0;
+}
 
 int main(int argc, char **argv)
 {
 	struct strbuf err = STRBUF_INIT;
 	int r;
 
-	if (argc != 3 || strcmp(argv[1], "xlcfg-check")) {
-		fprintf(stderr, "usage: test-tool xlcfg-check FILE\n");
-		return 2;
-	}
+	if (argc >= 2 && !strncmp(argv[1], "lvm-", 4))
+		return cmd_lvm(argc - 1, argv + 1);
+	if (argc != 3 || strcmp(argv[1], "xlcfg-check"))
+		return usage();
 	r = xlcfg_check_file(argv[2], &err);
 	if (r < 0)
 		fprintf(stderr, "test-tool: %s\n", err.buf);
