@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "filesystem.h"
 #include "fsutil.h"
+#include "macros.h"
 #include "run-command.h"
 #include "strvec.h"
 #include "banned.h"
@@ -28,15 +30,20 @@ static int run_or_describe(struct child_process *cp, struct strbuf *err)
 	return r;
 }
 
+static int is_ext(const char *fs)
+{
+	return streq(fs, "ext2") || streq(fs, "ext3") || streq(fs, "ext4");
+}
+
 int fs_make(const char *path, const char *fs, int keep_allocated,
 	    struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	int r;
 
-	if (!strcmp(fs, "swap")) {
+	if (streq(fs, "swap")) {
 		strvec_pushl(&cp.args, "mkswap", NULL);
-	} else {
+	} else if (is_ext(fs)) {
 		strvec_pushf(&cp.args, "mkfs.%s", fs);
 		/* -F: the target is an image file, not a block device. */
 		strvec_pushl(&cp.args, "-q", "-F", NULL);
@@ -46,6 +53,16 @@ int fs_make(const char *path, const char *fs, int keep_allocated,
 			strvec_pushl(&cp.args, "-E",
 				     "nodiscard,lazy_itable_init=0,"
 				     "lazy_journal_init=0", NULL);
+	} else if (streq(fs, "xfs") || streq(fs, "btrfs")) {
+		strvec_pushf(&cp.args, "mkfs.%s", fs);
+		/* -f: overwrite what an earlier tenant left. */
+		strvec_pushl(&cp.args, "-f", "-q", NULL);
+		/* -K: no discard, which would punch the image's blocks. */
+		if (keep_allocated)
+			strvec_push(&cp.args, "-K");
+	} else {
+		strbuf_addf(err, "cannot make a file system of type '%s'", fs);
+		return -EINVAL;
 	}
 	strvec_push(&cp.args, path);
 	r = run_or_describe(&cp, err);
@@ -74,32 +91,6 @@ int fs_read_uuid(const char *path, char *buf, size_t len)
 		}
 	}
 	blkid_free_probe(pr);
-	return r;
-}
-
-int loop_attach(const char *file, struct journal *j, char **ret_dev,
-		struct strbuf *err)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	int r;
-
-	strvec_pushl(&cp.args, "losetup", "--find", "--show", file, NULL);
-	cp.capture = 1;
-	/* Quick, and what it makes must be journaled: never cut it short. */
-	cp.uninterruptible = 1;
-	r = run_or_describe(&cp, err);
-	if (r >= 0) {
-		strbuf_trim(&cp.out);
-		if (strncmp(cp.out.buf, "/dev/", 5)) {
-			strbuf_addf(err, "losetup printed '%s'", cp.out.buf);
-			r = -EIO;
-		} else {
-			journal_add(j, JOURNAL_HELD, UNDO_LOOP_DETACH,
-				    cp.out.buf);
-			*ret_dev = strbuf_detach(&cp.out, NULL);
-		}
-	}
-	child_process_clear(&cp);
 	return r;
 }
 

@@ -10,7 +10,8 @@
 #include "strbuf.h"
 
 /*
- * mkfs.FS (or mkswap for "swap") on path; on failure err says why. With
+ * mkfs.FS (or mkswap for "swap") on path, for ext2, ext3, ext4, xfs, btrfs
+ * and swap (-EINVAL for anything else); on failure err says why. With
  * keep_allocated, nothing may punch the blocks of an --image=full file back
  * out: no discard at mkfs, no lazy zeroing after mount.
  */
@@ -18,9 +19,6 @@ int fs_make(const char *path, const char *fs, int keep_allocated,
 	    struct strbuf *err);
 /* The file system UUID libblkid finds on path; buf holds 37 bytes. */
 int fs_read_uuid(const char *path, char *buf, size_t len);
-/* Attach file to a free loop device; *ret_dev is freed by the caller. */
-int loop_attach(const char *file, struct journal *j, char **ret_dev,
-		struct strbuf *err);
 int fs_mount(const char *dev, const char *fs, const char *dir,
 	     const char *opts, struct journal *j, struct strbuf *err);
 /*
