@@ -1,0 +1,292 @@
+/* parttable.c: see parttable.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <parted/parted.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macros.h"
+#include "parttable.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define MIB (1ULL << 20)
+
+/*
+ * libparted reports problems through one process-wide handler, which by
+ * default prints them and, on a terminal, asks what to do. Ours keeps the
+ * latest message for err and declines whatever can be declined; what
+ * cannot (a warning whose only answer is "ignore") goes on as libparted
+ * would. Each step clears the message first, so a warning that did no
+ * harm is not blamed for a later failure.
+ */
+static struct strbuf ped_message = STRBUF_INIT;
+
+static PedExceptionOption on_ped_exception(PedException *ex)
+{
+	PedExceptionOption o = ex->options;
+
+	if (ex->type != PED_EXCEPTION_INFORMATION && ex->message) {
+		/* One line, whatever libparted wrapped. */
+		strbuf_reset(&ped_message);
+		for (const char *p = ex->message; *p; p++)
+			strbuf_addch(&ped_message, *p == '\n' ? ' ' : *p);
+		strbuf_trim(&ped_message);
+	}
+	if (ex->type != PED_EXCEPTION_INFORMATION) {
+		if (o & PED_EXCEPTION_CANCEL)
+			return PED_EXCEPTION_CANCEL;
+		if (o & PED_EXCEPTION_NO)
+			return PED_EXCEPTION_NO;
+	}
+	return o & PED_EXCEPTION_IGNORE ? PED_EXCEPTION_IGNORE :
+	       o & PED_EXCEPTION_OK ? PED_EXCEPTION_OK :
+	       PED_EXCEPTION_UNHANDLED;
+}
+
+/* "what: libparted's reason", or just "what" when it gave none. */
+__attribute__((format(printf, 2, 3)))
+static int ped_fail(struct strbuf *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	if (ped_message.len)
+		strbuf_addf(err, ": %s", ped_message.buf);
+	return -EIO;
+}
+
+static uint64_t round_mib(uint64_t n)
+{
+	if (n > UINT64_MAX - (MIB - 1))
+		return UINT64_MAX;
+	return (n + MIB - 1) & ~(MIB - 1);
+}
+
+int parttable_label_from_string(const char *s)
+{
+	if (streq(s, "gpt"))
+		return PARTTABLE_GPT;
+	if (streq(s, "msdos"))
+		return PARTTABLE_MSDOS;
+	return -EINVAL;
+}
+
+uint64_t parttable_disk_size(enum parttable_label label,
+			     const struct parttable_entry *e, size_t n)
+{
+	uint64_t total = 2 * MIB;	/* the head and the tail */
+
+	(void)label;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t s = round_mib(e[i].size);
+
+		if (s > UINT64_MAX - total)
+			return UINT64_MAX;
+		total += s;
+	}
+	return total;
+}
+
+static int check_entries(const char *path, enum parttable_label label,
+			 const struct parttable_entry *e, size_t n,
+			 struct strbuf *err)
+{
+	if (!n) {
+		strbuf_addf(err, "no partitions to write on '%s'", path);
+		return -EINVAL;
+	}
+	if (label == PARTTABLE_MSDOS && n > 4) {
+		strbuf_addf(err, "an msdos partition table holds at most 4 "
+			    "partitions, not %zu: use gpt", n);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].size) {
+			strbuf_addf(err, "partition %zu has no size", i + 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Our own checks first, so that the common mistakes come back with their
+ * errno rather than libparted's -EIO.
+ */
+static int check_target(const char *path, struct strbuf *err)
+{
+	struct stat st;
+	int fd, r;
+
+	if (stat(path, &st) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot use '%s': %s", path, strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		strbuf_addf(err, "'%s' is neither an image file nor a block "
+			    "device", path);
+		return -EINVAL;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot open '%s': %s", path, strerror(-r));
+		return r;
+	}
+	close(fd);
+	return 0;
+}
+
+static int add_partitions(PedDisk *disk, const char *path,
+			  const struct parttable_entry *e, size_t n,
+			  struct strbuf *err)
+{
+	PedSector ss = disk->dev->sector_size;
+	PedSector start = (PedSector)(MIB / (uint64_t)ss);
+	int names = ped_disk_type_check_feature(disk->type,
+						PED_DISK_TYPE_PARTITION_NAME);
+
+	for (size_t i = 0; i < n; i++) {
+		PedSector len = (PedSector)(round_mib(e[i].size) /
+					    (uint64_t)ss);
+		const PedFileSystemType *fs;
+		PedConstraint *exact;
+		PedPartition *part;
+		int ok;
+
+		/* Only a hint for the type in the table: Linux data (0x83)
+		 * or Linux swap (0x82), and the GPT type GUIDs for them. */
+		fs = ped_file_system_type_get(e[i].swap ? "linux-swap" :
+					      "ext2");
+		if (!fs) {
+			strbuf_addf(err, "libparted does not know file system "
+				    "'%s'", e[i].swap ? "linux-swap" : "ext2");
+			return -ENOTSUP;
+		}
+		strbuf_reset(&ped_message);
+		part = ped_partition_new(disk, PED_PARTITION_NORMAL, fs, start,
+					 start + len - 1);
+		if (!part)
+			return ped_fail(err, "cannot make partition %zu on "
+					"'%s'", i + 1, path);
+		/* GPT keeps 36 characters of a name (libparted warns, and
+		 * we go on); msdos has none. */
+		if (names && e[i].name && !ped_partition_set_name(part,
+								 e[i].name)) {
+			ped_partition_destroy(part);
+			return ped_fail(err, "cannot name partition %zu on "
+					"'%s'", i + 1, path);
+		}
+		strbuf_reset(&ped_message);
+		exact = ped_constraint_exact(&part->geom);
+		ok = exact && ped_disk_add_partition(disk, part, exact);
+		ped_constraint_destroy(exact);
+		if (!ok) {
+			ped_partition_destroy(part);
+			return ped_fail(err, "cannot add partition %zu to '%s'",
+					i + 1, path);
+		}
+		/* Callers reach partitions by the offsets we computed. */
+		if (part->geom.start != start || part->geom.length != len) {
+			strbuf_addf(err, "libparted moved partition %zu on "
+				    "'%s'", i + 1, path);
+			return -EIO;
+		}
+		start += len;
+	}
+	return 0;
+}
+
+int parttable_write(const char *path, enum parttable_label label,
+		    struct parttable_entry *e, size_t n, struct strbuf *err)
+{
+	PedExceptionHandler *saved = ped_exception_get_handler();
+	PedDevice *dev = NULL;
+	PedDisk *disk = NULL;
+	const PedDiskType *type;
+	uint64_t need, have, ss, at;
+	int opened = 0, r;
+
+	r = check_entries(path, label, e, n, err);
+	if (r >= 0)
+		r = check_target(path, err);
+	if (r < 0)
+		return r;
+
+	strbuf_reset(&ped_message);
+	ped_exception_set_handler(on_ped_exception);
+
+	dev = ped_device_get(path);
+	if (!dev) {
+		r = ped_fail(err, "libparted cannot use '%s'", path);
+		goto out;
+	}
+	ss = (uint64_t)dev->sector_size;
+	if (!ss || MIB % ss) {
+		strbuf_addf(err, "'%s' has %llu-byte sectors, which do not "
+			    "divide 1 MiB", path, (unsigned long long)ss);
+		r = -EINVAL;
+		goto out;
+	}
+	need = parttable_disk_size(label, e, n);
+	have = (uint64_t)dev->length * ss;
+	if (have < need) {
+		strbuf_addf(err, "'%s' is too small for its partitions: %llu "
+			    "bytes, need %llu", path, (unsigned long long)have,
+			    (unsigned long long)need);
+		r = -ENOSPC;
+		goto out;
+	}
+	strbuf_reset(&ped_message);
+	if (!ped_device_open(dev)) {
+		r = ped_fail(err, "libparted cannot open '%s'", path);
+		goto out;
+	}
+	opened = 1;
+
+	strbuf_reset(&ped_message);
+	type = ped_disk_type_get(label == PARTTABLE_MSDOS ? "msdos" : "gpt");
+	disk = type ? ped_disk_new_fresh(dev, type) : NULL;
+	if (!disk) {
+		r = ped_fail(err, "cannot make a partition table on '%s'",
+			     path);
+		goto out;
+	}
+	/* Our 1 MiB boundaries are the alignment wanted, not cylinders. */
+	if (ped_disk_is_flag_available(disk, PED_DISK_CYLINDER_ALIGNMENT))
+		ped_disk_set_flag(disk, PED_DISK_CYLINDER_ALIGNMENT, 0);
+	r = add_partitions(disk, path, e, n, err);
+	if (r < 0)
+		goto out;
+	/* The device only: the kernel is never asked to re-read it. */
+	strbuf_reset(&ped_message);
+	if (!ped_disk_commit_to_dev(disk)) {
+		r = ped_fail(err, "cannot write the partition table on "
+			     "'%s'", path);
+		goto out;
+	}
+
+	at = MIB;
+	for (size_t i = 0; i < n; i++) {
+		e[i].offset = at;
+		e[i].length = round_mib(e[i].size);
+		at += e[i].length;
+	}
+	r = 0;
+out:
+	if (disk)
+		ped_disk_destroy(disk);
+	if (opened)
+		ped_device_close(dev);
+	if (dev)
+		ped_device_destroy(dev);
+	ped_exception_set_handler(saved);
+	strbuf_release(&ped_message);
+	return r;
+}
