@@ -7,5 +7,9 @@
 #define COMMANDS_H
 
 int cmd_create(int argc, char **argv);
+/* delete-image: remove guests (see man/delete-image.8). */
+int cmd_delete(int argc, char **argv);
+/* list-images: list the guests built, from their manifests. */
+int cmd_list(int argc, char **argv);
 
 #endif

@@ -12,7 +12,7 @@
 #include "banned.h"
 
 
-void config_init(struct config *c)
+void config_init_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	strvec_init(&c->warnings);

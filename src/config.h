@@ -46,7 +46,7 @@ struct config {
 	size_t npending;
 };
 
-void config_init(struct config *c);
+void config_init_defaults(struct config *c);
 void config_release(struct config *c);
 
 /*

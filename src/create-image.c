@@ -19,6 +19,8 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "create-image", cmd_create },
+	{ "delete-image", cmd_delete },
+	{ "list-images", cmd_list },
 };
 
 /*

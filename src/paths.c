@@ -71,6 +71,13 @@ const char *paths_logdir(void)
 	return env && *env ? env : "/var/log/create-image";
 }
 
+const char *paths_statedir(void)
+{
+	const char *env = getenv("CREATE_IMAGE_STATEDIR");
+
+	return env && *env ? env : "/var/lib/create-image";
+}
+
 char *paths_data(const char *rel)
 {
 	return path_join(paths_datadir(), rel);

@@ -12,6 +12,9 @@ const char *paths_datadir(void);
 const char *paths_system_config(void);
 /* Per-guest logs live here. $CREATE_IMAGE_LOGDIR overrides it. */
 const char *paths_logdir(void);
+/* What the program keeps about the guests it built (manifests).
+ * $CREATE_IMAGE_STATEDIR overrides it. */
+const char *paths_statedir(void);
 /* datadir + "/" + rel; caller frees. */
 char *paths_data(const char *rel);
 

@@ -83,7 +83,7 @@ static int load(struct config *c, const char *sys, const char *file,
 	int argc = 1, r;
 
 	setup_tmpdir();
-	config_init(c);
+	config_init_defaults(c);
 	(void)unlink(sys_path.buf);
 	(void)unlink(file_path.buf);
 	if (sys && write_string(sys_path.buf, sys, 0644) < 0)
@@ -190,7 +190,7 @@ TEST(file_values)
 		struct strbuf err = STRBUF_INIT;
 		int before = unit_failed_checks;
 
-		config_init(&c);
+		config_init_defaults(&c);
 		CHECK_INTEQ(config_parse_text(&c, cases[i].text, "t.conf",
 					      LAYER_FILE, &err), 0);
 		CHECK_STREQ(err.buf, "");
@@ -264,7 +264,7 @@ TEST(file_errors)
 		struct strbuf err = STRBUF_INIT;
 		int before = unit_failed_checks;
 
-		config_init(&c);
+		config_init_defaults(&c);
 		CHECK_INTEQ(config_parse_text(&c, cases[i].text, "t.conf",
 					      LAYER_FILE, &err), -EINVAL);
 		CHECK_STREQ(err.buf, cases[i].want_err);
@@ -279,7 +279,7 @@ TEST(file_error_stops_reading)
 	struct config c;
 	struct strbuf err = STRBUF_INIT;
 
-	config_init(&c);
+	config_init_defaults(&c);
 	CHECK_INTEQ(config_parse_text(&c, "hostname = a\nbogus = 1\nsize = 8G",
 				      "t.conf", LAYER_FILE, &err), -EINVAL);
 	CHECK_STREQ(config_get(&c, O_HOSTNAME), "a");
@@ -307,7 +307,7 @@ TEST(file_booleans)
 		struct strbuf want = STRBUF_INIT;
 		int before = unit_failed_checks;
 
-		config_init(&c);
+		config_init_defaults(&c);
 		strbuf_addf(&text, "boot = %s", cases[i].value);
 		CHECK_INTEQ(config_parse_text(&c, text.buf, "t.conf",
 					      LAYER_FILE, &err),
@@ -365,7 +365,7 @@ TEST(file_backticks)
 		struct strbuf err = STRBUF_INIT;
 		int before = unit_failed_checks;
 
-		config_init(&c);
+		config_init_defaults(&c);
 		CHECK_INTEQ(config_parse_text(&c, cases[i].text, "t.conf",
 					      LAYER_FILE, &err), 0);
 		CHECK_STREQ(err.buf, "");
@@ -424,7 +424,7 @@ TEST(argv)
 
 		for (size_t j = 0; j < MAX_FLAGS && cases[i].argv[j]; j++)
 			argv[argc++] = cases[i].argv[j];
-		config_init(&c);
+		config_init_defaults(&c);
 		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
 			    0);
 		CHECK_INTEQ(config_load(&c, NULL, &err), 0);
@@ -493,7 +493,7 @@ TEST(argv_errors)
 
 		for (size_t j = 0; j < MAX_FLAGS && cases[i].argv[j]; j++)
 			argv[argc++] = cases[i].argv[j];
-		config_init(&c);
+		config_init_defaults(&c);
 		r = config_parse_argv(&c, argc, (char **)argv, &err);
 		CHECK_INTEQ(r, cases[i].want_parse);
 		if (!r)
@@ -529,7 +529,7 @@ TEST(argv_actions)
 
 		for (size_t j = 0; j < 3 && cases[i].argv[j]; j++)
 			argv[argc++] = cases[i].argv[j];
-		config_init(&c);
+		config_init_defaults(&c);
 		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
 			    0);
 		CHECK_INTEQ(c.action_help, cases[i].help);
@@ -556,7 +556,7 @@ TEST(argv_applied_after_files)
 	setup_tmpdir();
 	CHECK_INTEQ(write_string(file_path.buf, "size = 8G\n", 0644), 0);
 	argv[4] = file_path.buf;
-	config_init(&c);
+	config_init_defaults(&c);
 	CHECK_INTEQ(config_parse_argv(&c, 5, (char **)argv, &err), 0);
 	CHECK_STREQ(c.config_file, file_path.buf);
 	CHECK_STREQ(config_get(&c, O_SIZE), "4G");
@@ -567,7 +567,7 @@ TEST(argv_applied_after_files)
 	config_release(&c);
 
 	/* A config released before loading takes its flags with it. */
-	config_init(&c);
+	config_init_defaults(&c);
 	CHECK_INTEQ(config_parse_argv(&c, 3, (char **)argv, &err), 0);
 	config_release(&c);
 	CHECK_INTEQ(load(&c, NULL, NULL, NULL, &err), 0);
@@ -691,7 +691,7 @@ TEST(missing_system_file_is_fine)
 	struct config c;
 	struct strbuf err = STRBUF_INIT;
 
-	config_init(&c);
+	config_init_defaults(&c);
 	CHECK_INTEQ(config_load(&c, "/nonexistent/create-image.conf", &err),
 		    0);
 	CHECK_STREQ(err.buf, "");

@@ -1,0 +1,67 @@
+/* xl.c: see xl.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "run-command.h"
+#include "xl.h"
+#include "banned.h"
+
+static const char *xen_proc(void)
+{
+	const char *env = getenv("CREATE_IMAGE_XEN_PROC");
+
+	return env && *env ? env : "/proc/xen";
+}
+
+/* Whether one of "xl list"'s rows, after its header, is named name. */
+static int listed(const char *out, const char *name)
+{
+	size_t len = strlen(name);
+	const char *line = strchr(out, '\n');
+
+	while (line) {
+		line++;
+		line += strspn(line, " \t");
+		if (!strncmp(line, name, len) &&
+		    (line[len] == ' ' || line[len] == '\t' ||
+		     line[len] == '\n' || line[len] == '\0'))
+			return 1;
+		line = strchr(line, '\n');
+	}
+	return 0;
+}
+
+int xl_domain_running(const char *name, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	char *caps = path_join(xen_proc(), "capabilities");
+	int r;
+
+	/* No hypervisor below us: no domain can be running. */
+	if (!path_exists(caps)) {
+		free(caps);
+		return 0;
+	}
+	free(caps);
+	strvec_pushl(&cp.args, "xl", "list", NULL);
+	cp.capture = 1;
+	r = run_command(&cp);
+	if (r == -ENOENT) {
+		/* Xen without its toolstack here: nothing we made runs. */
+		r = 0;
+	} else if (r < 0) {
+		child_describe_failure(&cp, r, err);
+		strbuf_rtrim(&cp.tail);
+		if (cp.tail.len) {
+			const char *last = strrchr(cp.tail.buf, '\n');
+
+			strbuf_addf(err, ": %s", last ? last + 1 : cp.tail.buf);
+		}
+	} else {
+		r = listed(cp.out.buf, name);
+	}
+	child_process_clear(&cp);
+	return r;
+}

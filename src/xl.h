@@ -1,0 +1,22 @@
+/*
+ * xl.h: asking the toolstack about running domains.
+ */
+#ifndef XL_H
+#define XL_H
+
+#include "strbuf.h"
+
+/*
+ * Whether a domain called name is running, from "xl list": 1 running,
+ * 0 not. When no hypervisor is running here (no /proc/xen/capabilities)
+ * or xl is not installed, nothing can be running: 0. When xl exists on
+ * a Xen host but fails, we cannot tell: negative errno, reason in err
+ * (with xl's last line of output).
+ *
+ * $CREATE_IMAGE_XEN_PROC replaces /proc/xen, for the tests: pointed at a
+ * directory holding a "capabilities" file, with an "xl" of their own
+ * first on PATH, they play a Xen host with running domains.
+ */
+int xl_domain_running(const char *name, struct strbuf *err);
+
+#endif
