@@ -1,6 +1,7 @@
 # create-image: one non-recursive Makefile.
 #
-#   make                 build build/create-image
+#   make                 build build/create-image, and delete-image and
+#                        list-images: links to it, told apart by name
 #   make check           unit tests, then the end-to-end suite (root)
 #   make unit            unit tests only
 #   make deps            install the Debian packages needed to build and test
@@ -16,13 +17,18 @@ MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 
 CC       ?= cc
-PKGS     := blkid libarchive libcurl xlutil xenlight libcrypt
+PKGS     := blkid libarchive libcurl xlutil xenlight libcrypt libparted \
+	    libconfig
 # CFLAGS and LDFLAGS are the builder's; what the code needs is added here,
 # so "make CFLAGS=-O0" still builds.
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE \
+# -fvisibility=hidden: the libraries must not call our functions by
+# name. libconfig calls its own internal strbuf_release(), and libc has
+# an error(); exported from the binary, ours would take their place.
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -fvisibility=hidden \
 	    $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LIBS     = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+# liblvm2cmd ships no pkg-config file.
+LIBS     = $(shell pkg-config --libs $(PKGS)) -llvm2cmd $(LDLIBS)
 # CI treats a warning as an error.
 ifneq ($(CI),)
 ALL_CFLAGS += -Werror
@@ -41,7 +47,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 DEFS := -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"'
 
-all: $(B)/create-image
+# The other commands are create-image under their own names.
+COMMANDS := delete-image list-images
+
+all: $(B)/create-image $(COMMANDS:%=$(B)/%)
 
 # Rebuild when the compiled-in paths change (make install PREFIX=/usr).
 $(B)/defs: FORCE
@@ -54,6 +63,9 @@ $(B)/%.o: %.c $(wildcard src/*.h src/lib/*.h) $(B)/defs
 
 $(B)/create-image: $(B)/src/create-image.o $(CORE_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(COMMANDS:%=$(B)/%): $(B)/create-image
+	ln -sf create-image $@
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -83,14 +95,23 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/create-image
 	install -m 0755 $(B)/create-image $(DESTDIR)$(SBINDIR)/create-image
+	for c in $(COMMANDS); do \
+		ln -sf create-image $(DESTDIR)$(SBINDIR)/$$c || exit 1; \
+	done
 	cp -R distros hooks templates $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/create-image/hooks.d \
 		$(DESTDIR)$(SYSCONFDIR)/create-image/role.d \
-		$(DESTDIR)$(SYSCONFDIR)/create-image/skel
+		$(DESTDIR)$(SYSCONFDIR)/create-image/skel \
+		$(DESTDIR)$(SYSCONFDIR)/create-image/partitions.d
+	for f in etc/partitions.d/*; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/create-image/partitions.d/$${f##*/}; \
+		test -e "$$t" || install -m 0644 "$$f" "$$t" || exit 1; \
+	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf || \
 		install -m 0644 etc/create-image.conf \
 			$(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf
-	install -m 0644 man/create-image.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/create-image.8 $(COMMANDS:%=man/%.8) \
+		$(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf $(B)

@@ -12,9 +12,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "boot.h"
 #include "commands.h"
 #include "config.h"
@@ -26,12 +29,17 @@
 #include "install.h"
 #include "journal.h"
 #include "log.h"
+#include "lvm.h"
+#include "macros.h"
+#include "manifest.h"
 #include "parse.h"
+#include "parttable.h"
 #include "paths.h"
 #include "render.h"
 #include "run-command.h"
 #include "secrets.h"
 #include "storage.h"
+#include "xl.h"
 #include "xlcfg.h"
 #include "banned.h"
 
@@ -41,9 +49,7 @@
 
 struct build {
 	struct guest g;
-	const struct storage_ops *ops;
-	struct volume vols[2];
-	size_t nvol;
+	struct storage st;
 	struct journal j;
 	char *mnt;
 	struct boot_info boot;
@@ -55,7 +61,7 @@ struct build {
 
 static void build_release(struct build *b)
 {
-	storage_release(b->vols, b->nvol);
+	storage_release(&b->st);
 	free(b->mnt);
 	boot_info_release(&b->boot);
 	secret_free(b->password);
@@ -110,23 +116,144 @@ static int lock_guest(const char *hostname, struct strbuf *err)
 	return r;
 }
 
-static int check_existing(struct build *b, struct strbuf *err)
+/*
+ * Whether the guest exists already: its config, its directory, or a disk
+ * in the way. -EEXIST is what --force may replace (refused while the guest
+ * runs); any other error (no such volume group, no room) is final.
+ */
+static int check_existing(struct build *b, int check_storage,
+			  struct strbuf *err)
 {
 	const struct guest *g = &b->g;
-	const char *found = NULL;
-	struct strbuf detail = STRBUF_INIT;
+	struct strbuf found = STRBUF_INIT;
+	char *manifest = manifest_path(g->hostname);
+	int r = 0;
 
 	if (path_exists(g->cfg_path))
-		found = g->cfg_path;
-	else if (path_exists(g->guest_dir))
-		found = g->guest_dir;
-	else if (b->ops->check_free(g, b->vols, b->nvol, &detail) < 0)
-		found = detail.buf;
-	if (found && !g->force)
-		strbuf_addf(err, "guest '%s' already exists: '%s' (use "
-			    "--force to replace it)", g->hostname, found);
-	strbuf_release(&detail);
-	return found && !g->force ? -EEXIST : 0;
+		strbuf_addf(&found, "'%s'", g->cfg_path);
+	else if (g->need_guest_dir && path_exists(g->guest_dir))
+		strbuf_addf(&found, "'%s'", g->guest_dir);
+	else if (path_exists(manifest))
+		strbuf_addf(&found, "its record '%s'", manifest);
+	free(manifest);
+	if (check_storage) {
+		struct strbuf detail = STRBUF_INIT;
+
+		r = b->st.ops->check(g, &b->st, &detail);
+		if (r < 0 && r != -EEXIST) {
+			strbuf_addf(err, "%s: %s", g->storage == STORAGE_LVM ?
+				    "--lvm" : g->storage == STORAGE_DEVICE ?
+				    "--image-dev" : "--dir", detail.buf);
+			strbuf_release(&detail);
+			strbuf_release(&found);
+			return r;
+		}
+		/* Someone's data on a device is not a guest. */
+		if (r == -EEXIST && !g->force && g->storage == STORAGE_DEVICE) {
+			strbuf_addf(err, "--image-dev: %s (use --force to "
+				    "overwrite it)", detail.buf);
+			strbuf_release(&detail);
+			strbuf_release(&found);
+			return r;
+		}
+		if (r == -EEXIST && !found.len)
+			strbuf_addstr(&found, detail.buf);
+		strbuf_release(&detail);
+	}
+	if (found.len && !g->force) {
+		strbuf_addf(err, "guest '%s' already exists: %s (use --force "
+			    "to replace it)", g->hostname, found.buf);
+		r = -EEXIST;
+	} else if (found.len) {
+		struct strbuf why = STRBUF_INIT;
+
+		/* Never pull the disks from under a running guest. */
+		r = xl_domain_running(g->hostname, &why);
+		if (r > 0)
+			strbuf_addf(err, "guest '%s' is running: shut it down "
+				    "before replacing it", g->hostname);
+		else if (r < 0)
+			strbuf_addf(err, "cannot tell whether guest '%s' is "
+				    "running: %s", g->hostname, why.buf);
+		r = r > 0 ? -EBUSY : r < 0 ? r : 0;
+		strbuf_release(&why);
+	} else {
+		r = 0;
+	}
+	strbuf_release(&found);
+	return r;
+}
+
+/* How a disk is kept, for the plan and the summary. */
+static const char *disk_kind(const struct guest *g, const struct disk *d)
+{
+	if (g->storage == STORAGE_DEVICE)
+		return "existing device";
+	if (d->lv)
+		return d->inactive ? "logical volume, inactive" :
+				     "logical volume";
+	if (g->qcow2)
+		return "qcow2";
+	return g->image_full ? "full" : "sparse";
+}
+
+/*
+ * The disks and the file systems on them, for the plan (without UUIDs)
+ * and the summary: one line per disk, and for a partitioned disk one more
+ * per partition.
+ */
+static void add_storage_lines(const struct build *b, const char *dlabel,
+			      const char *plabel, struct strbuf *out)
+{
+	const struct storage *st = &b->st;
+
+	for (size_t i = 0; i < st->ndisks; i++) {
+		const struct disk *d = &st->disks[i];
+		char size[32];
+
+		format_size(d->size, size, sizeof(size));
+		strbuf_addf(out, "%s%-5s %s %s", dlabel, d->vdev, d->path,
+			    size);
+		for (size_t k = 0; k < st->nvols; k++) {
+			const struct volume *v = &st->vols[k];
+
+			if (v->disk != i || v->partno)
+				continue;
+			strbuf_addf(out, " %s%s%s", v->fs,
+				    v->mountpoint ? " " : "",
+				    v->mountpoint ? v->mountpoint : "");
+			if (v->uuid[0])
+				strbuf_addf(out, " UUID=%s", v->uuid);
+		}
+		if (st->vols[0].partno)
+			strbuf_addf(out, " %s",
+				    b->g.label == PARTTABLE_MSDOS ? "msdos" :
+				    "gpt");
+		strbuf_addf(out, " (%s)\n", disk_kind(&b->g, d));
+		for (size_t k = 0; k < st->nvols; k++) {
+			const struct volume *v = &st->vols[k];
+
+			if (v->disk != i || !v->partno)
+				continue;
+			format_size(v->size, size, sizeof(size));
+			strbuf_addf(out, "%s%s%u %s %s%s%s", plabel, d->vdev,
+				    v->partno, size, v->fs,
+				    v->mountpoint ? " " : "",
+				    v->mountpoint ? v->mountpoint : "");
+			if (v->uuid[0])
+				strbuf_addf(out, " UUID=%s", v->uuid);
+			strbuf_addch(out, '\n');
+		}
+	}
+}
+
+/* Whether check_existing()'s error is the user's to fix: a guest in the
+ * way, no such volume group, no room, a layout LVM cannot reach, a volume
+ * of the guest's name that is not the guest's. */
+static int bad_storage(int r)
+{
+	return r == -EEXIST || r == -ENOENT || r == -ENOSPC ||
+	       r == -EINVAL || r == -ENOTSUP || r == -EPERM;
 }
 
 /* One "LABEL..." line for DHCP and for each address, the first with its
@@ -160,14 +287,7 @@ static void plan_text(struct build *b, struct strbuf *out)
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	}
-	for (size_t i = 0; i < b->nvol; i++) {
-		char size[32];
-
-		format_size(b->vols[i].size, size, sizeof(size));
-		strbuf_addf(out, "disk      %s %s %s %s%s\n", b->vols[i].vdev,
-			    b->vols[i].path, size, b->vols[i].fs,
-			    g->image_full ? " (full)" : " (sparse)");
-	}
+	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
 	strbuf_addf(out, "boot      %s\n", g->pygrub ? "pygrub" :
@@ -178,8 +298,7 @@ static void plan_text(struct build *b, struct strbuf *out)
 
 static int make_xl_cfg(struct build *b, struct strbuf *err)
 {
-	struct tvars *vars = render_vars(&b->g, b->vols, b->nvol, b->ops,
-					 &b->boot);
+	struct tvars *vars = render_vars(&b->g, &b->st, &b->boot);
 	int r;
 
 	if (!vars)
@@ -251,27 +370,104 @@ static int read_password_stdin(char **ret)
 	return 0;
 }
 
-static int make_volumes(struct build *b)
+/* DIR/domains/HOST, made by this run: a directory that appeared since the
+ * existence check is not ours to fill. */
+static int make_guest_dir(struct build *b)
 {
-	struct strbuf err = STRBUF_INIT;
+	char *parent = xstrdup(b->g.guest_dir);
 	int r;
 
-	r = b->ops->prepare(&b->g, &b->j);
+	*strrchr(parent, '/') = '\0';
+	r = journal_mkdir_p(&b->j, parent, 0755);
+	free(parent);
+	if (r >= 0 && mkdir(b->g.guest_dir, 0700) < 0)
+		r = -errno;
 	if (r < 0)
 		return log_error_errno(r, "cannot create '%s': %m",
 				       b->g.guest_dir);
-	for (size_t i = 0; i < b->nvol && r >= 0; i++) {
-		struct volume *v = &b->vols[i];
+	journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR, b->g.guest_dir);
+	return 0;
+}
 
-		info("creating %s '%s'", v->name, v->path);
-		r = b->ops->create(&b->g, v, &b->j);
-		if (r < 0) {
-			log_error_errno(r, "cannot create '%s': %m", v->path);
-			break;
-		}
-		r = fs_make(v->path, v->fs, b->g.image_full, &err);
+/* Write the partition table and note where each partition lies. */
+static int partition_disk(struct build *b, struct strbuf *err)
+{
+	struct storage *st = &b->st;
+	struct parttable_entry *e = xcalloc(st->nvols, sizeof(*e));
+	int r;
+
+	for (size_t i = 0; i < st->nvols; i++) {
+		e[i].size = st->vols[i].size;
+		e[i].swap = !strcmp(st->vols[i].fs, "swap");
+		e[i].name = st->vols[i].name;
+	}
+	info("partitioning '%s' (%s)", st->disks[0].path,
+	     b->g.label == PARTTABLE_MSDOS ? "msdos" : "gpt");
+	r = parttable_write(st->disks[0].dev, b->g.label, e, st->nvols, err);
+	for (size_t i = 0; r >= 0 && i < st->nvols; i++) {
+		st->vols[i].offset = e[i].offset;
+		st->vols[i].size = e[i].length;
+	}
+	free(e);
+	return r;
+}
+
+/* Make each disk and reach it through a block device. */
+static int make_disks(struct build *b)
+{
+	const struct guest *g = &b->g;
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
+		struct disk *d = &b->st.disks[i];
+
+		info("%s %s '%s'", d->owned ? "creating" : "using", d->name,
+		     d->path);
+		if (b->st.ops->create)
+			r = b->st.ops->create(g, d, &b->j, &err);
 		if (r >= 0)
-			r = fs_read_uuid(v->path, v->uuid, sizeof(v->uuid));
+			r = b->st.ops->attach(g, d, &b->j, &err);
+		/* A volume or device may hold an earlier tenant's data; a
+		 * new image file holds nothing. */
+		if (r >= 0 && g->storage != STORAGE_DIR) {
+			info("wiping '%s'%s", d->path, g->wipe_full ?
+			     " completely (--wipe=full)" : "");
+			r = blockdev_wipe(d->dev, g->wipe_full, &err);
+		}
+		if (r < 0)
+			r = fail(r, "prepare the disk", &err);
+	}
+	if (r >= 0 && b->st.vols[0].partno) {
+		r = partition_disk(b, &err);
+		if (r < 0)
+			r = fail(r, "partition the disk", &err);
+	}
+	strbuf_release(&err);
+	return r;
+}
+
+static int make_filesystems(struct build *b)
+{
+	const struct guest *g = &b->g;
+	/* Nothing may punch the blocks of a full raw image back out. */
+	int keep = g->image_full && g->storage == STORAGE_DIR && !g->qcow2;
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < b->st.nvols && r >= 0; i++) {
+		struct volume *v = &b->st.vols[i];
+		struct disk *d = &b->st.disks[v->disk];
+
+		if (v->partno)
+			r = loop_attach_range(d->dev, v->offset, v->size,
+					      &b->j, &v->dev, &err);
+		else
+			v->dev = xstrdup(d->dev);
+		if (r >= 0)
+			r = fs_make(v->dev, v->fs, keep, &err);
+		if (r >= 0)
+			r = fs_read_uuid(v->dev, v->uuid, sizeof(v->uuid));
 		if (r < 0)
 			r = fail(r, "make a file system", &err);
 	}
@@ -279,21 +475,54 @@ static int make_volumes(struct build *b)
 	return r;
 }
 
-static int mount_root(struct build *b)
+/* The root at a scratch mount point, then every other file system on
+ * it, parents first (the volumes are sorted by mount point depth). */
+static int mount_all(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
-	char *dev = NULL;
 	int r;
 
 	r = scratch_dir("create-image", &b->j, &b->mnt);
 	if (r < 0)
 		return log_error_errno(r, "cannot make a mount point: %m");
-	r = loop_attach(b->vols[0].path, &b->j, &dev, &err);
-	if (r >= 0)
-		r = fs_mount(dev, b->vols[0].fs, b->mnt, NULL, &b->j, &err);
+	for (size_t i = 0; i < b->st.nvols && r >= 0; i++) {
+		const struct volume *v = &b->st.vols[i];
+		char *dir;
+
+		if (!v->mountpoint)
+			continue;
+		dir = path_join(b->mnt, v->mountpoint);
+		r = mkdir_p(dir, 0755);
+		if (r < 0)
+			strbuf_addf(&err, "cannot create '%s': %s", dir,
+				    strerror(-r));
+		else
+			r = fs_mount(v->dev, v->fs, dir, NULL, &b->j, &err);
+		free(dir);
+	}
 	if (r < 0)
-		r = fail(r, "mount the root file system", &err);
-	free(dev);
+		r = fail(r, "mount the guest's file systems", &err);
+	strbuf_release(&err);
+	return r;
+}
+
+/* Once nothing is mounted: qcow2 images are made from their stage. */
+static int finish_disks(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
+
+	if (!b->st.ops->finish)
+		return 0;
+	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
+		struct disk *d = &b->st.disks[i];
+
+		if (d->stage)
+			info("converting '%s' to %s", d->path, d->format);
+		r = b->st.ops->finish(&b->g, d, &b->j, &err);
+		if (r < 0)
+			r = fail(r, "finish the disk", &err);
+	}
 	strbuf_release(&err);
 	return r;
 }
@@ -378,7 +607,7 @@ static int customize(struct build *b)
 		r = fail(r, "customize the guest", &err);
 		goto out;
 	}
-	vars = render_vars(&b->g, b->vols, b->nvol, b->ops, NULL);
+	vars = render_vars(&b->g, &b->st, NULL);
 	if (!vars) {
 		r = log_error_errno(-ENOMEM, "cannot customize: %m");
 		goto out;
@@ -429,13 +658,13 @@ static int make_bootable(struct build *b)
 	r = boot_find_kernel(b->mnt, &b->boot, &err);
 	if (r < 0)
 		goto out;
-	b->boot.cmdline = boot_cmdline(b->vols[0].uuid);
+	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
 	if (!b->g.pygrub) {
 		r = boot_export_kernel(&b->g, b->mnt, &b->boot, &b->j, &err);
 		if (r < 0)
 			goto out;
 	}
-	vars = render_vars(&b->g, b->vols, b->nvol, b->ops, &b->boot);
+	vars = render_vars(&b->g, &b->st, &b->boot);
 	r = vars ? boot_write_menu(b->mnt, vars, &err) : -ENOMEM;
 out:
 	if (r < 0)
@@ -515,22 +744,106 @@ static int make_output_dir(struct build *b)
 	return r;
 }
 
+/* --force: move the old guest aside; it comes back if the build fails. */
 static int replace_existing(struct build *b)
 {
-	const char *paths[2] = { b->g.cfg_path, b->g.guest_dir };
+	char *manifest = manifest_path(b->g.hostname);
+	const char *paths[3] = { b->g.cfg_path, b->g.need_guest_dir ?
+				 b->g.guest_dir : NULL, manifest };
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
 
-	for (size_t i = 0; i < 2; i++) {
-		int r;
-
-		if (!path_exists(paths[i]))
+	/* Without --force, check_existing() made sure nothing is there. */
+	if (!b->g.force) {
+		free(manifest);
+		return 0;
+	}
+	for (size_t i = 0; i < 3 && r >= 0; i++) {
+		if (!paths[i] || !path_exists(paths[i]))
 			continue;
 		info("replacing '%s' (--force)", paths[i]);
 		r = journal_move_aside(&b->j, paths[i]);
 		if (r < 0)
-			return log_error_errno(r, "cannot move '%s' aside: %m",
-					       paths[i]);
+			log_error_errno(r, "cannot move '%s' aside: %m",
+					paths[i]);
 	}
-	return 0;
+	if (r >= 0 && b->st.ops->replace) {
+		r = b->st.ops->replace(&b->g, &b->st, &b->j, &err);
+		if (r < 0)
+			r = fail(r, "replace the old disks", &err);
+	}
+	free(manifest);
+	strbuf_release(&err);
+	return r;
+}
+
+/* What list-images and delete-image read back about this guest. */
+static void fill_manifest(const struct build *b, struct manifest *m)
+{
+	const struct guest *g = &b->g;
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	m->hostname = xstrdup(g->hostname);
+	m->dist = xstrdup(g->distro.codename);
+	m->arch = xstrdup(g->arch);
+	m->created = xstrdup(stamp);
+	m->memory = g->memory;
+	m->vcpus = g->vcpus;
+	m->mac = xstrdup(g->mac_text);
+	m->dhcp = g->dhcp;
+	for (size_t i = 0; i < g->nips; i++)
+		strvec_push(&m->ips, g->ips[i].text);
+	m->storage = xstrdup(b->st.ops->name);
+	m->layout = xstrdup(g->layout == LAYOUT_DISK ? "disk" : "volumes");
+	m->dir = xstrdup(g->need_guest_dir ? g->guest_dir : "");
+	m->vg = xstrdup(g->vg ? g->vg : "");
+	m->config = xstrdup(g->cfg_path);
+	for (size_t i = 0; i < b->st.ndisks; i++) {
+		const struct disk *d = &b->st.disks[i];
+		struct manifest_disk *md = manifest_add_disk(m);
+
+		md->vdev = xstrdup(d->vdev);
+		md->path = xstrdup(d->path);
+		md->format = xstrdup(d->format);
+		md->size = d->size;
+		md->lv = xstrdup(d->lv);
+		md->owned = d->owned;
+	}
+	for (size_t i = 0; i < b->st.nvols; i++) {
+		const struct volume *v = &b->st.vols[i];
+		struct manifest_fs *f = manifest_add_fs(m);
+
+		f->mountpoint = xstrdup(v->mountpoint);
+		f->type = xstrdup(v->fs);
+		f->size = v->size;
+		f->uuid = xstrdup(v->uuid);
+		f->disk = xstrdup(b->st.disks[v->disk].vdev);
+		f->partition = v->partno;
+	}
+}
+
+static int write_manifest(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct manifest m;
+	char *path = manifest_path(b->g.hostname);
+	int r;
+
+	manifest_init(&m);
+	fill_manifest(b, &m);
+	/* Journaled first: a failed write leaves no half a manifest. */
+	journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
+	r = manifest_write(path, &m, &err);
+	if (r < 0)
+		r = fail(r, "record the guest", &err);
+	manifest_release(&m);
+	free(path);
+	strbuf_release(&err);
+	return r;
 }
 
 static int boot_guest(struct build *b)
@@ -556,18 +869,15 @@ static int boot_guest(struct build *b)
 static void print_summary(struct build *b)
 {
 	const struct guest *g = &b->g;
-	struct strbuf net = STRBUF_INIT;
-	char size[32];
+	struct strbuf net = STRBUF_INIT, disks = STRBUF_INIT;
 
 	printf("Guest '%s' created.\n\n", g->hostname);
 	printf("  Distribution:  %s (%s)\n", g->distro.codename, g->arch);
 	printf("  Kernel:        %s\n", b->boot.kernel_version);
 	printf("  Config:        %s\n", g->cfg_path);
-	for (size_t i = 0; i < b->nvol; i++) {
-		format_size(b->vols[i].size, size, sizeof(size));
-		printf("  Disk %-9s %s (%s %s, UUID %s)\n", b->vols[i].vdev,
-		       b->vols[i].path, size, b->vols[i].fs, b->vols[i].uuid);
-	}
+	add_storage_lines(b, "  Disk ", "    Partition ", &disks);
+	fputs(disks.buf, stdout);
+	strbuf_release(&disks);
 	printf("  MAC:           %s\n", g->mac_text);
 	add_network_lines(g, "  Network:       ", "DHCP", &net);
 	fputs(net.buf, stdout);
@@ -576,6 +886,11 @@ static void print_summary(struct build *b)
 		printf("  SSH host key:  %s\n", b->fingerprints.v[i]);
 	if (b->password)
 		printf("  Root password: %s\n", b->password);
+	if (b->st.ndisks && b->st.disks[0].inactive)
+		printf("\nThe logical volumes are inactive: device-mapper is "
+		       "missing here.\nActivate them on the Xen host before "
+		       "starting the guest:\n  lvchange -ay --select "
+		       "'lv_tags=create-image:%s' %s\n", g->hostname, g->vg);
 	fflush(stdout);
 }
 
@@ -614,10 +929,14 @@ static int build(struct build *b)
 	r = make_output_dir(b);
 	if (r >= 0)
 		r = replace_existing(b);
+	if (r >= 0 && b->g.need_guest_dir)
+		r = make_guest_dir(b);
 	if (r >= 0)
-		r = make_volumes(b);
+		r = make_disks(b);
 	if (r >= 0)
-		r = mount_root(b);
+		r = make_filesystems(b);
+	if (r >= 0)
+		r = mount_all(b);
 	if (r >= 0) {
 		info("installing %s with %s", b->g.distro.codename,
 		     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
@@ -641,7 +960,11 @@ static int build(struct build *b)
 		r = journal_release_held(&b->j);
 	}
 	if (r >= 0)
+		r = finish_disks(b);
+	if (r >= 0)
 		r = write_config(b);
+	if (r >= 0)
+		r = write_manifest(b);
 	if (r >= 0 && signals_pending())
 		r = -EINTR;
 	strbuf_release(&err);
@@ -728,7 +1051,7 @@ int cmd_create(int argc, char **argv)
 	memset(&b, 0, sizeof(b));
 	strvec_init(&b.fingerprints);
 	strbuf_init(&b.xl_cfg, 0);
-	config_init(&c);
+	config_init_defaults(&c);
 
 	r = config_parse_argv(&c, argc, argv, &err);
 	config_scrub_argv(argc, argv);
@@ -763,9 +1086,7 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbose(b.g.verbose);
-	b.ops = &storage_image_ops;
-	b.nvol = storage_layout(&b.g, b.vols);
-	b.ops->plan(&b.g, b.vols, b.nvol);
+	storage_plan(&b.g, &b.st);
 	if (b.g.password && !strcmp(b.g.password, "-") && !b.g.dry_run) {
 		secret_free(b.g.password);
 		b.g.password = NULL;
@@ -784,10 +1105,12 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	if (b.g.dry_run) {
-		r = check_existing(&b, &err);
+		/* Only root may ask LVM or open devices. */
+		r = check_existing(&b, geteuid() == 0 ||
+				   b.g.storage == STORAGE_DIR, &err);
 		if (r < 0) {
 			error("%s", err.buf);
-			status = 2;
+			status = bad_storage(r) ? 2 : 1;
 			goto out;
 		}
 		dry_run(&b);
@@ -802,11 +1125,15 @@ int cmd_create(int argc, char **argv)
 	}
 	/* Under the lock, so the answer still holds when we create. */
 	r = lock_guest(b.g.hostname, &err);
-	if (r >= 0)
-		r = check_existing(&b, &err);
 	if (r < 0) {
 		error("%s", err.buf);
-		status = r == -EEXIST ? 2 : 1;
+		status = 1;
+		goto out;
+	}
+	r = check_existing(&b, 1, &err);
+	if (r < 0) {
+		error("%s", err.buf);
+		status = bad_storage(r) ? 2 : 1;
 		goto out;
 	}
 
@@ -857,6 +1184,7 @@ int cmd_create(int argc, char **argv)
 	}
 out:
 	log_close_file();
+	lvm_close();
 	build_release(&b);
 	config_release(&c);
 	strbuf_release(&err);

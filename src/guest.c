@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "fsutil.h"
@@ -10,6 +11,8 @@
 #include "install-archive.h"
 #include "net.h"
 #include "parse.h"
+#include "parttable.h"
+#include "storage.h"
 #include "banned.h"
 
 static char *dup_or_null(const char *s)
@@ -55,6 +58,11 @@ void guest_release(struct guest *g)
 	free(g->template_path);
 	free(g->fs);
 	free(g->fs_options);
+	free(g->vg);
+	free(g->image_dev);
+	free(g->swap_dev);
+	partitions_release(&g->parts);
+	free(g->partitions_file);
 	free(g->install_source);
 	free(g->ips);
 	strvec_clear(&g->nameservers);
@@ -271,18 +279,247 @@ static int validate_network(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/* The fstab options the configuration gives a file system type. */
+static enum opt_id fs_options_id(const char *fs)
+{
+	static const struct {
+		const char *fs;
+		enum opt_id id;
+	} map[] = {
+		{ "ext4", O_EXT4_OPTIONS },	{ "ext3", O_EXT3_OPTIONS },
+		{ "ext2", O_EXT2_OPTIONS },	{ "xfs", O_XFS_OPTIONS },
+		{ "btrfs", O_BTRFS_OPTIONS },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(fs, map[i].fs))
+			return map[i].id;
+	return _O_MAX;
+}
+
+static int pick(const struct config *c, enum opt_id id,
+		const char *const *values, struct strbuf *err)
+{
+	const char *v = config_get(c, id);
+	struct strbuf want = STRBUF_INIT;
+
+	for (int i = 0; values[i]; i++) {
+		if (v && !strcmp(v, values[i])) {
+			strbuf_release(&want);
+			return i;
+		}
+		strbuf_addf(&want, "%s%s", i ? values[i + 1] ? ", " : " or " :
+			    "", values[i]);
+	}
+	bad(err, c, id, "'%s' must be %s, not '%s'", option_defs[id].name,
+	    want.buf, v ? v : "");
+	strbuf_release(&want);
+	return -EINVAL;
+}
+
+static int add_partition(struct guest *g, const char *name, uint64_t size,
+			 const char *type, const char *mountpoint,
+			 const char *options)
+{
+	struct partitions *p = &g->parts;
+	struct partition *n;
+
+	n = realloc(p->p, (p->nr + 1) * sizeof(*p->p));
+	if (!n)
+		return -ENOMEM;
+	p->p = n;
+	n = &p->p[p->nr++];
+	n->name = strdup(name);
+	n->size = size;
+	n->type = strdup(type);
+	n->mountpoint = mountpoint ? strdup(mountpoint) : NULL;
+	n->options = strdup(options);
+	return 0;
+}
+
+/* An existing block device for --image-dev or --swap-dev. */
+static int get_device(const struct config *c, enum opt_id id, char **ret,
+		      struct strbuf *err)
+{
+	struct stat st;
+	int r = get_abs_path(c, id, ret, err);
+
+	if (r < 0 || !*ret)
+		return r;
+	if (stat(*ret, &st) < 0)
+		return bad(err, c, id, "cannot use '%s': %s", *ret,
+			   strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return bad(err, c, id, "'%s' is not a block device", *ret);
+	return 0;
+}
+
+/* Where the disks live: image files, logical volumes or devices. */
+static int validate_backend(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	static const char *const formats[] = { "raw", "qcow2", NULL };
+	static const char *const layouts[] = { "volumes", "disk", NULL };
+	static const char *const labels[] = { "gpt", "msdos", NULL };
+	static const char *const wipes[] = { "quick", "full", NULL };
+	const char *vg = config_get(c, O_LVM);
+	int r;
+
+	r = get_device(c, O_IMAGE_DEV, &g->image_dev, err);
+	if (r >= 0)
+		r = get_device(c, O_SWAP_DEV, &g->swap_dev, err);
+	if (r < 0)
+		return r;
+	if (g->swap_dev && !g->image_dev)
+		return bad(err, c, O_SWAP_DEV, "'swap-dev' needs 'image-dev'");
+	if (g->swap_dev && !strcmp(g->swap_dev, g->image_dev))
+		return bad(err, c, O_SWAP_DEV, "'%s' is also the image device",
+			   g->swap_dev);
+	if (g->swap_dev && g->noswap)
+		return bad(err, c, O_SWAP_DEV, "'swap-dev' contradicts "
+			   "'noswap'");
+	if (vg && *vg) {
+		/* A VG name goes into LVM's command line: keep it plain. */
+		if (vg[0] == '-' || strspn(vg, "abcdefghijklmnopqrstuvwxyz"
+					   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789+_.-") != strlen(vg))
+			return bad(err, c, O_LVM, "invalid volume group name "
+				   "'%s'", vg);
+		g->vg = strdup(vg);
+	}
+	g->storage = g->image_dev ? STORAGE_DEVICE :
+		     g->vg ? STORAGE_LVM : STORAGE_DIR;
+
+	r = pick(c, O_DISK_FORMAT, formats, err);
+	if (r < 0)
+		return r;
+	g->qcow2 = r == 1;
+	if (g->qcow2 && g->storage != STORAGE_DIR)
+		return bad(err, c, O_DISK_FORMAT, "qcow2 is for image files "
+			   "under --dir, not for %s",
+			   g->vg ? "logical volumes" : "block devices");
+	r = pick(c, O_LAYOUT, layouts, err);
+	if (r < 0)
+		return r;
+	g->layout = r ? LAYOUT_DISK : LAYOUT_VOLUMES;
+	r = pick(c, O_PARTITION_TABLE, labels, err);
+	if (r < 0)
+		return r;
+	g->label = r ? PARTTABLE_MSDOS : PARTTABLE_GPT;
+	r = pick(c, O_WIPE, wipes, err);
+	if (r < 0)
+		return r;
+	g->wipe_full = r == 1;
+	if (g->swap_dev && g->layout == LAYOUT_DISK)
+		return bad(err, c, O_SWAP_DEV, "a --layout=disk guest has its "
+			   "swap on the image device");
+	return 0;
+}
+
+/* The guest's file systems: a partitions file, or root and swap. */
+static int validate_partitions(const struct config *c, struct guest *g,
+			       struct strbuf *err)
+{
+	const char *file = config_get(c, O_PARTITIONS);
+	const char *dir = config_get(c, O_PARTITIONSDIR);
+	const char *fs = config_get(c, O_FS);
+	const char *opts;
+	enum opt_id id;
+	int r;
+
+	if (file && *file) {
+		struct strbuf e = STRBUF_INIT;
+
+		/* xen-tools' habit: a plain name is in partitionsdir. */
+		g->partitions_file = strchr(file, '/') || !dir ? strdup(file) :
+				     path_join(dir, file);
+		r = partitions_load(g->partitions_file, &g->parts, &e);
+		if (r < 0)
+			r = bad(err, c, O_PARTITIONS, "%s", e.buf);
+		strbuf_release(&e);
+		if (r < 0)
+			return r;
+		if (g->storage == STORAGE_DEVICE && g->layout != LAYOUT_DISK)
+			return bad(err, c, O_PARTITIONS, "one --image-dev "
+				   "holds one file system: use --layout=disk "
+				   "to partition it");
+		if (g->layout == LAYOUT_DISK && g->label == PARTTABLE_MSDOS &&
+		    g->parts.nr > 4)
+			return bad(err, c, O_PARTITIONS, "%zu partitions do "
+				   "not fit an msdos partition table (at most "
+				   "4): use gpt", g->parts.nr);
+		for (size_t i = 0; i < g->parts.nr; i++) {
+			struct partition *p = &g->parts.p[i];
+
+			if (p->mountpoint && !strcmp(p->mountpoint, "/")) {
+				g->size = p->size;
+				free(g->fs);
+				g->fs = strdup(p->type);
+				free(g->fs_options);
+				g->fs_options = strdup(p->options);
+			}
+		}
+		return 0;
+	}
+
+	id = fs ? fs_options_id(fs) : _O_MAX;
+	if (id == _O_MAX)
+		return bad(err, c, O_FS, "unsupported file system '%s' (want "
+			   "ext4, ext3, ext2, xfs or btrfs)", fs ? fs : "");
+	g->fs = strdup(fs);
+	/* An empty value would leave the fstab line a field short. */
+	opts = config_get(c, id);
+	g->fs_options = strdup(opts && *opts ? opts : "defaults");
+	if (strpbrk(g->fs_options, " \t"))
+		return bad(err, c, id, "mount options may not contain spaces: "
+			   "'%s'", g->fs_options);
+	if (g->storage == STORAGE_DEVICE && g->layout == LAYOUT_VOLUMES &&
+	    !g->swap_dev && !g->noswap)
+		return bad(err, c, O_IMAGE_DEV, "give 'swap-dev' for the swap "
+			   "disk, or 'noswap'");
+	/* Swap first, as a partitions file sorts it. */
+	r = 0;
+	if (!g->noswap)
+		r = add_partition(g, "swap", g->swap, "swap", NULL,
+				  "sw,nofail");
+	if (r >= 0)
+		r = add_partition(g, "disk", g->size, g->fs, "/",
+				  g->fs_options);
+	return r;
+}
+
+/* pygrub reads the boot menu and kernel from /boot, or from / without
+ * a /boot of its own: that file system must be one it can read. */
+static int validate_boot_fs(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	const struct partition *boot = NULL;
+
+	if (!g->pygrub)
+		return 0;
+	for (size_t i = 0; i < g->parts.nr; i++) {
+		const char *m = g->parts.p[i].mountpoint;
+
+		if (m && !strcmp(m, "/boot"))
+			boot = &g->parts.p[i];
+		else if (m && !strcmp(m, "/") && !boot)
+			boot = &g->parts.p[i];
+	}
+	if (!boot || storage_pygrub_reads(boot->type))
+		return 0;
+	return bad(err, c, g->partitions_file ? O_PARTITIONS : O_FS,
+		   "pygrub cannot read %s, which would hold /boot: give /boot "
+		   "a file system of its own (ext4) in a partitions file, or "
+		   "use --nopygrub", boot->type);
+}
+
 static int validate_storage(const struct config *c, struct guest *g,
 			    struct strbuf *err)
 {
-	static const char *const fses[] = { "ext4", "ext3", "ext2" };
-	static const enum opt_id fs_opts[] = { O_EXT4_OPTIONS, O_EXT3_OPTIONS,
-					       O_EXT2_OPTIONS };
-	const char *fs = config_get(c, O_FS);
-	const char *image = config_get(c, O_IMAGE);
+	static const char *const images[] = { "sparse", "full", NULL };
 	const char *ext = config_get(c, O_EXTENSION);
-	const char *opts;
 	struct strbuf sb = STRBUF_INIT;
-	int r, found = -1;
+	int r;
 
 	r = get_size(c, O_SIZE, 256ULL << 20, &g->size, err);
 	if (r < 0)
@@ -297,32 +534,21 @@ static int validate_storage(const struct config *c, struct guest *g,
 		if (!g->swap)
 			g->noswap = 1;
 	}
-	for (size_t i = 0; i < 3; i++)
-		if (fs && !strcmp(fs, fses[i]))
-			found = (int)i;
-	if (found < 0)
-		return bad(err, c, O_FS, "unsupported file system '%s' (want "
-			   "ext4, ext3 or ext2)", fs ? fs : "");
-	g->fs = strdup(fs);
-	/* An empty value would leave the fstab line a field short. */
-	opts = config_get(c, fs_opts[found]);
-	g->fs_options = strdup(opts && *opts ? opts : "defaults");
-	if (strpbrk(g->fs_options, " \t"))
-		return bad(err, c, fs_opts[found], "mount options may not "
-			   "contain spaces: '%s'", g->fs_options);
-	if (!strcmp(image, "sparse"))
-		g->image_full = 0;
-	else if (!strcmp(image, "full"))
-		g->image_full = 1;
-	else
-		return bad(err, c, O_IMAGE, "'image' must be sparse or full, "
-			   "not '%s'", image);
+	r = pick(c, O_IMAGE, images, err);
+	if (r < 0)
+		return r;
+	g->image_full = r == 1;
+	r = validate_backend(c, g, err);
+	if (r >= 0)
+		r = validate_partitions(c, g, err);
+	if (r < 0)
+		return r;
 
 	r = get_abs_path(c, O_DIR, &g->dir, err);
 	if (r < 0)
 		return r;
-	if (!g->dir)
-		return bad(err, c, O_DIR, "no storage: give --dir");
+	if (!g->dir && g->storage == STORAGE_DIR)
+		return bad(err, c, O_DIR, "no storage: give --dir or --lvm");
 	r = get_abs_path(c, O_OUTPUT, &g->output, err);
 	if (r < 0)
 		return r;
@@ -331,8 +557,10 @@ static int validate_storage(const struct config *c, struct guest *g,
 	if (!ext || strchr(ext, '/'))
 		return bad(err, c, O_EXTENSION, "invalid extension '%s'",
 			   ext ? ext : "");
-	strbuf_addf(&sb, "%s/domains/%s", g->dir, g->hostname);
-	g->guest_dir = strbuf_detach(&sb, NULL);
+	if (g->dir) {
+		strbuf_addf(&sb, "%s/domains/%s", g->dir, g->hostname);
+		g->guest_dir = strbuf_detach(&sb, NULL);
+	}
 	strbuf_addf(&sb, "%s/%s%s", g->output, g->hostname, ext);
 	g->cfg_path = strbuf_detach(&sb, NULL);
 
@@ -537,6 +765,14 @@ int guest_from_config(const struct config *c, struct guest *g,
 	r = validate_boot(c, g, err);
 	if (r < 0)
 		return r;
+	r = validate_boot_fs(c, g, err);
+	if (r < 0)
+		return r;
+	/* Images live there, and a kernel handed to Xen without pygrub. */
+	g->need_guest_dir = g->storage == STORAGE_DIR || !g->pygrub;
+	if (g->need_guest_dir && !g->guest_dir)
+		return bad(err, c, O_DIR, "'dir' is needed to hold the kernel "
+			   "without pygrub");
 	r = validate_accounts(c, g, err);
 	if (r < 0)
 		return r;

@@ -12,12 +12,24 @@
 
 #include "config.h"
 #include "distro.h"
+#include "partitions.h"
 #include "secrets.h"
 
 enum install_method {
 	INSTALL_DEBOOTSTRAP,
 	INSTALL_TAR,
 	INSTALL_COPY,
+};
+
+enum storage_kind {
+	STORAGE_DIR,		/* image files under --dir */
+	STORAGE_LVM,		/* logical volumes in --lvm */
+	STORAGE_DEVICE,		/* --image-dev and --swap-dev */
+};
+
+enum disk_layout {
+	LAYOUT_VOLUMES,		/* xen-tools': one file system per Xen disk */
+	LAYOUT_DISK,		/* one disk with a partition table */
 };
 
 struct guest_ip {
@@ -50,6 +62,21 @@ struct guest {
 	char *fs;
 	char *fs_options;
 	int image_full;
+
+	enum storage_kind storage;
+	char *vg;		/* --lvm */
+	char *image_dev, *swap_dev;
+	int qcow2;		/* --disk-format=qcow2 */
+	enum disk_layout layout;
+	int label;		/* enum parttable_label */
+	int wipe_full;
+	/*
+	 * The guest's file systems, swap first, then by mount point depth:
+	 * from --partitions, or root (and swap) from --size, --swap, --fs.
+	 */
+	struct partitions parts;
+	char *partitions_file;
+	int need_guest_dir;	/* DIR/domains/HOST holds images or a kernel */
 
 	enum install_method method;
 	char *install_source;

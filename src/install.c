@@ -18,6 +18,15 @@ void install_debootstrap_args(const struct guest *g, const char *root,
 	char *debs = path_join(g->cachedir, "debs");
 
 	(void)distro_packages(&g->distro, g->arch, &pkgs);
+	/* The tools the guest needs for its own file systems. */
+	for (size_t i = 0; i < g->parts.nr; i++) {
+		const char *t = g->parts.p[i].type;
+		const char *pkg = !strcmp(t, "xfs") ? "xfsprogs" :
+				  !strcmp(t, "btrfs") ? "btrfs-progs" : NULL;
+
+		if (pkg && strvec_find(&pkgs, pkg) < 0)
+			strvec_push(&pkgs, pkg);
+	}
 	for (size_t i = 0; i < pkgs.nr; i++)
 		strbuf_addf(&include, "%s%s", i ? "," : "", pkgs.v[i]);
 	/* minbase plus every package the guest needs, in one pass: no

@@ -35,6 +35,18 @@ void journal_add(struct journal *j, enum journal_kind kind,
 	e->arg = xstrdup(arg);
 }
 
+void journal_add_call(struct journal *j, enum journal_kind kind,
+		      int (*fn)(const char *arg, int restore),
+		      const char *arg)
+{
+	struct journal_entry *e = push(j);
+
+	e->kind = kind;
+	e->action = UNDO_CALL;
+	e->fn = fn;
+	e->arg = xstrdup(arg);
+}
+
 int journal_mkdir_p(struct journal *j, const char *dir, int mode)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -165,6 +177,9 @@ static int undo(struct journal_entry *e, int restore)
 			r = path_is_dir(e->arg2) ? rm_rf(e->arg2) :
 			    (unlink(e->arg2) < 0 ? -errno : 0);
 		}
+		break;
+	case UNDO_CALL:
+		r = e->fn(e->arg, restore);
 		break;
 	}
 	return r;

@@ -24,6 +24,7 @@ enum journal_action {
 	UNDO_UMOUNT,		/* unmount, with everything mounted below */
 	UNDO_LOOP_DETACH,	/* losetup -d */
 	UNDO_RENAME_BACK,	/* arg2 was renamed to arg: rename it back */
+	UNDO_CALL,		/* call fn(arg): what only a module can undo */
 };
 
 struct journal_entry {
@@ -31,6 +32,7 @@ struct journal_entry {
 	enum journal_action action;
 	char *arg;
 	char *arg2;
+	int (*fn)(const char *arg, int restore);
 };
 
 struct journal {
@@ -42,6 +44,15 @@ struct journal {
 
 void journal_add(struct journal *j, enum journal_kind kind,
 		 enum journal_action action, const char *arg);
+/*
+ * An entry undone by fn(arg, restore), which returns 0 or a negative errno
+ * and logs its own reason: a logical volume to remove, say. restore is
+ * what UNDO_RENAME_BACK gets: for a REPLACED entry, 1 when the run failed
+ * (put it back) and 0 when it succeeded (delete it).
+ */
+void journal_add_call(struct journal *j, enum journal_kind kind,
+		      int (*fn)(const char *arg, int restore),
+		      const char *arg);
 /* mkdir -p that records each directory it makes, so a failed run removes
  * exactly those and no directory that was already there. dir must be
  * absolute (-EINVAL); something else in the way is -ENOTDIR. */

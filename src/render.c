@@ -72,35 +72,49 @@ static void add_vif(struct tvars *t, const struct guest *g)
 	strbuf_release(&vif);
 }
 
-static void add_volumes(struct tvars *t, const struct volume *v, size_t n,
-			const struct storage_ops *ops)
+static void add_storage(struct tvars *t, const struct storage *st)
 {
+	const struct volume *boot = storage_boot_volume(st);
+
 	tvars_declare_list(t, "disks");
 	tvars_declare_list(t, "volumes");
-	for (size_t i = 0; i < n; i++) {
-		struct tvars *d = tvars_list_add(t, "disks");
-		struct tvars *f = tvars_list_add(t, "volumes");
-		int swap = !strcmp(v[i].fs, "swap");
+	for (size_t i = 0; i < st->ndisks; i++) {
+		const struct disk *d = &st->disks[i];
+		struct tvars *dv = tvars_list_add(t, "disks");
 
-		tvars_set(d, "name", v[i].name);
-		tvars_set(d, "vdev", v[i].vdev);
-		tvars_set(d, "target", v[i].path);
-		tvars_set(d, "format", ops->format);
+		tvars_set(dv, "name", d->name);
+		tvars_set(dv, "vdev", d->vdev);
+		tvars_set(dv, "target", d->path);
+		tvars_set(dv, "format", d->format);
 		/* target= last: it is the one key whose value may hold a
 		 * comma (xl-disk-configuration(5)). */
-		tvars_setf(d, "spec", "format=%s, vdev=%s, access=rw, target=%s",
-			   ops->format, v[i].vdev, v[i].path);
-		tvars_set(f, "uuid", v[i].uuid);
-		tvars_set(f, "mountpoint", swap ? "none" : v[i].mountpoint);
-		tvars_set(f, "fs", v[i].fs);
-		tvars_set(f, "options", v[i].options);
-		tvars_set(f, "pass", swap ? "0" :
-			  !strcmp(v[i].mountpoint, "/") ? "1" : "2");
+		tvars_setf(dv, "spec", "format=%s, vdev=%s, access=rw, "
+			   "target=%s", d->format, d->vdev, d->path);
 	}
+	/* fstab order: parents before what is mounted on them. */
+	for (size_t i = 0; i < st->nvols; i++) {
+		const struct volume *v = &st->vols[i];
+		struct tvars *f = tvars_list_add(t, "volumes");
+		int swap = !strcmp(v->fs, "swap");
+
+		tvars_set(f, "uuid", v->uuid);
+		tvars_set(f, "mountpoint", swap ? "none" : v->mountpoint);
+		tvars_set(f, "fs", v->fs);
+		tvars_set(f, "options", v->options);
+		/* xfs and btrfs check themselves as they mount: their fsck
+		 * helpers do nothing, and need not be installed. */
+		tvars_set(f, "pass", swap || !strcmp(v->fs, "xfs") ||
+			  !strcmp(v->fs, "btrfs") ? "0" :
+			  !strcmp(v->mountpoint, "/") ? "1" : "2");
+	}
+	/* Paths in the boot menu are relative to the file system holding
+	 * /boot: "/boot/vmlinuz-..." on the root, "/vmlinuz-..." on a /boot
+	 * of its own. */
+	tvars_set(t, "boot_prefix", boot && boot->mountpoint &&
+		  !strcmp(boot->mountpoint, "/boot") ? "" : "/boot");
 }
 
-struct tvars *render_vars(const struct guest *g, const struct volume *v,
-			  size_t nvol, const struct storage_ops *ops,
+struct tvars *render_vars(const struct guest *g, const struct storage *st,
 			  const struct boot_info *boot)
 {
 	struct tvars *t = tvars_new();
@@ -144,7 +158,7 @@ struct tvars *render_vars(const struct guest *g, const struct volume *v,
 	tvars_set(t, "kernel_version", boot ? boot->kernel_version : "");
 	add_network(t, g);
 	add_vif(t, g);
-	add_volumes(t, v, nvol, ops);
+	add_storage(t, st);
 	return t;
 }
 

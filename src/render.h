@@ -19,8 +19,7 @@ struct boot_info {
 	char *initrd_path;
 };
 
-struct tvars *render_vars(const struct guest *g, const struct volume *v,
-			  size_t nvol, const struct storage_ops *ops,
+struct tvars *render_vars(const struct guest *g, const struct storage *st,
 			  const struct boot_info *boot);
 /* Render template rel (under the data dir, or an absolute path) to out. */
 int render_to_buf(const char *tmpl, const struct tvars *vars,

@@ -1,40 +1,136 @@
 /* storage.c: see storage.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "macros.h"
+#include "parttable.h"
 #include "storage.h"
 #include "banned.h"
 
-size_t storage_layout(const struct guest *g, struct volume vols[2])
+int storage_pygrub_reads(const char *fs)
 {
-	size_t n = 0;
+	/* Xen's own file system readers (libxenfsimage). */
+	static const char *const readable[] = { "ext2", "ext3", "ext4" };
 
-	memset(vols, 0, 2 * sizeof(vols[0]));
-	vols[n].name = "disk";
-	vols[n].size = g->size;
-	vols[n].fs = g->fs;
-	vols[n].mountpoint = "/";
-	vols[n].options = g->fs_options;
-	/*/* xen-tools numbers partitions in mount-point order, swap first;
-	 * keep its device names so existing habits and tools still fit. */
-	memcpy(vols[n].vdev, "xvda2", 6);
-	n++;
-	if (!g->noswap) {
-		vols[n].name = "swap";
-		vols[n].size = g->swap;
-		vols[n].fs = "swap";
-		/* A guest whose swap disk is missing still boots. */
-		vols[n].options = "sw,nofail";
-		memcpy(vols[n].vdev, "xvda1", 6);
-		n++;
-	}
-	return n;
+	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++)
+		if (!strcmp(fs, readable[i]))
+			return 1;
+	return 0;
 }
 
-void storage_release(struct volume *v, size_t n)
+static const struct volume *find_mount(const struct storage *st,
+				       const char *mountpoint)
 {
+	for (size_t i = 0; i < st->nvols; i++)
+		if (st->vols[i].mountpoint &&
+		    !strcmp(st->vols[i].mountpoint, mountpoint))
+			return &st->vols[i];
+	return NULL;
+}
+
+const struct volume *storage_root_volume(const struct storage *st)
+{
+	return find_mount(st, "/");
+}
+
+const struct volume *storage_boot_volume(const struct storage *st)
+{
+	const struct volume *boot = find_mount(st, "/boot");
+
+	return boot ? boot : find_mount(st, "/");
+}
+
+/*
+ * xen-tools names disks after the partitions' order (xvda1, xvda2, ...),
+ * except that its default root is xvda2 whether or not there is swap:
+ * keep both, so existing habits and tools still fit.
+ */
+static void name_vdev(const struct guest *g, size_t i, const char *name,
+		      char vdev[16])
+{
+	unsigned n = (unsigned)i + 1;
+
+	if (!g->partitions_file)
+		n = !strcmp(name, "swap") ? 1 : 2;
+	snprintf(vdev, 16, "xvda%u", n);
+}
+
+void storage_plan(const struct guest *g, struct storage *st)
+{
+	size_t n = g->parts.nr;
+
+	st->ops = g->storage == STORAGE_LVM ? &storage_lvm_ops :
+		  g->storage == STORAGE_DEVICE ? &storage_device_ops :
+		  &storage_dir_ops;
+	st->nvols = n;
+	st->vols = xcalloc(n, sizeof(*st->vols));
 	for (size_t i = 0; i < n; i++) {
-		free(v[i].path);
-		v[i].path = NULL;
+		const struct partition *p = &g->parts.p[i];
+		struct volume *v = &st->vols[i];
+
+		v->name = p->name;
+		v->size = p->size;
+		v->fs = p->type;
+		v->mountpoint = p->mountpoint;
+		v->options = p->options;
 	}
+
+	if (g->layout == LAYOUT_DISK) {
+		struct parttable_entry *e = xcalloc(n, sizeof(*e));
+		struct disk *d;
+
+		for (size_t i = 0; i < n; i++) {
+			e[i].size = st->vols[i].size;
+			e[i].swap = !strcmp(st->vols[i].fs, "swap");
+			st->vols[i].partno = (unsigned)i + 1;
+		}
+		st->ndisks = 1;
+		st->disks = xcalloc(1, sizeof(*st->disks));
+		d = &st->disks[0];
+		d->name = xstrdup("disk");
+		memcpy(d->vdev, "xvda", 5);
+		d->size = parttable_disk_size(g->label, e, n);
+		free(e);
+	} else {
+		const struct volume *boot;
+		size_t first = 0;
+
+		st->ndisks = n;
+		st->disks = xcalloc(n, sizeof(*st->disks));
+		/* pygrub reads the first disk: the one holding /boot. */
+		boot = storage_boot_volume(st);
+		if (boot)
+			first = (size_t)(boot - st->vols);
+		for (size_t i = 0, k = 1; i < n; i++) {
+			size_t at = i == first ? 0 : k++;
+			struct disk *d = &st->disks[at];
+
+			d->name = xstrdup(st->vols[i].name);
+			name_vdev(g, i, d->name, d->vdev);
+			d->size = st->vols[i].size;
+			st->vols[i].disk = at;
+		}
+	}
+	for (size_t i = 0; i < st->ndisks; i++)
+		st->disks[i].format = "raw";
+	st->ops->plan(g, st);
+}
+
+void storage_release(struct storage *st)
+{
+	for (size_t i = 0; i < st->ndisks; i++) {
+		struct disk *d = &st->disks[i];
+
+		free(d->name);
+		free(d->path);
+		free(d->lv);
+		free(d->stage);
+		free(d->dev);
+	}
+	for (size_t i = 0; i < st->nvols; i++)
+		free(st->vols[i].dev);
+	free(st->disks);
+	free(st->vols);
+	memset(st, 0, sizeof(*st));
 }

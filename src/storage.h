@@ -1,9 +1,18 @@
 /*
- * storage.h: the guest's volumes and the back ends that make them.
+ * storage.h: the guest's disks and file systems, and the back ends that
+ * make them.
  *
- * A volume is one Xen disk holding one file system (xen-tools' layout:
- * xvda1 swap, xvda2 root). A back end turns the plan into files or devices
- * behind a small ops table; the core never asks which back end it has.
+ * A disk is what xl.cfg names: an image file, a logical volume or an
+ * existing block device. A volume is one file system the guest mounts (or
+ * its swap). In xen-tools' layout every volume is a disk of its own
+ * (xvda1 swap, xvda2 root, ...); with --layout=disk there is one disk,
+ * xvda, with a partition table and one partition per volume.
+ *
+ * A back end turns the plan into files or devices behind a small ops
+ * table; the core never asks which back end it has. During the build
+ * every disk and volume is reached through a block device (a loop device,
+ * the LV itself, the given device) so mkfs and mount see the same thing
+ * wherever the bytes live.
  */
 #ifndef STORAGE_H
 #define STORAGE_H
@@ -14,37 +23,84 @@
 #include "journal.h"
 #include "strbuf.h"
 
+struct disk {
+	char *name;		/* "disk", "swap", "home" */
+	char vdev[16];		/* "xvda2", or "xvda" when partitioned */
+	uint64_t size;		/* bytes; LVs round up to whole extents */
+	char *path;		/* what xl.cfg names */
+	const char *format;	/* "raw" or "qcow2" */
+	int owned;		/* made by create-image, deleted with it */
+	char *lv;		/* "VG/LV" for a logical volume */
+	int inactive;		/* an LV reached through its PV */
+	/* while building */
+	char *stage;		/* the raw file a qcow2 image is made from */
+	char *dev;		/* block device the build writes through */
+};
+
 struct volume {
-	const char *name;	/* "disk", "swap" */
+	const char *name;	/* the partition's name */
 	uint64_t size;
 	const char *fs;		/* "ext4", ..., or "swap" */
-	const char *mountpoint;	/* "/" or NULL for swap */
+	const char *mountpoint;	/* "/", "/home", ... or NULL for swap */
 	const char *options;	/* fstab options */
-	char vdev[16];		/* "xvda2" */
-	char *path;		/* the file or device holding it */
+	size_t disk;		/* index of the disk holding it */
+	unsigned partno;	/* 0: the whole disk, else its partition */
+	uint64_t offset;	/* first byte on the disk */
+	char *dev;		/* block device while building */
 	char uuid[40];		/* read back after mkfs */
 };
 
-struct storage_ops {
-	const char *name;
-	/* Fill in each volume's path. */
-	int (*plan)(const struct guest *g, struct volume *v, size_t n);
-	/* Refuse to overwrite: -EEXIST with the path in err. */
-	int (*check_free)(const struct guest *g, const struct volume *v,
-			  size_t n, struct strbuf *err);
-	/* Make what holds the volumes (recorded in j); it must be new. */
-	int (*prepare)(const struct guest *g, struct journal *j);
-	/* Make the volume, recording it in j. */
-	int (*create)(const struct guest *g, struct volume *v,
-		      struct journal *j);
-	/* The xl.cfg disk spec's "target=" and "format=" for a volume. */
-	const char *format;
+struct storage {
+	const struct storage_ops *ops;
+	struct disk *disks;	/* disks[0] is the one pygrub reads */
+	size_t ndisks;
+	struct volume *vols;	/* in the guest's order: swap first */
+	size_t nvols;
 };
 
-extern const struct storage_ops storage_image_ops;
+/* Entries other than plan, check and attach may be NULL: nothing to do. */
+struct storage_ops {
+	const char *name;	/* "dir", "lvm", "device" */
+	/* Name each disk: its path, format and ownership. */
+	void (*plan)(const struct guest *g, struct storage *st);
+	/*
+	 * Check that the disks can be made: -EEXIST (with the path in err)
+	 * when one is taken, which --force may replace; any other error
+	 * (no such VG, not enough room, a device in use) is final.
+	 */
+	int (*check)(const struct guest *g, struct storage *st,
+		     struct strbuf *err);
+	/* --force: move what is in the way aside, restored on failure. */
+	int (*replace)(const struct guest *g, struct storage *st,
+		       struct journal *j, struct strbuf *err);
+	/* Make the disk, recorded in j. */
+	int (*create)(const struct guest *g, struct disk *d,
+		      struct journal *j, struct strbuf *err);
+	/* Set d->dev to a block device holding the disk's bytes. */
+	int (*attach)(const struct guest *g, struct disk *d,
+		      struct journal *j, struct strbuf *err);
+	/* After everything is unmounted: turn the stage into the disk. */
+	int (*finish)(const struct guest *g, struct disk *d,
+		      struct journal *j, struct strbuf *err);
+};
 
-/* The volumes of g, root first; returns how many. */
-size_t storage_layout(const struct guest *g, struct volume vols[2]);
-void storage_release(struct volume *v, size_t n);
+extern const struct storage_ops storage_dir_ops;
+extern const struct storage_ops storage_lvm_ops;
+extern const struct storage_ops storage_device_ops;
+
+/* Lay out g's volumes on disks and name them. */
+void storage_plan(const struct guest *g, struct storage *st);
+void storage_release(struct storage *st);
+
+/*
+ * The volume holding /boot (or / without one): what pygrub must read.
+ * Its disk is disks[0].
+ */
+const struct volume *storage_boot_volume(const struct storage *st);
+/* The volume mounted at "/". */
+const struct volume *storage_root_volume(const struct storage *st);
+
+/* The file systems pygrub can read ("ext4", ...): 1 or 0. */
+int storage_pygrub_reads(const char *fs);
 
 #endif

@@ -31,14 +31,19 @@ guest_ls()
 }
 
 # assert_no_leftovers DIR: nothing mounted under DIR, no loop device
-# backed by a file under DIR, no scratch mount point left in $TMPDIR.
+# backed by a file under DIR (but $LVM_PV and those in $TEST_OWN_LOOPS),
+# no scratch mount point left in $TMPDIR.
 assert_no_leftovers()
 {
 	if grep -F " $1" /proc/mounts; then
 		echo "still mounted"
 		return 1
 	fi
-	if losetup -a | grep -F "$1"; then
+	# A test's own loop devices, and its loop-backed LVM physical volume
+	# (lib-lvm.sh), are not leftovers.
+	local own
+	own=$(printf "^%s:\n" ${TEST_OWN_LOOPS-} ${LVM_PV-} /nonexistent)
+	if losetup -a | grep -F "$1" | grep -v "$own"; then
 		echo "loop device still attached"
 		return 1
 	fi
@@ -48,3 +53,7 @@ assert_no_leftovers()
 	fi
 	return 0
 }
+
+# What create-image records about the guests it built stays in $TRASH.
+CREATE_IMAGE_STATEDIR=$TRASH/state
+export CREATE_IMAGE_STATEDIR

@@ -21,6 +21,15 @@ static inline void *xrealloc(void *p, size_t n)
 	return r;
 }
 
+static inline void *xcalloc(size_t nmemb, size_t size)
+{
+	void *r = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (!r)
+		abort();
+	return r;
+}
+
 static inline char *xstrdup(const char *s)
 {
 	char *d;

@@ -20,7 +20,25 @@ test_expect_success 'make install PREFIX=... installs program, data and man page
 	test -f etc/create-image/create-image.conf &&
 	test -d etc/create-image/hooks.d &&
 	test -d etc/create-image/role.d &&
-	test -d etc/create-image/skel
+	test -d etc/create-image/skel &&
+	test -f etc/create-image/partitions.d/example &&
+	test "$(readlink usr/sbin/delete-image)" = create-image &&
+	test "$(readlink usr/sbin/list-images)" = create-image &&
+	test -f usr/share/man/man8/delete-image.8 &&
+	test -f usr/share/man/man8/list-images.8
+'
+
+test_expect_success 'a plain --partitions name is looked up in partitions.d' '
+	CREATE_IMAGE_CONFIG= usr/sbin/create-image --dry-run --hostname p1 \
+		--partitions example >plan &&
+	grep -q "^disk      xvda3 .*/home.img 320M xfs /home" plan
+'
+
+test_expect_success 'the companion commands run as what they were called' '
+	CREATE_IMAGE_STATEDIR=$TRASH/state usr/sbin/list-images --json >list &&
+	grep -q "\"guests\": \[\]" list &&
+	usr/sbin/delete-image --help >help &&
+	grep -q "delete-image" help
 '
 
 test_expect_success 'the installed program uses the installed data and configuration' '

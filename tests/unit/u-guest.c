@@ -109,7 +109,7 @@ static int guest_of(int no_base, const char *file, const char *const *flags,
 	int argc = 1, r;
 
 	memset(g, 0, sizeof(*g));
-	config_init(&c);
+	config_init_defaults(&c);
 	for (size_t i = 0; flags && i < MAX_FLAGS && flags[i]; i++)
 		argv[argc++] = strvec_push(&args, expand(flags[i], &sb));
 	r = config_parse_argv(&c, argc, (char **)argv, err);
@@ -466,11 +466,47 @@ TEST(refused)
 		{ NULL, { "--vcpus=" },
 		  "--vcpus: 'vcpus' must be 1 to 512, not ''" },
 		/* File systems and images. */
+		{ NULL, { "--fs", "zfs" },
+		  "--fs: unsupported file system 'zfs' (want ext4, ext3, "
+		  "ext2, xfs or btrfs)" },
+		{ "fs = reiserfs", { NULL },
+		  "g.conf:1: unsupported file system 'reiserfs' " },
 		{ NULL, { "--fs", "xfs" },
-		  "--fs: unsupported file system 'xfs' (want ext4, ext3 or "
-		  "ext2)" },
+		  "--fs: pygrub cannot read xfs, which would hold /boot" },
 		{ "fs = btrfs", { NULL },
-		  "g.conf:1: unsupported file system 'btrfs' " },
+		  "g.conf:1: pygrub cannot read btrfs, which would hold " },
+		/* Storage back ends and layouts. */
+		{ NULL, { "--lvm", "vg 0" },
+		  "--lvm: invalid volume group name 'vg 0'" },
+		{ NULL, { "--lvm", "-vg" },
+		  "--lvm: invalid volume group name '-vg'" },
+		{ "lvm = vg0\ndir = /srv", { NULL },
+		  "g.conf:2: 'dir' cannot be combined with 'lvm'" },
+		{ NULL, { "--disk-format", "vmdk" },
+		  "--disk-format: 'disk-format' must be raw or qcow2, not "
+		  "'vmdk'" },
+		{ NULL, { "--lvm", "vg0", "--disk-format", "qcow2" },
+		  "--disk-format: qcow2 is for image files under --dir, not "
+		  "for logical volumes" },
+		{ NULL, { "--layout", "lvm" },
+		  "--layout: 'layout' must be volumes or disk, not 'lvm'" },
+		{ NULL, { "--partition-table", "bsd" },
+		  "--partition-table: 'partition-table' must be gpt or msdos" },
+		{ NULL, { "--wipe", "some" },
+		  "--wipe: 'wipe' must be quick or full, not 'some'" },
+		{ NULL, { "--image-dev", "/nonexistent/dev" },
+		  "--image-dev: cannot use '/nonexistent/dev': No such file " },
+		{ NULL, { "--image-dev", "/dev/null" },
+		  "--image-dev: '/dev/null' is not a block device" },
+		{ NULL, { "--image-dev", "dev/x" },
+		  "--image-dev: 'image-dev' must be an absolute path" },
+		{ NULL, { "--swap-dev", "/dev/null" },
+		  "--swap-dev: '/dev/null' is not a block device" },
+		{ NULL, { "--partitions", "/nonexistent/parts" },
+		  "--partitions: " },
+		{ NULL, { "--partitions", "nosuch", "--partitionsdir",
+			  "/nonexistent" },
+		  "--partitions: " },
 		{ NULL, { "--ext4-options", "a b" },
 		  "--ext4-options: mount options may not contain spaces: "
 		  "'a b'" },
