@@ -370,13 +370,7 @@ int loop_attach_range(const char *path, uint64_t offset, uint64_t size,
 	cp.uninterruptible = 1;
 	r = run_command(&cp);
 	if (r < 0) {
-		child_describe_failure(&cp, r, err);
-		strbuf_rtrim(&cp.tail);
-		if (cp.tail.len) {
-			const char *last = strrchr(cp.tail.buf, '\n');
-
-			strbuf_addf(err, ": %s", last ? last + 1 : cp.tail.buf);
-		}
+		child_describe_failure_output(&cp, r, err);
 	} else {
 		strbuf_trim(&cp.out);
 		if (strncmp(cp.out.buf, "/dev/", 5)) {

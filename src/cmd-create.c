@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -28,6 +27,7 @@
 #include "hooks.h"
 #include "install.h"
 #include "journal.h"
+#include "lock.h"
 #include "log.h"
 #include "lvm.h"
 #include "macros.h"
@@ -80,39 +80,6 @@ static int fail(int r, const char *what, const struct strbuf *err)
 		error("cannot %s: %s", what, err->buf);
 	else
 		log_error_errno(r, "cannot %s: %m", what);
-	return r;
-}
-
-/*
- * One build per guest name at a time: two runs for the same name would
- * both pass the existence check and then race for the same files. The
- * lock lives as long as the process.
- */
-static int lock_guest(const char *hostname, struct strbuf *err)
-{
-	/* Not /run/lock: anyone may create files there and hold them. */
-	const char *dir = "/run/create-image";
-	struct strbuf path = STRBUF_INIT;
-	int fd, r;
-
-	r = mkdir_p(dir, 0755);
-	if (r < 0) {
-		strbuf_addf(err, "cannot create '%s': %s", dir, strerror(-r));
-		return r;
-	}
-	strbuf_addf(&path, "%s/%s.lock", dir, hostname);
-	fd = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = -errno;
-		strbuf_addf(err, "cannot open '%s': %s", path.buf,
-			    strerror(errno));
-	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		strbuf_addf(err, "guest '%s' is being built by another "
-			    "create-image (lock '%s')", hostname, path.buf);
-		close(fd);
-	}
-	strbuf_release(&path);
 	return r;
 }
 
@@ -1124,7 +1091,7 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	/* Under the lock, so the answer still holds when we create. */
-	r = lock_guest(b.g.hostname, &err);
+	r = guest_lock(b.g.hostname, &err);
 	if (r < 0) {
 		error("%s", err.buf);
 		status = 1;

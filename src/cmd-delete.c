@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
 #include "fsutil.h"
+#include "lock.h"
 #include "log.h"
 #include "lvm.h"
 #include "macros.h"
@@ -446,36 +446,6 @@ out:
 	return r;
 }
 
-/* As create-image's lock: no delete while a build of the name runs. */
-static int lock_guest(const char *name, int *ret_fd, struct strbuf *err)
-{
-	const char *dir = "/run/create-image";
-	struct strbuf path = STRBUF_INIT;
-	int fd, r;
-
-	r = mkdir_p(dir, 0755);
-	if (r < 0) {
-		strbuf_addf(err, "cannot create '%s': %s", dir, strerror(-r));
-		return r;
-	}
-	strbuf_addf(&path, "%s/%s.lock", dir, name);
-	fd = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = -errno;
-		strbuf_addf(err, "cannot open '%s': %s", path.buf,
-			    strerror(errno));
-	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		strbuf_addf(err, "guest '%s' is being built by create-image "
-			    "(lock '%s')", name, path.buf);
-		close(fd);
-	} else {
-		*ret_fd = fd;
-	}
-	strbuf_release(&path);
-	return r;
-}
-
 static int remove_item(const struct item *it, struct strbuf *err)
 {
 	int r = 0;
@@ -549,8 +519,8 @@ static int delete_guest(const struct settings *s, const char *name)
 
 	plan_init(&p, name);
 	if (!s->dry_run) {
-		r = lock_guest(name, &fd, &err);
-		if (r < 0) {
+		fd = guest_lock(name, &err);
+		if (fd < 0) {
 			error("%s", err.buf);
 			status = 1;
 			goto out;

@@ -19,13 +19,7 @@ static int run_or_describe(struct child_process *cp, struct strbuf *err)
 	int r = run_command(cp);
 
 	if (r < 0 && err) {
-		child_describe_failure(cp, r, err);
-		strbuf_rtrim(&cp->tail);
-		if (cp->tail.len) {
-			const char *last = strrchr(cp->tail.buf, '\n');
-
-			strbuf_addf(err, ": %s", last ? last + 1 : cp->tail.buf);
-		}
+		child_describe_failure_output(cp, r, err);
 	}
 	return r;
 }

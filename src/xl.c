@@ -52,13 +52,7 @@ int xl_domain_running(const char *name, struct strbuf *err)
 		/* Xen without its toolstack here: nothing we made runs. */
 		r = 0;
 	} else if (r < 0) {
-		child_describe_failure(&cp, r, err);
-		strbuf_rtrim(&cp.tail);
-		if (cp.tail.len) {
-			const char *last = strrchr(cp.tail.buf, '\n');
-
-			strbuf_addf(err, ": %s", last ? last + 1 : cp.tail.buf);
-		}
+		child_describe_failure_output(&cp, r, err);
 	} else {
 		r = listed(cp.out.buf, name);
 	}

@@ -579,3 +579,15 @@ void child_describe_failure(const struct child_process *cp, int r,
 	else
 		strbuf_addf(sb, "cannot run '%s': %s", name, strerror(-r));
 }
+
+void child_describe_failure_output(struct child_process *cp, int r,
+				   struct strbuf *sb)
+{
+	child_describe_failure(cp, r, sb);
+	strbuf_rtrim(&cp->tail);
+	if (cp->tail.len) {
+		const char *last = strrchr(cp->tail.buf, '\n');
+
+		strbuf_addf(sb, ": %s", last ? last + 1 : cp->tail.buf);
+	}
+}

@@ -78,6 +78,10 @@ int run_command(struct child_process *cp);
 /* "'mkfs.ext4' exited with status 1" and the like, for error messages. */
 void child_describe_failure(const struct child_process *cp, int r,
 			    struct strbuf *sb);
+/* The same, then ": " and the last line the command printed, which is
+ * usually its reason. */
+void child_describe_failure_output(struct child_process *cp, int r,
+				   struct strbuf *sb);
 
 /*
  * Install SIGINT/SIGTERM/SIGHUP handlers that only record the signal and

@@ -229,7 +229,7 @@ test_expect_success 'a guest being built by another run is refused' '
 	flock /run/create-image/web9.lock "$CREATE_IMAGE" --hostname web9 \
 		--dir "$dir" --output "$out" >o 2>e || rc=$? &&
 	test "$rc" = 1 &&
-	grep -q "guest .web9. is being built by another create-image" e &&
+	grep -q "guest .web9. is being built or deleted by another run" e &&
 	nothing_created
 '
 

@@ -513,7 +513,7 @@ test_expect_success 'a guest being built is not deleted' '
 	flock /run/create-image/t8-web2.lock "$DELETE_IMAGE" --dir "$dir" \
 		--output "$out" t8-web2 >o 2>e || rc=$? &&
 	cat e && test "$rc" = 1 &&
-	grep -q "guest .t8-web2. is being built by create-image" e &&
+	grep -q "guest .t8-web2. is being built or deleted by another run" e &&
 	test -f "$out/t8-web2.cfg"
 '
 

@@ -1,0 +1,18 @@
+/*
+ * lock.h: one create-image or delete-image per guest name at a time. Two
+ * runs for the same name would both pass the existence checks and then
+ * race for the same files and volumes.
+ */
+#ifndef LOCK_H
+#define LOCK_H
+
+#include "strbuf.h"
+
+/*
+ * Take /run/create-image/NAME.lock (flock, not waiting) and return its
+ * descriptor; the lock lasts until it is closed or the process ends.
+ * -EBUSY when another run holds it, with the reason in err.
+ */
+int guest_lock(const char *name, struct strbuf *err);
+
+#endif
