@@ -17,7 +17,8 @@ vg=$LVM_VG
 lvs_state()
 {
 	lvs --driverloaded n --noheadings --nosuffix --units b \
-		-o lv_name,lv_size,lv_tags "$vg" 2>/dev/null | sort
+		-o lv_name,lv_size,lv_tags "$vg" 2>/dev/null |
+		awk '{ $1 = $1; print }' | sort
 }
 
 test_expect_success 'a VG that does not exist: one line, exit 2, nothing made' '
@@ -98,7 +99,7 @@ test_expect_success 'create-image --lvm builds a guest on inactive volumes' '
 
 test_expect_success 'nothing is left mounted or attached by the build' '
 	assert_no_leftovers "$TRASH" &&
-	! losetup -a | grep -q "$LVM_PV"
+	! losetup -a | grep -qF "($LVM_PV)"
 '
 
 mac=$(sed -n "s/^ *MAC: *//p" summary)
@@ -109,7 +110,7 @@ test_expect_success 'lvs shows both volumes, their sizes and the guest tag' '
 	grep -q "web1-disk $((2 << 30)) create-image:web1$" lvs.out &&
 	grep -q "web1-swap $((128 << 20)) create-image:web1$" lvs.out &&
 	lvs --driverloaded n --noheadings -o lv_active "$vg/web1-disk" >active &&
-	! grep -q active active
+	cat active && ! grep -qx " *active" active
 '
 
 test_expect_success 'nothing of the earlier tenant shows through (--wipe=full)' '
