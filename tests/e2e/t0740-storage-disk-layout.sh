@@ -102,7 +102,7 @@ size=64M
 type=swap
 
 [srv]
-size=200M
+size=320M
 type=xfs
 mountpoint=/srv
 options=nodev
