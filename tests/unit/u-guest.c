@@ -331,6 +331,15 @@ TEST(accepted)
 		  F_FS_OPTIONS, "noatime,errors=remount-ro" },
 		{ "ext4_options = noatime,nodiratime", { NULL }, F_FS_OPTIONS,
 		  "noatime,nodiratime" },
+		/* xfs and btrfs take their own keys (without pygrub, which
+		 * cannot read them). */
+		{ NULL, { "--nopygrub", "--fs", "xfs", "--xfs-options",
+			  "noatime,logbsize=256k" },
+		  F_FS_OPTIONS, "noatime,logbsize=256k" },
+		{ NULL, { "--nopygrub", "--fs", "btrfs" }, F_FS_OPTIONS,
+		  "defaults" },
+		{ "btrfs_options = compress=zstd\npygrub = 0\nfs = btrfs",
+		  { NULL }, F_FS_OPTIONS, "compress=zstd" },
 		/* An empty option list in a file is the mount default,
 		 * never an empty fstab field. */
 		{ "ext4_options =", { NULL }, F_FS_OPTIONS, "defaults" },
