@@ -18,7 +18,7 @@ SYSCONFDIR ?= /etc
 
 CC       ?= cc
 PKGS     := blkid libarchive libcurl xlutil xenlight libcrypt libparted \
-	    libconfig
+	    libconfig libcrypto
 # CFLAGS and LDFLAGS are the builder's; what the code needs is added here,
 # so "make CFLAGS=-O0" still builds.
 CFLAGS   ?= -O2 -g

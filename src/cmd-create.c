@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "blockdev.h"
 #include "boot.h"
 #include "commands.h"
@@ -25,6 +26,7 @@
 #include "fsutil.h"
 #include "guest.h"
 #include "hooks.h"
+#include "install-archive.h"
 #include "install.h"
 #include "journal.h"
 #include "lock.h"
@@ -549,6 +551,46 @@ static int lend_resolv_conf(const char *root, int lend)
 	return r;
 }
 
+static int root_is_full(const char *dir)
+{
+	struct statvfs st;
+
+	if (statvfs(dir, &st) < 0)
+		return 0;
+	return (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
+}
+
+/*
+ * The chroot hooks run in: the API file systems mounted, no daemon
+ * started by a package script, and the host's resolver lent. The mounts
+ * and the policy are in the journal; leave_chroot() takes the resolver
+ * back.
+ */
+static int enter_chroot(struct build *b, struct strbuf *err)
+{
+	int r = mount_api_filesystems(b, err);
+
+	if (r >= 0)
+		r = customize_block_daemons(b->mnt, &b->j, err);
+	if (r < 0)
+		return r;
+	r = lend_resolv_conf(b->mnt, 1);
+	if (r < 0)
+		strbuf_addf(err, "cannot lend the host's resolv.conf: %s",
+			    strerror(-r));
+	return r;
+}
+
+static int leave_chroot(struct build *b, struct strbuf *err)
+{
+	int r = lend_resolv_conf(b->mnt, 0);
+
+	if (r < 0)
+		strbuf_addf(err, "cannot restore the guest's resolv.conf: %s",
+			    strerror(-r));
+	return r;
+}
+
 static int customize(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -570,49 +612,187 @@ static int customize(struct build *b)
 
 	info("customizing the guest");
 	r = customize_check_tree(b->mnt, &err);
-	if (r < 0) {
-		r = fail(r, "customize the guest", &err);
+	if (r < 0)
 		goto out;
-	}
 	vars = render_vars(&b->g, &b->st, NULL);
 	if (!vars) {
-		r = log_error_errno(-ENOMEM, "cannot customize: %m");
+		r = -ENOMEM;
+		strbuf_addstr(&err, strerror(ENOMEM));
 		goto out;
 	}
 	r = customize_guest(&b->g, b->mnt, vars, b->hash, &err);
-	if (r < 0) {
-		r = fail(r, "customize the guest", &err);
-		goto out;
-	}
-
-	r = mount_api_filesystems(b, &err);
 	if (r >= 0)
-		r = customize_block_daemons(b->mnt, &b->j, &err);
-	if (r < 0) {
-		r = fail(r, "prepare the guest for its hooks", &err);
-		goto out;
-	}
-	r = lend_resolv_conf(b->mnt, 1);
-	if (r < 0) {
-		r = log_error_errno(r, "cannot set up DNS for the hooks: %m");
-		goto out;
-	}
-	hooks_collect(&b->g, &hooks);
-	r = hooks_run(&b->g, b->mnt, &hooks, "hook", &err);
-	if (r >= 0)
-		r = hooks_run(&b->g, b->mnt, &b->g.roles, "role", &err);
-	if (r < 0) {
-		r = fail(r, "customize the guest", &err);
-		goto out;
-	}
-	r = lend_resolv_conf(b->mnt, 0);
+		r = enter_chroot(b, &err);
 	if (r < 0)
-		r = log_error_errno(r, "cannot restore the guest's "
-				    "resolv.conf: %m");
+		goto out;
+	hooks_collect(&b->g, HOOKS_GUEST, &hooks);
+	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, "hook", &err);
+	if (r >= 0)
+		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles, "role",
+			      &err);
+	if (r >= 0)
+		r = leave_chroot(b, &err);
 out:
+	if (r < 0)
+		r = fail(r, "customize the guest", &err);
 	tvars_free(vars);
 	strvec_clear(&hooks);
 	strbuf_release(&err);
+	return r;
+}
+
+/*
+ * The part of the guest every guest of its recipe shares: the system
+ * installed, the base hooks run in it, and everything of one guest or of
+ * this host taken out again. The tree is then what the cache keeps.
+ */
+static int make_base(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct strvec hooks = STRVEC_INIT;
+	size_t mark;
+	int r;
+
+	info("installing %s with %s", b->g.distro.codename,
+	     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
+	     b->g.method == INSTALL_TAR ? "tar" : "copy");
+	r = install_system(&b->g, b->mnt, &err);
+	/* debootstrap words a full disk as "file already exists". */
+	if (r < 0 && root_is_full(b->mnt))
+		strbuf_addstr(&err, " (the root file system is full: give a "
+			      "larger --size)");
+	if (r < 0) {
+		r = fail(r, "install the system", &err);
+		goto out;
+	}
+	hooks_collect(&b->g, HOOKS_BASE, &hooks);
+	mark = b->j.nr;
+	r = customize_check_tree(b->mnt, &err);
+	if (r >= 0 && hooks.nr) {
+		r = enter_chroot(b, &err);
+		if (r >= 0)
+			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks,
+				      "base hook", &err);
+		if (r >= 0)
+			r = leave_chroot(b, &err);
+		/* Unmount, and lift the policy: none of it is the base's. */
+		while (r >= 0 && b->j.nr > mark)
+			r = journal_pop(&b->j);
+	}
+	if (r >= 0)
+		r = customize_generalize(b->mnt, &err);
+	if (r < 0)
+		r = fail(r, "prepare the base", &err);
+out:
+	strvec_clear(&hooks);
+	strbuf_release(&err);
+	return r;
+}
+
+/* The base from the cache, or built here and then stored in it. */
+static int install_base(struct build *b)
+{
+	struct base_key key = BASE_KEY_INIT;
+	struct base_entry e = { 0 };
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	const char *nocache;
+	char *dir = NULL, *name = NULL;
+	int lock = -1, waited = 0, r;
+
+	if (!base_cacheable(&b->g, &nocache)) {
+		debug("not using the base cache: %s", nocache);
+		return make_base(b);
+	}
+	dir = base_cache_dir(b->g.cachedir);
+	r = base_key_for(&b->g, &key, &err);
+	if (r < 0) {
+		r = fail(r, "work out the base", &err);
+		goto out;
+	}
+	name = base_cache_name(&key);
+	lock = base_cache_trylock(dir, name);
+	if (lock == -EBUSY) {
+		info("waiting for another run that is building the base %s",
+		     name);
+		lock = base_cache_lock(dir, &key, &waited, &err);
+	}
+	if (lock < 0) {
+		r = fail(lock, "lock the base cache", &err);
+		goto out;
+	}
+	if (base_cache_find(dir, &key, &e)) {
+		if (b->g.cache == CACHE_REFRESH && !waited) {
+			strbuf_addstr(&why, "--cache=refresh");
+			r = base_cache_remove(&e);
+		} else {
+			r = base_cache_verify(&e, &err);
+			if (r < 0) {
+				warning("the cached base %s is damaged (%s): "
+					"building it again", e.name, err.buf);
+				strbuf_addf(&why, "the cached copy was damaged");
+				r = base_cache_remove(&e);
+			} else {
+				r = 1;
+			}
+		}
+		if (r < 0) {
+			r = log_error_errno(r, "cannot remove the cached base "
+					    "'%s': %m", e.archive);
+			goto out;
+		}
+	} else {
+		r = 0;
+		base_cache_explain_miss(dir, &key, &why);
+	}
+
+	if (r == 1) {
+		char when[32];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
+			 localtime(&e.created));
+		info("using the cached base %s", e.name);
+		debug("its key matches this guest's: %s/%s, %s from %s, "
+		      "built %s", key.part[BASE_KEY_DIST],
+		      key.part[BASE_KEY_ARCH], key.part[BASE_KEY_METHOD],
+		      *key.part[BASE_KEY_MIRROR] ? key.part[BASE_KEY_MIRROR] :
+						  key.part[BASE_KEY_SOURCE],
+		      when);
+		strbuf_reset(&err);
+		r = install_tar(e.archive, b->mnt, &err);
+		if (r < 0 && root_is_full(b->mnt))
+			strbuf_addstr(&err, " (the root file system is full: "
+				      "give a larger --size)");
+		if (r < 0) {
+			r = fail(r, "unpack the cached base", &err);
+			goto out;
+		}
+		base_cache_touch(&e);
+		goto out;
+	}
+
+	info("building the base %s", name);
+	debug("why: %s", why.buf);
+	r = make_base(b);
+	if (r < 0)
+		goto out;
+	info("storing the base in '%s'", dir);
+	strbuf_reset(&err);
+	r = base_cache_store(dir, &key, b->mnt, &err);
+	/* The guest is fine without it: the next run builds it again. */
+	if (r < 0 && r != -EINTR) {
+		warning("cannot store the base: %s", err.buf);
+		r = 0;
+	} else if (r < 0) {
+		r = fail(r, "store the base", &err);
+	}
+out:
+	base_cache_unlock(lock);
+	base_entry_release(&e);
+	base_key_release(&key);
+	strbuf_release(&err);
+	strbuf_release(&why);
+	free(dir);
+	free(name);
 	return r;
 }
 
@@ -862,15 +1042,6 @@ static void print_summary(struct build *b)
 }
 
 /* Whether the file system at dir has (almost) no room left. */
-static int root_is_full(const char *dir)
-{
-	struct statvfs st;
-
-	if (statvfs(dir, &st) < 0)
-		return 0;
-	return (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
-}
-
 /* Nothing started in the guest's chroot may outlive the build. */
 static void stop_guest_processes(struct build *b)
 {
@@ -904,18 +1075,8 @@ static int build(struct build *b)
 		r = make_filesystems(b);
 	if (r >= 0)
 		r = mount_all(b);
-	if (r >= 0) {
-		info("installing %s with %s", b->g.distro.codename,
-		     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
-		     b->g.method == INSTALL_TAR ? "tar" : "copy");
-		r = install_system(&b->g, b->mnt, &err);
-		/* debootstrap words a full disk as "file already exists". */
-		if (r < 0 && root_is_full(b->mnt))
-			strbuf_addstr(&err, " (the root file system is full: "
-				      "give a larger --size)");
-		if (r < 0)
-			r = fail(r, "install the system", &err);
-	}
+	if (r >= 0)
+		r = install_base(b);
 	if (r >= 0)
 		r = customize(b);
 	if (r >= 0)

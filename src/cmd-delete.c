@@ -576,34 +576,13 @@ out:
 	return status;
 }
 
-/* A setting from a flag, or else from the system configuration file. */
-struct setting {
-	enum opt_id id;
-	const char *flag;	/* given on the command line, or NULL */
-	const char *value;
-	const char *origin;
-};
-
-static void pick(const struct config *c, struct setting *st)
-{
-	if (st->flag) {
-		st->value = st->flag;
-		st->origin = NULL;
-	} else {
-		st->value = config_get(c, st->id);
-		st->origin = config_origin(c, st->id);
-	}
-}
-
 static int bad_setting(const struct setting *st, const char *what)
 {
-	const char *name = option_defs[st->id].name;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (st->origin)
-		error("%s: '%s' %s, not '%s'", st->origin, name, what,
-		      st->value);
-	else
-		error("--%s: %s, not '%s'", name, what, st->value);
+	setting_describe_bad(st, what, &sb);
+	error("%s", sb.buf);
+	strbuf_release(&sb);
 	return 2;
 }
 
@@ -712,10 +691,10 @@ int cmd_delete(int argc, char **argv)
 	}
 	for (size_t i = 0; i < c.warnings.nr; i++)
 		warning("%s", c.warnings.v[i]);
-	pick(&c, &dir);
-	pick(&c, &vg);
-	pick(&c, &output);
-	pick(&c, &ext);
+	setting_pick(&c, &dir);
+	setting_pick(&c, &vg);
+	setting_pick(&c, &output);
+	setting_pick(&c, &ext);
 	if (dir.value && *dir.value && dir.value[0] != '/') {
 		status = bad_setting(&dir, "must be an absolute path");
 		goto out;

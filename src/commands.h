@@ -11,5 +11,7 @@ int cmd_create(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 /* list-images: list the guests built, from their manifests. */
 int cmd_list(int argc, char **argv);
+/* create-image cache: list, verify and prune the cached bases. */
+int cmd_cache(int argc, char **argv);
 
 #endif

@@ -441,3 +441,27 @@ void config_dump(const struct config *c, struct strbuf *out)
 		strbuf_release(&val);
 	}
 }
+
+void setting_pick(const struct config *c, struct setting *st)
+{
+	if (st->flag) {
+		st->value = st->flag;
+		st->origin = NULL;
+	} else {
+		st->value = config_get(c, st->id);
+		st->origin = config_origin(c, st->id);
+	}
+}
+
+void setting_describe_bad(const struct setting *st, const char *what,
+			  struct strbuf *out)
+{
+	const char *name = option_defs[st->id].name;
+	const char *v = st->value ? st->value : "";
+
+	if (st->origin)
+		strbuf_addf(out, "%s: '%s' %s, not '%s'", st->origin, name,
+			    what, v);
+	else
+		strbuf_addf(out, "--%s: %s, not '%s'", name, what, v);
+}

@@ -75,4 +75,21 @@ int config_is_set(const struct config *c, enum opt_id id);
 /* For --dumpconfig: "key = value  # origin" lines, secrets masked. */
 void config_dump(const struct config *c, struct strbuf *out);
 
+/*
+ * For the commands that take a few of create-image's settings as their
+ * own flags: the value from the flag if one was given, else from the
+ * configuration, with where it came from.
+ */
+struct setting {
+	enum opt_id id;
+	const char *flag;	/* given on the command line, or NULL */
+	const char *value;
+	const char *origin;	/* "FILE:LINE", or NULL for a flag */
+};
+
+void setting_pick(const struct config *c, struct setting *st);
+/* "ORIGIN: 'NAME' WHAT, not 'VALUE'", or "--NAME: WHAT, not 'VALUE'". */
+void setting_describe_bad(const struct setting *st, const char *what,
+			  struct strbuf *out);
+
 #endif

@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 {
 	const char *slash = strrchr(argv[0], '/');
 	const char *name = slash ? slash + 1 : argv[0];
+	int (*fn)(int argc, char **argv) = cmd_create;
 
 	sanitize_std_fds();
 
@@ -49,9 +50,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(name, commands[i].name)) {
 			log_init(name);
-			return commands[i].fn(argc, argv);
+			fn = commands[i].fn;
 		}
 	}
-	/* Installed under another name (a wrapper, a test copy): create. */
-	return cmd_create(argc, argv);
+	/* Installed under another name (a wrapper, a test copy): create.
+	 * Its one subcommand, as create takes no operands. */
+	if (fn == cmd_create && argc > 1 && !strcmp(argv[1], "cache"))
+		return cmd_cache(argc - 1, argv + 1);
+	return fn(argc, argv);
 }

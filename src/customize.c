@@ -8,6 +8,7 @@
 #include "customize.h"
 #include "fsutil.h"
 #include "install-archive.h"
+#include "macros.h"
 #include "render.h"
 #include "secrets.h"
 #include "banned.h"
@@ -27,25 +28,50 @@ static const struct guest_file files[] = {
 	{ "network", "etc/systemd/network/10-create-image.network", 0644, 1 },
 };
 
-/* State a base image carries that must differ in every guest. */
-static const char *const per_guest_state[] = {
-	"var/lib/dbus/machine-id",
-	"var/lib/systemd/random-seed",
-	"var/lib/systemd/credential.secret",
+/*
+ * What no two guests may share, or what describes the machine that built
+ * the tree rather than the guest: a base never carries it, and each
+ * guest's own is written (machine-id, host keys, hostname, hosts,
+ * resolv.conf) or made on its first boot (random seed, credential secret).
+ */
+static const struct {
+	const char *path;
+	int keep_link;
+} per_guest_files[] = {
+	{ "etc/machine-id", 0 },
+	{ "etc/hostname", 0 },
+	{ "etc/hosts", 0 },
+	{ "etc/resolv.conf", 0 },
+	{ "etc/resolv.conf.create-image", 0 },
+	/* Usually a link to /etc/machine-id: keep that. */
+	{ "var/lib/dbus/machine-id", 1 },
+	{ "var/lib/systemd/random-seed", 0 },
+	{ "var/lib/systemd/credential.secret", 0 },
+	{ "root/.bash_history", 0 },
 };
 
-static int unlink_in(const char *root, const char *rel)
+static int unlink_in(const char *root, const char *rel, int keep_link)
 {
 	char *p = path_join(root, rel);
 	struct stat st;
 	int r = 0;
 
-	/* dbus's machine-id is a symlink to /etc/machine-id: keep that. */
-	if (lstat(p, &st) == 0 && !S_ISLNK(st.st_mode) && unlink(p) < 0)
+	if (lstat(p, &st) == 0 && !(keep_link && S_ISLNK(st.st_mode)) &&
+	    unlink(p) < 0 && errno != ENOENT)
 		r = -errno;
 	free(p);
 	return r;
 }
+
+/* Files whose name starts so in these directories, and every file below
+ * the log directory: host keys, and the install's logs. */
+static const struct {
+	const char *dir, *prefix;
+	int recurse;
+} per_guest_dirs[] = {
+	{ "etc/ssh", "ssh_host_", 0 },
+	{ "var/log", "", 1 },
+};
 
 static int write_identity(const char *root, struct strbuf *err)
 {
@@ -64,13 +90,59 @@ static int write_identity(const char *root, struct strbuf *err)
 	if (r < 0)
 		strbuf_addf(err, "cannot write '%s': %s", path, strerror(-r));
 	free(path);
-	for (size_t i = 0; r >= 0 && i < sizeof(per_guest_state) /
-					 sizeof(per_guest_state[0]); i++) {
-		r = unlink_in(root, per_guest_state[i]);
+	return r;
+}
+
+static int unlink_below(const char *root, const char *rel,
+			const char *prefix, int recurse, struct strbuf *err)
+{
+	char *dir = path_join(root, rel);
+	struct strvec names = STRVEC_INIT;
+	int r = list_dir(dir, &names);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		r = 0;
+	for (size_t i = 0; r >= 0 && i < names.nr; i++) {
+		char *p = path_join(dir, names.v[i]);
+		struct stat st;
+
+		if (lstat(p, &st) < 0) {
+			r = errno == ENOENT ? 0 : -errno;
+		} else if (S_ISDIR(st.st_mode)) {
+			if (recurse) {
+				char *sub = path_join(rel, names.v[i]);
+
+				r = unlink_below(root, sub, prefix, 1, err);
+				free(sub);
+			}
+		} else if (!strncmp(names.v[i], prefix, strlen(prefix)) &&
+			   unlink(p) < 0 && errno != ENOENT) {
+			r = -errno;
+			strbuf_addf(err, "cannot remove '%s': %s", p,
+				    strerror(errno));
+		}
+		free(p);
+	}
+	strvec_clear(&names);
+	free(dir);
+	return r;
+}
+
+int customize_generalize(const char *root, struct strbuf *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(per_guest_files); i++) {
+		r = unlink_in(root, per_guest_files[i].path,
+			      per_guest_files[i].keep_link);
 		if (r < 0)
 			strbuf_addf(err, "cannot remove '%s': %s",
-				    per_guest_state[i], strerror(-r));
+				    per_guest_files[i].path, strerror(-r));
 	}
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(per_guest_dirs); i++)
+		r = unlink_below(root, per_guest_dirs[i].dir,
+				 per_guest_dirs[i].prefix,
+				 per_guest_dirs[i].recurse, err);
 	return r;
 }
 

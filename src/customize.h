@@ -23,6 +23,13 @@ int customize_check_tree(const char *root, struct strbuf *err);
  * recorded in j, so it is gone when the hooks are done. */
 int customize_block_daemons(const char *root, struct journal *j,
 			    struct strbuf *err);
+/*
+ * Take out of the tree at root everything that belongs to one guest or to
+ * the machine that built it: machine-id, SSH host keys, hostname, hosts,
+ * resolv.conf, random seed, credential secret, shell history and every log
+ * file. What is left can be the base of any number of guests.
+ */
+int customize_generalize(const char *root, struct strbuf *err);
 /* password_hash may be NULL: root's entry is then left as installed. */
 int customize_guest(const struct guest *g, const char *root,
 		    const struct tvars *vars, const char *password_hash,

@@ -132,12 +132,12 @@ int distro_packages(const struct distro *d, const char *arch,
 	return 0;
 }
 
-void distro_hook_dirs(const struct distro *d, struct strvec *ret)
+void distro_dirs(const struct distro *d, const char *sub, struct strvec *ret)
 {
 	char *p;
 
 	p = paths_data("distros");
-	strvec_pushf(ret, "%s/%s/hooks", p, d->family);
-	strvec_pushf(ret, "%s/%s/hooks", p, d->codename);
+	strvec_pushf(ret, "%s/%s/%s", p, d->family, sub);
+	strvec_pushf(ret, "%s/%s/%s", p, d->codename, sub);
 	free(p);
 }

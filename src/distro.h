@@ -27,7 +27,10 @@ int distro_has(const struct distro *d, const char *attr);
  * for the architecture (linux-image-amd64 becomes -arm64 and so on). */
 int distro_packages(const struct distro *d, const char *arch,
 		    struct strvec *ret);
-/* The hook directories, lowest priority first: family, release. */
-void distro_hook_dirs(const struct distro *d, struct strvec *ret);
+/*
+ * distros/FAMILY/SUB and distros/RELEASE/SUB, lowest priority first: where
+ * the hooks ("hooks", "hooks/base") and the base tree ("base-tree") are.
+ */
+void distro_dirs(const struct distro *d, const char *sub, struct strvec *ret);
 
 #endif

@@ -579,9 +579,12 @@ static int validate_storage(const struct config *c, struct guest *g,
 static int validate_install(const struct config *c, struct guest *g,
 			    struct strbuf *err)
 {
+	static const char *const cache_modes[] = { "yes", "no", "refresh",
+						   NULL };
 	const char *m = config_get(c, O_INSTALL_METHOD);
 	const char *src = config_get(c, O_INSTALL_SOURCE);
 	const char *mirror = config_get(c, O_MIRROR);
+	int r;
 
 	if (!strcmp(m, "debootstrap"))
 		g->method = INSTALL_DEBOOTSTRAP;
@@ -622,6 +625,10 @@ static int validate_install(const struct config *c, struct guest *g,
 	if (g->keyring && !path_exists(g->keyring))
 		return bad(err, c, O_KEYRING, "keyring '%s' does not exist",
 			   g->keyring);
+	r = pick(c, O_CACHE, cache_modes, err);
+	if (r < 0)
+		return r;
+	g->cache = (enum cache_mode)r;
 	return 0;
 }
 

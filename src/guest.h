@@ -21,6 +21,12 @@ enum install_method {
 	INSTALL_COPY,
 };
 
+enum cache_mode {
+	CACHE_YES,		/* use a cached base, or build and keep one */
+	CACHE_NO,		/* neither read nor write the cache */
+	CACHE_REFRESH,		/* build the base anew and keep it */
+};
+
 enum storage_kind {
 	STORAGE_DIR,		/* image files under --dir */
 	STORAGE_LVM,		/* logical volumes in --lvm */
@@ -51,6 +57,7 @@ struct guest {
 	char *output;
 	char *cfg_path;		/* OUTPUT/HOSTNAME.EXT */
 	char *cachedir;
+	enum cache_mode cache;
 	char *hooks_dir;
 	char *roledir;
 	char *skel;

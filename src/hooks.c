@@ -26,16 +26,20 @@ static int skip_name(const char *name)
 	return 0;
 }
 
-int hooks_collect(const struct guest *g, struct strvec *ret)
+int hooks_collect(const struct guest *g, enum hook_stage stage,
+		  struct strvec *ret)
 {
+	const char *sub = stage == HOOKS_BASE ? "hooks/base" : "hooks";
 	struct strvec dirs = STRVEC_INIT, names = STRVEC_INIT,
 		      paths = STRVEC_INIT, sorted = STRVEC_INIT;
-	char *common = paths_data("hooks");
+	char *common = paths_data(sub);
 
 	strvec_push(&dirs, common);
 	free(common);
-	distro_hook_dirs(&g->distro, &dirs);
-	if (g->hooks_dir)
+	distro_dirs(&g->distro, sub, &dirs);
+	if (g->hooks_dir && stage == HOOKS_BASE)
+		strvec_pushf(&dirs, "%s/base", g->hooks_dir);
+	else if (g->hooks_dir)
 		strvec_push(&dirs, g->hooks_dir);
 
 	for (size_t d = 0; d < dirs.nr; d++) {
@@ -74,15 +78,21 @@ int hooks_collect(const struct guest *g, struct strvec *ret)
 	return 0;
 }
 
-void hooks_env(const struct guest *g, const char *root, struct strvec *env)
+void hooks_env(const struct guest *g, enum hook_stage stage,
+	       const char *root, struct strvec *env)
 {
 	struct strbuf ns = STRBUF_INIT;
 
-	strvec_pushf(env, "hostname=%s", g->hostname);
+	/* What the base key covers, and nothing of the guest. */
 	strvec_pushf(env, "dist=%s", g->distro.codename);
 	strvec_pushf(env, "family=%s", g->distro.family);
 	strvec_pushf(env, "arch=%s", g->arch);
 	strvec_pushf(env, "mirror=%s", g->mirror);
+	strvec_pushf(env, "CREATE_IMAGE_ROOT=%s", root);
+	strvec_push(env, "DEBIAN_FRONTEND=noninteractive");
+	if (stage == HOOKS_BASE)
+		return;
+	strvec_pushf(env, "hostname=%s", g->hostname);
 	strvec_pushf(env, "fs=%s", g->fs);
 	strvec_pushf(env, "mac=%s", g->mac_text);
 	strvec_pushf(env, "dhcp=%d", g->dhcp);
@@ -99,12 +109,10 @@ void hooks_env(const struct guest *g, const char *root, struct strvec *env)
 	strvec_pushf(env, "nameserver=%s", ns.buf);
 	strvec_pushf(env, "bridge=%s", g->bridge ? g->bridge : "");
 	strvec_pushf(env, "verbose=%d", g->verbose);
-	strvec_pushf(env, "CREATE_IMAGE_ROOT=%s", root);
-	strvec_push(env, "DEBIAN_FRONTEND=noninteractive");
 	strbuf_release(&ns);
 }
 
-int hooks_run(const struct guest *g, const char *root,
+int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 	      const struct strvec *scripts, const char *what,
 	      struct strbuf *err)
 {
@@ -116,7 +124,7 @@ int hooks_run(const struct guest *g, const char *root,
 		info("running %s '%s'", what, name);
 		strvec_pushl(&cp.args, scripts->v[i], root, NULL);
 		cp.clear_env = 1;
-		hooks_env(g, root, &cp.env);
+		hooks_env(g, stage, root, &cp.env);
 		r = run_command(&cp);
 		if (r < 0) {
 			strbuf_addf(err, "%s '%s' (%s) ", what, name,

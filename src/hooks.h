@@ -13,12 +13,25 @@
 #include "strbuf.h"
 #include "strvec.h"
 
-/* Full paths of the hooks to run, in order. */
-int hooks_collect(const struct guest *g, struct strvec *ret);
+/*
+ * The two stages hooks run in. Base hooks, from the "base" subdirectory of
+ * each hook directory, run once when the shared base is built: they must
+ * not depend on the guest, get no guest settings, and their content is
+ * part of the base's cache key. Guest hooks run for every guest.
+ */
+enum hook_stage {
+	HOOKS_GUEST,
+	HOOKS_BASE,
+};
+
+/* Full paths of the hooks of one stage, in order. */
+int hooks_collect(const struct guest *g, enum hook_stage stage,
+		  struct strvec *ret);
 /* The environment hooks and roles get (see create-image(8)). */
-void hooks_env(const struct guest *g, const char *root, struct strvec *env);
+void hooks_env(const struct guest *g, enum hook_stage stage,
+	       const char *root, struct strvec *env);
 /* Run each script as "script ROOT"; the first failure stops, naming it. */
-int hooks_run(const struct guest *g, const char *root,
+int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 	      const struct strvec *scripts, const char *what,
 	      struct strbuf *err);
 

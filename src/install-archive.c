@@ -778,3 +778,143 @@ int install_overlay(const char *source_dir, const char *target,
 {
 	return copy_tree(source_dir, target, 1, err);
 }
+
+/*
+ * Data into an archive (not onto a disk) goes by archive_write_data(), in
+ * order: holes are written as zeros, which the pax writer leaves out again
+ * where the entry's sparse map (filled in by the disk reader) has a hole.
+ */
+static int copy_to_archive(struct archive *in, struct archive *out,
+			   const char *source, const char *member,
+			   struct strbuf *err)
+{
+	static const char zeros[64 * 1024];
+	la_int64_t done = 0;
+
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t offset;
+		int r = archive_read_data_block(in, &buf, &size, &offset);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_OK)
+			return archive_fail(in, err, source, member);
+		while (done < offset) {
+			size_t n = offset - done > (la_int64_t)sizeof(zeros) ?
+				   sizeof(zeros) : (size_t)(offset - done);
+
+			if (archive_write_data(out, zeros, n) < 0)
+				return archive_fail(out, err, source, member);
+			done += (la_int64_t)n;
+		}
+		if (size && archive_write_data(out, buf, size) < 0)
+			return archive_fail(out, err, source, member);
+		done = offset + (la_int64_t)size;
+	}
+}
+
+/* The API file systems mounted in a guest while it is built: their
+ * directories belong in an archive of it, what is mounted on them not. */
+static int is_api_dir(const char *member)
+{
+	return streq(member, "dev") || streq(member, "proc") ||
+	       streq(member, "sys");
+}
+
+int archive_tree(const char *root_dir, int fd, struct strbuf *err)
+{
+	_cleanup_free_ char *root = NULL;
+	struct archive *in = NULL, *out = NULL;
+	struct archive_entry_linkresolver *links = NULL;
+	struct archive_entry *e = NULL;
+	struct strbuf member = STRBUF_INIT;
+	size_t rootlen;
+	int r;
+
+	r = resolve_target(root_dir, &root, err);
+	if (r < 0)
+		return r;
+	rootlen = strlen(root);
+	in = archive_read_disk_new();
+	out = archive_write_new();
+	links = archive_entry_linkresolver_new();
+	e = archive_entry_new();
+	if (!in || !out || !links || !e) {
+		r = fail(err, -ENOMEM, "'%s': %s", root_dir, strerror(ENOMEM));
+		goto out;
+	}
+	archive_entry_linkresolver_set_strategy(
+		links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+	archive_read_disk_set_symlink_physical(in);
+	/* pax keeps xattrs (file capabilities), ACLs and nanosecond times;
+	 * zstd on every core unpacks several times faster than gzip or xz. */
+	if (archive_write_set_format_pax_restricted(out) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(out) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(out, "zstd", "threads", "0") <
+		    ARCHIVE_WARN ||
+	    archive_write_set_bytes_in_last_block(out, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(out, fd) != ARCHIVE_OK) {
+		r = archive_fail(out, err, root_dir, NULL);
+		goto out;
+	}
+	/* Guest file systems mounted below root (a separate /boot) are part
+	 * of the tree, so mounts are crossed; see is_api_dir(). */
+	if (archive_read_disk_open(in, root) != ARCHIVE_OK) {
+		r = archive_fail(in, err, root_dir, NULL);
+		goto out;
+	}
+	for (;;) {
+		struct archive_entry *spare = NULL;
+		const char *name;
+
+		if (signals_pending()) {
+			r = interrupted(err, root_dir);
+			goto out;
+		}
+		r = archive_read_next_header2(in, e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			r = archive_fail(in, err, root_dir, NULL);
+			goto out;
+		}
+		name = archive_entry_pathname(e) + rootlen;
+		strbuf_reset(&member);
+		strbuf_addstr(&member, name[0] == '/' ? name + 1 : name);
+		if (!member.len)
+			strbuf_addch(&member, '.');
+		if (archive_read_disk_can_descend(in) &&
+		    !is_api_dir(member.buf))
+			archive_read_disk_descend(in);
+		if (archive_entry_filetype(e) == AE_IFSOCK)
+			continue;
+		archive_entry_copy_pathname(e, member.buf);
+		keep_portable_fflags(e);
+		/* The tar strategy never holds an entry back. */
+		archive_entry_linkify(links, &e, &spare);
+		if (archive_write_header(out, e) < ARCHIVE_OK) {
+			r = archive_fail(out, err, root_dir, member.buf);
+			goto out;
+		}
+		if (archive_entry_size(e) > 0) {
+			r = copy_to_archive(in, out, root_dir, member.buf,
+					    err);
+			if (r < 0)
+				goto out;
+		}
+	}
+	if (archive_write_close(out) != ARCHIVE_OK) {
+		r = archive_fail(out, err, root_dir, NULL);
+		goto out;
+	}
+	r = 0;
+out:
+	archive_read_free(in);
+	archive_write_free(out);
+	archive_entry_linkresolver_free(links);
+	archive_entry_free(e);
+	strbuf_release(&member);
+	return r;
+}

@@ -60,6 +60,18 @@ int install_copy(const char *source_dir, const char *target,
 int install_overlay(const char *source_dir, const char *target,
 		    struct strbuf *err);
 
+/*
+ * Write the tree at root_dir to fd as a zstd-compressed pax archive that
+ * install_tar() unpacks as it was: numeric owners, modes, times, hard
+ * links, xattrs, ACLs and the portable file flags, names relative to the
+ * root ("." is the root itself). File systems mounted below root_dir are
+ * crossed, except what is mounted on dev, proc and sys, whose directories
+ * are archived empty. Sockets are skipped.
+ *
+ * Returns 0 or -errno with err as for install_tar(); -EINTR on a signal.
+ */
+int archive_tree(const char *root_dir, int fd, struct strbuf *err);
+
 /* 1 if s starts with http://, https:// or file:// (any case), else 0. */
 int source_is_url(const char *s);
 

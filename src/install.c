@@ -1,5 +1,6 @@
 /* install.c: see install.h. */
 #include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,8 +8,23 @@
 #include "install-archive.h"
 #include "install.h"
 #include "log.h"
+#include "macros.h"
 #include "run-command.h"
 #include "banned.h"
+
+void install_packages(const struct guest *g, struct strvec *ret)
+{
+	(void)distro_packages(&g->distro, g->arch, ret);
+	/* The tools the guest needs for its own file systems. */
+	for (size_t i = 0; i < g->parts.nr; i++) {
+		const char *t = g->parts.p[i].type;
+		const char *pkg = !strcmp(t, "xfs") ? "xfsprogs" :
+				  !strcmp(t, "btrfs") ? "btrfs-progs" : NULL;
+
+		if (pkg && strvec_find(ret, pkg) < 0)
+			strvec_push(ret, pkg);
+	}
+}
 
 void install_debootstrap_args(const struct guest *g, const char *root,
 			      struct strvec *args)
@@ -17,16 +33,7 @@ void install_debootstrap_args(const struct guest *g, const char *root,
 	struct strbuf include = STRBUF_INIT;
 	char *debs = path_join(g->cachedir, "debs");
 
-	(void)distro_packages(&g->distro, g->arch, &pkgs);
-	/* The tools the guest needs for its own file systems. */
-	for (size_t i = 0; i < g->parts.nr; i++) {
-		const char *t = g->parts.p[i].type;
-		const char *pkg = !strcmp(t, "xfs") ? "xfsprogs" :
-				  !strcmp(t, "btrfs") ? "btrfs-progs" : NULL;
-
-		if (pkg && strvec_find(&pkgs, pkg) < 0)
-			strvec_push(&pkgs, pkg);
-	}
+	install_packages(g, &pkgs);
 	for (size_t i = 0; i < pkgs.nr; i++)
 		strbuf_addf(&include, "%s%s", i ? "," : "", pkgs.v[i]);
 	/* minbase plus every package the guest needs, in one pass: no
@@ -43,6 +50,54 @@ void install_debootstrap_args(const struct guest *g, const char *root,
 	free(debs);
 	strbuf_release(&include);
 	strvec_clear(&pkgs);
+}
+
+/* nftw() passes no context: the list being filled. */
+static struct strvec *tree_files_ret;
+
+static int tree_file(const char *path, const struct stat *st, int flag,
+		     struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F)
+		strvec_push(tree_files_ret, path);
+	return 0;
+}
+
+void install_base_tree_dirs(const struct guest *g, struct strvec *ret)
+{
+	struct strvec dirs = STRVEC_INIT;
+
+	distro_dirs(&g->distro, "base-tree", &dirs);
+	for (size_t i = 0; i < dirs.nr; i++)
+		if (path_is_dir(dirs.v[i]))
+			strvec_push(ret, dirs.v[i]);
+	strvec_clear(&dirs);
+}
+
+int install_base_tree_files(const struct guest *g, struct strvec *ret)
+{
+	struct strvec dirs = STRVEC_INIT;
+	int r = 0;
+
+	if (g->method != INSTALL_DEBOOTSTRAP)
+		return 0;
+	install_base_tree_dirs(g, &dirs);
+	for (size_t i = 0; i < dirs.nr && r >= 0; i++) {
+		struct strvec files = STRVEC_INIT;
+
+		tree_files_ret = &files;
+		if (nftw(dirs.v[i], tree_file, 16, FTW_PHYS) < 0)
+			r = errno ? -errno : -EIO;
+		tree_files_ret = NULL;
+		/* nftw's order is the directory's; the key's must not be. */
+		strvec_sort(&files);
+		strvec_pushv(ret, files.v);
+		strvec_clear(&files);
+	}
+	strvec_clear(&dirs);
+	return r;
 }
 
 static int debootstrap(const struct guest *g, const char *root,
@@ -78,12 +133,65 @@ out:
 	return r;
 }
 
+/*
+ * Set the stage for debootstrap: the base tree's files go in first, so
+ * the packages find them when they configure themselves (the initramfs
+ * settings), and dpkg is told not to fsync every file it unpacks. A
+ * half-built guest is thrown away whole, so those syncs buy nothing; the
+ * guest's file systems are flushed once when they are unmounted.
+ */
+static const char unsafe_io[] = "etc/dpkg/dpkg.cfg.d/create-image-unsafe-io";
+
+static int seed(const struct guest *g, const char *root, struct strbuf *err)
+{
+	struct strvec dirs = STRVEC_INIT;
+	char *path = path_join(root, unsafe_io);
+	char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	int r = 0;
+
+	install_base_tree_dirs(g, &dirs);
+	for (size_t i = 0; i < dirs.nr && r >= 0; i++)
+		r = install_overlay(dirs.v[i], root, err);
+	if (r >= 0) {
+		r = mkdir_p(dir, 0755);
+		if (r >= 0)
+			r = write_string(path, "force-unsafe-io\n", 0644);
+		if (r < 0)
+			strbuf_addf(err, "cannot write '%s': %s", path,
+				    strerror(-r));
+	}
+	strvec_clear(&dirs);
+	free(dir);
+	free(path);
+	return r;
+}
+
+static int unseed(const char *root)
+{
+	char *path = path_join(root, unsafe_io);
+	int r = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+
+	free(path);
+	return r;
+}
+
 int install_system(const struct guest *g, const char *root,
 		   struct strbuf *err)
 {
+	int r;
+
 	switch (g->method) {
 	case INSTALL_DEBOOTSTRAP:
-		return debootstrap(g, root, err);
+		r = seed(g, root, err);
+		if (r >= 0)
+			r = debootstrap(g, root, err);
+		if (r >= 0) {
+			r = unseed(root);
+			if (r < 0)
+				strbuf_addf(err, "cannot remove '%s': %s",
+					    unsafe_io, strerror(-r));
+		}
+		return r;
 	case INSTALL_TAR:
 		return install_tar(g->install_source, root, err);
 	case INSTALL_COPY:

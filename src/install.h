@@ -12,6 +12,16 @@
  * one line of detail. */
 int install_system(const struct guest *g, const char *root,
 		   struct strbuf *err);
+/* The packages installed besides the minimal base, in the order given. */
+void install_packages(const struct guest *g, struct strvec *ret);
+/*
+ * The base tree: files laid into the root before debootstrap runs, from
+ * distros/FAMILY/base-tree and distros/RELEASE/base-tree. The existing
+ * directories, and every regular file below them (the files only with
+ * debootstrap, the only install they apply to), in a stable order.
+ */
+void install_base_tree_dirs(const struct guest *g, struct strvec *ret);
+int install_base_tree_files(const struct guest *g, struct strvec *ret);
 /* The debootstrap argv, for the log and for --dry-run's plan. */
 void install_debootstrap_args(const struct guest *g, const char *root,
 			      struct strvec *args);

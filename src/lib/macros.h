@@ -42,6 +42,15 @@ static inline char *xstrdup(const char *s)
 	return d;
 }
 
+static inline char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (!d)
+		abort();
+	return d;
+}
+
 static inline void freep(void *p)
 {
 	free(*(void **)p);

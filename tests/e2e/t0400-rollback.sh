@@ -37,7 +37,7 @@ test_expect_success 'a bad mirror fails and leaves nothing behind' '
 '
 
 test_expect_success 'a root disk too small for the system: named as such, nothing left' '
-	run_build 1 --hostname web3 --size 256M &&
+	run_build 1 --hostname web3 --size 256M --cache=no &&
 	grep -q "cannot install the system: .*(the root file system is full: give a larger --size)" stderr &&
 	clean
 '
@@ -45,7 +45,7 @@ test_expect_success 'a root disk too small for the system: named as such, nothin
 # interrupt SIGNAL STATUS: stop a build while debootstrap runs.
 interrupt() {
 	"$CREATE_IMAGE" --hostname web3 --dir "$dir" --output "$out" \
-		--cachedir "$CACHEDIR" >stdout 2>stderr &
+		--cachedir "$CACHEDIR" --cache=no >stdout 2>stderr &
 	pid=$!
 	for i in $(seq 600); do
 		pgrep -f "debootstrap.*$TMPDIR" >/dev/null && break
