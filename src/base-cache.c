@@ -450,6 +450,20 @@ static int write_conf(const char *path, const struct base_key *k,
 	return r;
 }
 
+/* The checksum of the archive, made as it is written. */
+struct hashing {
+	struct sha256_ctx *c;
+	unsigned long long size;
+};
+
+static void count_and_hash(const void *data, size_t len, void *opaque)
+{
+	struct hashing *h = opaque;
+
+	sha256_update(h->c, data, len);
+	h->size += len;
+}
+
 int base_cache_store(const char *dir, const struct base_key *k,
 		     const char *root, struct strbuf *err)
 {
@@ -457,6 +471,7 @@ int base_cache_store(const char *dir, const struct base_key *k,
 	char *archive = file_of(dir, name, ARCHIVE_SUFFIX);
 	char *conf = file_of(dir, name, CONF_SUFFIX);
 	struct strbuf tmp = STRBUF_INIT;
+	struct hashing sum = { NULL, 0 };
 	char hex[SHA256_HEX_SIZE];
 	unsigned long long size = 0;
 	int fd = -1, r;
@@ -475,21 +490,28 @@ int base_cache_store(const char *dir, const struct base_key *k,
 			    strerror(errno));
 		goto out;
 	}
-	r = archive_tree(root, fd, err);
+	sum.c = sha256_new();
+	if (!sum.c) {
+		r = -ENOMEM;
+		close(fd);
+		strbuf_addf(err, "cannot write '%s': %s", tmp.buf,
+			    strerror(ENOMEM));
+		goto out;
+	}
+	r = archive_tree(root, fd, count_and_hash, &sum, err);
+	sha256_finish(sum.c, hex);
+	size = sum.size;
 	if (r >= 0 && close(fd) < 0)
 		r = -errno;
 	else if (r < 0)
 		close(fd);
-	fd = -1;
 	if (r < 0) {
 		if (!err->len)
 			strbuf_addf(err, "cannot write '%s': %s", tmp.buf,
 				    strerror(-r));
 		goto out;
 	}
-	/* Read back, so the checksum is of what reached the file. */
-	r = sha256_file(tmp.buf, hex, &size);
-	if (r >= 0 && rename(tmp.buf, archive) < 0)
+	if (rename(tmp.buf, archive) < 0)
 		r = -errno;
 	if (r < 0) {
 		strbuf_addf(err, "cannot store '%s': %s", archive,

@@ -689,6 +689,15 @@ out:
 	return r;
 }
 
+/* Seconds on the monotonic clock, for the timings --verbose shows. */
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* The base from the cache, or built here and then stored in it. */
 static int install_base(struct build *b)
 {
@@ -698,6 +707,7 @@ static int install_base(struct build *b)
 	const char *nocache;
 	char *dir = NULL, *name = NULL;
 	int lock = -1, waited = 0, r;
+	double t0 = seconds();
 
 	if (!base_cacheable(&b->g, &nocache)) {
 		debug("not using the base cache: %s", nocache);
@@ -767,6 +777,8 @@ static int install_base(struct build *b)
 			goto out;
 		}
 		base_cache_touch(&e);
+		debug("checked and unpacked the base in %.1f s",
+		      seconds() - t0);
 		goto out;
 	}
 
@@ -775,9 +787,13 @@ static int install_base(struct build *b)
 	r = make_base(b);
 	if (r < 0)
 		goto out;
+	debug("built the base in %.1f s", seconds() - t0);
 	info("storing the base in '%s'", dir);
+	t0 = seconds();
 	strbuf_reset(&err);
 	r = base_cache_store(dir, &key, b->mnt, &err);
+	if (r >= 0)
+		debug("stored the base in %.1f s", seconds() - t0);
 	/* The guest is fine without it: the next run builds it again. */
 	if (r < 0 && r != -EINTR) {
 		warning("cannot store the base: %s", err.buf);

@@ -648,6 +648,43 @@ static int path_is_within(const char *path, const char *dir)
 	return !strncmp(path, dir, len) && (!path[len] || path[len] == '/');
 }
 
+/*
+ * The next entry of a disk walk opened on a directory whose path is
+ * srclen bytes long: 1 with e filled and member set to its name below
+ * the directory ("." for the directory itself), 0 at the end, or -errno.
+ * Directories are descended into unless skip_below(member) says not;
+ * sockets are passed over. A pending signal ends the walk with -EINTR.
+ */
+static int next_tree_entry(struct archive *in, struct archive_entry *e,
+			   size_t srclen, const char *source,
+			   int (*skip_below)(const char *member),
+			   struct strbuf *member, struct strbuf *err)
+{
+	for (;;) {
+		const char *name;
+		int r;
+
+		if (signals_pending())
+			return interrupted(err, source);
+		r = archive_read_next_header2(in, e);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		/* An unreadable xattr or ACL is a fidelity loss: fail. */
+		if (r != ARCHIVE_OK)
+			return archive_fail(in, err, source, NULL);
+		name = archive_entry_pathname(e) + srclen;
+		strbuf_reset(member);
+		strbuf_addstr(member, name[0] == '/' ? name + 1 : name);
+		if (!member->len)
+			strbuf_addch(member, '.');
+		if (archive_read_disk_can_descend(in) &&
+		    !(skip_below && skip_below(member->buf)))
+			archive_read_disk_descend(in);
+		if (archive_entry_filetype(e) != AE_IFSOCK)
+			return 1;
+	}
+}
+
 static int copy_tree(const char *source_dir, const char *target, int overlay,
 		     struct strbuf *err)
 {
@@ -708,32 +745,13 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 
 	for (;;) {
 		struct archive_entry *spare = NULL;
-		const char *name;
 
-		if (signals_pending()) {
-			r = interrupted(err, source_dir);
-			goto out;
-		}
-		r = archive_read_next_header2(in, e);
-		if (r == ARCHIVE_EOF)
+		r = next_tree_entry(in, e, srclen, source_dir, NULL, &member,
+				    err);
+		if (r <= 0)
 			break;
-		/* An unreadable xattr or ACL is a fidelity loss: fail. */
-		if (r != ARCHIVE_OK) {
-			r = archive_fail(in, err, source_dir, NULL);
-			goto out;
-		}
-		if (archive_read_disk_can_descend(in))
-			archive_read_disk_descend(in);
-		if (archive_entry_filetype(e) == AE_IFSOCK)
-			continue;
-
-		name = archive_entry_pathname(e) + srclen;
-		strbuf_reset(&member);
-		strbuf_addstr(&member, name[0] == '/' ? name + 1 : name);
-		if (!member.len)
-			strbuf_addch(&member, '.');
 		/* The walk yields names below src; ".." cannot occur. */
-		r = path_under(root, name, &path);
+		r = path_under(root, member.buf, &path);
 		if (r < 0) {
 			r = fail(err, r, "'%s': '%s': unexpected '..'",
 				 source_dir, member.buf);
@@ -751,7 +769,8 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 		if (r < 0)
 			goto out;
 	}
-
+	if (r < 0)
+		goto out;
 	if (archive_write_close(out) != ARCHIVE_OK) {
 		r = archive_fail(out, err, source_dir, NULL);
 		goto out;
@@ -815,6 +834,12 @@ static int copy_to_archive(struct archive *in, struct archive *out,
 	}
 }
 
+/*
+ * zstd's level for archive_tree(): measured on a 700 MB bookworm base on
+ * two cores, see the commit that set it.
+ */
+#define ZSTD_LEVEL "3"
+
 /* The API file systems mounted in a guest while it is built: their
  * directories belong in an archive of it, what is mounted on them not. */
 static int is_api_dir(const char *member)
@@ -823,8 +848,41 @@ static int is_api_dir(const char *member)
 	       streq(member, "sys");
 }
 
-int archive_tree(const char *root_dir, int fd, struct strbuf *err)
+struct tree_sink {
+	int fd;
+	void (*observe)(const void *data, size_t len, void *opaque);
+	void *opaque;
+};
+
+static la_ssize_t sink_write_fd(struct archive *a, void *opaque,
+				const void *data, size_t len)
 {
+	struct tree_sink *s = opaque;
+	const char *p = data;
+	size_t left = len;
+
+	while (left) {
+		ssize_t n = write(s->fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (s->observe)
+		s->observe(data, len, s->opaque);
+	return (la_ssize_t)len;
+}
+
+int archive_tree(const char *root_dir, int fd,
+		 void (*observe)(const void *data, size_t len, void *opaque),
+		 void *opaque, struct strbuf *err)
+{
+	struct tree_sink sink = { fd, observe, opaque };
 	_cleanup_free_ char *root = NULL;
 	struct archive *in = NULL, *out = NULL;
 	struct archive_entry_linkresolver *links = NULL;
@@ -854,8 +912,11 @@ int archive_tree(const char *root_dir, int fd, struct strbuf *err)
 	    archive_write_add_filter_zstd(out) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(out, "zstd", "threads", "0") <
 		    ARCHIVE_WARN ||
+	    archive_write_set_filter_option(out, "zstd", "compression-level",
+					    ZSTD_LEVEL) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(out, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(out, fd) != ARCHIVE_OK) {
+	    archive_write_open(out, &sink, NULL, sink_write_fd, NULL) !=
+		    ARCHIVE_OK) {
 		r = archive_fail(out, err, root_dir, NULL);
 		goto out;
 	}
@@ -867,29 +928,11 @@ int archive_tree(const char *root_dir, int fd, struct strbuf *err)
 	}
 	for (;;) {
 		struct archive_entry *spare = NULL;
-		const char *name;
 
-		if (signals_pending()) {
-			r = interrupted(err, root_dir);
-			goto out;
-		}
-		r = archive_read_next_header2(in, e);
-		if (r == ARCHIVE_EOF)
+		r = next_tree_entry(in, e, rootlen, root_dir, is_api_dir,
+				    &member, err);
+		if (r <= 0)
 			break;
-		if (r != ARCHIVE_OK) {
-			r = archive_fail(in, err, root_dir, NULL);
-			goto out;
-		}
-		name = archive_entry_pathname(e) + rootlen;
-		strbuf_reset(&member);
-		strbuf_addstr(&member, name[0] == '/' ? name + 1 : name);
-		if (!member.len)
-			strbuf_addch(&member, '.');
-		if (archive_read_disk_can_descend(in) &&
-		    !is_api_dir(member.buf))
-			archive_read_disk_descend(in);
-		if (archive_entry_filetype(e) == AE_IFSOCK)
-			continue;
 		archive_entry_copy_pathname(e, member.buf);
 		keep_portable_fflags(e);
 		/* The tar strategy never holds an entry back. */
@@ -905,6 +948,8 @@ int archive_tree(const char *root_dir, int fd, struct strbuf *err)
 				goto out;
 		}
 	}
+	if (r < 0)
+		goto out;
 	if (archive_write_close(out) != ARCHIVE_OK) {
 		r = archive_fail(out, err, root_dir, NULL);
 		goto out;

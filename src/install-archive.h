@@ -68,9 +68,14 @@ int install_overlay(const char *source_dir, const char *target,
  * crossed, except what is mounted on dev, proc and sys, whose directories
  * are archived empty. Sockets are skipped.
  *
+ * observe (may be NULL) sees every byte written to fd, in order, with
+ * opaque: for a checksum made on the way, not by reading the file back.
+ *
  * Returns 0 or -errno with err as for install_tar(); -EINTR on a signal.
  */
-int archive_tree(const char *root_dir, int fd, struct strbuf *err);
+int archive_tree(const char *root_dir, int fd,
+		 void (*observe)(const void *data, size_t len, void *opaque),
+		 void *opaque, struct strbuf *err);
 
 /* 1 if s starts with http://, https:// or file:// (any case), else 0. */
 int source_is_url(const char *s);

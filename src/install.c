@@ -114,6 +114,16 @@ static int debootstrap(const struct guest *g, const char *root,
 	}
 	install_debootstrap_args(g, root, &cp.args);
 	cp.clear_env = 1;
+	/*
+	 * debootstrap runs wget once per package, and each looks the mirror
+	 * up again: ~150 lookups. A lost DNS reply (some resolvers drop an
+	 * AAAA query now and then) stalls one for glibc's 5 s timeout, 15 s
+	 * of a cold build here. Retransmit after 1 s instead, giving up after
+	 * 5 s as before. The administrator's own RES_OPTIONS win.
+	 */
+	strvec_pushf(&cp.env, "RES_OPTIONS=%s",
+		     getenv("RES_OPTIONS") ? getenv("RES_OPTIONS") :
+					     "timeout:1 attempts:5");
 	r = run_command(&cp);
 	if (r < 0) {
 		const char *tail = cp.tail.buf, *p;

@@ -1,0 +1,469 @@
+/*
+ * u-base-cache.c: cache keys change with every part of the recipe and say
+ * which part changed; a stored base reads back, unpacks as it was, and a
+ * damaged or unfinished one is never taken for a good one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "base-cache.h"
+#include "base.h"
+#include "config.h"
+#include "fsutil.h"
+#include "guest.h"
+#include "install-archive.h"
+#include "macros.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "unit.h"
+#include "banned.h"
+
+UNIT_MAIN
+
+static char *scratch_dir;
+
+static void remove_scratch(void)
+{
+	(void)rm_rf(scratch_dir);
+	free(scratch_dir);
+}
+
+/* A fresh directory under the scratch directory made for this run. */
+static char *fresh(const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	char *p;
+
+	if (!scratch_dir) {
+		scratch_dir = path_join(base && *base ? base : "/tmp",
+					"u-base-cache.XXXXXX");
+		if (!mkdtemp(scratch_dir))
+			abort();
+		atexit(remove_scratch);
+	}
+	p = path_join(scratch_dir, name);
+	(void)rm_rf(p);
+	if (mkdir_p(p, 0755) < 0)
+		abort();
+	return p;
+}
+
+static void put(const char *dir, const char *rel, const char *text,
+		mode_t mode)
+{
+	char *p = path_join(dir, rel);
+	char *slash = strrchr(p, '/');
+
+	*slash = '\0';
+	if (mkdir_p(p, 0755) < 0)
+		abort();
+	*slash = '/';
+	if (write_string(p, text, mode) < 0)
+		abort();
+	free(p);
+}
+
+static const char *const values[BASE_KEY_NR] = {
+	"1", "bookworm", "amd64", "http://deb.debian.org/debian",
+	"debootstrap", "", "dbus,linux-image-amd64",
+	"30-enable-services:00ff", "debian/base-tree/x:0644:aa",
+};
+
+static void sample_key(struct base_key *k)
+{
+	for (int p = 0; p < BASE_KEY_NR; p++)
+		base_key_set(k, (enum base_key_part)p, values[p]);
+	base_key_seal(k);
+}
+
+TEST(id_changes_with_every_part)
+{
+	struct base_key a = BASE_KEY_INIT, b = BASE_KEY_INIT;
+
+	sample_key(&a);
+	sample_key(&b);
+	CHECK_STREQ(a.id, b.id);
+	CHECK_INTEQ(strlen(a.id), 64);
+	for (int p = 0; p < BASE_KEY_NR; p++) {
+		struct strbuf v = STRBUF_INIT;
+
+		strbuf_addf(&v, "%s-changed", values[p]);
+		base_key_set(&b, (enum base_key_part)p, v.buf);
+		base_key_seal(&b);
+		if (!strcmp(a.id, b.id))
+			fprintf(stderr, "part %s does not change the id\n",
+				base_key_part_name((enum base_key_part)p));
+		CHECK(strcmp(a.id, b.id));
+		base_key_set(&b, (enum base_key_part)p, values[p]);
+		strbuf_release(&v);
+	}
+	/* Moving text from one part to the next is a different key. */
+	base_key_set(&b, BASE_KEY_SOURCE, "x");
+	base_key_set(&b, BASE_KEY_PACKAGES, "dbus,linux-image-amd64");
+	base_key_seal(&b);
+	base_key_set(&a, BASE_KEY_SOURCE, "");
+	base_key_set(&a, BASE_KEY_PACKAGES, "xdbus,linux-image-amd64");
+	base_key_seal(&a);
+	CHECK(strcmp(a.id, b.id));
+	base_key_release(&a);
+	base_key_release(&b);
+}
+
+/* A small tree with what a system has: modes, a symlink, a hard link,
+ * an xattr, and something under dev/ and proc/ that must stay out. */
+static char *sample_tree(void)
+{
+	char *root = fresh("tree");
+	struct strbuf p = STRBUF_INIT;
+
+	put(root, "etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
+	put(root, "etc/shadow", "root:*:1::::::\n", 0640);
+	put(root, "usr/bin/ping", "ELF", 04755);
+	put(root, "dev/null", "not a device", 0644);
+	put(root, "proc/1/status", "Name: init\n", 0444);
+	strbuf_addf(&p, "%s/usr/bin/ping", root);
+	(void)setxattr(p.buf, "user.create-image", "cap", 3, 0);
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/usr/bin/sh", root);
+	if (symlink("dash", p.buf) < 0)
+		abort();
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/usr/bin/ping4", root);
+	{
+		char *ping = path_join(root, "usr/bin/ping");
+
+		if (link(ping, p.buf) < 0)
+			abort();
+		free(ping);
+	}
+	strbuf_release(&p);
+	return root;
+}
+
+static char *stored_base(struct base_key *k, char **ret_dir)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *tree = sample_tree();
+	char *cache = fresh("cache");
+	char *dir = base_cache_dir(cache);
+
+	sample_key(k);
+	CHECK_INTEQ(base_cache_store(dir, k, tree, &err), 0);
+	if (err.len)
+		fprintf(stderr, "store: %s\n", err.buf);
+	strbuf_release(&err);
+	free(cache);
+	*ret_dir = dir;
+	return tree;
+}
+
+TEST(store_find_verify_unpack)
+{
+	struct base_key k = BASE_KEY_INIT;
+	struct base_entry e = { 0 }, *v = NULL;
+	struct strbuf err = STRBUF_INIT, sb = STRBUF_INIT;
+	char *dir = NULL, *tree = stored_base(&k, &dir), *out, *name;
+	size_t nr = 0;
+	struct stat a, b;
+	char link[64] = "";
+	char val[8] = "";
+
+	name = base_cache_name(&k);
+	CHECK(!strncmp(name, "bookworm-amd64-", 15));
+	CHECK_INTEQ(strlen(name), 15 + 12);
+	CHECK_INTEQ(base_cache_find(dir, &k, &e), 1);
+	CHECK_STREQ(e.name, name);
+	CHECK_STREQ(e.key.part[BASE_KEY_PACKAGES], values[BASE_KEY_PACKAGES]);
+	CHECK_INTEQ(base_cache_verify(&e, &err), 0);
+	CHECK_INTEQ(base_cache_list(dir, &v, &nr), 0);
+	CHECK_INTEQ(nr, 1);
+	if (nr == 1)
+		CHECK_STREQ(v[0].key.id, k.id);
+	base_cache_list_free(v, nr);
+
+	out = fresh("unpacked");
+	CHECK_INTEQ(install_tar(e.archive, out, &err), 0);
+	strbuf_addf(&sb, "%s/usr/bin/ping", out);
+	CHECK_INTEQ(stat(sb.buf, &a), 0);
+	CHECK_INTEQ(a.st_mode & 07777, 04755);
+	CHECK_INTEQ(getxattr(sb.buf, "user.create-image", val, sizeof(val)),
+		    3);
+	CHECK(!memcmp(val, "cap", 3));
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/usr/bin/ping4", out);
+	CHECK_INTEQ(stat(sb.buf, &b), 0);
+	CHECK_INTEQ(a.st_ino, b.st_ino);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/usr/bin/sh", out);
+	CHECK(readlink(sb.buf, link, sizeof(link) - 1) == 4);
+	CHECK_STREQ(link, "dash");
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/etc/shadow", out);
+	CHECK_INTEQ(stat(sb.buf, &a), 0);
+	CHECK_INTEQ(a.st_mode & 07777, 0640);
+	/* dev/ and proc/ are there, empty. */
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/dev", out);
+	CHECK(path_is_dir(sb.buf));
+	strbuf_addstr(&sb, "/null");
+	CHECK(!path_exists(sb.buf));
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/proc/1", out);
+	CHECK(!path_exists(sb.buf));
+
+	base_entry_release(&e);
+	base_key_release(&k);
+	strbuf_release(&err);
+	strbuf_release(&sb);
+	free(name);
+	free(out);
+	free(tree);
+	free(dir);
+}
+
+TEST(damage_is_detected)
+{
+	struct base_key k = BASE_KEY_INIT;
+	struct base_entry e = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	char *dir = NULL, *tree = stored_base(&k, &dir);
+	int fd;
+
+	CHECK_INTEQ(base_cache_find(dir, &k, &e), 1);
+	/* One byte changed, same size. */
+	fd = open(e.archive, O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_INTEQ(pwrite(fd, "X", 1, 100), 1);
+	close(fd);
+	CHECK_INTEQ(base_cache_verify(&e, &err), -EBADMSG);
+	CHECK(strstr(err.buf, "does not match its checksum") != NULL);
+	/* Truncated. */
+	strbuf_reset(&err);
+	CHECK_INTEQ(truncate(e.archive, 50), 0);
+	CHECK_INTEQ(base_cache_verify(&e, &err), -EBADMSG);
+	CHECK(strstr(err.buf, "is 50 bytes, not ") != NULL);
+	/* Gone. */
+	strbuf_reset(&err);
+	CHECK_INTEQ(base_cache_remove(&e), 0);
+	CHECK_INTEQ(base_cache_find(dir, &k, &e), 0);
+	CHECK(!path_exists(e.archive));
+
+	base_entry_release(&e);
+	base_key_release(&k);
+	strbuf_release(&err);
+	free(tree);
+	free(dir);
+}
+
+TEST(unfinished_is_never_a_base)
+{
+	struct base_key k = BASE_KEY_INIT;
+	struct base_entry e = { 0 }, *v = NULL;
+	char *cache = fresh("cache-unfinished"), *dir = base_cache_dir(cache);
+	char *name;
+	size_t nr = 0;
+
+	sample_key(&k);
+	name = base_cache_name(&k);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%s.part-abc123", name);
+		put(dir, sb.buf, "half an archive", 0600);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s.tar.zst", name);
+		put(dir, sb.buf, "an archive never described", 0600);
+		strbuf_release(&sb);
+	}
+	CHECK_INTEQ(base_cache_find(dir, &k, &e), 0);
+	CHECK_INTEQ(base_cache_list(dir, &v, &nr), 0);
+	CHECK_INTEQ(nr, 0);
+	base_cache_list_free(v, nr);
+	base_key_release(&k);
+	free(name);
+	free(dir);
+	free(cache);
+}
+
+TEST(a_miss_names_what_changed)
+{
+	struct base_key k = BASE_KEY_INIT;
+	char *dir = NULL, *tree = stored_base(&k, &dir);
+
+	for (int p = 0; p < BASE_KEY_NR; p++) {
+		struct base_key o = BASE_KEY_INIT;
+		struct strbuf why = STRBUF_INIT, v = STRBUF_INIT;
+		int before = unit_failed_checks;
+
+		sample_key(&o);
+		strbuf_addf(&v, "%s2", values[p]);
+		base_key_set(&o, (enum base_key_part)p, v.buf);
+		base_key_seal(&o);
+		base_cache_explain_miss(dir, &o, &why);
+		if (p == BASE_KEY_DIST || p == BASE_KEY_ARCH) {
+			CHECK(strstr(why.buf, "no base for ") != NULL);
+			CHECK(strstr(why.buf, " is cached in ") != NULL);
+		} else {
+			CHECK(!strncmp(why.buf,
+				       base_key_part_text((enum base_key_part)p),
+				       strlen(base_key_part_text(
+					       (enum base_key_part)p))));
+			CHECK(strstr(why.buf, " changed since the cached base "
+					      "bookworm-amd64-") != NULL);
+		}
+		if (unit_failed_checks != before)
+			fprintf(stderr, "part %s: %s\n",
+				base_key_part_name((enum base_key_part)p),
+				why.buf);
+		base_key_release(&o);
+		strbuf_release(&why);
+		strbuf_release(&v);
+	}
+	base_key_release(&k);
+	free(tree);
+	free(dir);
+}
+
+TEST(one_lock_per_base)
+{
+	char *cache = fresh("cache-lock"), *dir = base_cache_dir(cache);
+	int a = base_cache_trylock(dir, "bookworm-amd64-0123456789ab");
+	int b = base_cache_trylock(dir, "bookworm-amd64-0123456789ab");
+	int c = base_cache_trylock(dir, "trixie-amd64-0123456789ab");
+
+	CHECK(a >= 0);
+	CHECK_INTEQ(b, -EBUSY);
+	CHECK(c >= 0);
+	base_cache_unlock(a);
+	b = base_cache_trylock(dir, "bookworm-amd64-0123456789ab");
+	CHECK(b >= 0);
+	base_cache_unlock(b);
+	base_cache_unlock(c);
+	free(dir);
+	free(cache);
+}
+
+/* The key of the guest create-image would build with these flags. */
+static void key_of(const char *const *flags, struct base_key *k,
+		   int *cacheable)
+{
+	const char *argv[16] = { "create-image", "--hostname", "web1" };
+	struct strbuf err = STRBUF_INIT;
+	struct config c;
+	struct guest g;
+	const char *why;
+	int argc = 3, r;
+
+	memset(&g, 0, sizeof(g));
+	while (*flags && argc < 15)
+		argv[argc++] = *flags++;
+	config_init_defaults(&c);
+	r = config_parse_argv(&c, argc, (char **)argv, &err);
+	if (r >= 0)
+		r = config_load(&c, NULL, &err);
+	if (r >= 0)
+		r = guest_from_config(&c, &g, &err);
+	if (r >= 0)
+		r = base_key_for(&g, k, &err);
+	if (r < 0)
+		fprintf(stderr, "key_of: %s\n", err.buf);
+	CHECK_INTEQ(r, 0);
+	*cacheable = base_cacheable(&g, &why);
+	config_release(&c);
+	guest_release(&g);
+	strbuf_release(&err);
+}
+
+TEST(a_guest_key_follows_its_recipe)
+{
+	static const char *const none[] = { NULL };
+	static const char *const xfs[] = { "--fs", "xfs", "--nopygrub",
+					   NULL };
+	static const char *const mirror[] = {
+		"--mirror", "http://ftp.de.debian.org/debian", NULL };
+	static const char *const nocache[] = { "--cache=no", NULL };
+	struct base_key d = BASE_KEY_INIT, o = BASE_KEY_INIT;
+	char *hooks = fresh("hooks.d");
+	struct strbuf flag = STRBUF_INIT;
+	const char *with_hooks[] = { "--hooks-dir", hooks, NULL };
+	int cacheable = 0;
+
+	key_of(none, &d, &cacheable);
+	CHECK(cacheable);
+	CHECK_STREQ(d.part[BASE_KEY_METHOD], "debootstrap");
+	CHECK(strstr(d.part[BASE_KEY_PACKAGES], "linux-image-amd64"));
+	CHECK(!strstr(d.part[BASE_KEY_PACKAGES], "xfsprogs"));
+	CHECK(strstr(d.part[BASE_KEY_HOOKS], "90-clean:") != NULL);
+	CHECK(strstr(d.part[BASE_KEY_TREE], "initramfs-tools") != NULL);
+	/* Guest hooks are not part of the base. */
+	CHECK(!strstr(d.part[BASE_KEY_HOOKS], "20-ssh-host-keys"));
+
+	key_of(xfs, &o, &cacheable);
+	CHECK(strstr(o.part[BASE_KEY_PACKAGES], "xfsprogs") != NULL);
+	CHECK(strcmp(o.id, d.id));
+	base_key_release(&o);
+
+	key_of(mirror, &o, &cacheable);
+	CHECK(strcmp(o.part[BASE_KEY_MIRROR], d.part[BASE_KEY_MIRROR]));
+	CHECK(strcmp(o.id, d.id));
+	base_key_release(&o);
+
+	key_of(nocache, &o, &cacheable);
+	CHECK(!cacheable);
+	CHECK_STREQ(o.id, d.id);
+	base_key_release(&o);
+
+	/* A guest hook in --hooks-dir leaves the key alone; a base hook
+	 * changes it, and so does a change to that hook. */
+	put(hooks, "50-site", "#!/bin/sh\n", 0755);
+	key_of(with_hooks, &o, &cacheable);
+	CHECK_STREQ(o.id, d.id);
+	base_key_release(&o);
+	put(hooks, "base/50-site", "#!/bin/sh\necho one\n", 0755);
+	key_of(with_hooks, &o, &cacheable);
+	CHECK(strstr(o.part[BASE_KEY_HOOKS], "50-site:") != NULL);
+	CHECK(strcmp(o.id, d.id));
+	{
+		struct base_key t = BASE_KEY_INIT;
+
+		put(hooks, "base/50-site", "#!/bin/sh\necho two\n", 0755);
+		key_of(with_hooks, &t, &cacheable);
+		CHECK(strcmp(o.id, t.id));
+		base_key_release(&t);
+	}
+	base_key_release(&o);
+
+	/* A tarball: the source, its size and time; no mirror or
+	 * packages. */
+	{
+		char *dir = fresh("tarball");
+		char *tar = path_join(dir, "root.tar.zst");
+		const char *tarred[] = { "--install-method", "tar",
+					 "--install-source", tar, NULL };
+		struct base_key t = BASE_KEY_INIT;
+
+		put(dir, "root.tar.zst", "x", 0644);
+		key_of(tarred, &o, &cacheable);
+		CHECK(cacheable);
+		CHECK_STREQ(o.part[BASE_KEY_METHOD], "tar");
+		CHECK(!strncmp(o.part[BASE_KEY_SOURCE], tar, strlen(tar)));
+		CHECK_STREQ(o.part[BASE_KEY_MIRROR], "");
+		CHECK_STREQ(o.part[BASE_KEY_PACKAGES], "");
+		put(dir, "root.tar.zst", "xy", 0644);
+		key_of(tarred, &t, &cacheable);
+		CHECK(strcmp(o.id, t.id));
+		base_key_release(&t);
+		base_key_release(&o);
+		free(tar);
+		free(dir);
+	}
+	base_key_release(&d);
+	strbuf_release(&flag);
+	free(hooks);
+}
