@@ -11,7 +11,7 @@
 #include "strbuf.h"
 
 /* Bumped whenever this program changes what it puts in a base. */
-#define BASE_FORMAT "1"
+#define BASE_FORMAT "2"
 
 /* The key of g's base. 0, or -errno when a hook or file cannot be read
  * (named in err). */

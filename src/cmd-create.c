@@ -238,6 +238,41 @@ static void add_network_lines(const struct guest *g, const char *label,
 			    i == 0 ? g->gateway : "");
 }
 
+/* Where the base would come from: the cache, a build (and why), or a
+ * build that is not cached. */
+static void add_base_line(const struct guest *g, struct strbuf *out)
+{
+	struct base_key key = BASE_KEY_INIT;
+	struct base_entry e = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	const char *nocache;
+	char *dir = base_cache_dir(g->cachedir), *name = NULL;
+
+	if (!base_cacheable(g, &nocache)) {
+		strbuf_addf(out, "base      built, not cached (%s)\n", nocache);
+	} else if (base_key_for(g, &key, &err) < 0) {
+		strbuf_addf(out, "base      unknown: %s\n", err.buf);
+	} else {
+		name = base_cache_name(&key);
+		if (g->cache == CACHE_REFRESH) {
+			strbuf_addf(out, "base      %s, built anew "
+				    "(--cache=refresh)\n", name);
+		} else if (base_cache_find(dir, &key, &e)) {
+			strbuf_addf(out, "base      %s, from the cache\n",
+				    name);
+		} else {
+			strbuf_addf(out, "base      %s, built: ", name);
+			base_cache_explain_miss(dir, &key, out);
+			strbuf_addch(out, '\n');
+		}
+	}
+	base_entry_release(&e);
+	base_key_release(&key);
+	strbuf_release(&err);
+	free(dir);
+	free(name);
+}
+
 static void plan_text(struct build *b, struct strbuf *out)
 {
 	const struct guest *g = &b->g;
@@ -256,6 +291,7 @@ static void plan_text(struct build *b, struct strbuf *out)
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	}
+	add_base_line(g, out);
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
@@ -725,6 +761,16 @@ static int install_base(struct build *b)
 		info("waiting for another run that is building the base %s",
 		     name);
 		lock = base_cache_lock(dir, &key, &waited, &err);
+	}
+	if (lock < 0 && !err.len)
+		strbuf_addf(&err, "'%s': %s", dir, strerror(-lock));
+	/* A cache that cannot be used (read-only, not ours) costs only the
+	 * speed it would have brought. */
+	if (lock < 0 && lock != -EINTR) {
+		warning("cannot use the base cache: %s; building the base "
+			"without it", err.buf);
+		r = make_base(b);
+		goto out;
 	}
 	if (lock < 0) {
 		r = fail(lock, "lock the base cache", &err);

@@ -63,14 +63,17 @@ static int unlink_in(const char *root, const char *rel, int keep_link)
 	return r;
 }
 
-/* Files whose name starts so in these directories, and every file below
- * the log directory: host keys, and the install's logs. */
+/*
+ * Files whose name starts so in these directories: the host keys are
+ * removed, and every file below the log directory is emptied, keeping the
+ * owner and mode its package gave it (btmp, lastlog, ...).
+ */
 static const struct {
 	const char *dir, *prefix;
-	int recurse;
+	int recurse, truncate;
 } per_guest_dirs[] = {
-	{ "etc/ssh", "ssh_host_", 0 },
-	{ "var/log", "", 1 },
+	{ "etc/ssh", "ssh_host_", 0, 0 },
+	{ "var/log", "", 1, 1 },
 };
 
 static int write_identity(const char *root, struct strbuf *err)
@@ -93,8 +96,8 @@ static int write_identity(const char *root, struct strbuf *err)
 	return r;
 }
 
-static int unlink_below(const char *root, const char *rel,
-			const char *prefix, int recurse, struct strbuf *err)
+static int clear_below(const char *root, const char *rel, const char *prefix,
+		       int recurse, int truncate_only, struct strbuf *err)
 {
 	char *dir = path_join(root, rel);
 	struct strvec names = STRVEC_INIT;
@@ -112,11 +115,19 @@ static int unlink_below(const char *root, const char *rel,
 			if (recurse) {
 				char *sub = path_join(rel, names.v[i]);
 
-				r = unlink_below(root, sub, prefix, 1, err);
+				r = clear_below(root, sub, prefix, 1,
+						truncate_only, err);
 				free(sub);
 			}
-		} else if (!strncmp(names.v[i], prefix, strlen(prefix)) &&
-			   unlink(p) < 0 && errno != ENOENT) {
+		} else if (strncmp(names.v[i], prefix, strlen(prefix))) {
+			/* not one of them */
+		} else if (truncate_only) {
+			if (S_ISREG(st.st_mode) && truncate(p, 0) < 0) {
+				r = -errno;
+				strbuf_addf(err, "cannot empty '%s': %s", p,
+					    strerror(errno));
+			}
+		} else if (unlink(p) < 0 && errno != ENOENT) {
 			r = -errno;
 			strbuf_addf(err, "cannot remove '%s': %s", p,
 				    strerror(errno));
@@ -140,9 +151,10 @@ int customize_generalize(const char *root, struct strbuf *err)
 				    per_guest_files[i].path, strerror(-r));
 	}
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(per_guest_dirs); i++)
-		r = unlink_below(root, per_guest_dirs[i].dir,
-				 per_guest_dirs[i].prefix,
-				 per_guest_dirs[i].recurse, err);
+		r = clear_below(root, per_guest_dirs[i].dir,
+				per_guest_dirs[i].prefix,
+				per_guest_dirs[i].recurse,
+				per_guest_dirs[i].truncate, err);
 	return r;
 }
 

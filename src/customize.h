@@ -26,8 +26,9 @@ int customize_block_daemons(const char *root, struct journal *j,
 /*
  * Take out of the tree at root everything that belongs to one guest or to
  * the machine that built it: machine-id, SSH host keys, hostname, hosts,
- * resolv.conf, random seed, credential secret, shell history and every log
- * file. What is left can be the base of any number of guests.
+ * resolv.conf, random seed, credential secret, shell history, and the
+ * content of every log file (emptied, keeping its owner and mode). What
+ * is left can be the base of any number of guests.
  */
 int customize_generalize(const char *root, struct strbuf *err);
 /* password_hash may be NULL: root's entry is then left as installed. */

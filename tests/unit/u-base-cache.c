@@ -15,6 +15,7 @@
 #include "base-cache.h"
 #include "base.h"
 #include "config.h"
+#include "customize.h"
 #include "fsutil.h"
 #include "guest.h"
 #include "install-archive.h"
@@ -466,4 +467,57 @@ TEST(a_guest_key_follows_its_recipe)
 	base_key_release(&d);
 	strbuf_release(&flag);
 	free(hooks);
+}
+
+TEST(generalize_takes_out_what_is_one_guests)
+{
+	static const char *const gone[] = {
+		"etc/machine-id", "etc/hostname", "etc/hosts",
+		"etc/resolv.conf", "etc/ssh/ssh_host_ed25519_key",
+		"etc/ssh/ssh_host_ed25519_key.pub",
+		"var/lib/systemd/random-seed", "root/.bash_history",
+	};
+	static const char *const kept[] = {
+		"etc/ssh/sshd_config", "etc/passwd", "var/lib/dbus/machine-id",
+		"var/log/apt/history.log", "var/log/btmp",
+	};
+	struct strbuf err = STRBUF_INIT, p = STRBUF_INIT;
+	char *root = fresh("generalize");
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(gone); i++)
+		put(root, gone[i], "host\n", 0600);
+	put(root, "etc/ssh/sshd_config", "Port 22\n", 0644);
+	put(root, "etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
+	put(root, "var/log/apt/history.log", "Install: x\n", 0640);
+	put(root, "var/log/btmp", "x", 0660);
+	put(root, "var/lib/dbus/.keep", "", 0644);
+	strbuf_addf(&p, "%s/var/lib/dbus/machine-id", root);
+	CHECK_INTEQ(symlink("/etc/machine-id", p.buf), 0);
+
+	CHECK_INTEQ(customize_generalize(root, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(gone); i++) {
+		strbuf_reset(&p);
+		strbuf_addf(&p, "%s/%s", root, gone[i]);
+		if (lstat(p.buf, &st) == 0)
+			fprintf(stderr, "still there: %s\n", gone[i]);
+		CHECK(lstat(p.buf, &st) < 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++) {
+		strbuf_reset(&p);
+		strbuf_addf(&p, "%s/%s", root, kept[i]);
+		CHECK_INTEQ(lstat(p.buf, &st), 0);
+	}
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/var/log/apt/history.log", root);
+	CHECK_INTEQ(stat(p.buf, &st), 0);
+	CHECK_INTEQ(st.st_size, 0);
+	CHECK_INTEQ(st.st_mode & 07777, 0640);
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/etc/passwd", root);
+	CHECK_INTEQ(stat(p.buf, &st), 0);
+	CHECK(st.st_size > 0);
+	strbuf_release(&err);
+	strbuf_release(&p);
+	free(root);
 }
