@@ -189,10 +189,19 @@ static int path_under(const char *root, const char *name, struct strbuf *out)
 	return depth == 0;
 }
 
+/*
+ * The data of the current entry from in to out. To a disk writer blocks go
+ * by offset, so holes stay holes. An archive writer takes the data in
+ * order: holes are written as zeros, which the pax writer leaves out again
+ * where the entry's sparse map (filled in by the disk reader) has a hole.
+ */
 static int copy_data(struct archive *in, struct archive *out,
-		     const char *source, const char *member,
+		     int to_archive, const char *source, const char *member,
 		     struct strbuf *err)
 {
+	static const char zeros[64 * 1024];
+	la_int64_t done = 0;
+
 	for (;;) {
 		const void *buf;
 		size_t size;
@@ -203,10 +212,23 @@ static int copy_data(struct archive *in, struct archive *out,
 			return 0;
 		if (r < ARCHIVE_OK)
 			return archive_fail(in, err, source, member);
-		/* Offsets carry the holes, so sparse files stay sparse. */
-		if (archive_write_data_block(out, buf, size, offset) <
-		    ARCHIVE_OK)
+		if (!to_archive) {
+			if (archive_write_data_block(out, buf, size, offset) <
+			    ARCHIVE_OK)
+				return archive_fail(out, err, source, member);
+			continue;
+		}
+		while (done < offset) {
+			size_t n = offset - done > (la_int64_t)sizeof(zeros) ?
+				   sizeof(zeros) : (size_t)(offset - done);
+
+			if (archive_write_data(out, zeros, n) < 0)
+				return archive_fail(out, err, source, member);
+			done += (la_int64_t)n;
+		}
+		if (size && archive_write_data(out, buf, size) < 0)
 			return archive_fail(out, err, source, member);
+		done = offset + (la_int64_t)size;
 	}
 }
 
@@ -225,7 +247,7 @@ static int write_member(struct archive *in, struct archive *out,
 		return archive_fail(out, err, source, member);
 	/* A hard link's size is 0 or unset unless the format carries data. */
 	if (archive_entry_size(e) > 0) {
-		r = copy_data(in, out, source, member, err);
+		r = copy_data(in, out, 0, source, member, err);
 		if (r < 0)
 			return r;
 	}
@@ -799,42 +821,6 @@ int install_overlay(const char *source_dir, const char *target,
 }
 
 /*
- * Data into an archive (not onto a disk) goes by archive_write_data(), in
- * order: holes are written as zeros, which the pax writer leaves out again
- * where the entry's sparse map (filled in by the disk reader) has a hole.
- */
-static int copy_to_archive(struct archive *in, struct archive *out,
-			   const char *source, const char *member,
-			   struct strbuf *err)
-{
-	static const char zeros[64 * 1024];
-	la_int64_t done = 0;
-
-	for (;;) {
-		const void *buf;
-		size_t size;
-		la_int64_t offset;
-		int r = archive_read_data_block(in, &buf, &size, &offset);
-
-		if (r == ARCHIVE_EOF)
-			return 0;
-		if (r < ARCHIVE_OK)
-			return archive_fail(in, err, source, member);
-		while (done < offset) {
-			size_t n = offset - done > (la_int64_t)sizeof(zeros) ?
-				   sizeof(zeros) : (size_t)(offset - done);
-
-			if (archive_write_data(out, zeros, n) < 0)
-				return archive_fail(out, err, source, member);
-			done += (la_int64_t)n;
-		}
-		if (size && archive_write_data(out, buf, size) < 0)
-			return archive_fail(out, err, source, member);
-		done = offset + (la_int64_t)size;
-	}
-}
-
-/*
  * zstd's level for archive_tree(): measured on a 700 MB bookworm base on
  * two cores, see the commit that set it.
  */
@@ -942,8 +928,7 @@ int archive_tree(const char *root_dir, int fd,
 			goto out;
 		}
 		if (archive_entry_size(e) > 0) {
-			r = copy_to_archive(in, out, root_dir, member.buf,
-					    err);
+			r = copy_data(in, out, 1, root_dir, member.buf, err);
 			if (r < 0)
 				goto out;
 		}

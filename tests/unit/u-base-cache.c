@@ -130,6 +130,17 @@ static char *sample_tree(void)
 	put(root, "proc/1/status", "Name: init\n", 0444);
 	strbuf_addf(&p, "%s/usr/bin/ping", root);
 	(void)setxattr(p.buf, "user.create-image", "cap", 3, 0);
+	/* A sparse file: a hole, then data at its end. */
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/var/sparse", root);
+	{
+		int fd = open(p.buf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || ftruncate(fd, 1 << 20) < 0 ||
+		    pwrite(fd, "end", 3, (1 << 20) - 3) != 3)
+			abort();
+		close(fd);
+	}
 	strbuf_reset(&p);
 	strbuf_addf(&p, "%s/usr/bin/sh", root);
 	if (symlink("dash", p.buf) < 0)
@@ -200,6 +211,20 @@ TEST(store_find_verify_unpack)
 	strbuf_addf(&sb, "%s/usr/bin/ping4", out);
 	CHECK_INTEQ(stat(sb.buf, &b), 0);
 	CHECK_INTEQ(a.st_ino, b.st_ino);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/var/sparse", out);
+	CHECK_INTEQ(stat(sb.buf, &a), 0);
+	CHECK_INTEQ(a.st_size, 1 << 20);
+	{
+		char tail[4] = "";
+		int fd = open(sb.buf, O_RDONLY);
+
+		CHECK_INTEQ(pread(fd, tail, 3, (1 << 20) - 3), 3);
+		CHECK_STREQ(tail, "end");
+		CHECK_INTEQ(pread(fd, tail, 3, 4096), 3);
+		CHECK(!memcmp(tail, "\0\0\0", 3));
+		close(fd);
+	}
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%s/usr/bin/sh", out);
 	CHECK(readlink(sb.buf, link, sizeof(link) - 1) == 4);
