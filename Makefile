@@ -100,6 +100,7 @@ install: all
 	done
 	cp -R distros hooks templates $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/create-image/hooks.d \
+		$(DESTDIR)$(SYSCONFDIR)/create-image/hooks.d/base \
 		$(DESTDIR)$(SYSCONFDIR)/create-image/role.d \
 		$(DESTDIR)$(SYSCONFDIR)/create-image/skel \
 		$(DESTDIR)$(SYSCONFDIR)/create-image/partitions.d

@@ -17,8 +17,11 @@ test_expect_success 'make install PREFIX=... installs program, data and man page
 	test -f usr/share/create-image/templates/xl.cfg &&
 	test -f usr/share/create-image/distros/releases &&
 	test -x usr/share/create-image/distros/debian/hooks/20-ssh-host-keys &&
+	test -x usr/share/create-image/distros/debian/hooks/base/30-enable-services &&
+	test -x usr/share/create-image/distros/debian/base-tree/etc/initramfs-tools/hooks/create-image &&
 	test -f etc/create-image/create-image.conf &&
 	test -d etc/create-image/hooks.d &&
+	test -d etc/create-image/hooks.d/base &&
 	test -d etc/create-image/role.d &&
 	test -d etc/create-image/skel &&
 	test -f etc/create-image/partitions.d/example &&
