@@ -482,6 +482,23 @@ static int make_filesystems(struct build *b)
 
 /* The root at a scratch mount point, then every other file system on
  * it, parents first (the volumes are sorted by mount point depth). */
+/*
+ * Mount options for building. On a loop device (an image file, or a
+ * logical volume reached through its physical volume) a journal commit's
+ * cache flush makes the loop driver fsync the whole image file to the
+ * host's disk, and ext3/ext4 issue one on every commit and at unmount:
+ * 0.3 s of a 2 s build here, for nothing, since a half-built guest is
+ * thrown away whole. A real device keeps its flushes.
+ */
+static const char *build_mount_options(const struct volume *v)
+{
+	if (strncmp(v->dev, "/dev/loop", 9))
+		return NULL;
+	if (streq(v->fs, "ext3") || streq(v->fs, "ext4"))
+		return "barrier=0";
+	return NULL;
+}
+
 static int mount_all(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -502,7 +519,8 @@ static int mount_all(struct build *b)
 			strbuf_addf(&err, "cannot create '%s': %s", dir,
 				    strerror(-r));
 		else
-			r = fs_mount(v->dev, v->fs, dir, NULL, &b->j, &err);
+			r = fs_mount(v->dev, v->fs, dir,
+				     build_mount_options(v), &b->j, &err);
 		free(dir);
 	}
 	if (r < 0)
