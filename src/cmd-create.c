@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1139,6 +1140,55 @@ static void stop_guest_processes(struct build *b)
 	}
 }
 
+/*
+ * The installed tree is hundreds of megabytes of dirty pages. Writing them
+ * back in a second thread while the guest's own part is made (its host
+ * keys take a while) leaves the unmount little to do. Joined through the
+ * journal, before anything below the root is unmounted.
+ */
+static struct {
+	pthread_t thread;
+	int fd;
+	int running;
+} writeback;
+
+static void *writeback_thread(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	(void)syncfs(writeback.fd);
+	return NULL;
+}
+
+static int writeback_wait(const char *arg, int restore)
+{
+	(void)arg;
+	(void)restore;
+	if (!writeback.running)
+		return 0;
+	pthread_join(writeback.thread, NULL);
+	close(writeback.fd);
+	writeback.running = 0;
+	return 0;
+}
+
+static void writeback_start(struct build *b)
+{
+	writeback.fd = open(b->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (writeback.fd < 0)
+		return;
+	if (pthread_create(&writeback.thread, NULL, writeback_thread,
+			   NULL) != 0) {
+		close(writeback.fd);
+		return;
+	}
+	writeback.running = 1;
+	journal_add_call(&b->j, JOURNAL_HELD, writeback_wait, b->mnt);
+}
+
 static int build(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -1157,6 +1207,8 @@ static int build(struct build *b)
 		r = mount_all(b);
 	if (r >= 0)
 		r = install_base(b);
+	if (r >= 0)
+		writeback_start(b);
 	if (r >= 0)
 		r = customize(b);
 	if (r >= 0)
