@@ -240,8 +240,9 @@ static int copy_data(struct archive *in, struct archive *out,
  * that is quietly different from its source is worse than a clear error.
  */
 static int write_member(struct archive *in, struct archive *out,
-			struct archive_entry *e, const char *source,
-			const char *member, struct strbuf *err)
+			int to_archive, struct archive_entry *e,
+			const char *source, const char *member,
+			struct strbuf *err)
 {
 	int r;
 
@@ -249,7 +250,7 @@ static int write_member(struct archive *in, struct archive *out,
 		return archive_fail(out, err, source, member);
 	/* A hard link's size is 0 or unset unless the format carries data. */
 	if (archive_entry_size(e) > 0) {
-		r = copy_data(in, out, 0, source, member, err);
+		r = copy_data(in, out, to_archive, source, member, err);
 		if (r < 0)
 			return r;
 	}
@@ -411,7 +412,7 @@ static int unpack_fd(int fd, const char *source, const char *root,
 			continue;
 		if (streq(path.buf, root))
 			top_times_save(&top, e);
-		r = write_member(in, out, e, source, member.buf, err);
+		r = write_member(in, out, 0, e, source, member.buf, err);
 		if (r < 0)
 			goto out;
 	}
@@ -889,7 +890,7 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 		if (r > 0)
 			top_times_save(&top, e);
 		archive_entry_linkify(links, &e, &spare);
-		r = write_member(in, out, e, source_dir, member.buf, err);
+		r = write_member(in, out, 0, e, source_dir, member.buf, err);
 		if (r < 0)
 			goto out;
 	}
@@ -1025,15 +1026,9 @@ int archive_tree(const char *root_dir, int fd,
 		keep_portable_fflags(e);
 		/* The tar strategy never holds an entry back. */
 		archive_entry_linkify(links, &e, &spare);
-		if (archive_write_header(out, e) < ARCHIVE_OK) {
-			r = archive_fail(out, err, root_dir, member.buf);
+		r = write_member(in, out, 1, e, root_dir, member.buf, err);
+		if (r < 0)
 			goto out;
-		}
-		if (archive_entry_size(e) > 0) {
-			r = copy_data(in, out, 1, root_dir, member.buf, err);
-			if (r < 0)
-				goto out;
-		}
 	}
 	if (r < 0)
 		goto out;
