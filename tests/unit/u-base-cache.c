@@ -132,6 +132,7 @@ static char *sample_tree(void)
 	(void)setxattr(p.buf, "user.create-image", "cap", 3, 0);
 	/* A sparse file: a hole, then data at its end. */
 	strbuf_reset(&p);
+	put(root, "var/lib/dpkg/status", "Package: dash\n", 0644);
 	strbuf_addf(&p, "%s/var/sparse", root);
 	{
 		int fd = open(p.buf, O_WRONLY | O_CREAT | O_TRUNC, 0644);

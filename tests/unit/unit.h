@@ -80,6 +80,7 @@ void unit_register(const char *name, unit_fn fn);
 			failed += bad;                                   \
 			printf("%s %d %s\n", bad ? "not ok" : "ok", i + 1, \
 			       unit_tests[i].name);                      \
+			fflush(stdout);                                  \
 		}                                                        \
 		return failed ? 1 : 0;                                   \
 	}
