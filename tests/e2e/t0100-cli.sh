@@ -22,6 +22,7 @@ in_man() {
 test_expect_success '--help lists every option, each documented in the man page' '
 	"$CREATE_IMAGE" --help >help &&
 	grep -q "^usage: create-image --hostname NAME" help &&
+	grep -q "^       create-image cache list.verify.prune" help &&
 	grep -o -- "--[a-z][a-z0-9-]*" help | sort -u >flags &&
 	test $(wc -l <flags) -ge 45 &&
 	! in_man no-such-flag &&
