@@ -212,8 +212,9 @@ static int cache_prune(const struct cache_cmd *cc)
 		} else if ((unsigned long)(now - e->used) / 86400 >= cc->days) {
 			strbuf_addf(&why, "not used for %lu days",
 				    (unsigned long)(now - e->used) / 86400);
-		} else if (base_cache_verify(e, &why) < 0) {
-			/* why holds the damage */
+		} else {
+			/* Fills why only when e is damaged. */
+			(void)base_cache_verify(e, &why);
 		}
 		if (why.len && remove_entry(cc, e, why.buf) < 0)
 			status = 1;

@@ -33,15 +33,21 @@ void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
 	EVP_DigestUpdate(c->md, data, len);
 }
 
+static void to_hex(const unsigned char *md, unsigned int n,
+		   char hex[SHA256_HEX_SIZE])
+{
+	for (unsigned int i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
 void sha256_finish(struct sha256_ctx *c, char hex[SHA256_HEX_SIZE])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
 	EVP_DigestFinal_ex(c->md, md, &n);
-	for (unsigned int i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
+	to_hex(md, n, hex);
 	EVP_MD_CTX_free(c->md);
 	free(c);
 }
@@ -52,9 +58,7 @@ void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE])
 	unsigned int n = 0;
 
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
+	to_hex(md, n, hex);
 }
 
 int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
