@@ -1,358 +1,30 @@
 /*
- * cmd-create.c: create-image itself. Validates everything, then builds the
- * guest step by step, journaling every resource so any failure or signal
- * undoes the whole run.
+ * cmd-create.c: create-image itself. Reads the settings, validates them,
+ * then drives the build (build.h) and prints what it made: the plan with
+ * --dry-run, the summary when the guest is ready.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "base.h"
-#include "blockdev.h"
-#include "boot.h"
+#include "build.h"
 #include "commands.h"
 #include "config.h"
-#include "customize.h"
-#include "filesystem.h"
-#include "fsutil.h"
 #include "guest.h"
-#include "hooks.h"
-#include "install-archive.h"
-#include "install.h"
-#include "journal.h"
 #include "lock.h"
 #include "log.h"
 #include "lvm.h"
-#include "macros.h"
-#include "manifest.h"
-#include "parse.h"
-#include "parttable.h"
+#include "options.h"
 #include "paths.h"
-#include "render.h"
 #include "run-command.h"
 #include "secrets.h"
-#include "storage.h"
-#include "xl.h"
-#include "xlcfg.h"
 #include "banned.h"
 
 #ifndef VERSION
 #define VERSION "0"
 #endif
-
-struct build {
-	struct guest g;
-	struct storage st;
-	struct journal j;
-	char *mnt;
-	struct boot_info boot;
-	char *password;		/* plain text, printed once in the summary */
-	char *hash;
-	struct strvec fingerprints;
-	struct strbuf xl_cfg;
-};
-
-static void build_release(struct build *b)
-{
-	storage_release(&b->st);
-	free(b->mnt);
-	boot_info_release(&b->boot);
-	secret_free(b->password);
-	secret_free(b->hash);
-	strvec_clear(&b->fingerprints);
-	strbuf_release(&b->xl_cfg);
-	guest_release(&b->g);
-}
-
-/* The step that failed, for one "cannot ..." line; -EINTR means a signal. */
-static int fail(int r, const char *what, const struct strbuf *err)
-{
-	if (r == -EINTR || signals_pending())
-		return -EINTR;
-	if (err && err->len)
-		error("cannot %s: %s", what, err->buf);
-	else
-		log_error_errno(r, "cannot %s: %m", what);
-	return r;
-}
-
-/*
- * Whether the guest exists already: its config, its directory, or a disk
- * in the way. -EEXIST is what --force may replace (refused while the guest
- * runs); any other error (no such volume group, no room) is final.
- */
-static int check_existing(struct build *b, int check_storage,
-			  struct strbuf *err)
-{
-	const struct guest *g = &b->g;
-	struct strbuf found = STRBUF_INIT;
-	char *manifest = manifest_path(g->hostname);
-	int r = 0;
-
-	if (path_exists(g->cfg_path))
-		strbuf_addf(&found, "'%s'", g->cfg_path);
-	else if (g->need_guest_dir && path_exists(g->guest_dir))
-		strbuf_addf(&found, "'%s'", g->guest_dir);
-	else if (path_exists(manifest))
-		strbuf_addf(&found, "its record '%s'", manifest);
-	free(manifest);
-	if (check_storage) {
-		struct strbuf detail = STRBUF_INIT;
-
-		r = b->st.ops->check(g, &b->st, &detail);
-		if (r < 0 && r != -EEXIST) {
-			strbuf_addf(err, "%s: %s", g->storage == STORAGE_LVM ?
-				    "--lvm" : g->storage == STORAGE_DEVICE ?
-				    "--image-dev" : "--dir", detail.buf);
-			strbuf_release(&detail);
-			strbuf_release(&found);
-			return r;
-		}
-		/* Someone's data on a device is not a guest. */
-		if (r == -EEXIST && !g->force && g->storage == STORAGE_DEVICE) {
-			strbuf_addf(err, "--image-dev: %s (use --force to "
-				    "overwrite it)", detail.buf);
-			strbuf_release(&detail);
-			strbuf_release(&found);
-			return r;
-		}
-		if (r == -EEXIST && !found.len)
-			strbuf_addstr(&found, detail.buf);
-		strbuf_release(&detail);
-	}
-	if (found.len && !g->force) {
-		strbuf_addf(err, "guest '%s' already exists: %s (use --force "
-			    "to replace it)", g->hostname, found.buf);
-		r = -EEXIST;
-	} else if (found.len) {
-		struct strbuf why = STRBUF_INIT;
-
-		/* Never pull the disks from under a running guest. */
-		r = xl_domain_running(g->hostname, &why);
-		if (r > 0)
-			strbuf_addf(err, "guest '%s' is running: shut it down "
-				    "before replacing it", g->hostname);
-		else if (r < 0)
-			strbuf_addf(err, "cannot tell whether guest '%s' is "
-				    "running: %s", g->hostname, why.buf);
-		r = r > 0 ? -EBUSY : r < 0 ? r : 0;
-		strbuf_release(&why);
-	} else {
-		r = 0;
-	}
-	strbuf_release(&found);
-	return r;
-}
-
-/* How a disk is kept, for the plan and the summary. */
-static const char *disk_kind(const struct guest *g, const struct disk *d)
-{
-	if (g->storage == STORAGE_DEVICE)
-		return "existing device";
-	if (d->lv)
-		return d->inactive ? "logical volume, inactive" :
-				     "logical volume";
-	if (g->qcow2)
-		return "qcow2";
-	return g->image_full ? "full" : "sparse";
-}
-
-/*
- * The disks and the file systems on them, for the plan (without UUIDs)
- * and the summary: one line per disk, and for a partitioned disk one more
- * per partition.
- */
-static void add_storage_lines(const struct build *b, const char *dlabel,
-			      const char *plabel, struct strbuf *out)
-{
-	const struct storage *st = &b->st;
-
-	for (size_t i = 0; i < st->ndisks; i++) {
-		const struct disk *d = &st->disks[i];
-		char size[32];
-
-		format_size(d->size, size, sizeof(size));
-		strbuf_addf(out, "%s%-5s %s %s", dlabel, d->vdev, d->path,
-			    size);
-		for (size_t k = 0; k < st->nvols; k++) {
-			const struct volume *v = &st->vols[k];
-
-			if (v->disk != i || v->partno)
-				continue;
-			strbuf_addf(out, " %s%s%s", v->fs,
-				    v->mountpoint ? " " : "",
-				    v->mountpoint ? v->mountpoint : "");
-			if (v->uuid[0])
-				strbuf_addf(out, " UUID=%s", v->uuid);
-		}
-		if (st->vols[0].partno)
-			strbuf_addf(out, " %s",
-				    b->g.label == PARTTABLE_MSDOS ? "msdos" :
-				    "gpt");
-		strbuf_addf(out, " (%s)\n", disk_kind(&b->g, d));
-		for (size_t k = 0; k < st->nvols; k++) {
-			const struct volume *v = &st->vols[k];
-
-			if (v->disk != i || !v->partno)
-				continue;
-			format_size(v->size, size, sizeof(size));
-			strbuf_addf(out, "%s%s%u %s %s%s%s", plabel, d->vdev,
-				    v->partno, size, v->fs,
-				    v->mountpoint ? " " : "",
-				    v->mountpoint ? v->mountpoint : "");
-			if (v->uuid[0])
-				strbuf_addf(out, " UUID=%s", v->uuid);
-			strbuf_addch(out, '\n');
-		}
-	}
-}
-
-/* Whether check_existing()'s error is the user's to fix: a guest in the
- * way, no such volume group, no room, a layout LVM cannot reach, a volume
- * of the guest's name that is not the guest's. */
-static int bad_storage(int r)
-{
-	return r == -EEXIST || r == -ENOENT || r == -ENOSPC ||
-	       r == -EINVAL || r == -ENOTSUP || r == -EPERM;
-}
-
-/* One "LABEL..." line for DHCP and for each address, the first with its
- * gateway: the plan and the summary describe the network alike. */
-static void add_network_lines(const struct guest *g, const char *label,
-			      const char *dhcp, struct strbuf *out)
-{
-	if (g->dhcp)
-		strbuf_addf(out, "%s%s\n", label, dhcp);
-	for (size_t i = 0; i < g->nips; i++)
-		strbuf_addf(out, "%s%s%s%s\n", label, g->ips[i].text,
-			    i == 0 && g->gateway[0] ? " via " : "",
-			    i == 0 ? g->gateway : "");
-}
-
-/* Where the base would come from: the cache, a build (and why), or a
- * build that is not cached. */
-static void add_base_line(const struct guest *g, struct strbuf *out)
-{
-	struct base_key key = BASE_KEY_INIT;
-	struct base_entry e = { 0 };
-	struct strbuf err = STRBUF_INIT;
-	const char *nocache;
-	char *dir = base_cache_dir(g->cachedir), *name = NULL;
-
-	if (!base_cacheable(g, &nocache)) {
-		strbuf_addf(out, "base      built, not cached (%s)\n", nocache);
-	} else if (base_key_for(g, &key, &err) < 0) {
-		strbuf_addf(out, "base      unknown: %s\n", err.buf);
-	} else {
-		name = base_cache_name(&key);
-		if (g->cache == CACHE_REFRESH) {
-			strbuf_addf(out, "base      %s, built anew "
-				    "(--cache=refresh)\n", name);
-		} else if (base_cache_find(dir, &key, &e)) {
-			strbuf_addf(out, "base      %s, from the cache\n",
-				    name);
-		} else {
-			strbuf_addf(out, "base      %s, built: ", name);
-			base_cache_explain_miss(dir, &key, out);
-			strbuf_addch(out, '\n');
-		}
-	}
-	base_entry_release(&e);
-	base_key_release(&key);
-	strbuf_release(&err);
-	free(dir);
-	free(name);
-}
-
-static void plan_text(struct build *b, struct strbuf *out)
-{
-	const struct guest *g = &b->g;
-	struct strvec args = STRVEC_INIT;
-
-	strbuf_addf(out, "hostname  %s\n", g->hostname);
-	strbuf_addf(out, "dist      %s (%s)\n", g->distro.codename, g->arch);
-	if (g->method == INSTALL_DEBOOTSTRAP) {
-		install_debootstrap_args(g, "ROOT", &args);
-		strbuf_addstr(out, "install  ");
-		for (size_t i = 0; i < args.nr; i++)
-			strbuf_addf(out, " %s", args.v[i]);
-		strbuf_addch(out, '\n');
-	} else {
-		strbuf_addf(out, "install   %s from %s\n",
-			    g->method == INSTALL_TAR ? "tar" : "copy",
-			    g->install_source);
-	}
-	add_base_line(g, out);
-	add_storage_lines(b, "disk      ", "partition ", out);
-	strbuf_addf(out, "mac       %s\n", g->mac_text);
-	add_network_lines(g, "network   ", "dhcp", out);
-	strbuf_addf(out, "boot      %s\n", g->pygrub ? "pygrub" :
-		    g->kernel ? g->kernel : "the guest's own kernel from dom0");
-	strbuf_addf(out, "config    %s\n", g->cfg_path);
-	strvec_clear(&args);
-}
-
-static int make_xl_cfg(struct build *b, struct strbuf *err)
-{
-	struct tvars *vars = render_vars(&b->g, &b->st, &b->boot);
-	int r;
-
-	if (!vars)
-		return -ENOMEM;
-	strbuf_reset(&b->xl_cfg);
-	r = render_xl_cfg(&b->g, vars, &b->xl_cfg, err);
-	tvars_free(vars);
-	if (r < 0)
-		return r;
-	/* A file xl would refuse is a failed build, not a surprise later. */
-	return xlcfg_check_data(b->xl_cfg.buf, b->xl_cfg.len, b->g.cfg_path,
-				err);
-}
-
-/*
- * Render the xl.cfg with placeholders for what only the build can know, so
- * a broken --template or a file xl would refuse stops the run before
- * anything is created.
- */
-static int preflight(struct build *b, struct strbuf *err)
-{
-	struct boot_info p;
-	int r;
-
-	memset(&p, 0, sizeof(p));
-	if (!b->g.pygrub && b->g.kernel) {
-		p.kernel_path = strdup(b->g.kernel);
-		p.initrd_path = strdup(b->g.initrd ? b->g.initrd : "");
-	} else if (!b->g.pygrub) {
-		p.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
-		p.initrd_path = path_join(b->g.guest_dir, "initrd.img");
-	}
-	p.cmdline = boot_cmdline("ROOT-UUID");
-	b->boot = p;
-	r = make_xl_cfg(b, err);
-	boot_info_release(&b->boot);
-	return r;
-}
-
-static void dry_run(struct build *b)
-{
-	struct strbuf out = STRBUF_INIT;
-
-	plan_text(b, &out);
-	strbuf_addf(&out, "--- %s\n%s", b->g.cfg_path, b->xl_cfg.buf);
-	fwrite(out.buf, 1, out.len, stdout);
-	strbuf_release(&out);
-}
 
 static int read_password_stdin(char **ret)
 {
@@ -376,897 +48,6 @@ static int read_password_stdin(char **ret)
 	return 0;
 }
 
-/* DIR/domains/HOST, made by this run: a directory that appeared since the
- * existence check is not ours to fill. */
-static int make_guest_dir(struct build *b)
-{
-	char *parent = xstrdup(b->g.guest_dir);
-	int r;
-
-	*strrchr(parent, '/') = '\0';
-	r = journal_mkdir_p(&b->j, parent, 0755);
-	free(parent);
-	if (r >= 0 && mkdir(b->g.guest_dir, 0700) < 0)
-		r = -errno;
-	if (r < 0)
-		return log_error_errno(r, "cannot create '%s': %m",
-				       b->g.guest_dir);
-	journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR, b->g.guest_dir);
-	return 0;
-}
-
-/* Write the partition table and note where each partition lies. */
-static int partition_disk(struct build *b, struct strbuf *err)
-{
-	struct storage *st = &b->st;
-	struct parttable_entry *e = xcalloc(st->nvols, sizeof(*e));
-	int r;
-
-	for (size_t i = 0; i < st->nvols; i++) {
-		e[i].size = st->vols[i].size;
-		e[i].swap = !strcmp(st->vols[i].fs, "swap");
-		e[i].name = st->vols[i].name;
-	}
-	info("partitioning '%s' (%s)", st->disks[0].path,
-	     b->g.label == PARTTABLE_MSDOS ? "msdos" : "gpt");
-	r = parttable_write(st->disks[0].dev, b->g.label, e, st->nvols, err);
-	for (size_t i = 0; r >= 0 && i < st->nvols; i++) {
-		st->vols[i].offset = e[i].offset;
-		st->vols[i].size = e[i].length;
-	}
-	free(e);
-	return r;
-}
-
-/* Make each disk and reach it through a block device. */
-static int make_disks(struct build *b)
-{
-	const struct guest *g = &b->g;
-	struct strbuf err = STRBUF_INIT;
-	int r = 0;
-
-	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
-		struct disk *d = &b->st.disks[i];
-
-		info("%s %s '%s'", d->owned ? "creating" : "using", d->name,
-		     d->path);
-		if (b->st.ops->create)
-			r = b->st.ops->create(g, d, &b->j, &err);
-		if (r >= 0)
-			r = b->st.ops->attach(g, d, &b->j, &err);
-		/* A volume or device may hold an earlier tenant's data; a
-		 * new image file holds nothing. */
-		if (r >= 0 && g->storage != STORAGE_DIR) {
-			info("wiping '%s'%s", d->path, g->wipe_full ?
-			     " completely (--wipe=full)" : "");
-			r = blockdev_wipe(d->dev, g->wipe_full, &err);
-		}
-		if (r < 0)
-			r = fail(r, "prepare the disk", &err);
-	}
-	if (r >= 0 && b->st.vols[0].partno) {
-		r = partition_disk(b, &err);
-		if (r < 0)
-			r = fail(r, "partition the disk", &err);
-	}
-	strbuf_release(&err);
-	return r;
-}
-
-static int make_filesystems(struct build *b)
-{
-	const struct guest *g = &b->g;
-	/* Nothing may punch the blocks of a full raw image back out. */
-	int keep = g->image_full && g->storage == STORAGE_DIR && !g->qcow2;
-	struct strbuf err = STRBUF_INIT;
-	int r = 0;
-
-	for (size_t i = 0; i < b->st.nvols && r >= 0; i++) {
-		struct volume *v = &b->st.vols[i];
-		struct disk *d = &b->st.disks[v->disk];
-
-		if (v->partno)
-			r = loop_attach_range(d->dev, v->offset, v->size,
-					      &b->j, &v->dev, &err);
-		else
-			v->dev = xstrdup(d->dev);
-		if (r >= 0)
-			r = fs_make(v->dev, v->fs, keep, &err);
-		if (r >= 0)
-			r = fs_read_uuid(v->dev, v->uuid, sizeof(v->uuid));
-		if (r < 0)
-			r = fail(r, "make a file system", &err);
-	}
-	strbuf_release(&err);
-	return r;
-}
-
-/* The root at a scratch mount point, then every other file system on
- * it, parents first (the volumes are sorted by mount point depth). */
-/*
- * Mount options for building. On a loop device (an image file, or a
- * logical volume reached through its physical volume) a journal commit's
- * cache flush makes the loop driver fsync the whole image file to the
- * host's disk, and ext3/ext4 issue one on every commit and at unmount:
- * 0.3 s of a 2 s build here, for nothing, since a half-built guest is
- * thrown away whole. A real device keeps its flushes.
- */
-static const char *build_mount_options(const struct volume *v)
-{
-	if (strncmp(v->dev, "/dev/loop", 9))
-		return NULL;
-	if (streq(v->fs, "ext3") || streq(v->fs, "ext4"))
-		return "barrier=0";
-	return NULL;
-}
-
-static int mount_all(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	r = scratch_dir("create-image", &b->j, &b->mnt);
-	if (r < 0)
-		return log_error_errno(r, "cannot make a mount point: %m");
-	for (size_t i = 0; i < b->st.nvols && r >= 0; i++) {
-		const struct volume *v = &b->st.vols[i];
-		char *dir;
-
-		if (!v->mountpoint)
-			continue;
-		dir = path_join(b->mnt, v->mountpoint);
-		r = mkdir_p(dir, 0755);
-		if (r < 0)
-			strbuf_addf(&err, "cannot create '%s': %s", dir,
-				    strerror(-r));
-		else
-			r = fs_mount(v->dev, v->fs, dir,
-				     build_mount_options(v), &b->j, &err);
-		free(dir);
-	}
-	if (r < 0)
-		r = fail(r, "mount the guest's file systems", &err);
-	strbuf_release(&err);
-	return r;
-}
-
-/* Once nothing is mounted: qcow2 images are made from their stage. */
-static int finish_disks(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	int r = 0;
-
-	if (!b->st.ops->finish)
-		return 0;
-	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
-		struct disk *d = &b->st.disks[i];
-
-		if (d->stage)
-			info("converting '%s' to %s", d->path, d->format);
-		r = b->st.ops->finish(&b->g, d, &b->j, &err);
-		if (r < 0)
-			r = fail(r, "finish the disk", &err);
-	}
-	strbuf_release(&err);
-	return r;
-}
-
-/* /dev, /proc and /sys inside the guest while hooks run in chroots. */
-static int mount_api_filesystems(struct build *b, struct strbuf *err)
-{
-	static const struct {
-		const char *src, *type, *dir, *opts;
-	} m[] = {
-		{ "/dev", NULL, "dev", "bind" },
-		{ "devpts", "devpts", "dev/pts", "gid=5,mode=620,newinstance" },
-		{ "proc", "proc", "proc", NULL },
-		{ "sysfs", "sysfs", "sys", NULL },
-	};
-
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		char *dir = path_join(b->mnt, m[i].dir);
-		int r = mkdir_p(dir, 0755);
-
-		if (r >= 0)
-			r = fs_mount(m[i].src, m[i].type, dir, m[i].opts,
-				     &b->j, err);
-		free(dir);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * Hooks and roles may need DNS in the chroot, but the guest's resolv.conf
- * points at its own resolver, which is not running: lend it the host's for
- * the duration.
- */
-static int lend_resolv_conf(const char *root, int lend)
-{
-	char *conf = path_join(root, "etc/resolv.conf");
-	char *saved = path_join(root, "etc/resolv.conf.create-image");
-	struct strbuf host = STRBUF_INIT;
-	int r = 0;
-
-	if (lend) {
-		if (path_exists(conf) && rename(conf, saved) < 0)
-			r = -errno;
-		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
-			r = write_file(conf, host.buf, host.len, 0644);
-	} else {
-		if (unlink(conf) < 0 && errno != ENOENT)
-			r = -errno;
-		if (r >= 0 && path_exists(saved) && rename(saved, conf) < 0)
-			r = -errno;
-	}
-	strbuf_release(&host);
-	free(conf);
-	free(saved);
-	return r;
-}
-
-static int root_is_full(const char *dir)
-{
-	struct statvfs st;
-
-	if (statvfs(dir, &st) < 0)
-		return 0;
-	return (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
-}
-
-/*
- * The chroot hooks run in: the API file systems mounted, no daemon
- * started by a package script, and the host's resolver lent. The mounts
- * and the policy are in the journal; leave_chroot() takes the resolver
- * back.
- */
-static int enter_chroot(struct build *b, struct strbuf *err)
-{
-	int r = mount_api_filesystems(b, err);
-
-	if (r >= 0)
-		r = customize_block_daemons(b->mnt, &b->j, err);
-	if (r < 0)
-		return r;
-	r = lend_resolv_conf(b->mnt, 1);
-	if (r < 0)
-		strbuf_addf(err, "cannot lend the host's resolv.conf: %s",
-			    strerror(-r));
-	return r;
-}
-
-static int leave_chroot(struct build *b, struct strbuf *err)
-{
-	int r = lend_resolv_conf(b->mnt, 0);
-
-	if (r < 0)
-		strbuf_addf(err, "cannot restore the guest's resolv.conf: %s",
-			    strerror(-r));
-	return r;
-}
-
-static int customize(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct strvec hooks = STRVEC_INIT;
-	struct tvars *vars = NULL;
-	int r;
-
-	if (b->g.password) {
-		r = password_hash(b->g.password, b->g.hash, &b->hash);
-	} else if (b->g.genpass) {
-		r = password_generate(b->g.genpass_len, &b->password);
-		if (r >= 0)
-			r = password_hash(b->password, b->g.hash, &b->hash);
-	} else {
-		r = 0;
-	}
-	if (r < 0)
-		return log_error_errno(r, "cannot make the root password: %m");
-
-	info("customizing the guest");
-	r = customize_check_tree(b->mnt, &err);
-	if (r < 0)
-		goto out;
-	vars = render_vars(&b->g, &b->st, NULL);
-	if (!vars) {
-		r = -ENOMEM;
-		strbuf_addstr(&err, strerror(ENOMEM));
-		goto out;
-	}
-	r = customize_guest(&b->g, b->mnt, vars, b->hash, &err);
-	if (r >= 0)
-		r = enter_chroot(b, &err);
-	if (r < 0)
-		goto out;
-	hooks_collect(&b->g, HOOKS_GUEST, &hooks);
-	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, "hook", &err);
-	if (r >= 0)
-		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles, "role",
-			      &err);
-	if (r >= 0)
-		r = leave_chroot(b, &err);
-out:
-	if (r < 0)
-		r = fail(r, "customize the guest", &err);
-	tvars_free(vars);
-	strvec_clear(&hooks);
-	strbuf_release(&err);
-	return r;
-}
-
-/*
- * The part of the guest every guest of its recipe shares: the system
- * installed, the base hooks run in it, and everything of one guest or of
- * this host taken out again. The tree is then what the cache keeps.
- */
-static int make_base(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct strvec hooks = STRVEC_INIT;
-	size_t mark;
-	int r;
-
-	info("installing %s with %s", b->g.distro.codename,
-	     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
-	     b->g.method == INSTALL_TAR ? "tar" : "copy");
-	r = install_system(&b->g, b->mnt, &err);
-	/* debootstrap words a full disk as "file already exists". */
-	if (r < 0 && root_is_full(b->mnt))
-		strbuf_addstr(&err, " (the root file system is full: give a "
-			      "larger --size)");
-	if (r < 0) {
-		r = fail(r, "install the system", &err);
-		goto out;
-	}
-	hooks_collect(&b->g, HOOKS_BASE, &hooks);
-	mark = b->j.nr;
-	r = customize_check_tree(b->mnt, &err);
-	if (r >= 0 && hooks.nr) {
-		r = enter_chroot(b, &err);
-		if (r >= 0)
-			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks,
-				      "base hook", &err);
-		if (r >= 0)
-			r = leave_chroot(b, &err);
-		/* Unmount, and lift the policy: none of it is the base's. */
-		while (r >= 0 && b->j.nr > mark)
-			r = journal_pop(&b->j);
-	}
-	if (r >= 0)
-		r = customize_generalize(b->mnt, &err);
-	if (r < 0)
-		r = fail(r, "prepare the base", &err);
-out:
-	strvec_clear(&hooks);
-	strbuf_release(&err);
-	return r;
-}
-
-/* Seconds on the monotonic clock, for the timings --verbose shows. */
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The base from the cache, or built here and then stored in it. */
-static int install_base(struct build *b)
-{
-	struct base_key key = BASE_KEY_INIT;
-	struct base_entry e = { 0 };
-	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
-	const char *nocache;
-	char *dir = NULL, *name = NULL;
-	int lock = -1, waited = 0, r;
-	double t0 = seconds();
-
-	if (!base_cacheable(&b->g, &nocache)) {
-		debug("not using the base cache: %s", nocache);
-		return make_base(b);
-	}
-	dir = base_cache_dir(b->g.cachedir);
-	r = base_key_for(&b->g, &key, &err);
-	if (r < 0) {
-		r = fail(r, "work out the base", &err);
-		goto out;
-	}
-	name = base_cache_name(&key);
-	lock = base_cache_trylock(dir, name);
-	if (lock == -EBUSY) {
-		info("waiting for another run that is building the base %s",
-		     name);
-		lock = base_cache_lock(dir, &key, &waited, &err);
-	}
-	if (lock < 0 && !err.len)
-		strbuf_addf(&err, "'%s': %s", dir, strerror(-lock));
-	/* A cache that cannot be used (read-only, not ours) costs only the
-	 * speed it would have brought. */
-	if (lock < 0 && lock != -EINTR) {
-		warning("cannot use the base cache: %s; building the base "
-			"without it", err.buf);
-		r = make_base(b);
-		goto out;
-	}
-	if (lock < 0) {
-		r = fail(lock, "lock the base cache", &err);
-		goto out;
-	}
-	if (base_cache_find(dir, &key, &e)) {
-		if (b->g.cache == CACHE_REFRESH && !waited) {
-			strbuf_addstr(&why, "--cache=refresh");
-			r = base_cache_remove(&e);
-		} else {
-			r = base_cache_verify(&e, &err);
-			if (r < 0) {
-				warning("the cached base %s is damaged (%s): "
-					"building it again", e.name, err.buf);
-				strbuf_addf(&why, "the cached copy was damaged");
-				r = base_cache_remove(&e);
-			} else {
-				r = 1;
-			}
-		}
-		if (r < 0) {
-			r = log_error_errno(r, "cannot remove the cached base "
-					    "'%s': %m", e.archive);
-			goto out;
-		}
-	} else {
-		r = 0;
-		base_cache_explain_miss(dir, &key, &why);
-	}
-
-	if (r == 1) {
-		char when[32];
-
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
-			 localtime(&e.created));
-		info("using the cached base %s", e.name);
-		debug("its key matches this guest's: %s/%s, %s from %s, "
-		      "built %s", key.part[BASE_KEY_DIST],
-		      key.part[BASE_KEY_ARCH], key.part[BASE_KEY_METHOD],
-		      *key.part[BASE_KEY_MIRROR] ? key.part[BASE_KEY_MIRROR] :
-						  key.part[BASE_KEY_SOURCE],
-		      when);
-		strbuf_reset(&err);
-		r = install_tar(e.archive, b->mnt, &err);
-		if (r < 0 && root_is_full(b->mnt))
-			strbuf_addstr(&err, " (the root file system is full: "
-				      "give a larger --size)");
-		if (r < 0) {
-			r = fail(r, "unpack the cached base", &err);
-			goto out;
-		}
-		base_cache_touch(&e);
-		debug("checked and unpacked the base in %.1f s",
-		      seconds() - t0);
-		goto out;
-	}
-
-	info("building the base %s", name);
-	debug("why: %s", why.buf);
-	r = make_base(b);
-	if (r < 0)
-		goto out;
-	debug("built the base in %.1f s", seconds() - t0);
-	info("storing the base in '%s'", dir);
-	t0 = seconds();
-	strbuf_reset(&err);
-	r = base_cache_store(dir, &key, b->mnt, &err);
-	if (r >= 0)
-		debug("stored the base in %.1f s", seconds() - t0);
-	/* The guest is fine without it: the next run builds it again. */
-	if (r < 0 && r != -EINTR) {
-		warning("cannot store the base: %s", err.buf);
-		r = 0;
-	} else if (r < 0) {
-		r = fail(r, "store the base", &err);
-	}
-out:
-	base_cache_unlock(lock);
-	base_entry_release(&e);
-	base_key_release(&key);
-	strbuf_release(&err);
-	strbuf_release(&why);
-	free(dir);
-	free(name);
-	return r;
-}
-
-static int make_bootable(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct tvars *vars = NULL;
-	int r;
-
-	r = boot_find_kernel(b->mnt, &b->boot, &err);
-	if (r < 0)
-		goto out;
-	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
-	if (!b->g.pygrub) {
-		r = boot_export_kernel(&b->g, b->mnt, &b->boot, &b->j, &err);
-		if (r < 0)
-			goto out;
-	}
-	vars = render_vars(&b->g, &b->st, &b->boot);
-	r = vars ? boot_write_menu(b->mnt, vars, &err) : -ENOMEM;
-out:
-	if (r < 0)
-		r = fail(r, "make the guest bootable", &err);
-	tvars_free(vars);
-	strbuf_release(&err);
-	return r;
-}
-
-static void read_fingerprints(struct build *b)
-{
-	char *dir = path_join(b->mnt, "etc/ssh");
-	struct strvec entries = STRVEC_INIT;
-
-	(void)list_dir(dir, &entries);
-	for (size_t i = 0; i < entries.nr; i++) {
-		struct child_process cp = CHILD_PROCESS_INIT;
-		const char *e = entries.v[i];
-		size_t n = strlen(e);
-
-		if (strncmp(e, "ssh_host_", 9) || n < 4 ||
-		    strcmp(e + n - 4, ".pub"))
-			continue;
-		strvec_pushl(&cp.args, "ssh-keygen", "-l", "-f", NULL);
-		strvec_pushf(&cp.args, "%s/%s", dir, e);
-		cp.capture = 1;
-		if (run_command(&cp) >= 0) {
-			/* "256 SHA256:... root@host (ED25519)": drop the
-			 * comment, which names the build host. */
-			struct strvec w = STRVEC_INIT;
-
-			strvec_split(&w, cp.out.buf, " \n");
-			if (w.nr >= 3)
-				strvec_pushf(&b->fingerprints, "%s %s %s",
-					     w.v[w.nr - 1], w.v[0], w.v[1]);
-			strvec_clear(&w);
-		}
-		child_process_clear(&cp);
-	}
-	strvec_clear(&entries);
-	free(dir);
-}
-
-static int write_config(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	r = make_xl_cfg(b, &err);
-	if (r >= 0) {
-		/* Never over a file that appeared since the check. */
-		r = write_file_new(b->g.cfg_path, b->xl_cfg.buf,
-				   b->xl_cfg.len, 0644);
-		if (r >= 0)
-			journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK,
-				    b->g.cfg_path);
-		else
-			strbuf_addf(&err, "cannot write '%s': %s",
-				    b->g.cfg_path, strerror(-r));
-	}
-	if (r >= 0) {
-		/* Parse what is on disk, exactly as xl will read it. */
-		r = xlcfg_check_file(b->g.cfg_path, &err);
-	}
-	if (r < 0)
-		r = fail(r, "write the xl configuration", &err);
-	strbuf_release(&err);
-	return r;
-}
-
-static int make_output_dir(struct build *b)
-{
-	int r = journal_mkdir_p(&b->j, b->g.output, 0755);
-
-	if (r < 0)
-		log_error_errno(r, "cannot create '%s': %m", b->g.output);
-	return r;
-}
-
-/* --force: move the old guest aside; it comes back if the build fails. */
-static int replace_existing(struct build *b)
-{
-	char *manifest = manifest_path(b->g.hostname);
-	const char *paths[3] = { b->g.cfg_path, b->g.need_guest_dir ?
-				 b->g.guest_dir : NULL, manifest };
-	struct strbuf err = STRBUF_INIT;
-	int r = 0;
-
-	/* Without --force, check_existing() made sure nothing is there. */
-	if (!b->g.force) {
-		free(manifest);
-		return 0;
-	}
-	for (size_t i = 0; i < 3 && r >= 0; i++) {
-		if (!paths[i] || !path_exists(paths[i]))
-			continue;
-		info("replacing '%s' (--force)", paths[i]);
-		r = journal_move_aside(&b->j, paths[i]);
-		if (r < 0)
-			log_error_errno(r, "cannot move '%s' aside: %m",
-					paths[i]);
-	}
-	if (r >= 0 && b->st.ops->replace) {
-		r = b->st.ops->replace(&b->g, &b->st, &b->j, &err);
-		if (r < 0)
-			r = fail(r, "replace the old disks", &err);
-	}
-	free(manifest);
-	strbuf_release(&err);
-	return r;
-}
-
-/* What list-images and delete-image read back about this guest. */
-static void fill_manifest(const struct build *b, struct manifest *m)
-{
-	const struct guest *g = &b->g;
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[32];
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	m->hostname = xstrdup(g->hostname);
-	m->dist = xstrdup(g->distro.codename);
-	m->arch = xstrdup(g->arch);
-	m->created = xstrdup(stamp);
-	m->memory = g->memory;
-	m->vcpus = g->vcpus;
-	m->mac = xstrdup(g->mac_text);
-	m->dhcp = g->dhcp;
-	for (size_t i = 0; i < g->nips; i++)
-		strvec_push(&m->ips, g->ips[i].text);
-	m->storage = xstrdup(b->st.ops->name);
-	m->layout = xstrdup(g->layout == LAYOUT_DISK ? "disk" : "volumes");
-	m->dir = xstrdup(g->need_guest_dir ? g->guest_dir : "");
-	m->vg = xstrdup(g->vg ? g->vg : "");
-	m->config = xstrdup(g->cfg_path);
-	for (size_t i = 0; i < b->st.ndisks; i++) {
-		const struct disk *d = &b->st.disks[i];
-		struct manifest_disk *md = manifest_add_disk(m);
-
-		md->vdev = xstrdup(d->vdev);
-		md->path = xstrdup(d->path);
-		md->format = xstrdup(d->format);
-		md->size = d->size;
-		md->lv = xstrdup(d->lv);
-		md->owned = d->owned;
-	}
-	for (size_t i = 0; i < b->st.nvols; i++) {
-		const struct volume *v = &b->st.vols[i];
-		struct manifest_fs *f = manifest_add_fs(m);
-
-		f->mountpoint = xstrdup(v->mountpoint);
-		f->type = xstrdup(v->fs);
-		f->size = v->size;
-		f->uuid = xstrdup(v->uuid);
-		f->disk = xstrdup(b->st.disks[v->disk].vdev);
-		f->partition = v->partno;
-	}
-}
-
-static int write_manifest(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct manifest m;
-	char *path = manifest_path(b->g.hostname);
-	int r;
-
-	manifest_init(&m);
-	fill_manifest(b, &m);
-	/* Journaled first: a failed write leaves no half a manifest. */
-	journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
-	r = manifest_write(path, &m, &err);
-	if (r < 0)
-		r = fail(r, "record the guest", &err);
-	manifest_release(&m);
-	free(path);
-	strbuf_release(&err);
-	return r;
-}
-
-static int boot_guest(struct build *b)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	info("starting the guest: xl create '%s'", b->g.cfg_path);
-	strvec_pushl(&cp.args, "xl", "create", b->g.cfg_path, NULL);
-	/* xl leaves its domain monitor behind, daemonized, on purpose. */
-	cp.leave_behind = 1;
-	r = run_command(&cp);
-	if (r < 0) {
-		child_describe_failure(&cp, r, &err);
-		error("the guest was built, but it did not start: %s", err.buf);
-	}
-	strbuf_release(&err);
-	child_process_clear(&cp);
-	return r;
-}
-
-static void print_summary(struct build *b)
-{
-	const struct guest *g = &b->g;
-	struct strbuf net = STRBUF_INIT, disks = STRBUF_INIT;
-
-	printf("Guest '%s' created.\n\n", g->hostname);
-	printf("  Distribution:  %s (%s)\n", g->distro.codename, g->arch);
-	printf("  Kernel:        %s\n", b->boot.kernel_version);
-	printf("  Config:        %s\n", g->cfg_path);
-	add_storage_lines(b, "  Disk ", "    Partition ", &disks);
-	fputs(disks.buf, stdout);
-	strbuf_release(&disks);
-	printf("  MAC:           %s\n", g->mac_text);
-	add_network_lines(g, "  Network:       ", "DHCP", &net);
-	fputs(net.buf, stdout);
-	strbuf_release(&net);
-	for (size_t i = 0; i < b->fingerprints.nr; i++)
-		printf("  SSH host key:  %s\n", b->fingerprints.v[i]);
-	if (b->password)
-		printf("  Root password: %s\n", b->password);
-	if (b->st.ndisks && b->st.disks[0].inactive)
-		printf("\nThe logical volumes are inactive: device-mapper is "
-		       "missing here.\nActivate them on the Xen host before "
-		       "starting the guest:\n  lvchange -ay --select "
-		       "'lv_tags=create-image:%s' %s\n", g->hostname, g->vg);
-	fflush(stdout);
-}
-
-/* Whether the file system at dir has (almost) no room left. */
-/* Nothing started in the guest's chroot may outlive the build. */
-static void stop_guest_processes(struct build *b)
-{
-	int n;
-
-	if (!b->mnt)
-		return;
-	n = kill_processes_in(b->mnt);
-	if (n > 0) {
-		warning("killed %d process%s left running in the guest", n,
-			n == 1 ? "" : "es");
-		/* SIGKILL is delivered, not yet done: give the kernel a
-		 * moment to release their files before unmounting. */
-		usleep(200 * 1000);
-	}
-}
-
-/*
- * The installed tree is hundreds of megabytes of dirty pages. Writing them
- * back in a second thread while the guest's own part is made (its host
- * keys take a while) leaves the unmount little to do. Joined through the
- * journal, before anything below the root is unmounted.
- */
-static struct {
-	pthread_t thread;
-	int fd;
-	int running;
-} writeback;
-
-static void *writeback_thread(void *arg)
-{
-	sigset_t all;
-
-	(void)arg;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	(void)syncfs(writeback.fd);
-	return NULL;
-}
-
-static int writeback_wait(const char *arg, int restore)
-{
-	(void)arg;
-	(void)restore;
-	if (!writeback.running)
-		return 0;
-	pthread_join(writeback.thread, NULL);
-	close(writeback.fd);
-	writeback.running = 0;
-	return 0;
-}
-
-static void writeback_start(struct build *b)
-{
-	writeback.fd = open(b->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (writeback.fd < 0)
-		return;
-	if (pthread_create(&writeback.thread, NULL, writeback_thread,
-			   NULL) != 0) {
-		close(writeback.fd);
-		return;
-	}
-	writeback.running = 1;
-	journal_add_call(&b->j, JOURNAL_HELD, writeback_wait, b->mnt);
-}
-
-static int build(struct build *b)
-{
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	r = make_output_dir(b);
-	if (r >= 0)
-		r = replace_existing(b);
-	if (r >= 0 && b->g.need_guest_dir)
-		r = make_guest_dir(b);
-	if (r >= 0)
-		r = make_disks(b);
-	if (r >= 0)
-		r = make_filesystems(b);
-	if (r >= 0)
-		r = mount_all(b);
-	if (r >= 0)
-		r = install_base(b);
-	if (r >= 0)
-		writeback_start(b);
-	if (r >= 0)
-		r = customize(b);
-	if (r >= 0)
-		r = make_bootable(b);
-	if (r >= 0) {
-		read_fingerprints(b);
-		stop_guest_processes(b);
-		/* Unmount and detach before the guest may be started. */
-		r = journal_release_held(&b->j);
-	}
-	if (r >= 0)
-		r = finish_disks(b);
-	if (r >= 0)
-		r = write_config(b);
-	if (r >= 0)
-		r = write_manifest(b);
-	if (r >= 0 && signals_pending())
-		r = -EINTR;
-	strbuf_release(&err);
-	return r;
-}
-
-/*
- * Mounts made from here on are this process's alone: the host never sees
- * the guest's /dev, /proc or devpts (a bind of a shared /dev would carry
- * a new devpts onto the host's /dev/pts), and a run killed outright takes
- * its mounts with it.
- */
-static int host_mount_ns = -1;
-
-static int private_mounts(void)
-{
-	host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (host_mount_ns < 0)
-		return -errno;
-	if (unshare(CLONE_NEWNS) < 0)
-		return -errno;
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
-		return -errno;
-	return 0;
-}
-
-/*
- * Back to the host's mount namespace: a started guest's xl monitor and
- * what libxl runs for it later must see the host's mounts as they are,
- * not this build's private copy of them.
- */
-static int host_mounts(void)
-{
-	if (host_mount_ns < 0)
-		return 0;
-	if (setns(host_mount_ns, CLONE_NEWNS) < 0)
-		return -errno;
-	close(host_mount_ns);
-	host_mount_ns = -1;
-	return 0;
-}
-
 /* Flush stdout and report whether everything reached it: 0 or 1. */
 static int finish_stdout(void)
 {
@@ -1277,28 +58,12 @@ static int finish_stdout(void)
 	return 0;
 }
 
-static int open_log(const struct build *b, const struct config *c)
+/* What one build tells its user as it goes: only why it failed. */
+static void on_progress(const struct build_event *ev, void *data)
 {
-	struct strbuf path = STRBUF_INIT, dump = STRBUF_INIT;
-	const char *dir = paths_logdir();
-	int r;
-
-	r = mkdir_p(dir, 0700);
-	if (r >= 0) {
-		strbuf_addf(&path, "%s/%s.log", dir, b->g.hostname);
-		r = log_open_file(path.buf);
-	}
-	if (r < 0) {
-		log_error_errno(r, "cannot open the log '%s': %m",
-				path.len ? path.buf : dir);
-	} else {
-		config_dump(c, &dump);
-		log_file_printf("\n==== create-image %s: %s\n%s", VERSION,
-				b->g.hostname, dump.buf);
-	}
-	strbuf_release(&path);
-	strbuf_release(&dump);
-	return r;
+	(void)data;
+	if (ev->kind == BUILD_FAILED)
+		error("%s", ev->message);
 }
 
 int cmd_create(int argc, char **argv)
@@ -1308,9 +73,7 @@ int cmd_create(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	int r, status = 0;
 
-	memset(&b, 0, sizeof(b));
-	strvec_init(&b.fingerprints);
-	strbuf_init(&b.xl_cfg, 0);
+	build_init(&b, on_progress, NULL);
 	config_init_defaults(&c);
 
 	r = config_parse_argv(&c, argc, argv, &err);
@@ -1346,7 +109,6 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbose(b.g.verbose);
-	storage_plan(&b.g, &b.st);
 	if (b.g.password && !strcmp(b.g.password, "-") && !b.g.dry_run) {
 		secret_free(b.g.password);
 		b.g.password = NULL;
@@ -1357,23 +119,23 @@ int cmd_create(int argc, char **argv)
 			goto out;
 		}
 	}
-	r = preflight(&b, &err);
+	r = build_prepare(&b, &err);
 	if (r < 0) {
-		error("%s: %s", b.g.template_path ? "--template" :
-		      "the shipped xl.cfg template", err.buf);
+		error("%s", err.buf);
 		status = 2;
 		goto out;
 	}
 	if (b.g.dry_run) {
 		/* Only root may ask LVM or open devices. */
-		r = check_existing(&b, geteuid() == 0 ||
-				   b.g.storage == STORAGE_DIR, &err);
+		r = build_check_existing(&b, geteuid() == 0 ||
+					 b.g.storage == STORAGE_DIR, &err);
 		if (r < 0) {
 			error("%s", err.buf);
-			status = bad_storage(r) ? 2 : 1;
+			status = build_bad_input(r) ? 2 : 1;
 			goto out;
 		}
-		dry_run(&b);
+		build_plan(&b, &out);
+		fputs(out.buf, stdout);
 		status = finish_stdout();
 		goto out;
 	}
@@ -1390,27 +152,31 @@ int cmd_create(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	r = check_existing(&b, 1, &err);
+	r = build_check_existing(&b, 1, &err);
 	if (r < 0) {
 		error("%s", err.buf);
-		status = bad_storage(r) ? 2 : 1;
+		status = build_bad_input(r) ? 2 : 1;
 		goto out;
 	}
 
 	signals_install();
-	r = private_mounts();
+	r = build_private_mounts();
 	if (r < 0) {
 		log_error_errno(r, "cannot make a private mount namespace: %m");
 		status = 1;
 		goto out;
 	}
-	r = open_log(&b, &c);
-	if (r >= 0)
-		r = build(&b);
+	r = build_open_log(&b, &c, &err);
+	if (r < 0)
+		error("%s", err.buf);
+	else
+		r = build_run(&b);
 	/* The summary holds the only copy of a generated password: if it
 	 * cannot be written, the guest is of no use. */
 	if (r >= 0 && !signals_pending()) {
-		print_summary(&b);
+		strbuf_reset(&out);
+		build_summary(&b, &out);
+		fputs(out.buf, stdout);
 		if (finish_stdout() != 0)
 			r = -EIO;
 	}
@@ -1421,13 +187,12 @@ int cmd_create(int argc, char **argv)
 			error("interrupted by signal %d", sig);
 		info(b.g.keep ? "keeping what was created (--keep)" :
 		     "removing everything this run created");
-		stop_guest_processes(&b);
-		journal_finish(&b.j, 1, b.g.keep);
+		build_finish(&b, 0);
 		status = sig ? 128 + sig : 1;
 		goto out;
 	}
 	signals_ignore_for_cleanup();
-	if (journal_finish(&b.j, 0, 0) < 0)
+	if (build_finish(&b, 1) < 0)
 		warning("the guest is ready, but not everything it replaced "
 			"could be removed (see above)");
 	info("guest '%s' is ready; the log is in '%s/%s.log'", b.g.hostname,
@@ -1435,11 +200,18 @@ int cmd_create(int argc, char **argv)
 	if (b.g.boot) {
 		/* The build is done: Ctrl-C may stop xl create again. */
 		signals_install();
-		r = host_mounts();
-		if (r < 0)
+		r = build_host_mounts();
+		if (r < 0) {
 			log_error_errno(r, "cannot return to the host's mount "
 					"namespace: %m");
-		if (r < 0 || boot_guest(&b) < 0)
+		} else {
+			strbuf_reset(&err);
+			r = build_boot(&b, &err);
+			if (r < 0)
+				error("the guest was built, but it did not "
+				      "start: %s", err.buf);
+		}
+		if (r < 0)
 			status = 1;
 	}
 out:

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "banned.h"
+#include "clock.h"
 #include "log.h"
 #include "macros.h"
 #include "run-command.h"
@@ -254,14 +255,6 @@ struct run {
 	long long kill_deadline;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -349,9 +342,9 @@ static int stop_if_asked(struct run *rn)
 			return -1;
 		kill(-rn->pid, SIGTERM);
 		rn->killed = 1;
-		rn->kill_deadline = now_ms() + KILL_GRACE_MS;
+		rn->kill_deadline = clock_ms() + KILL_GRACE_MS;
 	}
-	left = rn->kill_deadline - now_ms();
+	left = rn->kill_deadline - clock_ms();
 	if (left > 0)
 		return (int)left;
 	kill(-rn->pid, SIGKILL);
