@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "json.h"
 #include "log.h"
 #include "macros.h"
 #include "manifest.h"
@@ -33,194 +34,88 @@ static const char usage[] =
 	"      --help     show this help and exit\n"
 	"      --version  show the version and exit\n";
 
-/* Length of the UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min, c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		min = 0x80;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		min = 0x800;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		min = 0x10000;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates and beyond U+10FFFF. */
-	if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/*
- * s as a JSON string: quotes, backslashes and control characters escaped
- * (the latter as \u00XX), UTF-8 passed through, and a byte that is not
- * part of valid UTF-8 replaced by U+FFFD, so the document always parses.
- * NULL is null.
- */
-static void json_string(struct strbuf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	if (!s) {
-		strbuf_addstr(out, "null");
-		return;
-	}
-	n = strlen(s);
-	strbuf_addch(out, '"');
-	while (n) {
-		size_t len = utf8_len(p, n);
-
-		if (!len) {
-			strbuf_addstr(out, "\\ufffd");
-			len = 1;
-		} else if (*p == '"' || *p == '\\') {
-			strbuf_addch(out, '\\');
-			strbuf_addch(out, *p);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			strbuf_addf(out, "\\u%04x", *p);
-		} else {
-			strbuf_add(out, p, len);
-		}
-		p += len;
-		n -= len;
-	}
-	strbuf_addch(out, '"');
-}
-
 /* "" is null in the JSON form: the manifest's way of saying "none". */
-static void json_opt_string(struct strbuf *out, const char *s)
+static void kv_opt_string(struct json_writer *w, const char *key,
+			  const char *s)
 {
-	json_string(out, s && *s ? s : NULL);
+	json_kv_string(w, key, s && *s ? s : NULL);
 }
 
-static void json_key(struct strbuf *out, int indent, const char *key,
-		     int first)
+static void disks_json(struct json_writer *w, const struct manifest *m)
 {
-	strbuf_addf(out, "%s\n%*s\"%s\": ", first ? "" : ",", indent, "", key);
-}
-
-static void json_disks(struct strbuf *out, const struct manifest *m)
-{
-	strbuf_addch(out, '[');
+	json_key(w, "disks");
+	json_array_begin(w);
 	for (size_t i = 0; i < m->ndisks; i++) {
 		const struct manifest_disk *d = &m->disks[i];
 
-		strbuf_addf(out, "%s\n        {", i ? "," : "");
-		json_key(out, 10, "vdev", 1);
-		json_string(out, d->vdev);
-		json_key(out, 10, "path", 0);
-		json_string(out, d->path);
-		json_key(out, 10, "format", 0);
-		json_string(out, d->format);
-		json_key(out, 10, "size", 0);
-		strbuf_addf(out, "%llu", (unsigned long long)d->size);
-		json_key(out, 10, "lv", 0);
-		json_opt_string(out, d->lv);
-		json_key(out, 10, "owned", 0);
-		strbuf_addstr(out, d->owned ? "true" : "false");
-		strbuf_addstr(out, "\n        }");
+		json_object_begin(w);
+		json_kv_string(w, "vdev", d->vdev);
+		json_kv_string(w, "path", d->path);
+		json_kv_string(w, "format", d->format);
+		json_kv_uint(w, "size", d->size);
+		kv_opt_string(w, "lv", d->lv);
+		json_kv_bool(w, "owned", d->owned);
+		json_object_end(w);
 	}
-	strbuf_addstr(out, m->ndisks ? "\n      ]" : "]");
+	json_array_end(w);
 }
 
-static void json_filesystems(struct strbuf *out, const struct manifest *m)
+static void filesystems_json(struct json_writer *w, const struct manifest *m)
 {
-	strbuf_addch(out, '[');
+	json_key(w, "filesystems");
+	json_array_begin(w);
 	for (size_t i = 0; i < m->nfss; i++) {
 		const struct manifest_fs *f = &m->fss[i];
 
-		strbuf_addf(out, "%s\n        {", i ? "," : "");
-		json_key(out, 10, "mountpoint", 1);
-		json_opt_string(out, f->mountpoint);
-		json_key(out, 10, "type", 0);
-		json_string(out, f->type);
-		json_key(out, 10, "size", 0);
-		strbuf_addf(out, "%llu", (unsigned long long)f->size);
-		json_key(out, 10, "uuid", 0);
-		json_string(out, f->uuid);
-		json_key(out, 10, "disk", 0);
-		json_string(out, f->disk);
-		json_key(out, 10, "partition", 0);
-		strbuf_addf(out, "%u", f->partition);
-		strbuf_addstr(out, "\n        }");
+		json_object_begin(w);
+		kv_opt_string(w, "mountpoint", f->mountpoint);
+		json_kv_string(w, "type", f->type);
+		json_kv_uint(w, "size", f->size);
+		json_kv_string(w, "uuid", f->uuid);
+		json_kv_string(w, "disk", f->disk);
+		json_kv_uint(w, "partition", f->partition);
+		json_object_end(w);
 	}
-	strbuf_addstr(out, m->nfss ? "\n      ]" : "]");
+	json_array_end(w);
 }
 
 /* The key order here is the documented one (list-images(8)). */
-static void json_guest(struct strbuf *out, const struct manifest *m)
+static void guest_json(struct json_writer *w, const struct manifest *m)
 {
-	strbuf_addstr(out, "    {");
-	json_key(out, 6, "hostname", 1);
-	json_string(out, m->hostname);
-	json_key(out, 6, "dist", 0);
-	json_string(out, m->dist);
-	json_key(out, 6, "arch", 0);
-	json_string(out, m->arch);
-	json_key(out, 6, "created", 0);
-	json_string(out, m->created);
-	json_key(out, 6, "memory", 0);
-	strbuf_addf(out, "%llu", (unsigned long long)m->memory);
-	json_key(out, 6, "vcpus", 0);
-	strbuf_addf(out, "%u", m->vcpus);
-	json_key(out, 6, "mac", 0);
-	json_string(out, m->mac);
-	json_key(out, 6, "dhcp", 0);
-	strbuf_addstr(out, m->dhcp ? "true" : "false");
-	json_key(out, 6, "ips", 0);
-	strbuf_addch(out, '[');
-	for (size_t i = 0; i < m->ips.nr; i++) {
-		if (i)
-			strbuf_addstr(out, ", ");
-		json_string(out, m->ips.v[i]);
-	}
-	strbuf_addch(out, ']');
-	json_key(out, 6, "storage", 0);
-	json_string(out, m->storage);
-	json_key(out, 6, "layout", 0);
-	json_string(out, m->layout);
-	json_key(out, 6, "dir", 0);
-	json_opt_string(out, m->dir);
-	json_key(out, 6, "vg", 0);
-	json_opt_string(out, m->vg);
-	json_key(out, 6, "config", 0);
-	json_string(out, m->config);
-	json_key(out, 6, "disks", 0);
-	json_disks(out, m);
-	json_key(out, 6, "filesystems", 0);
-	json_filesystems(out, m);
-	strbuf_addstr(out, "\n    }");
+	json_object_begin(w);
+	json_kv_string(w, "hostname", m->hostname);
+	json_kv_string(w, "dist", m->dist);
+	json_kv_string(w, "arch", m->arch);
+	json_kv_string(w, "created", m->created);
+	json_kv_uint(w, "memory", m->memory);
+	json_kv_uint(w, "vcpus", m->vcpus);
+	json_kv_string(w, "mac", m->mac);
+	json_kv_bool(w, "dhcp", m->dhcp);
+	json_kv_strvec(w, "ips", &m->ips);
+	json_kv_string(w, "storage", m->storage);
+	json_kv_string(w, "layout", m->layout);
+	kv_opt_string(w, "dir", m->dir);
+	kv_opt_string(w, "vg", m->vg);
+	json_kv_string(w, "config", m->config);
+	disks_json(w, m);
+	filesystems_json(w, m);
+	json_object_end(w);
 }
 
 static void list_json(const struct manifest *all, size_t n,
 		      struct strbuf *out)
 {
-	strbuf_addf(out, "{\n  \"version\": %d,\n  \"guests\": [",
-		    LIST_JSON_VERSION);
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addstr(out, i ? ",\n" : "\n");
-		json_guest(out, &all[i]);
-	}
-	strbuf_addstr(out, n ? "\n  ]\n}\n" : "]\n}\n");
+	struct json_writer w;
+
+	json_writer_init(&w, out, JSON_PRETTY);
+	json_object_begin(&w);
+	json_kv_int(&w, "version", LIST_JSON_VERSION);
+	json_key(&w, "guests");
+	json_array_begin(&w);
+	for (size_t i = 0; i < n; i++)
+		guest_json(&w, &all[i]);
+	json_array_end(&w);
+	json_object_end(&w);
 }
 
 enum column {
