@@ -56,6 +56,7 @@ void build_init(struct build *b, build_progress_fn *progress, void *data)
 {
 	memset(b, 0, sizeof(*b));
 	strvec_init(&b->fingerprints);
+	strvec_init(&b->settings);
 	strbuf_init(&b->xl_cfg, 0);
 	strbuf_init(&b->error, 0);
 	b->progress = progress;
@@ -70,6 +71,8 @@ void build_release(struct build *b)
 	secret_free(b->password);
 	secret_free(b->hash);
 	strvec_clear(&b->fingerprints);
+	strvec_clear(&b->settings);
+	free(b->pool);
 	strbuf_release(&b->xl_cfg);
 	strbuf_release(&b->error);
 	free(b->j.e);
@@ -1010,8 +1013,7 @@ static int replace_existing(struct build *b)
 	return r;
 }
 
-/* What list-images and delete-image read back about this guest. */
-static void fill_manifest(const struct build *b, struct manifest *m)
+void build_record(const struct build *b, struct manifest *m)
 {
 	const struct guest *g = &b->g;
 	time_t now = time(NULL);
@@ -1057,6 +1059,8 @@ static void fill_manifest(const struct build *b, struct manifest *m)
 		f->disk = xstrdup(b->st.disks[v->disk].vdev);
 		f->partition = v->partno;
 	}
+	m->pool = xstrdup(b->pool);
+	strvec_pushv(&m->settings, b->settings.v);
 }
 
 static int write_manifest(struct build *b)
@@ -1067,7 +1071,7 @@ static int write_manifest(struct build *b)
 	int r;
 
 	manifest_init(&m);
-	fill_manifest(b, &m);
+	build_record(b, &m);
 	/* Journaled first: a failed write leaves no half a manifest. */
 	journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
 	r = manifest_write(path, &m, &err);
@@ -1325,27 +1329,34 @@ int build_host_mounts(void)
 	return 0;
 }
 
+char *build_log_path(const struct build *b)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	strbuf_addf(&path, "%s/%s.log", paths_logdir(), b->g.hostname);
+	return strbuf_detach(&path, NULL);
+}
+
 int build_open_log(const struct build *b, const struct config *c,
 		   struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, dump = STRBUF_INIT;
+	struct strbuf dump = STRBUF_INIT;
 	const char *dir = paths_logdir();
+	char *path = build_log_path(b);
 	int r;
 
 	r = mkdir_p(dir, 0700);
-	if (r >= 0) {
-		strbuf_addf(&path, "%s/%s.log", dir, b->g.hostname);
-		r = log_open_file(path.buf);
-	}
+	if (r >= 0)
+		r = log_open_file(path);
 	if (r < 0) {
-		strbuf_addf(err, "cannot open the log '%s': %s",
-			    path.len ? path.buf : dir, strerror(-r));
+		strbuf_addf(err, "cannot open the log '%s': %s", path,
+			    strerror(-r));
 	} else {
 		config_dump(c, &dump);
 		log_file_printf("\n==== create-image %s: %s\n%s", VERSION,
 				b->g.hostname, dump.buf);
 	}
-	strbuf_release(&path);
+	free(path);
 	strbuf_release(&dump);
 	return r;
 }

@@ -47,6 +47,10 @@ struct build {
 	char *hash;
 	struct strvec fingerprints;	/* "ED25519 256 SHA256:..." */
 	struct strbuf xl_cfg;
+	/* What the guest is built from, for its record (settings.h), and
+	 * the pool its address came from, if any: the caller's to fill. */
+	struct strvec settings;
+	char *pool;
 	struct strbuf error;	/* why the build failed, once it has */
 	const char *stage;	/* the stage running, or the one that failed */
 	double started;
@@ -89,6 +93,8 @@ int build_bad_input(int r);
 int build_private_mounts(void);
 int build_host_mounts(void);
 
+/* LOGDIR/HOSTNAME.log; caller frees. */
+char *build_log_path(const struct build *b);
 /* Append every message to LOGDIR/HOSTNAME.log, headed by the settings. */
 int build_open_log(const struct build *b, const struct config *c,
 		   struct strbuf *err);
@@ -109,6 +115,14 @@ int build_finish(struct build *b, int ok);
 
 /* Start the built guest with "xl create"; 0, or -errno with err. */
 int build_boot(struct build *b, struct strbuf *err);
+
+/*
+ * The guest's record (manifest.h), as written at the end of the build:
+ * what list-images and delete-image read back. Before the build it holds
+ * the plan (disks without UUIDs). m is manifest_init()ed by the caller.
+ */
+struct manifest;
+void build_record(const struct build *b, struct manifest *m);
 
 /* The human summary of a built guest (what create-image prints). */
 void build_summary(const struct build *b, struct strbuf *out);

@@ -16,10 +16,13 @@
 #include "lock.h"
 #include "log.h"
 #include "lvm.h"
+#include "manifest.h"
 #include "options.h"
+#include "report.h"
 #include "paths.h"
 #include "run-command.h"
 #include "secrets.h"
+#include "settings.h"
 #include "banned.h"
 
 #ifndef VERSION
@@ -58,22 +61,52 @@ static int finish_stdout(void)
 	return 0;
 }
 
-/* What one build tells its user as it goes: only why it failed. */
+/* What one build tells its user as it goes: why it failed, at once,
+ * and every stage to the report. */
 static void on_progress(const struct build_event *ev, void *data)
 {
-	(void)data;
 	if (ev->kind == BUILD_FAILED)
 		error("%s", ev->message);
+	report_stage(data, ev);
+}
+
+/* The guest's outcome, to the report: its record and its summary. */
+static void report_build(struct report *rep, struct build *b,
+			 enum outcome_status status, const char *why)
+{
+	struct strbuf json = STRBUF_INIT, summary = STRBUF_INIT;
+	char *log = build_log_path(b);
+	struct outcome o = {
+		.hostname = b->g.hostname,
+		.status = status,
+		.error = why,
+		.log = status == OUTCOME_PLANNED ? NULL : log,
+	};
+	struct manifest m;
+
+	manifest_init(&m);
+	build_record(b, &m);
+	if (status == OUTCOME_BUILT)
+		build_summary(b, &summary);
+	report_guest_json(&json, &o, &m, b);
+	o.summary = summary.buf;
+	o.json = json.buf;
+	report_outcome(rep, &o);
+	manifest_release(&m);
+	strbuf_release(&json);
+	strbuf_release(&summary);
+	free(log);
 }
 
 int cmd_create(int argc, char **argv)
 {
 	struct config c;
 	struct build b;
+	struct report rep;
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-	int r, status = 0;
+	int r, status = 0, json = 0, reporting = 0;
 
-	build_init(&b, on_progress, NULL);
+	build_init(&b, on_progress, &rep);
 	config_init_defaults(&c);
 
 	r = config_parse_argv(&c, argc, argv, &err);
@@ -109,6 +142,7 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbose(b.g.verbose);
+	json = config_get_bool(&c, O_JSON);
 	if (b.g.password && !strcmp(b.g.password, "-") && !b.g.dry_run) {
 		secret_free(b.g.password);
 		b.g.password = NULL;
@@ -119,6 +153,7 @@ int cmd_create(int argc, char **argv)
 			goto out;
 		}
 	}
+	settings_record(&c, NULL, &b.settings);
 	r = build_prepare(&b, &err);
 	if (r < 0) {
 		error("%s", err.buf);
@@ -132,6 +167,12 @@ int cmd_create(int argc, char **argv)
 		if (r < 0) {
 			error("%s", err.buf);
 			status = build_bad_input(r) ? 2 : 1;
+			goto out;
+		}
+		if (json) {
+			report_begin(&rep, REPORT_SINGLE, 1, 0, "create", 1);
+			report_build(&rep, &b, OUTCOME_PLANNED, NULL);
+			status = report_end(&rep) < 0;
 			goto out;
 		}
 		build_plan(&b, &out);
@@ -167,27 +208,39 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	r = build_open_log(&b, &c, &err);
-	if (r < 0)
+	if (r < 0) {
 		error("%s", err.buf);
-	else
-		r = build_run(&b);
+		status = 1;
+		goto out;
+	}
+	report_begin(&rep, REPORT_SINGLE, json, !b.g.verbose, "create", 1);
+	reporting = 1;
+	r = build_run(&b);
 	/* The summary holds the only copy of a generated password: if it
 	 * cannot be written, the guest is of no use. */
 	if (r >= 0 && !signals_pending()) {
-		strbuf_reset(&out);
-		build_summary(&b, &out);
-		fputs(out.buf, stdout);
-		if (finish_stdout() != 0)
+		report_build(&rep, &b, OUTCOME_BUILT, NULL);
+		if (rep.stdout_failed) {
+			log_error_errno(-EIO, "cannot write to standard "
+					"output: %m");
 			r = -EIO;
+		}
 	}
 	if (r < 0 || signals_pending()) {
 		int sig = signals_ignore_for_cleanup();
 
-		if (sig)
-			error("interrupted by signal %d", sig);
+		strbuf_reset(&err);
+		if (sig) {
+			strbuf_addf(&err, "interrupted by signal %d", sig);
+			error("%s", err.buf);
+		}
 		info(b.g.keep ? "keeping what was created (--keep)" :
 		     "removing everything this run created");
 		build_finish(&b, 0);
+		if (r != -EIO)
+			report_build(&rep, &b, OUTCOME_FAILED, err.len ?
+				     err.buf : b.error.len ? b.error.buf :
+				     "the build failed");
 		status = sig ? 128 + sig : 1;
 		goto out;
 	}
@@ -215,6 +268,8 @@ int cmd_create(int argc, char **argv)
 			status = 1;
 	}
 out:
+	if (reporting && report_end(&rep) < 0 && !status)
+		status = 1;
 	log_close_file();
 	lvm_close();
 	build_release(&b);

@@ -34,51 +34,6 @@ static const char usage[] =
 	"      --help     show this help and exit\n"
 	"      --version  show the version and exit\n";
 
-/* "" is null in the JSON form: the manifest's way of saying "none". */
-static void kv_opt_string(struct json_writer *w, const char *key,
-			  const char *s)
-{
-	json_kv_string(w, key, s && *s ? s : NULL);
-}
-
-static void disks_json(struct json_writer *w, const struct manifest *m)
-{
-	json_key(w, "disks");
-	json_array_begin(w);
-	for (size_t i = 0; i < m->ndisks; i++) {
-		const struct manifest_disk *d = &m->disks[i];
-
-		json_object_begin(w);
-		json_kv_string(w, "vdev", d->vdev);
-		json_kv_string(w, "path", d->path);
-		json_kv_string(w, "format", d->format);
-		json_kv_uint(w, "size", d->size);
-		kv_opt_string(w, "lv", d->lv);
-		json_kv_bool(w, "owned", d->owned);
-		json_object_end(w);
-	}
-	json_array_end(w);
-}
-
-static void filesystems_json(struct json_writer *w, const struct manifest *m)
-{
-	json_key(w, "filesystems");
-	json_array_begin(w);
-	for (size_t i = 0; i < m->nfss; i++) {
-		const struct manifest_fs *f = &m->fss[i];
-
-		json_object_begin(w);
-		kv_opt_string(w, "mountpoint", f->mountpoint);
-		json_kv_string(w, "type", f->type);
-		json_kv_uint(w, "size", f->size);
-		json_kv_string(w, "uuid", f->uuid);
-		json_kv_string(w, "disk", f->disk);
-		json_kv_uint(w, "partition", f->partition);
-		json_object_end(w);
-	}
-	json_array_end(w);
-}
-
 /* The key order here is the documented one (list-images(8)). */
 static void guest_json(struct json_writer *w, const struct manifest *m)
 {
@@ -94,11 +49,11 @@ static void guest_json(struct json_writer *w, const struct manifest *m)
 	json_kv_strvec(w, "ips", &m->ips);
 	json_kv_string(w, "storage", m->storage);
 	json_kv_string(w, "layout", m->layout);
-	kv_opt_string(w, "dir", m->dir);
-	kv_opt_string(w, "vg", m->vg);
+	json_kv_nonempty(w, "dir", m->dir);
+	json_kv_nonempty(w, "vg", m->vg);
 	json_kv_string(w, "config", m->config);
-	disks_json(w, m);
-	filesystems_json(w, m);
+	manifest_json_disks(w, m);
+	manifest_json_filesystems(w, m);
 	json_object_end(w);
 }
 

@@ -408,6 +408,15 @@ const struct strvec *config_get_list(const struct config *c, enum opt_id id)
 	return &c->v[id].list;
 }
 
+int config_get_bool(const struct config *c, enum opt_id id)
+{
+	int b = 0;
+
+	if (c->v[id].value)
+		(void)parse_bool(c->v[id].value, &b);
+	return b;
+}
+
 const char *config_origin(const struct config *c, enum opt_id id)
 {
 	return c->v[id].origin;

@@ -70,6 +70,8 @@ int config_parse_text(struct config *c, const char *text, const char *name,
 const char *config_get(const struct config *c, enum opt_id id);
 const struct strvec *config_get_list(const struct config *c, enum opt_id id);
 const char *config_origin(const struct config *c, enum opt_id id);
+/* A boolean setting's value: 1 or 0 (values are checked as they are set). */
+int config_get_bool(const struct config *c, enum opt_id id);
 /* Whether a layer above the defaults set it. */
 int config_is_set(const struct config *c, enum opt_id id);
 /* For --dumpconfig: "key = value  # origin" lines, secrets masked. */

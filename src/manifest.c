@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "json.h"
 #include "macros.h"
 #include "manifest.h"
 #include "net.h"
@@ -21,6 +22,7 @@ void manifest_init(struct manifest *m)
 {
 	memset(m, 0, sizeof(*m));
 	strvec_init(&m->ips);
+	strvec_init(&m->settings);
 }
 
 void manifest_release(struct manifest *m)
@@ -54,6 +56,8 @@ void manifest_release(struct manifest *m)
 		free(f->disk);
 	}
 	free(m->fss);
+	free(m->pool);
+	strvec_clear(&m->settings);
 	manifest_init(m);
 }
 
@@ -166,6 +170,15 @@ static void manifest_to_config(const struct manifest *m, config_t *cfg)
 		add_string(g, "uuid", f->uuid);
 		add_string(g, "disk", f->disk);
 		add_int(g, "partition", (int)f->partition);
+	}
+	add_string(root, "pool", m->pool);
+	list = add(root, "settings", CONFIG_TYPE_GROUP);
+	for (size_t i = 0; i < m->settings.nr; i++) {
+		const char *kv = m->settings.v[i], *eq = strchr(kv, '=');
+		char *key = xstrndup(kv, eq ? (size_t)(eq - kv) : strlen(kv));
+
+		add_string(list, key, eq ? eq + 1 : "");
+		free(key);
 	}
 }
 
@@ -471,6 +484,28 @@ static int read_ips(const struct reader *rd, const config_setting_t *root,
 	return 0;
 }
 
+/* Optional: a record from before settings were kept has none. */
+static int read_settings(const struct reader *rd,
+			 const config_setting_t *root, struct manifest *m)
+{
+	config_setting_t *s = config_setting_get_member(root, "settings");
+
+	if (!s)
+		return 0;
+	if (!config_setting_is_group(s))
+		return bad(rd, s, "'%s' must be a group { ... }", "settings");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return bad(rd, e, "each of '%s' must be a string",
+				   "settings");
+		strvec_pushf(&m->settings, "%s=%s", config_setting_name(e),
+			     config_setting_get_string(e));
+	}
+	return 0;
+}
+
 static int config_to_manifest(const struct reader *rd, const config_t *cfg,
 			      struct manifest *m)
 {
@@ -521,6 +556,10 @@ static int config_to_manifest(const struct reader *rd, const config_t *cfg,
 		r = read_disks(rd, root, m);
 	if (r >= 0)
 		r = read_filesystems(rd, root, m);
+	if (r >= 0 && config_setting_get_member(root, "pool"))
+		r = get_string(rd, root, "pool", 1, &m->pool);
+	if (r >= 0)
+		r = read_settings(rd, root, m);
 	return r;
 }
 
@@ -650,4 +689,42 @@ void manifest_free_all(struct manifest *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		manifest_release(&m[i]);
 	free(m);
+}
+
+void manifest_json_disks(struct json_writer *w, const struct manifest *m)
+{
+	json_key(w, "disks");
+	json_array_begin(w);
+	for (size_t i = 0; i < m->ndisks; i++) {
+		const struct manifest_disk *d = &m->disks[i];
+
+		json_object_begin(w);
+		json_kv_string(w, "vdev", d->vdev);
+		json_kv_string(w, "path", d->path);
+		json_kv_string(w, "format", d->format);
+		json_kv_uint(w, "size", d->size);
+		json_kv_nonempty(w, "lv", d->lv);
+		json_kv_bool(w, "owned", d->owned);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+void manifest_json_filesystems(struct json_writer *w, const struct manifest *m)
+{
+	json_key(w, "filesystems");
+	json_array_begin(w);
+	for (size_t i = 0; i < m->nfss; i++) {
+		const struct manifest_fs *f = &m->fss[i];
+
+		json_object_begin(w);
+		json_kv_nonempty(w, "mountpoint", f->mountpoint);
+		json_kv_string(w, "type", f->type);
+		json_kv_uint(w, "size", f->size);
+		json_kv_nonempty(w, "uuid", f->uuid);
+		json_kv_string(w, "disk", f->disk);
+		json_kv_uint(w, "partition", f->partition);
+		json_object_end(w);
+	}
+	json_array_end(w);
 }

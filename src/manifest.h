@@ -30,9 +30,13 @@
  *	filesystems = ( { mountpoint = "/";  # "" for swap
  *	                  type = "ext4"; size = 4294967296L;
  *	                  uuid = "..."; disk = "xvda2"; partition = 0; } );
+ *	pool = "lab";           # "" unless its address came from a pool
+ *	settings = { dist = "bookworm"; size = "4294967296"; ... };
  *
  * Sizes are 64-bit integers (the L suffix); a reader also takes a plain
- * integer. Every setting above is required; version must be 1.
+ * integer. Every setting above is required but pool and settings, which
+ * records written before they existed lack; version must be 1. settings
+ * holds what the guest was built from (settings.h), every value a string.
  */
 #ifndef MANIFEST_H
 #define MANIFEST_H
@@ -72,6 +76,9 @@ struct manifest {
 	size_t ndisks;
 	struct manifest_fs *fss;
 	size_t nfss;
+	char *pool;		/* NULL: none */
+	/* "key=value" (settings.h); empty in a record from before them */
+	struct strvec settings;
 };
 
 void manifest_init(struct manifest *m);
@@ -107,5 +114,14 @@ int manifest_read(const char *path, struct manifest *m, struct strbuf *err);
 int manifest_read_all(struct manifest **ret, size_t *ret_n,
 		      struct strbuf *err);
 void manifest_free_all(struct manifest *m, size_t n);
+
+/*
+ * The record's "disks" and "filesystems" as members of the JSON object
+ * w is writing, in list-images(8)'s documented form; "" is null.
+ */
+struct json_writer;
+void manifest_json_disks(struct json_writer *w, const struct manifest *m);
+void manifest_json_filesystems(struct json_writer *w,
+			       const struct manifest *m);
 
 #endif

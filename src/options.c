@@ -13,12 +13,13 @@
 #define L OPT_LIST
 #define A OPT_ACTION
 #define CLI OPT_CLI_ONLY
+#define RUN OPT_RUN
 
 /* This array MUST stay sorted by name, and in enum opt_id order. */
 const struct option_def option_defs[_O_MAX] = {
 	{ "arch", O_ARCH, S, 0, NULL, "ARCH",
 	  "Debian architecture of the guest (default: the host's)", NULL },
-	{ "boot", O_BOOT, B, 0, "0", NULL,
+	{ "boot", O_BOOT, B, RUN, "0", NULL,
 	  "start the guest with 'xl create' once it is built", NULL },
 	{ "bridge", O_BRIDGE, S, 0, NULL, "BRIDGE",
 	  "bridge the guest's interface joins (xl's default: xenbr0)", NULL },
@@ -26,9 +27,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "broadcast address for a static --ip", NULL },
 	{ "btrfs-options", O_BTRFS_OPTIONS, S, 0, "defaults", "OPTS",
 	  "mount options for btrfs file systems", NULL },
-	{ "cache", O_CACHE, S, 0, "yes", "yes|no|refresh",
+	{ "cache", O_CACHE, S, RUN, "yes", "yes|no|refresh",
 	  "start from a cached base, build none, or build it anew", NULL },
-	{ "cachedir", O_CACHEDIR, S, 0, "/var/cache/create-image", "DIR",
+	{ "cachedir", O_CACHEDIR, S, RUN, "/var/cache/create-image", "DIR",
 	  "where packages and bases are kept between builds", NULL },
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
 	  "read settings from FILE (after the system file, before flags)",
@@ -56,7 +57,7 @@ const struct option_def option_defs[_O_MAX] = {
 	  "OPTS", "mount options for ext4 file systems", NULL },
 	{ "extension", O_EXTENSION, S, 0, ".cfg", "EXT",
 	  "suffix of the xl configuration file", NULL },
-	{ "force", O_FORCE, B, 0, "0", NULL,
+	{ "force", O_FORCE, B, RUN, "0", NULL,
 	  "replace an existing guest of the same name", NULL },
 	{ "fs", O_FS, S, 0, "ext4", "FS",
 	  "root file system: ext4, ext3, ext2, xfs or btrfs", NULL },
@@ -86,7 +87,10 @@ const struct option_def option_defs[_O_MAX] = {
 	  "tarball (path or URL) for tar, directory for copy", NULL },
 	{ "ip", O_IP, L, 0, NULL, "ADDR[/PREFIX]",
 	  "static address; repeat for more (the first is primary)", "dhcp" },
-	{ "keep", O_KEEP, B, 0, "0", NULL,
+	{ "json", O_JSON, B, CLI, "0", NULL,
+	  "JSON events on standard output, one object per line (see "
+	  "create-image(8)); messages stay on standard error", NULL },
+	{ "keep", O_KEEP, B, RUN, "0", NULL,
 	  "on failure, keep what was created for debugging", NULL },
 	{ "kernel", O_KERNEL, S, 0, NULL, "FILE",
 	  "dom0 kernel to boot without pygrub (default: the guest's own)",
@@ -143,13 +147,13 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "template", O_TEMPLATE, S, 0, NULL, "FILE",
 	  "xl.cfg template to use instead of the shipped one", NULL },
 	{ "vcpus", O_VCPUS, U, 0, "1", "N", "number of virtual CPUs", NULL },
-	{ "verbose", O_VERBOSE, B, 0, "0", NULL,
+	{ "verbose", O_VERBOSE, B, RUN, "0", NULL,
 	  "show every command and its output", NULL },
 	{ "version", O_VERSION, A, CLI, NULL, NULL,
 	  "show the version and exit", NULL },
 	{ "vifname", O_VIFNAME, S, 0, NULL, "NAME",
 	  "name of the guest's interface in dom0", NULL },
-	{ "wipe", O_WIPE, S, 0, "quick", "quick|full",
+	{ "wipe", O_WIPE, S, RUN, "quick", "quick|full",
 	  "erase a reused volume's signatures and ends, or all of it", NULL },
 	{ "xfs-options", O_XFS_OPTIONS, S, 0, "defaults", "OPTS",
 	  "mount options for xfs file systems", NULL },

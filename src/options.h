@@ -20,6 +20,9 @@ enum opt_flags {
 	OPT_CLI_ONLY = 1 << 0,	/* not accepted in configuration files */
 	OPT_SECRET = 1 << 1,	/* never printed by --dumpconfig */
 	OPT_HIDDEN = 1 << 2,	/* accepted, not listed in --help */
+	/* Steers how a run goes, not what the guest is: not kept in the
+	 * guest's record (settings.h). */
+	OPT_RUN = 1 << 3,
 };
 
 enum opt_id {
@@ -56,6 +59,7 @@ enum opt_id {
 	O_INSTALL_METHOD,
 	O_INSTALL_SOURCE,
 	O_IP,
+	O_JSON,
 	O_KEEP,
 	O_KERNEL,
 	O_KEYRING,

@@ -284,6 +284,11 @@ void json_kv_string(struct json_writer *w, const char *key, const char *s)
 	json_string(w, s);
 }
 
+void json_kv_nonempty(struct json_writer *w, const char *key, const char *s)
+{
+	json_kv_string(w, key, s && *s ? s : NULL);
+}
+
 void json_kv_int(struct json_writer *w, const char *key, long long v)
 {
 	json_key(w, key);

@@ -87,6 +87,8 @@ void json_double(struct json_writer *w, double v, int decimals);
 
 /* An object member: json_key() and the value in one call. */
 void json_kv_string(struct json_writer *w, const char *key, const char *s);
+/* The same, with "" written as null: a record's way of saying "none". */
+void json_kv_nonempty(struct json_writer *w, const char *key, const char *s);
 void json_kv_int(struct json_writer *w, const char *key, long long v);
 void json_kv_uint(struct json_writer *w, const char *key,
 		  unsigned long long v);

@@ -13,7 +13,11 @@
 
 static const char *prog = "create-image";
 static int verbose;
+static int quiet;
 static int log_fd = -1;
+static void (*hook_before)(void *data);
+static void (*hook_after)(void *data);
+static void *hook_data;
 
 void log_init(const char *p)
 {
@@ -35,6 +39,19 @@ void log_set_verbose(int v)
 int log_verbose(void)
 {
 	return verbose;
+}
+
+void log_set_quiet(int q)
+{
+	quiet = q;
+}
+
+void log_set_stderr_hooks(void (*before)(void *data),
+			  void (*after)(void *data), void *data)
+{
+	hook_before = before;
+	hook_after = after;
+	hook_data = data;
 }
 
 int log_open_file(const char *path)
@@ -109,8 +126,13 @@ static void emit(int to_stderr, const char *kind, const char *fmt, va_list ap)
 	struct strbuf line = STRBUF_INIT;
 
 	strbuf_vaddf(&msg, fmt, ap);
-	if (to_stderr)
+	if (to_stderr) {
+		if (hook_before)
+			hook_before(hook_data);
 		fprintf(stderr, "%s: %s%s\n", prog, kind, msg.buf);
+		if (hook_after)
+			hook_after(hook_data);
+	}
 	if (log_fd >= 0) {
 		stamp(&line);
 		strbuf_addf(&line, "%s%s\n", kind, msg.buf);
@@ -155,7 +177,7 @@ void info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(1, "", fmt, ap);
+	emit(!quiet, "", fmt, ap);
 	va_end(ap);
 }
 

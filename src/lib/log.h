@@ -16,6 +16,18 @@ void log_init(const char *prog);
 const char *log_prog(void);
 void log_set_verbose(int verbose);
 int log_verbose(void);
+/*
+ * Quiet: progress (info()) goes to the log file only; warnings and errors
+ * still reach stderr. For a build whose progress someone else shows.
+ */
+void log_set_quiet(int quiet);
+/*
+ * Called around every message written to stderr, so a live display on
+ * the terminal (progress.h) can take itself out of the way and come
+ * back below the message. NULL to remove.
+ */
+void log_set_stderr_hooks(void (*before)(void *data),
+			  void (*after)(void *data), void *data);
 /* Also append every message to path (created mode 0600). 0 or -errno. */
 int log_open_file(const char *path);
 void log_close_file(void);

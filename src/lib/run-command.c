@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -552,6 +553,89 @@ out:
 	close_fd(&nullfd);
 	strvec_clear(&envp);
 	return r;
+}
+
+/* In the worker, after fork: never returns. */
+static void worker_child(int (*fn)(void *data, int fd), void *data, int out_w,
+			 int err_w, int keep_fd, pid_t parent,
+			 const sigset_t *mask)
+{
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* A parent that dies however it dies stops the worker, which then
+	 * undoes its work as on any SIGTERM. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		signal(stop_signals[i], SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	/* The self-pipe and the pending signal were the parent's. */
+	wake_pipe[0] = wake_pipe[1] = -1;
+	stop_signal = 0;
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
+	    dup2(err_w, 2) < 0 || dup2(out_w, 3) < 0 ||
+	    (keep_fd >= 0 && dup2(keep_fd, 4) < 0))
+		_exit(127);
+	close_range(keep_fd >= 0 ? 5 : 4, ~0U, 0);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (getppid() != parent)
+		_exit(128 + SIGTERM);
+	_exit(fn(data, 3));
+}
+
+int worker_start(struct worker *w, int (*fn)(void *data, int fd),
+		 void *data, int keep_fd)
+{
+	int out_w = -1, err_w = -1, r;
+	sigset_t stop_set, mask;
+	pid_t parent = getpid(), pid;
+
+	w->pid = -1;
+	w->out = w->err = -1;
+	r = pipe_pair(&w->out, &out_w);
+	if (r >= 0)
+		r = pipe_pair(&w->err, &err_w);
+	if (r < 0)
+		goto fail;
+	/* As in run_command(): no handler of ours runs in the child. */
+	sigemptyset(&stop_set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&stop_set, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stop_set, &mask);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		worker_child(fn, data, out_w, err_w, keep_fd, parent, &mask);
+	r = pid < 0 ? -errno : 0;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (r < 0)
+		goto fail;
+	w->pid = pid;
+	close_fd(&out_w);
+	close_fd(&err_w);
+	return 0;
+fail:
+	close_fd(&w->out);
+	close_fd(&w->err);
+	close_fd(&out_w);
+	close_fd(&err_w);
+	return r;
+}
+
+int worker_wait(struct worker *w, int block, int *ret_status)
+{
+	int status;
+	pid_t pid;
+
+	do
+		pid = waitpid(w->pid, &status, block ? 0 : WNOHANG);
+	while (pid < 0 && errno == EINTR);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		return 0;
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) :
+		      128 + WTERMSIG(status);
+	return 1;
 }
 
 void child_describe_failure(const struct child_process *cp, int r,

@@ -84,6 +84,31 @@ void child_describe_failure_output(struct child_process *cp, int r,
 				   struct strbuf *sb);
 
 /*
+ * A worker: fn(data, fd) run in a child process of ours, for work that
+ * must own its process (a guest's build owns its mount namespace, its
+ * signal handling and its log). The child's stdin and stdout are
+ * /dev/null, its stderr a pipe to us (err), and fd a pipe to us (out) for
+ * what it reports; every other descriptor is closed but keep_fd (-1 for
+ * none), which it keeps open (a lock it holds for us). Its stop signals
+ * start with their default action and no signal pending, it is sent
+ * SIGTERM when we die, and it exits with fn's return value.
+ */
+struct worker {
+	int pid;
+	int out;		/* read end of what it reports */
+	int err;		/* read end of its stderr */
+};
+
+int worker_start(struct worker *w, int (*fn)(void *data, int fd),
+		 void *data, int keep_fd);
+/*
+ * Whether the worker has ended (1, with its exit status in *ret_status,
+ * 128+N when signal N killed it) or still runs (0, only when !block).
+ * Its pipes are the caller's to read to the end and close.
+ */
+int worker_wait(struct worker *w, int block, int *ret_status);
+
+/*
  * Install SIGINT/SIGTERM/SIGHUP handlers that only record the signal and
  * wake a run_command() that is waiting. Returns 0, or -errno when the
  * wake-up pipe cannot be made: the handlers are installed anyway, but a
