@@ -100,33 +100,79 @@ bad:
 	return -EINVAL;
 }
 
+/* Whether name is one of the space-separated words of d's conflicts. */
+static int conflicts_with(const struct option_def *d, const char *name)
+{
+	const char *p = d->conflicts;
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && !strncmp(p, name, n))
+			return 1;
+		p += w;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+static int is_engaged(const struct config *c, const struct option_def *o)
+{
+	const struct config_value *ov = &c->v[o->id];
+
+	if (o->type == OPT_LIST)
+		return ov->list.nr > 0;
+	return value_engages(o, ov->value);
+}
+
 /*
- * Set def to value in layer. A list value is split at spaces and commas
- * and appended; the first assignment of a list in a layer replaces what
- * lower layers gave.
+ * Whether a value for def in layer would have been replaced, had the
+ * layers been applied in order: def itself, or a setting that replaces
+ * def when it engages, comes from a higher layer.
  */
-static int assign(struct config *c, const struct option_def *def,
-		  const char *value, const char *origin,
-		  enum config_layer layer, struct strbuf *err)
+static int outranked(const struct config *c, const struct option_def *def,
+		     enum config_layer layer)
+{
+	if (c->v[def->id].set && c->v[def->id].layer > layer)
+		return 1;
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct option_def *o = &option_defs[i];
+		const struct config_value *ov = &c->v[i];
+
+		if (ov->set && ov->layer > layer &&
+		    conflicts_with(o, def->name) && is_engaged(c, o))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Set def in layer: to value, or for a list to elems if not NULL (value is
+ * then only what --dumpconfig-style readers see). The value has been
+ * checked.
+ */
+static int set_value(struct config *c, const struct option_def *def,
+		     const char *value, const struct strvec *elems,
+		     const char *origin, enum config_layer layer,
+		     struct strbuf *err)
 {
 	struct config_value *v = &c->v[def->id];
-	int r;
+	int engages = elems ? elems->nr > 0 : value_engages(def, value);
 
-	r = check_value(def, value, origin, err);
-	if (r < 0)
-		return r;
+	if (outranked(c, def, layer))
+		return 0;
 
-	if (def->conflicts && value_engages(def, value)) {
+	if (def->conflicts && engages) {
 		struct strvec names = STRVEC_INIT;
 
 		strvec_split(&names, def->conflicts, " ");
 		for (size_t i = 0; i < names.nr; i++) {
 			const struct option_def *o = option_find(names.v[i]);
 			struct config_value *ov = &c->v[o->id];
-			int engaged = o->type == OPT_LIST ?
-				ov->list.nr > 0 : value_engages(o, ov->value);
 
-			if (ov->set && ov->layer == layer && engaged) {
+			if (ov->set && ov->layer == layer &&
+			    is_engaged(c, o)) {
 				strbuf_addf(err,
 					    "%s: '%s' cannot be combined with "
 					    "'%s' (%s)", origin, def->name,
@@ -134,7 +180,11 @@ static int assign(struct config *c, const struct option_def *def,
 				strvec_clear(&names);
 				return -EINVAL;
 			}
-			if (ov->layer < layer)
+		}
+		for (size_t i = 0; i < names.nr; i++) {
+			const struct option_def *o = option_find(names.v[i]);
+
+			if (c->v[o->id].layer < layer)
 				reset_to_default(c, o->id);
 		}
 		strvec_clear(&names);
@@ -143,7 +193,10 @@ static int assign(struct config *c, const struct option_def *def,
 	if (def->type == OPT_LIST) {
 		if (v->layer != layer || !v->set)
 			strvec_clear(&v->list);
-		strvec_split(&v->list, value, " \t,");
+		if (elems)
+			strvec_pushv(&v->list, elems->v);
+		else
+			strvec_split(&v->list, value, " \t,");
 	}
 	free(v->value);
 	v->value = xstrdup(value);
@@ -152,6 +205,36 @@ static int assign(struct config *c, const struct option_def *def,
 	v->layer = layer;
 	v->set = 1;
 	return 0;
+}
+
+int config_set(struct config *c, const struct option_def *def,
+	       const char *value, const char *origin, enum config_layer layer,
+	       struct strbuf *err)
+{
+	int r = check_value(def, value, origin, err);
+
+	if (r < 0)
+		return r;
+	return set_value(c, def, value, NULL, origin, layer, err);
+}
+
+int config_set_list(struct config *c, const struct option_def *def,
+		    const struct strvec *values, const char *origin,
+		    enum config_layer layer, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	int r;
+
+	if (def->type != OPT_LIST) {
+		strbuf_addf(err, "%s: '%s' takes one value, not a list",
+			    origin, def->name);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < values->nr; i++)
+		strbuf_addf(&text, "%s%s", i ? " " : "", values->v[i]);
+	r = set_value(c, def, text.buf, values, origin, layer, err);
+	strbuf_release(&text);
+	return r;
 }
 
 int config_parse_text(struct config *c, const char *text, const char *name,
@@ -233,7 +316,7 @@ int config_parse_text(struct config *c, const char *text, const char *name,
 			reset_to_default(c, def->id);
 			continue;
 		}
-		r = assign(c, def, val, origin.buf, layer, err);
+		r = config_set(c, def, val, origin.buf, layer, err);
 	}
 	strbuf_release(&line);
 	strbuf_release(&origin);
@@ -390,8 +473,8 @@ int config_load(struct config *c, const char *system_file, struct strbuf *err)
 			return r;
 	}
 	for (size_t i = 0; i < c->npending; i++) {
-		r = assign(c, c->pending[i].def, c->pending[i].value,
-			   c->pending[i].origin, LAYER_FLAGS, err);
+		r = config_set(c, c->pending[i].def, c->pending[i].value,
+			       c->pending[i].origin, LAYER_FLAGS, err);
 		if (r < 0)
 			return r;
 	}

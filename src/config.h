@@ -1,9 +1,10 @@
 /*
  * config.h: the merged settings of one run, and where each came from.
  *
- * Layers, lowest first: built-in defaults, the system file, --config FILE,
- * then flags; a later layer wins. Setting something replaces the settings it
- * conflicts with from earlier layers (--ip replaces a configured dhcp = 1),
+ * Layers, lowest first: built-in defaults, the system file, --config FILE
+ * (or a fleet file's defaults), a fleet guest's own settings, then flags;
+ * a higher layer wins. Setting something replaces the settings it
+ * conflicts with from lower layers (--ip replaces a configured dhcp = 1),
  * while two conflicting settings in the same layer are an error. Every
  * value keeps its origin ("--size", "/etc/x.conf:12") for error messages.
  */
@@ -18,6 +19,7 @@ enum config_layer {
 	LAYER_DEFAULT,
 	LAYER_SYSTEM,
 	LAYER_FILE,
+	LAYER_GUEST,	/* one guest's entry in a fleet file */
 	LAYER_FLAGS,
 };
 
@@ -66,6 +68,33 @@ int config_load(struct config *c, const char *system_file, struct strbuf *err);
 /* Parse one file's text into layer; exposed for the unit tests. */
 int config_parse_text(struct config *c, const char *text, const char *name,
 		      enum config_layer layer, struct strbuf *err);
+
+/*
+ * Set def to value in layer, with the checks and conflict rules of a
+ * configuration file: an invalid boolean, size or number, or a setting
+ * that conflicts with one already set in the same layer, is -EINVAL with
+ * one line in err naming origin ("FILE:LINE" or "--flag"), which the value
+ * then keeps. A list value is split at spaces and commas and appended;
+ * the first assignment of a list in a layer replaces what lower layers
+ * gave.
+ *
+ * Layers may be applied in any order: a value that a higher layer has
+ * already set, or replaced by setting a conflicting setting, is dropped
+ * (returning 0), so the result is what applying the layers in order would
+ * have given. Two conflicting values in one layer are only caught when
+ * both take effect.
+ */
+int config_set(struct config *c, const struct option_def *def,
+	       const char *value, const char *origin, enum config_layer layer,
+	       struct strbuf *err);
+/*
+ * As config_set() for an OPT_LIST setting, with its elements as given:
+ * none is split. An empty list empties the setting. -EINVAL for a setting
+ * that is not a list.
+ */
+int config_set_list(struct config *c, const struct option_def *def,
+		    const struct strvec *values, const char *origin,
+		    enum config_layer layer, struct strbuf *err);
 
 const char *config_get(const struct config *c, enum opt_id id);
 const struct strvec *config_get_list(const struct config *c, enum opt_id id);

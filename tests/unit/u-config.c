@@ -1,6 +1,7 @@
 /*
  * u-config.c: the layered configuration: key = value files, flags, the
- * order the layers apply in, list and conflicting settings, --dumpconfig.
+ * order the layers apply in, list and conflicting settings, --dumpconfig,
+ * and config_set()/config_set_list() with the fleet guest layer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -1088,4 +1089,247 @@ TEST(xen_tools_conf_stock)
 	}
 	check_xen_tools_conf(text.buf);
 	strbuf_release(&text);
+}
+
+/* ---- config_set(), config_set_list() and the guest layer ---- */
+
+/* One call: config_set_list() when list[0] or empty_list, else
+ * config_set(). */
+struct set_step {
+	enum config_layer layer;
+	const char *key, *value;
+	const char *list[4];
+	int empty_list;
+	const char *origin;
+};
+
+#define MAX_STEPS 4
+
+static int run_steps(struct config *c, const struct set_step *steps,
+		     struct strbuf *err)
+{
+	int r = 0;
+
+	config_init_defaults(c);
+	for (size_t i = 0; i < MAX_STEPS && steps[i].key && !r; i++) {
+		const struct set_step *s = &steps[i];
+		const struct option_def *def = option_find(s->key);
+
+		if (s->list[0] || s->empty_list) {
+			struct strvec l = STRVEC_INIT;
+
+			for (size_t j = 0; j < 4 && s->list[j]; j++)
+				strvec_push(&l, s->list[j]);
+			r = config_set_list(c, def, &l, s->origin, s->layer,
+					    err);
+			strvec_clear(&l);
+		} else {
+			r = config_set(c, def, s->value, s->origin, s->layer,
+				       err);
+		}
+	}
+	return r;
+}
+
+/* A list's elements joined by '|', so a split element shows. */
+static const char *elements_of(const struct config *c, enum opt_id id,
+			       struct strbuf *sb)
+{
+	const struct strvec *l = config_get_list(c, id);
+
+	strbuf_reset(sb);
+	for (size_t i = 0; i < l->nr; i++)
+		strbuf_addf(sb, "%s%s", i ? "|" : "", l->v[i]);
+	return sb->buf;
+}
+
+TEST(set_layers)
+{
+	static const struct {
+		struct set_step steps[MAX_STEPS];
+		enum opt_id id;
+		const char *want;	/* a list's elements joined by '|' */
+		const char *want_origin;
+		int want_set;
+	} cases[] = {
+		{ { { LAYER_GUEST, "size", "8G", { NULL }, 0, "f:3" } },
+		  O_SIZE, "8G", "f:3", 1 },
+		{ { { LAYER_GUEST, "genpass_len", "12", { NULL }, 0, "f:3" } },
+		  O_GENPASS_LEN, "12", "f:3", 1 },
+		{ { { LAYER_FILE, "size", "8G", { NULL }, 0, "f:1" },
+		    { LAYER_GUEST, "size", "16G", { NULL }, 0, "f:5" } },
+		  O_SIZE, "16G", "f:5", 1 },
+		{ { { LAYER_GUEST, "size", "16G", { NULL }, 0, "f:5" },
+		    { LAYER_FLAGS, "size", "32G", { NULL }, 0, "--size" } },
+		  O_SIZE, "32G", "--size", 1 },
+		/* Applied out of order, a lower layer still loses. */
+		{ { { LAYER_FLAGS, "size", "32G", { NULL }, 0, "--size" },
+		    { LAYER_GUEST, "size", "16G", { NULL }, 0, "f:5" },
+		    { LAYER_FILE, "size", "8G", { NULL }, 0, "f:1" } },
+		  O_SIZE, "32G", "--size", 1 },
+		{ { { LAYER_GUEST, "size", "16G", { NULL }, 0, "f:5" },
+		    { LAYER_FILE, "size", "8G", { NULL }, 0, "f:1" } },
+		  O_SIZE, "16G", "f:5", 1 },
+		{ { { LAYER_GUEST, "size", "16G", { NULL }, 0, "f:5" },
+		    { LAYER_GUEST, "size", "20G", { NULL }, 0, "f:6" } },
+		  O_SIZE, "20G", "f:6", 1 },
+		/* Lists: elements as given, never split. */
+		{ { { LAYER_GUEST, "role", NULL, { "a b", "c,d" }, 0,
+		      "f:2" } },
+		  O_ROLE, "a b|c,d", "f:2", 1 },
+		{ { { LAYER_FILE, "nameserver", NULL, { "1.1.1.1" }, 0, "f:1" },
+		    { LAYER_GUEST, "nameserver", NULL,
+		      { "8.8.8.8", "9.9.9.9" }, 0, "f:4" } },
+		  O_NAMESERVER, "8.8.8.8|9.9.9.9", "f:4", 1 },
+		{ { { LAYER_GUEST, "role", NULL, { "a" }, 0, "f:2" },
+		    { LAYER_GUEST, "role", NULL, { "b" }, 0, "f:3" } },
+		  O_ROLE, "a|b", "f:3", 1 },
+		{ { { LAYER_FILE, "role", NULL, { "a" }, 0, "f:2" },
+		    { LAYER_GUEST, "role", NULL, { NULL }, 1, "f:3" } },
+		  O_ROLE, "", "f:3", 1 },
+		{ { { LAYER_FLAGS, "role", "x", { NULL }, 0, "--role" },
+		    { LAYER_GUEST, "role", NULL, { "a" }, 0, "f:3" } },
+		  O_ROLE, "x", "--role", 1 },
+		/* config_set() splits a list as a file does. */
+		{ { { LAYER_GUEST, "role", "a,b c", { NULL }, 0, "f:2" } },
+		  O_ROLE, "a|b|c", "f:2", 1 },
+		/* The guest layer replaces conflicting lower settings. */
+		{ { { LAYER_FILE, "dhcp", "1", { NULL }, 0, "f:1" },
+		    { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" } },
+		  O_DHCP, "1", "built-in default", 0 },
+		{ { { LAYER_FILE, "dhcp", "1", { NULL }, 0, "f:1" },
+		    { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" } },
+		  O_IP, "10.0.0.5/24", "f:4", 1 },
+		{ { { LAYER_FILE, "ip", NULL, { "10.0.0.5/24" }, 0, "f:1" },
+		    { LAYER_GUEST, "dhcp", "1", { NULL }, 0, "f:4" } },
+		  O_IP, "", "built-in default", 0 },
+		{ { { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" },
+		    { LAYER_FLAGS, "dhcp", "1", { NULL }, 0, "--dhcp" } },
+		  O_IP, "", "built-in default", 0 },
+		/* ... and out of order, a lower one that a higher conflicting
+		 * setting would have replaced is dropped. */
+		{ { { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" },
+		    { LAYER_FILE, "dhcp", "1", { NULL }, 0, "f:1" } },
+		  O_DHCP, "1", "built-in default", 0 },
+		{ { { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" },
+		    { LAYER_FILE, "dhcp", "1", { NULL }, 0, "f:1" } },
+		  O_IP, "10.0.0.5/24", "f:4", 1 },
+		{ { { LAYER_FLAGS, "ip", "10.0.0.5/24", { NULL }, 0, "--ip" },
+		    { LAYER_GUEST, "dhcp", "0", { NULL }, 0, "f:2" } },
+		  O_DHCP, "1", "built-in default", 0 },
+		{ { { LAYER_FLAGS, "mac", "00:16:3e:00:00:01", { NULL }, 0,
+		      "--mac" },
+		    { LAYER_FILE, "randommac", "1", { NULL }, 0, "f:2" } },
+		  O_RANDOMMAC, "0", "built-in default", 0 },
+		/* A higher setting turned off replaces nothing. */
+		{ { { LAYER_FLAGS, "dhcp", "0", { NULL }, 0, "--nodhcp" },
+		    { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" } },
+		  O_IP, "10.0.0.5/24", "f:4", 1 },
+		{ { { LAYER_FLAGS, "dhcp", "0", { NULL }, 0, "--nodhcp" },
+		    { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:4" } },
+		  O_DHCP, "0", "--nodhcp", 1 },
+		/* Neither does an empty list. */
+		{ { { LAYER_FILE, "dhcp", "1", { NULL }, 0, "f:1" },
+		    { LAYER_GUEST, "ip", NULL, { NULL }, 1, "f:4" } },
+		  O_DHCP, "1", "f:1", 1 },
+		{ { { LAYER_GUEST, "dhcp", "1", { NULL }, 0, "f:1" },
+		    { LAYER_GUEST, "ip", NULL, { NULL }, 1, "f:4" } },
+		  O_IP, "", "f:4", 1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config c;
+		struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+		int before = unit_failed_checks;
+		enum opt_id id = cases[i].id;
+
+		CHECK_INTEQ(run_steps(&c, cases[i].steps, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		if (option_defs[id].type == OPT_LIST)
+			CHECK_STREQ(elements_of(&c, id, &got), cases[i].want);
+		else
+			CHECK_STREQ(config_get(&c, id), cases[i].want);
+		CHECK_STREQ(config_origin(&c, id), cases[i].want_origin);
+		CHECK_INTEQ(config_is_set(&c, id), cases[i].want_set);
+		report_case(before, i, option_defs[id].name);
+		strbuf_release(&err);
+		strbuf_release(&got);
+		config_release(&c);
+	}
+}
+
+TEST(set_errors)
+{
+	static const struct {
+		struct set_step steps[MAX_STEPS];
+		const char *want_err;
+	} cases[] = {
+		{ { { LAYER_GUEST, "size", "big", { NULL }, 0, "f:4" } },
+		  "f:4: invalid size 'big' for 'size'" },
+		{ { { LAYER_GUEST, "dhcp", "maybe", { NULL }, 0, "f:2" } },
+		  "f:2: invalid boolean 'maybe' for 'dhcp'" },
+		{ { { LAYER_FILE, "vcpus", "-1", { NULL }, 0, "f:2" } },
+		  "f:2: invalid number '-1' for 'vcpus'" },
+		/* Checked even when a higher layer has the setting. */
+		{ { { LAYER_FLAGS, "size", "32G", { NULL }, 0, "--size" },
+		    { LAYER_GUEST, "size", "big", { NULL }, 0, "f:4" } },
+		  "f:4: invalid size 'big' for 'size'" },
+		{ { { LAYER_GUEST, "size", NULL, { "8G" }, 0, "f:1" } },
+		  "f:1: 'size' takes one value, not a list" },
+		{ { { LAYER_GUEST, "dhcp", "1", { NULL }, 0, "f:2" },
+		    { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:3" } },
+		  "f:3: 'ip' cannot be combined with 'dhcp' (f:2)" },
+		{ { { LAYER_GUEST, "ip", NULL, { "10.0.0.5/24" }, 0, "f:2" },
+		    { LAYER_GUEST, "dhcp", "yes", { NULL }, 0, "f:3" } },
+		  "f:3: 'dhcp' cannot be combined with 'ip' (f:2)" },
+		{ { { LAYER_FILE, "dhcp", "1", { NULL }, 0, "f:1" },
+		    { LAYER_GUEST, "mac", "00:16:3e:00:00:01", { NULL }, 0,
+		      "f:2" },
+		    { LAYER_GUEST, "randommac", "1", { NULL }, 0, "f:3" } },
+		  "f:3: 'randommac' cannot be combined with 'mac' (f:2)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config c;
+		struct strbuf err = STRBUF_INIT;
+		int before = unit_failed_checks;
+
+		CHECK_INTEQ(run_steps(&c, cases[i].steps, &err), -EINVAL);
+		CHECK_STREQ(err.buf, cases[i].want_err);
+		report_case(before, i, cases[i].want_err);
+		strbuf_release(&err);
+		config_release(&c);
+	}
+}
+
+/* The guest layer under real flags and files, set after config_load()
+ * applied them. */
+TEST(guest_layer_after_load)
+{
+	static const char *const flags[] = { "--size", "32G", "--ip",
+					     "10.0.0.9/24", NULL };
+	struct config c;
+	struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+
+	CHECK_INTEQ(load(&c, "memory = 1G\nvcpus = 2", NULL, flags, &err), 0);
+	CHECK_INTEQ(config_set(&c, option_find("memory"), "2G", "f:3",
+			       LAYER_FILE, &err), 0);
+	CHECK_INTEQ(config_set(&c, option_find("memory"), "4G", "f:7",
+			       LAYER_GUEST, &err), 0);
+	CHECK_INTEQ(config_set(&c, option_find("size"), "8G", "f:8",
+			       LAYER_GUEST, &err), 0);
+	CHECK_INTEQ(config_set(&c, option_find("dhcp"), "1", "f:9",
+			       LAYER_GUEST, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_STREQ(config_get(&c, O_MEMORY), "4G");
+	CHECK_STREQ(config_origin(&c, O_MEMORY), "f:7");
+	CHECK_STREQ(config_get(&c, O_SIZE), "32G");
+	CHECK_STREQ(config_origin(&c, O_SIZE), "--size");
+	CHECK_STREQ(config_get(&c, O_VCPUS), "2");
+	CHECK_STREQ(config_origin(&c, O_VCPUS), expand("@SYS@:2", &want));
+	CHECK_INTEQ(config_is_set(&c, O_DHCP), 0);
+	CHECK_INTEQ(config_get_list(&c, O_IP)->nr, 1);
+	strbuf_release(&err);
+	strbuf_release(&want);
+	config_release(&c);
 }
