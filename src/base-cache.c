@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base-cache.h"
+#include "conffile.h"
 #include "fsutil.h"
 #include "install-archive.h"
 #include "macros.h"
@@ -411,13 +412,11 @@ static void add_string(config_setting_t *g, const char *name, const char *v)
 }
 
 static int write_conf(const char *path, const struct base_key *k,
-		      const char *sha256, unsigned long long size)
+		      const char *sha256, unsigned long long size,
+		      struct strbuf *err)
 {
 	config_t cfg;
 	config_setting_t *root, *key;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 	int r;
 
 	config_init(&cfg);
@@ -433,20 +432,10 @@ static int write_conf(const char *path, const struct base_key *k,
 	config_setting_set_int64(config_setting_add(root, "created",
 						    CONFIG_TYPE_INT64),
 				 (long long)time(NULL));
-	f = open_memstream(&text, &len);
-	if (!f) {
-		config_destroy(&cfg);
-		return -errno;
-	}
-	fputs("# Written by create-image: a cached base and its key.\n", f);
-	config_write(&cfg, f);
+	r = conffile_write(path, &cfg,
+			   "Written by create-image: a cached base and its key.",
+			   0644, err);
 	config_destroy(&cfg);
-	if (fclose(f) != 0) {
-		free(text);
-		return -ENOMEM;
-	}
-	r = write_file(path, text, len, 0644);
-	free(text);
 	return r;
 }
 
@@ -519,11 +508,9 @@ int base_cache_store(const char *dir, const struct base_key *k,
 		goto out;
 	}
 	strbuf_setlen(&tmp, 0);
-	r = write_conf(conf, k, hex, size);
-	if (r < 0) {
-		strbuf_addf(err, "cannot write '%s': %s", conf, strerror(-r));
+	r = write_conf(conf, k, hex, size, err);
+	if (r < 0)
 		unlink(archive);
-	}
 out:
 	if (tmp.len)
 		unlink(tmp.buf);

@@ -4,7 +4,8 @@
  * settings say guests are kept (DIR/domains/NAME, OUTPUT/NAME+EXT, LVs
  * tagged create-image:NAME). Everything is found and checked first; then
  * the config goes before the disks and the manifest last, so an
- * interrupted or failed run can be repeated and finds what is left.
+ * interrupted or failed run can be repeated and finds what is left. The
+ * addresses its pools leased it are released once the manifest is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "manifest.h"
 #include "net.h"
 #include "paths.h"
+#include "pool.h"
 #include "strbuf.h"
 #include "strvec.h"
 #include "xl.h"
@@ -38,7 +40,8 @@ static const char usage[] =
 	"usage: delete-image [OPTION]... [--hostname] NAME...\n"
 	"\n"
 	"Remove guests create-image built: their xl configuration and "
-	"autostart\nlink, disks, directory and manifest.\n"
+	"autostart\nlink, disks, directory and manifest; release the "
+	"addresses their pools\nleased them.\n"
 	"\n"
 	"      --dir=DIR        also look for DIR/domains/NAME\n"
 	"      --dry-run        show what would be removed, remove nothing\n"
@@ -85,6 +88,7 @@ struct plan {
 	struct strvec dirs;	/* guest directories to check */
 	struct strvec lvs;	/* "VG/LV" the manifest says it owns */
 	struct strvec notes;	/* "leaving ..." lines */
+	struct strvec leases;	/* "address 'A' (pool 'P')" */
 };
 
 struct settings {
@@ -102,6 +106,7 @@ static void plan_init(struct plan *p, const char *name)
 	strvec_init(&p->dirs);
 	strvec_init(&p->lvs);
 	strvec_init(&p->notes);
+	strvec_init(&p->leases);
 }
 
 static void plan_release(struct plan *p)
@@ -115,6 +120,7 @@ static void plan_release(struct plan *p)
 	strvec_clear(&p->dirs);
 	strvec_clear(&p->lvs);
 	strvec_clear(&p->notes);
+	strvec_clear(&p->leases);
 }
 
 static int has_item(const struct plan *p, enum item_kind kind,
@@ -373,6 +379,28 @@ static int plan_lvs(struct plan *p, struct strbuf *err)
 }
 
 /*
+ * The addresses pools leased the guest. A state file that cannot be read
+ * keeps the guest from nothing else: its leases are left, and said so.
+ */
+static void plan_leases(struct plan *p)
+{
+	struct pool_view v = POOL_VIEW_INIT;
+	struct strbuf why = STRBUF_INIT;
+
+	if (pool_view_load(&v, &why) < 0) {
+		warning("leaving the addresses leased to '%s': %s", p->name,
+			why.buf);
+		strbuf_release(&why);
+		return;
+	}
+	for (size_t i = 0; i < v.nr_leases; i++)
+		if (streq(v.leases[i].hostname, p->name))
+			strvec_pushf(&p->leases, "address '%s' (pool '%s')",
+				     v.leases[i].addr_text, v.leases[i].pool);
+	pool_view_release(&v);
+}
+
+/*
  * Find everything of guest p->name. Returns 0, 1 when nothing at all was
  * found, or -errno with the reason in err (nothing may be removed then).
  */
@@ -437,7 +465,9 @@ static int make_plan(const struct settings *s, struct plan *p,
 	}
 	if (path_exists(mpath))
 		add_item(p, ITEM_MANIFEST, mpath);
-	r = p->n || have ? 0 : 1;
+	plan_leases(p);
+	/* Leases alone are what a build that died left: found too. */
+	r = p->n || have || p->leases.nr ? 0 : 1;
 out:
 	manifest_release(&m);
 	strbuf_release(&why);
@@ -472,8 +502,42 @@ static int remove_item(const struct item *it, struct strbuf *err)
 	return r;
 }
 
-/* Remove what the plan found, in kind order. 0 or 1 (something failed:
- * the manifest is then kept for the next run). */
+/*
+ * Release the guest's addresses, once its manifest is gone: while the
+ * manifest is there, a pool must not hand them to another guest.
+ */
+static int release_leases(const struct plan *p, int dry_run, int failed)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	if (!p->leases.nr)
+		return 0;
+	if (dry_run) {
+		for (size_t i = 0; i < p->leases.nr; i++)
+			printf("would release %s\n", p->leases.v[i]);
+		return 0;
+	}
+	if (failed) {
+		info("keeping the addresses leased to '%s' with its manifest",
+		     p->name);
+		return 0;
+	}
+	r = pool_release_host(p->name, &err);
+	if (r < 0) {
+		error("cannot release the addresses leased to '%s': %s",
+		      p->name, err.buf);
+		strbuf_release(&err);
+		return 1;
+	}
+	for (size_t i = 0; i < p->leases.nr; i++)
+		printf("released %s\n", p->leases.v[i]);
+	return 0;
+}
+
+/* Remove what the plan found, in kind order, then release its addresses.
+ * 0 or 1 (something failed: the manifest and the addresses are then kept
+ * for the next run). */
 static int carry_out(const struct plan *p, int dry_run)
 {
 	int failed = 0;
@@ -507,7 +571,7 @@ static int carry_out(const struct plan *p, int dry_run)
 			strbuf_release(&err);
 		}
 	}
-	return failed;
+	return release_leases(p, dry_run, failed) || failed;
 }
 
 /* One guest: 0 removed, 1 failed or refused, 2 not found. */

@@ -1,13 +1,12 @@
 /* manifest.c: see manifest.h. */
 #include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "conffile.h"
 #include "fsutil.h"
 #include "json.h"
 #include "macros.h"
@@ -182,93 +181,18 @@ static void manifest_to_config(const struct manifest *m, config_t *cfg)
 	}
 }
 
-/* The rename is durable only once the directory holding it is synced. */
-static int fsync_dir_of(const char *path)
-{
-	struct strbuf dir = STRBUF_INIT;
-	const char *slash = strrchr(path, '/');
-	int fd, r = 0;
-
-	if (slash == path)
-		strbuf_addch(&dir, '/');
-	else if (slash)
-		strbuf_add(&dir, path, (size_t)(slash - path));
-	else
-		strbuf_addch(&dir, '.');
-	fd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	strbuf_release(&dir);
-	return r;
-}
-
 int manifest_write(const char *path, const struct manifest *m,
 		   struct strbuf *err)
 {
-	struct strbuf tmp = STRBUF_INIT, dir = STRBUF_INIT;
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
 	config_t cfg;
-	FILE *f = NULL;
-	int fd = -1, r;
+	int r;
 
-	if (slash)
-		strbuf_add(&dir, path, (size_t)(slash - path));
-	else
-		strbuf_addch(&dir, '.');
-	r = mkdir_p(dir.buf, 0755);
-	if (r < 0) {
-		strbuf_addf(err, "cannot create '%s': %s", dir.buf,
-			    strerror(-r));
-		goto out;
-	}
-	/* Hidden and without ".conf": manifest_read_all() never reads one
-	 * left behind by a crash. */
-	strbuf_addf(&tmp, "%s/.%s.XXXXXX", dir.buf, base);
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		strbuf_addf(err, "cannot create '%s': %s", tmp.buf,
-			    strerror(errno));
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp.buf);
-		strbuf_addf(err, "cannot write '%s': %s", tmp.buf,
-			    strerror(errno));
-		goto out;
-	}
 	config_init(&cfg);
 	manifest_to_config(m, &cfg);
-	fputs("# Written by create-image: what it built for this guest.\n",
-	      f);
-	config_write(&cfg, f);
+	r = conffile_write(path, &cfg,
+			   "Written by create-image: what it built for this "
+			   "guest.", 0644, err);
 	config_destroy(&cfg);
-	r = 0;
-	if (fflush(f) != 0 || ferror(f) || fchmod(fd, 0644) < 0 ||
-	    fsync(fd) < 0)
-		r = -errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp.buf, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp.buf);
-		strbuf_addf(err, "cannot write '%s': %s", path, strerror(-r));
-		goto out;
-	}
-	r = fsync_dir_of(path);
-	if (r < 0)
-		strbuf_addf(err, "cannot sync the directory of '%s': %s", path,
-			    strerror(-r));
-out:
-	strbuf_release(&tmp);
-	strbuf_release(&dir);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "net.h"
+#include "sha256.h"
 #include "banned.h"
 
 /*
@@ -155,138 +156,60 @@ void mac_format(const uint8_t mac[6], char buf[static 18])
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
+const uint8_t mac_xen_oui[3] = { 0x00, 0x16, 0x3e };
+
 /*
- * SHA-256 (FIPS 180-4). Only a few bytes of one short digest are needed, so
- * a small local copy is preferred over linking a crypto library.
+ * prefix, then as many of bytes as fit. After the Xen OUI the top bit of
+ * the fourth byte stays clear, as libxl keeps it in the addresses it makes.
  */
-struct sha256 {
-	uint32_t h[8];
-	uint8_t block[64];
-	size_t fill;
-	uint64_t total;
-};
-
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static inline uint32_t ror32(uint32_t x, int n)
+static void mac_from_bytes(const uint8_t *prefix, size_t len,
+			   const uint8_t *bytes, uint8_t ret_mac[6])
 {
-	return x >> n | x << (32 - n);
+	memcpy(ret_mac, prefix, len);
+	memcpy(ret_mac + len, bytes, 6 - len);
+	if (len == 3 && !memcmp(prefix, mac_xen_oui, 3))
+		ret_mac[3] &= 0x7f;
 }
 
-static void sha256_block(struct sha256 *c)
+void mac_from_seed_prefix(const char *seed, const uint8_t *prefix,
+			  size_t len, uint8_t ret_mac[6])
 {
-	uint32_t w[64], v[8], t1, t2;
-	int i;
+	unsigned char digest[SHA256_SIZE];
 
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)c->block[4 * i] << 24 |
-		       (uint32_t)c->block[4 * i + 1] << 16 |
-		       (uint32_t)c->block[4 * i + 2] << 8 |
-		       (uint32_t)c->block[4 * i + 3];
-	for (; i < 64; i++)
-		w[i] = w[i - 16] + w[i - 7] +
-		       (ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^
-			w[i - 15] >> 3) +
-		       (ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^
-			w[i - 2] >> 10);
-	memcpy(v, c->h, sizeof(v));
-	for (i = 0; i < 64; i++) {
-		t1 = v[7] +
-		     (ror32(v[4], 6) ^ ror32(v[4], 11) ^ ror32(v[4], 25)) +
-		     ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_k[i] + w[i];
-		t2 = (ror32(v[0], 2) ^ ror32(v[0], 13) ^ ror32(v[0], 22)) +
-		     ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
-	}
-	for (i = 0; i < 8; i++)
-		c->h[i] += v[i];
-}
-
-static void sha256_init(struct sha256 *c)
-{
-	static const uint32_t iv[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-	};
-
-	memcpy(c->h, iv, sizeof(iv));
-	c->fill = 0;
-	c->total = 0;
-}
-
-static void sha256_update(struct sha256 *c, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	c->total += len;
-	while (len) {
-		size_t n = sizeof(c->block) - c->fill;
-
-		if (n > len)
-			n = len;
-		memcpy(c->block + c->fill, p, n);
-		c->fill += n;
-		p += n;
-		len -= n;
-		if (c->fill == sizeof(c->block)) {
-			sha256_block(c);
-			c->fill = 0;
-		}
-	}
-}
-
-static void sha256_final(struct sha256 *c, uint8_t digest[32])
-{
-	uint64_t bits = c->total * 8;
-	uint8_t pad[72] = { 0x80 };
-	/* Pad to 56 mod 64, leaving room for the 64-bit length. */
-	size_t padlen = (c->fill < 56 ? 56 : 120) - c->fill;
-
-	for (int i = 0; i < 8; i++)
-		pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_update(c, pad, padlen + 8);
-	for (int i = 0; i < 8; i++) {
-		digest[4 * i] = (uint8_t)(c->h[i] >> 24);
-		digest[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
-		digest[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
-		digest[4 * i + 3] = (uint8_t)c->h[i];
-	}
-}
-
-/* The Xen OUI, and the top bit libxl keeps clear in generated addresses. */
-static void mac_from_bytes(const uint8_t r[3], uint8_t ret_mac[6])
-{
-	ret_mac[0] = 0x00;
-	ret_mac[1] = 0x16;
-	ret_mac[2] = 0x3e;
-	ret_mac[3] = r[0] & 0x7f;
-	ret_mac[4] = r[1];
-	ret_mac[5] = r[2];
+	sha256_digest(seed, strlen(seed), digest);
+	mac_from_bytes(prefix, len, digest, ret_mac);
 }
 
 void mac_from_seed(const char *seed, uint8_t ret_mac[6])
 {
-	struct sha256 c;
-	uint8_t digest[32];
+	mac_from_seed_prefix(seed, mac_xen_oui, 3, ret_mac);
+}
 
-	sha256_init(&c);
-	sha256_update(&c, seed, strlen(seed));
-	sha256_final(&c, digest);
-	mac_from_bytes(digest, ret_mac);
+int mac_prefix_parse(const char *s, uint8_t ret_prefix[5], size_t *ret_len)
+{
+	uint8_t prefix[5];
+	size_t n = 0;
+	char sep = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (const char *p = s;; p += 3) {
+		int hi = hexval((unsigned char)p[0]);
+		int lo = hi < 0 ? -1 : hexval((unsigned char)p[1]);
+
+		if (lo < 0 || n == 5)
+			return -EINVAL;
+		prefix[n++] = (uint8_t)(hi << 4 | lo);
+		if (!p[2])
+			break;
+		if (!sep && (p[2] == ':' || p[2] == '-'))
+			sep = p[2];
+		if (p[2] != sep)
+			return -EINVAL;
+	}
+	memcpy(ret_prefix, prefix, n);
+	*ret_len = n;
+	return 0;
 }
 
 int mac_random(uint8_t ret_mac[6])
@@ -304,7 +227,7 @@ int mac_random(uint8_t ret_mac[6])
 		}
 		got += (size_t)n;
 	}
-	mac_from_bytes(r, ret_mac);
+	mac_from_bytes(mac_xen_oui, 3, r, ret_mac);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef NET_H
 #define NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -30,12 +31,27 @@ void ipv4_format(uint32_t addr, char buf[static 16]);
 int mac_parse(const char *s, uint8_t ret_mac[6]);
 /* Lowercase, ':' separated. */
 void mac_format(const uint8_t mac[6], char buf[static 18]);
+/* 00:16:3e, the prefix Xen's own tools give the addresses they make. */
+extern const uint8_t mac_xen_oui[3];
 /*
  * A stable address for seed (say, the guest's host name): the Xen OUI
  * 00:16:3e followed by the first three bytes of SHA-256(seed), with the top
  * bit of the fourth byte cleared as Xen's own generator does.
  */
 void mac_from_seed(const char *seed, uint8_t ret_mac[6]);
+/*
+ * As mac_from_seed(), after a prefix of len (1..5) bytes of one's own; the
+ * bit is cleared only when the prefix is the Xen OUI. A unicast prefix
+ * gives a unicast address.
+ */
+void mac_from_seed_prefix(const char *seed, const uint8_t *prefix,
+			  size_t len, uint8_t ret_mac[6]);
+/*
+ * The first 1..5 bytes of a MAC address, "00:16:3e" (':' or '-', one
+ * separator throughout, either case). Only the syntax is checked: a
+ * caller refuses a multicast prefix (ret_prefix[0] & 1) with its own words.
+ */
+int mac_prefix_parse(const char *s, uint8_t ret_prefix[5], size_t *ret_len);
 /* As mac_from_seed() but from getrandom(); 0 or -errno. */
 int mac_random(uint8_t ret_mac[6]);
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "sha256.h"
@@ -52,13 +53,22 @@ void sha256_finish(struct sha256_ctx *c, char hex[SHA256_HEX_SIZE])
 	free(c);
 }
 
-void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE])
+void sha256_digest(const void *data, size_t len,
+		   unsigned char ret[SHA256_SIZE])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	to_hex(md, n, hex);
+	memcpy(ret, md, SHA256_SIZE);
+}
+
+void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE])
+{
+	unsigned char md[SHA256_SIZE];
+
+	sha256_digest(data, len, md);
+	to_hex(md, SHA256_SIZE, hex);
 }
 
 int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],

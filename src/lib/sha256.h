@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-/* 64 hex digits and a NUL. */
+/* 32 bytes of digest; as text, 64 hex digits and a NUL. */
+#define SHA256_SIZE 32
 #define SHA256_HEX_SIZE 65
 
 struct sha256_ctx;
@@ -18,7 +19,9 @@ void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
 /* Write the digest into hex and free c. */
 void sha256_finish(struct sha256_ctx *c, char hex[SHA256_HEX_SIZE]);
 
-/* Of len bytes at data. */
+/* Of len bytes at data, as bytes or as hex. */
+void sha256_digest(const void *data, size_t len,
+		   unsigned char ret[SHA256_SIZE]);
 void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE]);
 /*
  * Of the whole file at path, read front to back; its length goes to

@@ -361,6 +361,79 @@ test_expect_success 'a device the guest was given is left alone' '
 	test ! -e "$out/t8-dev1.cfg" && test ! -e "$state/guests/t8-dev1.conf"
 '
 
+# leases: STATEDIR/addresses.conf as create-image writes it, with two
+# leases of t8-pool1 (in two pools), one of t8-gone (whose build died) and
+# one of another guest.
+leases()
+{
+	cat >"$state/addresses.conf" <<-EOF
+	version = 1;
+	leases = ( { pool = "dmz"; hostname = "t8-pool1";
+	             address = "198.51.100.7"; prefix = 24;
+	             mac = "00:16:3e:00:00:51"; },
+	           { pool = "lab"; hostname = "t8-pool1";
+	             address = "192.0.2.50"; prefix = 24;
+	             mac = "00:16:3e:00:00:50"; },
+	           { pool = "lab"; hostname = "t8-other";
+	             address = "192.0.2.51"; prefix = 24;
+	             mac = "00:16:3e:00:00:52"; },
+	           { pool = "lab"; hostname = "t8-gone";
+	             address = "192.0.2.52"; prefix = 24;
+	             mac = "00:16:3e:00:00:53"; } );
+	EOF
+}
+
+test_expect_success 'delete-image --dry-run: the addresses it would release, last' '
+	dir_guest t8-pool1 &&
+	leases &&
+	everything >before && cp "$state/addresses.conf" leases.before &&
+	run_delete 0 --dry-run --dir "$dir" --output "$out" t8-pool1 &&
+	cat >expect <<-EOF &&
+	would remove manifest '\''$state/guests/t8-pool1.conf'\''
+	would release address '\''198.51.100.7'\'' (pool '\''dmz'\'')
+	would release address '\''192.0.2.50'\'' (pool '\''lab'\'')
+	EOF
+	tail -n 3 stdout >got && test_cmp expect got &&
+	everything >after && test_cmp before after &&
+	test_cmp leases.before "$state/addresses.conf"
+'
+
+test_expect_success 'delete-image releases the guest'\''s addresses after its manifest' '
+	run_delete 0 --dir "$dir" --output "$out" t8-pool1 &&
+	cat >expect <<-EOF &&
+	removed manifest '\''$state/guests/t8-pool1.conf'\''
+	released address '\''198.51.100.7'\'' (pool '\''dmz'\'')
+	released address '\''192.0.2.50'\'' (pool '\''lab'\'')
+	EOF
+	tail -n 3 stdout >got && test_cmp expect got &&
+	! grep -q t8-pool1 "$state/addresses.conf" &&
+	grep -q "hostname = \"t8-other\"" "$state/addresses.conf" &&
+	grep -q "hostname = \"t8-gone\"" "$state/addresses.conf" &&
+	test ! -e "$state/guests/t8-pool1.conf"
+'
+
+test_expect_success 'leases alone (a build that died) are found and released' '
+	run_delete 0 --dir "$dir" --output "$out" t8-gone &&
+	cat >expect <<-EOF &&
+	released address '\''192.0.2.52'\'' (pool '\''lab'\'')
+	EOF
+	test_cmp expect stdout &&
+	! grep -q t8-gone "$state/addresses.conf" &&
+	grep -q "hostname = \"t8-other\"" "$state/addresses.conf"
+'
+
+test_expect_success 'a damaged address file: a warning, the guest removed, the file kept' '
+	dir_guest t8-pool2 &&
+	printf "version = 1;\nleases = ( { pool = ;\n" >"$state/addresses.conf" &&
+	cp "$state/addresses.conf" leases.before &&
+	run_delete 0 --dir "$dir" --output "$out" t8-pool2 &&
+	grep -q "^delete-image: warning: leaving the addresses leased to .t8-pool2.: $state/addresses.conf:2: " stderr &&
+	grep -q "^removed manifest " stdout &&
+	! grep -q "release" stdout &&
+	test_cmp leases.before "$state/addresses.conf" &&
+	rm -f "$state/addresses.conf" "$state/addresses.lock"
+'
+
 if [ -n "$vg" ]; then
 test_expect_success 'delete-image --dry-run on LVM: the tagged volumes, nothing changed' '
 	everything >before &&

@@ -217,6 +217,76 @@ TEST(mac_from_seed)
 	}
 }
 
+TEST(mac_from_seed_prefix)
+{
+	/* SHA-256("abc") starts ba7816bf8f01, of "web1" 659a7fb2. */
+	static const struct {
+		const char *seed;
+		uint8_t prefix[5];
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "abc", { 0x02 }, 1, "02:ba:78:16:bf:8f" },
+		{ "abc", { 0x02, 0x00, 0x00, 0x01, 0x02 }, 5,
+		  "02:00:00:01:02:ba" },
+		/* Only after the Xen OUI is the top bit cleared. */
+		{ "abc", { 0x00, 0x16, 0x3e }, 3, "00:16:3e:3a:78:16" },
+		{ "abc", { 0x52, 0x54, 0x00 }, 3, "52:54:00:ba:78:16" },
+		{ "abc", { 0x00, 0x16, 0x3e, 0x99 }, 4, "00:16:3e:99:ba:78" },
+		{ "web1", { 0x00, 0x16 }, 2, "00:16:65:9a:7f:b2" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t mac[6];
+		char buf[18];
+
+		mac_from_seed_prefix(cases[i].seed, cases[i].prefix,
+				     cases[i].len, mac);
+		mac_format(mac, buf);
+		CHECK_STREQ(buf, cases[i].want);
+	}
+}
+
+TEST(mac_prefix_parse)
+{
+	static const struct {
+		const char *in;
+		int want_r;
+		size_t want_len;
+		uint8_t want[5];
+	} cases[] = {
+		{ "00:16:3e", 0, 3, { 0x00, 0x16, 0x3e } },
+		{ "02", 0, 1, { 0x02 } },
+		{ "AA-bb-0C-dd-Ee", 0, 5, { 0xaa, 0xbb, 0x0c, 0xdd, 0xee } },
+		{ "52:54:00:12", 0, 4, { 0x52, 0x54, 0x00, 0x12 } },
+		{ "", -EINVAL, 0, { 0 } },
+		{ "0", -EINVAL, 0, { 0 } },
+		{ "00:16:3", -EINVAL, 0, { 0 } },
+		{ "00:16:3e:", -EINVAL, 0, { 0 } },
+		{ "00:16-3e", -EINVAL, 0, { 0 } },
+		{ "00.16.3e", -EINVAL, 0, { 0 } },
+		{ "00:16:3e:00:00:00", -EINVAL, 0, { 0 } },	/* six */
+		/* Syntax only: the caller refuses multicast. */
+		{ "01:00:5e", 0, 3, { 0x01, 0x00, 0x5e } },
+		{ "0g:16:3e", -EINVAL, 0, { 0 } },
+		{ "00:16:3e ", -EINVAL, 0, { 0 } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t got[5] = { 0 };
+		size_t len = 99;
+		int r = mac_prefix_parse(cases[i].in, got, &len);
+
+		CHECK_INTEQ(r, cases[i].want_r);
+		if (r < 0) {
+			CHECK_INTEQ(len, 99);
+			continue;
+		}
+		CHECK_INTEQ(len, cases[i].want_len);
+		CHECK(!memcmp(got, cases[i].want, len));
+	}
+}
+
 TEST(mac_random)
 {
 	int differ = 0;
