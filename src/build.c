@@ -1258,6 +1258,11 @@ static const struct stage {
 	  "the guest's record" },
 };
 
+const char *build_stage_name(size_t i)
+{
+	return i < ARRAY_SIZE(stages) ? stages[i].name : NULL;
+}
+
 int build_run(struct build *b)
 {
 	int r = 0;

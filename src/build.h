@@ -106,6 +106,8 @@ int build_open_log(const struct build *b, const struct config *c,
  * follow, which keeps or undoes what the stages journaled.
  */
 int build_run(struct build *b);
+/* The name of stage i, in order; NULL past the last. */
+const char *build_stage_name(size_t i);
 /*
  * Stop what is left running in the guest's chroot, then keep (ok) or
  * roll back (!ok, unless keep) everything the run created. 0, or the

@@ -13,5 +13,7 @@ int cmd_delete(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 /* create-image cache: list, verify and prune the cached bases. */
 int cmd_cache(int argc, char **argv);
+/* create-image fleet: build the guests of a fleet file. */
+int cmd_fleet(int argc, char **argv);
 
 #endif

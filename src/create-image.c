@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "macros.h"
 #include "banned.h"
 
 struct cmd_struct {
@@ -21,6 +22,12 @@ static const struct cmd_struct commands[] = {
 	{ "create-image", cmd_create },
 	{ "delete-image", cmd_delete },
 	{ "list-images", cmd_list },
+};
+
+/* create-image VERB ... */
+static const struct cmd_struct subcommands[] = {
+	{ "cache", cmd_cache },
+	{ "fleet", cmd_fleet },
 };
 
 /*
@@ -47,15 +54,17 @@ int main(int argc, char **argv)
 	sanitize_std_fds();
 
 	log_init("create-image");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(name, commands[i].name)) {
 			log_init(name);
 			fn = commands[i].fn;
 		}
 	}
 	/* Installed under another name (a wrapper, a test copy): create.
-	 * Its one subcommand, as create takes no operands. */
-	if (fn == cmd_create && argc > 1 && !strcmp(argv[1], "cache"))
-		return cmd_cache(argc - 1, argv + 1);
+	 * Its subcommands, as create takes no operands. */
+	for (size_t i = 0; fn == cmd_create && argc > 1 &&
+			   i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
 	return fn(argc, argv);
 }

@@ -213,6 +213,7 @@ void options_help(struct strbuf *out)
 
 	strbuf_addf(out,
 		    "usage: create-image --hostname NAME [options]\n"
+		    "       create-image fleet [options] FILE\n"
 		    "       create-image cache list|verify|prune [options]\n"
 		    "\n"
 		    "Build a Xen guest: storage, a Debian install, its "

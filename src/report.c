@@ -242,13 +242,6 @@ static void text_outcome(struct report *r, const struct outcome *o)
 				    o->differences->v[i]);
 		strbuf_addstr(&sb, " (--force rebuilds it).\n");
 		break;
-	case OUTCOME_FAILED:
-		/* A single build has said why as it failed. */
-		if (r->kind == REPORT_FLEET)
-			error("%s: %s%s%s%s", o->hostname, o->error,
-			      o->log ? " (log: '" : "", o->log ? o->log : "",
-			      o->log ? "')" : "");
-		break;
 	default:
 		break;
 	}
@@ -261,7 +254,7 @@ static void text_end(struct report *r)
 {
 	if (r->kind != REPORT_FLEET)
 		return;
-	info("fleet: %zu built, %zu existed, %zu differ, %zu failed in "
+	info("fleet: %zu built, %zu unchanged, %zu differ, %zu failed in "
 	     "%.1f s", r->count[OUTCOME_BUILT], r->count[OUTCOME_EXISTS],
 	     r->count[OUTCOME_DIFFERS], r->count[OUTCOME_FAILED],
 	     clock_seconds() - r->started);
@@ -295,8 +288,10 @@ static void progress_stage(struct report *r, const struct build_event *ev)
 }
 
 /*
- * On a terminal the guest's line goes; elsewhere a fleet says what
- * became of each guest on a line of its own.
+ * On a terminal the guest's line goes and the count changes; elsewhere a
+ * fleet says what became of each guest it built on a line of its own.
+ * A guest that failed is named with its reason either way (a single
+ * build has said why as it failed).
  */
 static void progress_outcome(struct report *r, const struct outcome *o)
 {
@@ -306,12 +301,15 @@ static void progress_outcome(struct report *r, const struct outcome *o)
 	if (r->kind != REPORT_FLEET)
 		return;
 	count_line(r, &sb);
-	if (r->view) {
+	if (o->status == OUTCOME_FAILED)
+		error("%s: %s%s%s%s", o->hostname, o->error,
+		      o->log ? " (log: '" : "", o->log ? o->log : "",
+		      o->log ? "')" : "");
+	if (r->view)
 		progress_footer(r->view, sb.buf);
-	} else if (o->status != OUTCOME_PLANNED) {
+	else if (o->status == OUTCOME_BUILT || o->status == OUTCOME_FAILED)
 		info("%s: %s (%s)", o->hostname, outcome_status_name(o->status),
 		     sb.buf);
-	}
 	strbuf_release(&sb);
 }
 
@@ -337,6 +335,13 @@ void report_begin(struct report *r, enum report_kind kind, int json,
 	r->started = clock_seconds();
 	if (live)
 		r->view = progress_open(STDERR_FILENO);
+	if (r->view && kind == REPORT_FLEET) {
+		struct strbuf sb = STRBUF_INIT;
+
+		count_line(r, &sb);
+		progress_footer(r->view, sb.buf);
+		strbuf_release(&sb);
+	}
 	sinks(r, s);
 	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
 		if (s[i]->begin)

@@ -111,6 +111,20 @@ test_must_fail()
 	return 0
 }
 
+# test_expect_code STATUS command...: the command must exit with STATUS.
+test_expect_code()
+{
+	test_ec_want=$1
+	shift
+	test_ec_rc=0
+	"$@" || test_ec_rc=$?
+	if [ "$test_ec_rc" != "$test_ec_want" ]; then
+		echo "test_expect_code: '$*' exited $test_ec_rc, want $test_ec_want" >&2
+		return 1
+	fi
+	return 0
+}
+
 # test_cmp expected actual
 test_cmp()
 {

@@ -27,6 +27,8 @@ char *strbuf_detach(struct strbuf *sb, size_t *ret_len);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_setlen(struct strbuf *sb, size_t len);
+/* Take len bytes out at pos (both within the buffer). */
+void strbuf_remove(struct strbuf *sb, size_t pos, size_t len);
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);

@@ -250,6 +250,35 @@ test_expect_success 'the xl.cfg check is xl'\''s own parser: it rejects what xl 
 	test_must_fail "$TEST_TOOL" xlcfg-check xm.cfg
 '
 
+test_expect_success 'every JSON event has the documented shape, strings escaped so they parse' '
+	"$TEST_TOOL" events >events.json 2>progress &&
+	"$TEST_DIRECTORY/check-events" --man "$TEST_DIRECTORY/../man/create-image.8" \
+		--guests 5 <events.json &&
+	test "$(grep -c "\"event\": \"stage\"" events.json)" = 30 &&
+	python3 - <<-\EOF
+	import json
+	want = "say \"no\"\\ \t\n\x01 \ufffd caf\u00e9"
+	ev = [json.loads(l) for l in open("events.json")]
+	failed = [e for e in ev if e.get("status") == "failed"][0]
+	assert failed["error"] == want, failed["error"]
+	built = [e for e in ev if e.get("status") == "built"][0]
+	assert built["password"] == want and built["disks"][0]["path"] == want
+	assert [f["type"] for f in built["fingerprints"]] == ["ED25519", "RSA"]
+	differs = [e for e in ev if e.get("status") == "differs"][0]
+	assert differs["differences"] == ["size", want], differs
+	EOF
+	grep -q "g-failed: say" progress
+'
+
+test_expect_success 'create-image --dry-run --json: the planned guest, nothing else' '
+	"$CREATE_IMAGE" --dry-run --json --hostname web1 --dir "$dir" \
+		--output "$out" --ip 192.0.2.7/24 >plan.json &&
+	"$TEST_DIRECTORY/check-events" --guests 1 <plan.json &&
+	test "$(jq -r "select(.event == \"guest\") | .status, .addresses[0], .config" plan.json)" = \
+		"$(printf "planned\n192.0.2.7\n%s/web1.cfg" "$out")" &&
+	nothing_created
+'
+
 test_expect_success 'create-image refuses to build as non-root, creating nothing' '
 	rc=0 &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$CREATE_IMAGE" \

@@ -10,7 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "build.h"
 #include "lvm.h"
+#include "macros.h"
+#include "manifest.h"
+#include "report.h"
 #include "strbuf.h"
 #include "xlcfg.h"
 
@@ -26,8 +30,104 @@ static const char lvm_usage[] =
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: test-tool xlcfg-check FILE\n%s", lvm_usage);
+	fprintf(stderr, "usage: test-tool xlcfg-check FILE\n"
+		"   or: test-tool events\n%s", lvm_usage);
 	return 2;
+}
+
+/*
+ * "test-tool events": every kind of JSON event create-image writes, each
+ * stage in each state and each status of a guest, through the code that
+ * writes them, with strings that need escaping, for the shell tests to
+ * hold against the documented shape.
+ */
+static const char tricky[] = "say \"no\"\\ \t\n\x01 \xff caf\xc3\xa9";
+
+static void add_record(struct manifest *m, const char *host)
+{
+	struct manifest_disk *d;
+	struct manifest_fs *f;
+
+	m->hostname = strdup(host);
+	m->dist = strdup("bookworm");
+	m->arch = strdup("amd64");
+	m->config = strdup("/etc/xen/odd \"name\".cfg");
+	m->mac = strdup("00:16:3e:00:00:01");
+	strvec_push(&m->ips, "192.0.2.10/24");
+	m->memory = 256ULL << 20;
+	m->vcpus = 1;
+	m->pool = strdup("lab");
+	d = manifest_add_disk(m);
+	d->vdev = strdup("xvda2");
+	d->path = strdup(tricky);
+	d->format = strdup("raw");
+	d->size = 4ULL << 30;
+	d->owned = 1;
+	f = manifest_add_fs(m);
+	f->mountpoint = strdup("/");
+	f->type = strdup("ext4");
+	f->size = 4ULL << 30;
+	f->uuid = strdup("");
+	f->disk = strdup("xvda2");
+}
+
+static int cmd_events(void)
+{
+	static const enum outcome_status kinds[] = {
+		OUTCOME_BUILT, OUTCOME_EXISTS, OUTCOME_DIFFERS,
+		OUTCOME_FAILED, OUTCOME_PLANNED,
+	};
+	struct strvec diffs = STRVEC_INIT;
+	struct report rep;
+	struct build b;
+
+	strvec_pushl(&diffs, "size", tricky, NULL);
+	build_init(&b, NULL, NULL);
+	strvec_pushl(&b.fingerprints, "(ED25519) 256 SHA256:abc",
+		     "(RSA) 3072 SHA256:def", NULL);
+	b.password = strdup(tricky);
+	b.boot.kernel_version = strdup("6.1.0-13-amd64");
+	b.started = 1;
+	report_begin(&rep, REPORT_FLEET, 1, 0, "fleet", ARRAY_SIZE(kinds));
+	for (size_t i = 0; build_stage_name(i); i++) {
+		struct build_event ev = {
+			.hostname = "g-built",
+			.stage = build_stage_name(i),
+			.title = tricky,
+			.elapsed = 0.25,
+			.message = tricky,
+		};
+
+		for (ev.kind = BUILD_STAGE_STARTED; ev.kind <= BUILD_FAILED;
+		     ev.kind++)
+			report_stage(&rep, &ev);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		struct strbuf json = STRBUF_INIT, name = STRBUF_INIT;
+		struct manifest m;
+		struct outcome o = {
+			.status = kinds[i],
+			.error = kinds[i] == OUTCOME_FAILED ? tricky : NULL,
+			.differences = kinds[i] == OUTCOME_DIFFERS ? &diffs :
+								      NULL,
+			.log = "/var/log/create-image/g.log",
+		};
+
+		strbuf_addf(&name, "g-%s", outcome_status_name(kinds[i]));
+		o.hostname = name.buf;
+		manifest_init(&m);
+		add_record(&m, name.buf);
+		report_guest_json(&json, &o, &m,
+				  kinds[i] == OUTCOME_BUILT ? &b : NULL);
+		o.json = json.buf;
+		report_outcome(&rep, &o);
+		manifest_release(&m);
+		strbuf_release(&json);
+		strbuf_release(&name);
+	}
+	strvec_clear(&diffs);
+	build_release(&b);
+	return report_end(&rep) < 0;
 }
 
 /*
@@ -144,6 +244,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strncmp(argv[1], "lvm-", 4))
 		return cmd_lvm(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "events"))
+		return cmd_events();
 	if (argc != 3 || strcmp(argv[1], "xlcfg-check"))
 		return usage();
 	r = xlcfg_check_file(argv[2], &err);
