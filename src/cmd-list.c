@@ -54,6 +54,7 @@ static void guest_json(struct json_writer *w, const struct manifest *m)
 	json_kv_string(w, "config", m->config);
 	manifest_json_disks(w, m);
 	manifest_json_filesystems(w, m);
+	json_kv_nonempty(w, "pool", m->pool);
 	json_object_end(w);
 }
 

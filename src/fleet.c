@@ -315,6 +315,13 @@ void fleet_plan(struct fleet *fl, struct report *rep, int json,
 	for (size_t i = 0; i < fl->nr; i++) {
 		struct fleet_member *m = &fl->m[i];
 
+		/* As create-image --dry-run: what is in the way of a new
+		 * guest (only root may ask LVM or open devices). */
+		if (m->plan == OUTCOME_PLANNED &&
+		    build_check_existing(&m->b, geteuid() == 0 ||
+					 m->b.g.storage == STORAGE_DIR,
+					 &m->error) < 0)
+			m->plan = OUTCOME_FAILED;
 		if (json) {
 			report_unbuilt(rep, m);
 			continue;
@@ -338,7 +345,7 @@ void fleet_plan(struct fleet *fl, struct report *rep, int json,
 			strbuf_addstr(out, " (--force rebuilds it)\n");
 			break;
 		default:
-			strbuf_addf(out, "# %s: cannot tell: %s\n",
+			strbuf_addf(out, "# %s: cannot be built: %s\n",
 				    m->entry->hostname, m->error.buf);
 			break;
 		}

@@ -69,6 +69,9 @@ static void sample(struct manifest *m, const char *hostname)
 	m->dir = xstrdup("/srv/xen/domains/web1");
 	m->vg = xstrdup("vg0");
 	m->config = xstrdup("/etc/xen/web1.cfg");
+	m->pool = xstrdup("lab");
+	strvec_pushl(&m->settings, "dist=bookworm", "size=5497558138880",
+		     "role=a b, c", "arch=", "pool=lab", NULL);
 
 	d = manifest_add_disk(m);
 	d->vdev = xstrdup("xvda2");
@@ -162,6 +165,10 @@ static void check_same(const struct manifest *a, const struct manifest *b)
 		CHECK_STREQ(x->disk, y->disk);
 		CHECK_INTEQ(x->partition, y->partition);
 	}
+	CHECK(streq_null(a->pool, b->pool));
+	CHECK_INTEQ(a->settings.nr, b->settings.nr);
+	for (size_t i = 0; i < a->settings.nr && i < b->settings.nr; i++)
+		CHECK_STREQ(a->settings.v[i], b->settings.v[i]);
 }
 
 TEST(round_trip_keeps_every_field)
@@ -322,6 +329,9 @@ TEST(hand_written_manifest_reads)
 	CHECK(m.ndisks == 1 && m.disks[0].size == 4294967296ULL);
 	CHECK(m.ndisks == 1 && m.disks[0].lv == NULL);
 	CHECK(m.nfss == 1 && !strcmp(m.fss[0].mountpoint, "/"));
+	/* Written before records kept a pool and their settings. */
+	CHECK(m.pool == NULL);
+	CHECK_INTEQ(m.settings.nr, 0);
 	manifest_release(&m);
 	strbuf_release(&text);
 	strbuf_release(&err);
