@@ -12,6 +12,7 @@
 #include "net.h"
 #include "parse.h"
 #include "parttable.h"
+#include "sshkey.h"
 #include "storage.h"
 #include "banned.h"
 
@@ -73,6 +74,7 @@ void guest_release(struct guest *g)
 	if (g->password)
 		secret_free(g->password);
 	strvec_clear(&g->roles);
+	strvec_clear(&g->ssh_keys);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -657,6 +659,29 @@ static int validate_boot(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/* Who may log in without a password: --ssh-key. */
+static int validate_access(const struct config *c, struct guest *g,
+			   struct strbuf *err)
+{
+	const struct strvec *files = config_get_list(c, O_SSH_KEY);
+
+	for (size_t i = 0; i < files->nr; i++) {
+		struct strbuf e = STRBUF_INIT;
+		int r;
+
+		if (files->v[i][0] != '/')
+			return bad(err, c, O_SSH_KEY, "'ssh-key' must be an "
+				   "absolute path, not '%s'", files->v[i]);
+		r = sshkey_load_file(files->v[i], &g->ssh_keys, &e);
+		if (r < 0)
+			bad(err, c, O_SSH_KEY, "%s", e.buf);
+		strbuf_release(&e);
+		if (r < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int validate_accounts(const struct config *c, struct guest *g,
 			     struct strbuf *err)
 {
@@ -666,11 +691,19 @@ static int validate_accounts(const struct config *c, struct guest *g,
 	unsigned long n;
 	int m;
 
-	/* As with dhcp: a password replaces the default generated one. */
-	if (pw && *pw && !config_is_set(c, O_GENPASS))
+	/*
+	 * As with dhcp: a password replaces the default generated one, and
+	 * so do keys, unless a layer asked for a password itself. With keys
+	 * and no password, root's is locked: the keys are the way in.
+	 */
+	if (pw && *pw && !config_is_set(c, O_GENPASS)) {
 		g->genpass = 0;
-	else
+	} else if (g->ssh_keys.nr && !config_is_set(c, O_GENPASS)) {
+		g->genpass = 0;
+		g->lock_root = 1;
+	} else {
 		g->genpass = get_bool(c, O_GENPASS);
+	}
 	if (pw && *pw)
 		g->password = strdup(pw);
 	if (parse_uint(len, 128, &n) < 0 || n < 8)
@@ -720,6 +753,7 @@ int guest_from_config(const struct config *c, struct guest *g,
 	memset(g, 0, sizeof(*g));
 	strvec_init(&g->nameservers);
 	strvec_init(&g->roles);
+	strvec_init(&g->ssh_keys);
 
 	if (!host || !*host)
 		return bad(err, c, O_HOSTNAME, "a hostname is required");
@@ -780,6 +814,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	if (g->need_guest_dir && !g->guest_dir)
 		return bad(err, c, O_DIR, "'dir' is needed to hold the kernel "
 			   "without pygrub");
+	r = validate_access(c, g, err);
+	if (r < 0)
+		return r;
 	r = validate_accounts(c, g, err);
 	if (r < 0)
 		return r;

@@ -80,6 +80,7 @@ enum opt_id {
 	O_ROLEDIR,
 	O_SIZE,
 	O_SKEL,
+	O_SSH_KEY,
 	O_SWAP,
 	O_SWAP_DEV,
 	O_TEMPLATE,

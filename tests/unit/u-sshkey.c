@@ -153,7 +153,8 @@ TEST(parse_line)
 		{ "ssh-ed25519 " ED25519_CUT,
 		  "the 'ssh-ed25519' key data is damaged or cut short" },
 		{ "ecdsa-sha2-nistp256 " ECDSA_CURVE,
-		  "the 'ecdsa-sha2-nistp256' key data is damaged or cut short" },
+		  "the 'ecdsa-sha2-nistp256' key data is damaged or cut "
+		  "short" },
 		/* The type and the data disagree. */
 		{ "ssh-rsa " ED25519,
 		  "the key data is a 'ssh-ed25519' key, not 'ssh-rsa'" },
