@@ -134,6 +134,8 @@ int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 					    cp.exit_status);
 			else
 				child_describe_failure(&cp, r, err);
+			/* Its last words are usually the reason. */
+			child_add_last_line(&cp, err);
 			child_process_clear(&cp);
 			return r;
 		}
