@@ -114,6 +114,7 @@ struct guest {
 	/* "TYPE BASE64 [COMMENT]" lines from the --ssh-key files, each key
 	 * once, for root's authorized_keys and the admins'. */
 	struct strvec ssh_keys;
+	struct strvec admins;	/* --admins user names */
 
 	struct strvec roles;	/* full paths of the role scripts */
 

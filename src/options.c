@@ -16,6 +16,9 @@
 
 /* This array MUST stay sorted by name, and in enum opt_id order. */
 const struct option_def option_defs[_O_MAX] = {
+	{ "admins", O_ADMINS, L, 0, NULL, "USER[,USER]",
+	  "accounts with sudo rights and the --ssh-key keys, no password",
+	  NULL },
 	{ "arch", O_ARCH, S, 0, NULL, "ARCH",
 	  "Debian architecture of the guest (default: the host's)", NULL },
 	{ "boot", O_BOOT, B, 0, "0", NULL,
@@ -138,7 +141,7 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "skel", O_SKEL, S, 0, SYSCONFDIR "/create-image/skel", "DIR",
 	  "files copied into every guest's root", NULL },
 	{ "ssh-key", O_SSH_KEY, L, 0, NULL, "FILE",
-	  "OpenSSH public key file for root's logins; repeat for more",
+	  "OpenSSH public key file for root and --admins; repeat for more",
 	  NULL },
 	{ "swap", O_SWAP, Z, 0, "512M", "SIZE", "size of the swap disk",
 	  NULL },

@@ -23,6 +23,7 @@ enum opt_flags {
 };
 
 enum opt_id {
+	O_ADMINS,
 	O_ARCH,
 	O_BOOT,
 	O_BRIDGE,

@@ -230,6 +230,7 @@ TEST(defaults)
 	CHECK_INTEQ(g.hash, HASH_YESCRYPT);
 	CHECK_INTEQ(g.lock_root, 0);
 	CHECK_INTEQ(g.ssh_keys.nr, 0);
+	CHECK_INTEQ(g.admins.nr, 0);
 	CHECK_INTEQ(g.roles.nr, 0);
 	CHECK(!g.template_path);
 	CHECK(!g.boot && !g.force && !g.keep && !g.verbose && !g.dry_run);
@@ -242,7 +243,7 @@ enum field {
 	F_SIZE, F_SWAP, F_NOSWAP, F_MEMORY, F_MAXMEM, F_VCPUS, F_FS,
 	F_FS_OPTIONS, F_IMAGE_FULL, F_METHOD, F_SOURCE, F_DIR, F_CFG_PATH,
 	F_HOSTNAME, F_DIST, F_GENPASS, F_GENPASS_LEN, F_PASSWORD, F_HASH,
-	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS,
+	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS, F_ADMINS,
 };
 
 static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
@@ -329,6 +330,10 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 	case F_SSH_KEYS:
 		for (size_t i = 0; i < g->ssh_keys.nr; i++)
 			strbuf_addf(sb, "%s%s", i ? "|" : "", g->ssh_keys.v[i]);
+		break;
+	case F_ADMINS:
+		for (size_t i = 0; i < g->admins.nr; i++)
+			strbuf_addf(sb, "%s%s", i ? " " : "", g->admins.v[i]);
 		break;
 	}
 }
@@ -465,6 +470,16 @@ TEST(accepted)
 		/* Asked for no password: root's entry is left alone. */
 		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub", "--nogenpass" },
 		  F_ROOT, "genpass=0 lock=0 password=(none)" },
+		/* Admins, from flags and files. */
+		{ NULL, { "--admins", "alice,bob" }, F_ADMINS, "alice bob" },
+		{ NULL, { "--admins", "alice", "--admins", "bob" }, F_ADMINS,
+		  "alice bob" },
+		{ "admins = alice, _svc  bob-2", { NULL }, F_ADMINS,
+		  "alice _svc bob-2" },
+		{ NULL, { "--admins", "abcdefghijklmnopqrstuvwxyz012345" },
+		  F_ADMINS, "abcdefghijklmnopqrstuvwxyz012345" },
+		{ NULL, { "--admins", "alice" }, F_ROOT,
+		  "genpass=1 lock=0 password=(none)" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -749,6 +764,31 @@ TEST(refused)
 		  "'keys/a.pub'" },
 		{ "\nssh-key = @TMP@/keys/id", { NULL },
 		  "g.conf:2: '@TMP@/keys/id' is a private key: " },
+		/* Admin names. */
+		{ NULL, { "--admins", "Alice" },
+		  "--admins: invalid user name 'Alice' (want at most 32 "
+		  "lowercase letters, digits, '_' and '-', not starting with "
+		  "a digit or '-')" },
+		{ NULL, { "--admins", "alice,1bob" },
+		  "--admins: invalid user name '1bob' " },
+		{ NULL, { "--admins", "-x" },
+		  "--admins: invalid user name '-x' " },
+		{ NULL, { "--admins", "al.ice" },
+		  "--admins: invalid user name 'al.ice' " },
+		{ NULL, { "--admins", "b\xc3\xb6" "b" },
+		  "--admins: invalid user name " },
+		{ NULL, { "--admins", "abcdefghijklmnopqrstuvwxyz0123456" },
+		  "--admins: invalid user name "
+		  "'abcdefghijklmnopqrstuvwxyz0123456' " },
+		{ NULL, { "--admins", "root" },
+		  "--admins: 'root' is a user or group every Debian system "
+		  "has" },
+		{ NULL, { "--admins", "alice,sudo" },
+		  "--admins: 'sudo' is a user or group every Debian system " },
+		{ "admins = www-data", { NULL },
+		  "g.conf:1: 'www-data' is a user or group every Debian " },
+		{ NULL, { "--admins", "alice,bob,alice" },
+		  "--admins: 'alice' is named twice" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
