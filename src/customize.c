@@ -1,5 +1,6 @@
 /* customize.c: see customize.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -239,10 +240,62 @@ int customize_block_daemons(const char *root, struct journal *j,
 	return r;
 }
 
+/*
+ * Root's authorized_keys: the --ssh-key keys, and only those. Written
+ * after the skeleton files, so the keys given for this guest are the ones
+ * that hold, and never through a symlink, which could lead out of the
+ * guest: /root and /root/.ssh must be real directories.
+ */
+static int write_root_keys(const struct guest *g, const char *root,
+			   struct strbuf *err)
+{
+	char *home = path_join(root, "root");
+	char *dir = path_join(home, ".ssh");
+	char *file = path_join(dir, "authorized_keys");
+	struct strbuf keys = STRBUF_INIT;
+	struct stat st;
+	int fd = -1, r = 0;
+
+	if (mkdir(home, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	else if (lstat(home, &st) < 0)
+		r = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	else if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	else if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC)) < 0)
+		r = errno == ELOOP ? -ENOTDIR : -errno;
+	/* sshd's StrictModes: root's own, and no one else may write. */
+	else if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0700) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r == -ENOTDIR) {
+		strbuf_addf(err, "the guest's '/root/.ssh' or '/root' is not a "
+			    "directory: refusing to write through it");
+		goto out;
+	}
+	for (size_t i = 0; r >= 0 && i < g->ssh_keys.nr; i++)
+		strbuf_addf(&keys, "%s\n", g->ssh_keys.v[i]);
+	if (r >= 0)
+		r = write_file_owned(file, keys.buf, keys.len, 0600, 0, 0);
+	if (r < 0)
+		strbuf_addf(err, "cannot write '%s': %s", file, strerror(-r));
+out:
+	strbuf_release(&keys);
+	free(home);
+	free(dir);
+	free(file);
+	return r;
+}
+
 int customize_guest(const struct guest *g, const char *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)
 {
+	const char *hash = password_hash;
 	int r;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -260,11 +313,15 @@ int customize_guest(const struct guest *g, const char *root,
 	r = write_identity(root, err);
 	if (r < 0)
 		return r;
-	if (password_hash) {
-		r = shadow_set_password(root, "root", password_hash);
+	if (!hash && g->lock_root)
+		hash = SHADOW_LOCKED;
+	if (hash) {
+		r = shadow_set_password(root, "root", hash);
 		if (r < 0) {
-			strbuf_addf(err, "cannot set root's password in the "
-				    "guest's /etc/shadow: %s", strerror(-r));
+			strbuf_addf(err, "cannot %s root's password in the "
+				    "guest's /etc/shadow: %s",
+				    password_hash ? "set" : "lock",
+				    strerror(-r));
 			return r;
 		}
 	}
@@ -273,5 +330,7 @@ int customize_guest(const struct guest *g, const char *root,
 		if (r < 0)
 			return r;
 	}
+	if (g->ssh_keys.nr)
+		return write_root_keys(g, root, err);
 	return 0;
 }

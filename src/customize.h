@@ -1,8 +1,8 @@
 /*
  * customize.h: the per-guest files the core writes into the installed
  * root, each rendered from templates/: host name, hosts, fstab, apt
- * sources, network, plus a fresh machine-id, the root password and the
- * skeleton files.
+ * sources, network, plus a fresh machine-id, the root password, the
+ * skeleton files and root's authorized_keys.
  */
 #ifndef CUSTOMIZE_H
 #define CUSTOMIZE_H
@@ -31,7 +31,11 @@ int customize_block_daemons(const char *root, struct journal *j,
  * is left can be the base of any number of guests.
  */
 int customize_generalize(const char *root, struct strbuf *err);
-/* password_hash may be NULL: root's entry is then left as installed. */
+/*
+ * password_hash may be NULL: root's password is then locked if g says so
+ * (g->lock_root), else left as installed. With g->ssh_keys, root's
+ * authorized_keys holds them, after the skeleton files are in.
+ */
 int customize_guest(const struct guest *g, const char *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err);

@@ -9,9 +9,11 @@
 #include "fsutil.h"
 #include "guest.h"
 #include "install-archive.h"
+#include "macros.h"
 #include "net.h"
 #include "parse.h"
 #include "parttable.h"
+#include "sshkey.h"
 #include "storage.h"
 #include "banned.h"
 
@@ -73,6 +75,8 @@ void guest_release(struct guest *g)
 	if (g->password)
 		secret_free(g->password);
 	strvec_clear(&g->roles);
+	strvec_clear(&g->ssh_keys);
+	strvec_clear(&g->admins);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -657,6 +661,73 @@ static int validate_boot(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/*
+ * Users and groups every Debian base has (base-passwd's, and those its
+ * packages add): an admin of one of these names would be that account,
+ * or useradd could not make the admin's own group.
+ */
+static const char *const system_names[] = {
+	"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail",
+	"news", "uucp", "proxy", "www-data", "backup", "list", "irc", "gnats",
+	"nobody", "nogroup", "_apt", "adm", "tty", "disk", "kmem", "dialout",
+	"fax", "voice", "cdrom", "floppy", "tape", "sudo", "audio", "dip",
+	"operator", "src", "shadow", "utmp", "video", "sasl", "plugdev",
+	"staff", "users", "input", "sgx", "kvm", "render", "clock", "ssh",
+	"_ssh", "sshd", "messagebus", "systemd-journal", "systemd-network",
+	"systemd-resolve", "systemd-timesync",
+};
+
+/* A lowercase POSIX user name, as Debian's useradd takes by default. */
+static int user_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n <= 32 && ((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_') &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* Who may log in without a password: --ssh-key and --admins. */
+static int validate_access(const struct config *c, struct guest *g,
+			   struct strbuf *err)
+{
+	const struct strvec *files = config_get_list(c, O_SSH_KEY);
+	const struct strvec *admins = config_get_list(c, O_ADMINS);
+
+	for (size_t i = 0; i < files->nr; i++) {
+		struct strbuf e = STRBUF_INIT;
+		int r;
+
+		if (files->v[i][0] != '/')
+			return bad(err, c, O_SSH_KEY, "'ssh-key' must be an "
+				   "absolute path, not '%s'", files->v[i]);
+		r = sshkey_load_file(files->v[i], &g->ssh_keys, &e);
+		if (r < 0)
+			bad(err, c, O_SSH_KEY, "%s", e.buf);
+		strbuf_release(&e);
+		if (r < 0)
+			return -EINVAL;
+	}
+	for (size_t i = 0; i < admins->nr; i++) {
+		const char *name = admins->v[i];
+
+		if (!user_name_ok(name))
+			return bad(err, c, O_ADMINS, "invalid user name '%s' "
+				   "(want at most 32 lowercase letters, "
+				   "digits, '_' and '-', not starting with a "
+				   "digit or '-')", name);
+		for (size_t k = 0; k < ARRAY_SIZE(system_names); k++)
+			if (!strcmp(name, system_names[k]))
+				return bad(err, c, O_ADMINS, "'%s' is a user "
+					   "or group every Debian system has",
+					   name);
+		if (strvec_find(&g->admins, name) >= 0)
+			return bad(err, c, O_ADMINS, "'%s' is named twice",
+				   name);
+		strvec_push(&g->admins, name);
+	}
+	return 0;
+}
+
 static int validate_accounts(const struct config *c, struct guest *g,
 			     struct strbuf *err)
 {
@@ -666,11 +737,19 @@ static int validate_accounts(const struct config *c, struct guest *g,
 	unsigned long n;
 	int m;
 
-	/* As with dhcp: a password replaces the default generated one. */
-	if (pw && *pw && !config_is_set(c, O_GENPASS))
+	/*
+	 * As with dhcp: a password replaces the default generated one, and
+	 * so do keys, unless a layer asked for a password itself. With keys
+	 * and no password, root's is locked: the keys are the way in.
+	 */
+	if (pw && *pw && !config_is_set(c, O_GENPASS)) {
 		g->genpass = 0;
-	else
+	} else if (g->ssh_keys.nr && !config_is_set(c, O_GENPASS)) {
+		g->genpass = 0;
+		g->lock_root = 1;
+	} else {
 		g->genpass = get_bool(c, O_GENPASS);
+	}
 	if (pw && *pw)
 		g->password = strdup(pw);
 	if (parse_uint(len, 128, &n) < 0 || n < 8)
@@ -720,6 +799,8 @@ int guest_from_config(const struct config *c, struct guest *g,
 	memset(g, 0, sizeof(*g));
 	strvec_init(&g->nameservers);
 	strvec_init(&g->roles);
+	strvec_init(&g->ssh_keys);
+	strvec_init(&g->admins);
 
 	if (!host || !*host)
 		return bad(err, c, O_HOSTNAME, "a hostname is required");
@@ -780,6 +861,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	if (g->need_guest_dir && !g->guest_dir)
 		return bad(err, c, O_DIR, "'dir' is needed to hold the kernel "
 			   "without pygrub");
+	r = validate_access(c, g, err);
+	if (r < 0)
+		return r;
 	r = validate_accounts(c, g, err);
 	if (r < 0)
 		return r;

@@ -107,6 +107,14 @@ struct guest {
 	unsigned genpass_len;
 	char *password;		/* as given; "-" means standard input */
 	enum hash_method hash;
+	/* Keys from --ssh-key and nothing asked of root's password: root's
+	 * is locked, and the keys are the way in. */
+	int lock_root;
+
+	/* "TYPE BASE64 [COMMENT]" lines from the --ssh-key files, each key
+	 * once, for root's authorized_keys and the admins'. */
+	struct strvec ssh_keys;
+	struct strvec admins;	/* --admins user names */
 
 	struct strvec roles;	/* full paths of the role scripts */
 

@@ -78,10 +78,19 @@ int hooks_collect(const struct guest *g, enum hook_stage stage,
 	return 0;
 }
 
+/* Each of list's entries and sep after all but the last. */
+static void add_joined(struct strbuf *sb, const struct strvec *list,
+		       const char *sep)
+{
+	for (size_t i = 0; i < list->nr; i++)
+		strbuf_addf(sb, "%s%s", i ? sep : "", list->v[i]);
+}
+
 void hooks_env(const struct guest *g, enum hook_stage stage,
 	       const char *root, struct strvec *env)
 {
-	struct strbuf ns = STRBUF_INIT;
+	struct strbuf ns = STRBUF_INIT, admins = STRBUF_INIT,
+		      keys = STRBUF_INIT;
 
 	/* What the base key covers, and nothing of the guest. */
 	strvec_pushf(env, "dist=%s", g->distro.codename);
@@ -104,12 +113,17 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	}
 	strvec_pushf(env, "gateway=%s", g->gateway);
 	strvec_pushf(env, "broadcast=%s", g->broadcast);
-	for (size_t i = 0; i < g->nameservers.nr; i++)
-		strbuf_addf(&ns, "%s%s", i ? " " : "", g->nameservers.v[i]);
+	add_joined(&ns, &g->nameservers, " ");
 	strvec_pushf(env, "nameserver=%s", ns.buf);
 	strvec_pushf(env, "bridge=%s", g->bridge ? g->bridge : "");
+	add_joined(&admins, &g->admins, " ");
+	strvec_pushf(env, "admins=%s", admins.buf);
+	add_joined(&keys, &g->ssh_keys, "\n");
+	strvec_pushf(env, "ssh_keys=%s", keys.buf);
 	strvec_pushf(env, "verbose=%d", g->verbose);
 	strbuf_release(&ns);
+	strbuf_release(&admins);
+	strbuf_release(&keys);
 }
 
 int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
@@ -134,6 +148,8 @@ int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 					    cp.exit_status);
 			else
 				child_describe_failure(&cp, r, err);
+			/* Its last words are usually the reason. */
+			child_add_last_line(&cp, err);
 			child_process_clear(&cp);
 			return r;
 		}

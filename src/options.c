@@ -17,6 +17,9 @@
 
 /* This array MUST stay sorted by name, and in enum opt_id order. */
 const struct option_def option_defs[_O_MAX] = {
+	{ "admins", O_ADMINS, L, 0, NULL, "USER[,USER]",
+	  "accounts with sudo rights and the --ssh-key keys, no password",
+	  NULL },
 	{ "arch", O_ARCH, S, 0, NULL, "ARCH",
 	  "Debian architecture of the guest (default: the host's)", NULL },
 	{ "boot", O_BOOT, B, RUN, "0", NULL,
@@ -64,7 +67,8 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "gateway", O_GATEWAY, S, 0, NULL, "ADDR",
 	  "default gateway for a static --ip", NULL },
 	{ "genpass", O_GENPASS, B, 0, "1", NULL,
-	  "generate a random root password and print it", "password" },
+	  "generate a random root password and print it (not by default "
+	  "with --ssh-key)", "password" },
 	{ "genpass-len", O_GENPASS_LEN, U, 0, "20", "N",
 	  "length of a generated password (8-128)", NULL },
 	{ "hash-method", O_HASH_METHOD, S, 0, "yescrypt", "METHOD",
@@ -140,6 +144,9 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "size", O_SIZE, Z, 0, "4G", "SIZE", "size of the root disk", NULL },
 	{ "skel", O_SKEL, S, 0, SYSCONFDIR "/create-image/skel", "DIR",
 	  "files copied into every guest's root", NULL },
+	{ "ssh-key", O_SSH_KEY, L, 0, NULL, "FILE",
+	  "OpenSSH public key file for root and --admins; repeat for more",
+	  NULL },
 	{ "swap", O_SWAP, Z, 0, "512M", "SIZE", "size of the swap disk",
 	  NULL },
 	{ "swap-dev", O_SWAP_DEV, S, 0, NULL, "DEV",

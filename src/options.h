@@ -26,6 +26,7 @@ enum opt_flags {
 };
 
 enum opt_id {
+	O_ADMINS,
 	O_ARCH,
 	O_BOOT,
 	O_BRIDGE,
@@ -84,6 +85,7 @@ enum opt_id {
 	O_ROLEDIR,
 	O_SIZE,
 	O_SKEL,
+	O_SSH_KEY,
 	O_SWAP,
 	O_SWAP_DEV,
 	O_TEMPLATE,

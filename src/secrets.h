@@ -53,6 +53,13 @@ int password_hash(const char *password, enum hash_method m, char **ret_hash);
 int shadow_set_password(const char *root, const char *user, const char *hash);
 
 /*
+ * The hash that locks an account's password: no password matches it, and
+ * the '!' marks it locked, so passwd -S says "L" and passwd -u cannot
+ * unlock it into an empty password. Logging in with a key still works.
+ */
+#define SHADOW_LOCKED "!*"
+
+/*
  * A random /etc/machine-id value: 32 lowercase hex digits and a NUL, with
  * the UUID version 4 and variant bits set as systemd's sd_id128_randomize()
  * does. buf is written only on success.

@@ -24,6 +24,16 @@ guest_readlink()
 	debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/^Fast link dest: "\(.*\)"$/\1/p'
 }
 
+# guest_stat DISK PATH: the mode, owner and group of a file in the image,
+# by number: "0600 0 0".
+guest_stat()
+{
+	debugfs -R "stat $2" "$1" 2>/dev/null | awk '
+		{ for (i = 1; i < NF; i++) if ($i == "Mode:") mode = $(i + 1) }
+		$1 == "User:" { uid = $2; gid = $4 }
+		END { if (mode != "") print mode, uid, gid }'
+}
+
 # guest_ls DISK DIR: the names in a directory of the image.
 guest_ls()
 {

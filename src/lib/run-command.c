@@ -661,6 +661,11 @@ void child_describe_failure_output(struct child_process *cp, int r,
 				   struct strbuf *sb)
 {
 	child_describe_failure(cp, r, sb);
+	child_add_last_line(cp, sb);
+}
+
+void child_add_last_line(struct child_process *cp, struct strbuf *sb)
+{
 	strbuf_rtrim(&cp->tail);
 	if (cp->tail.len) {
 		const char *last = strrchr(cp->tail.buf, '\n');

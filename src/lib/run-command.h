@@ -82,6 +82,8 @@ void child_describe_failure(const struct child_process *cp, int r,
  * usually its reason. */
 void child_describe_failure_output(struct child_process *cp, int r,
 				   struct strbuf *sb);
+/* Just ": " and that last line, if the command printed anything. */
+void child_add_last_line(struct child_process *cp, struct strbuf *sb);
 
 /*
  * A worker: fn(data, fd) run in a child process of ours, for work that

@@ -82,6 +82,10 @@ test_expect_success 'bad input: one line naming the flag, exit 2, nothing create
 	bad --hostname web1 --install-method copy --install-source /nonexistent -- "--install-source: " &&
 	bad --hostname web1 --mirror ftp://x -- "--mirror: invalid mirror URL" &&
 	bad --hostname web1 --role nosuch --roledir "$TRASH" -- "--role: role .nosuch. not found" &&
+	bad --hostname web1 --ssh-key id.pub -- "--ssh-key: .ssh-key. must be an absolute path" &&
+	bad --hostname web1 --ssh-key /no/such.pub -- "--ssh-key: cannot read ./no/such.pub.: No such file" &&
+	bad --hostname web1 --admins root -- "--admins: .root. is a user or group every Debian system has" &&
+	bad --hostname web1 --admins Alice -- "--admins: invalid user name .Alice." &&
 	bad --hostname web1 --bogus -- "unknown option .--bogus." &&
 	bad --hostname web1 extra -- "unexpected argument .extra." &&
 	bad --hostname -- ".--hostname. needs a value" &&

@@ -932,7 +932,7 @@ TEST(dump)
 	strbuf_addf(&want, "\nnameserver       = 1.1.1.1 8.8.8.8"
 			   "                # %s:1\n", sys_path.buf);
 	CHECK(strstr(out.buf, want.buf));
-	CHECK(!strncmp(out.buf, "arch             = ", 19));
+	CHECK(!strncmp(out.buf, "admins           = ", 19));
 	/* Settings a file cannot hold are not listed. */
 	CHECK(!strstr(out.buf, "\nconfig "));
 	CHECK(!strstr(out.buf, "\nhelp "));

@@ -31,10 +31,34 @@ static void remove_tmpdir(void)
 	free(tmpdir);
 }
 
+/* Two keys made by ssh-keygen, as their .pub files hold them. */
+#define ED25519_DATA \
+	"AAAAC3NzaC1lZDI1NTE5AAAAIM+YdyZPNOCmVNsCj2YnMM6gIIX4RC85croCoeMwQhd8"
+#define ED25519 "ssh-ed25519 " ED25519_DATA
+#define ECDSA256 \
+	"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYA" \
+	"AABBBDj/1HqmgwMOWdLKDFWpBWMF0QZNqrdn091CzD3gjujNilJ20PMOcxpGxYGphCJN" \
+	"AYZ4EewiUGaQZ20qUfCcwMg="
+
+/* Key files under keys/ in the scratch directory, good and bad. */
+static const struct {
+	const char *name, *text;
+} key_files[] = {
+	{ "a.pub", ED25519 " alice@example\n" },
+	{ "b.pub", "# bob\r\n" ECDSA256 " bob@example\r\n" },
+	{ "id", "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+		"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAA\n"
+		"-----END OPENSSH PRIVATE KEY-----\n" },
+	{ "empty.pub", "" },
+	{ "bad.pub", ED25519 " a\nnot a key\n" },
+	{ "dsa.pub", "ssh-dss AAAAB3NzaC1kc3M= old@example\n" },
+	{ "mixed.pub", "ssh-rsa " ED25519_DATA " x\n" },
+};
+
 /*
  * A scratch directory, made once, holding what some settings must point
  * at: role.d/web (executable), role.d/notes (not), root.tar, tree/,
- * vmlinuz and initrd.img.
+ * vmlinuz, initrd.img and the key files above in keys/.
  */
 static const char *scratch(void)
 {
@@ -74,6 +98,18 @@ static const char *scratch(void)
 		if (write_string(p, "x", 0644) < 0)
 			abort();
 		free(p);
+	}
+	p = path_join(tmpdir, "keys");
+	if (mkdir_p(p, 0755) < 0)
+		abort();
+	free(p);
+	for (size_t i = 0; i < ARRAY_SIZE(key_files); i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%s/keys/%s", tmpdir, key_files[i].name);
+		if (write_string(sb.buf, key_files[i].text, 0644) < 0)
+			abort();
+		strbuf_release(&sb);
 	}
 	return tmpdir;
 }
@@ -192,6 +228,9 @@ TEST(defaults)
 	CHECK_INTEQ(g.genpass_len, 20);
 	CHECK(!g.password);
 	CHECK_INTEQ(g.hash, HASH_YESCRYPT);
+	CHECK_INTEQ(g.lock_root, 0);
+	CHECK_INTEQ(g.ssh_keys.nr, 0);
+	CHECK_INTEQ(g.admins.nr, 0);
 	CHECK_INTEQ(g.roles.nr, 0);
 	CHECK(!g.template_path);
 	CHECK(!g.boot && !g.force && !g.keep && !g.verbose && !g.dry_run);
@@ -204,7 +243,7 @@ enum field {
 	F_SIZE, F_SWAP, F_NOSWAP, F_MEMORY, F_MAXMEM, F_VCPUS, F_FS,
 	F_FS_OPTIONS, F_IMAGE_FULL, F_METHOD, F_SOURCE, F_DIR, F_CFG_PATH,
 	F_HOSTNAME, F_DIST, F_GENPASS, F_GENPASS_LEN, F_PASSWORD, F_HASH,
-	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS,
+	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS, F_ADMINS,
 };
 
 static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
@@ -283,6 +322,18 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 	case F_FLAGS:
 		strbuf_addf(sb, "%d%d%d%d%d", g->boot, g->force, g->keep,
 			    g->verbose, g->dry_run);
+		break;
+	case F_ROOT:
+		strbuf_addf(sb, "genpass=%d lock=%d password=%s", g->genpass,
+			    g->lock_root, g->password ? g->password : "(none)");
+		break;
+	case F_SSH_KEYS:
+		for (size_t i = 0; i < g->ssh_keys.nr; i++)
+			strbuf_addf(sb, "%s%s", i ? "|" : "", g->ssh_keys.v[i]);
+		break;
+	case F_ADMINS:
+		for (size_t i = 0; i < g->admins.nr; i++)
+			strbuf_addf(sb, "%s%s", i ? " " : "", g->admins.v[i]);
 		break;
 	}
 }
@@ -386,6 +437,49 @@ TEST(accepted)
 		{ NULL, { "--boot", "--force", "--keep", "--verbose",
 			  "--dry-run" }, F_FLAGS, "11111" },
 		{ NULL, { "--force", "--dry-run" }, F_FLAGS, "01001" },
+		/* Keys: each file's, in order, each key once. */
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub" }, F_SSH_KEYS,
+		  ED25519 " alice@example" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub", "--ssh-key",
+			  "@TMP@/keys/b.pub" }, F_SSH_KEYS,
+		  ED25519 " alice@example|" ECDSA256 " bob@example" },
+		{ "ssh-key = @TMP@/keys/b.pub, @TMP@/keys/a.pub", { NULL },
+		  F_SSH_KEYS, ECDSA256 " bob@example|" ED25519
+		  " alice@example" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub,@TMP@/keys/a.pub" },
+		  F_SSH_KEYS, ED25519 " alice@example" },
+		/* Flags replace the file's keys. */
+		{ "ssh-key = @TMP@/keys/b.pub",
+		  { "--ssh-key", "@TMP@/keys/a.pub" }, F_SSH_KEYS,
+		  ED25519 " alice@example" },
+		/* Root's password: keys lock it, unless a layer asks for a
+		 * password, generated or given. */
+		{ NULL, { NULL }, F_ROOT, "genpass=1 lock=0 password=(none)" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub" }, F_ROOT,
+		  "genpass=0 lock=1 password=(none)" },
+		{ "ssh-key = @TMP@/keys/a.pub", { NULL }, F_ROOT,
+		  "genpass=0 lock=1 password=(none)" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub", "--genpass" },
+		  F_ROOT, "genpass=1 lock=0 password=(none)" },
+		{ "genpass = 1", { "--ssh-key", "@TMP@/keys/a.pub" }, F_ROOT,
+		  "genpass=1 lock=0 password=(none)" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub", "--password", "pw" },
+		  F_ROOT, "genpass=0 lock=0 password=pw" },
+		{ "password = pw", { "--ssh-key", "@TMP@/keys/a.pub" }, F_ROOT,
+		  "genpass=0 lock=0 password=pw" },
+		/* Asked for no password: root's entry is left alone. */
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub", "--nogenpass" },
+		  F_ROOT, "genpass=0 lock=0 password=(none)" },
+		/* Admins, from flags and files. */
+		{ NULL, { "--admins", "alice,bob" }, F_ADMINS, "alice bob" },
+		{ NULL, { "--admins", "alice", "--admins", "bob" }, F_ADMINS,
+		  "alice bob" },
+		{ "admins = alice, _svc  bob-2", { NULL }, F_ADMINS,
+		  "alice _svc bob-2" },
+		{ NULL, { "--admins", "abcdefghijklmnopqrstuvwxyz012345" },
+		  F_ADMINS, "abcdefghijklmnopqrstuvwxyz012345" },
+		{ NULL, { "--admins", "alice" }, F_ROOT,
+		  "genpass=1 lock=0 password=(none)" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -642,6 +736,59 @@ TEST(refused)
 		  "--role: invalid role name '.hidden'" },
 		{ NULL, { "--roledir", "role.d" },
 		  "--roledir: 'roledir' must be an absolute path, not " },
+		/* Key files. */
+		{ NULL, { "--ssh-key", "@TMP@/keys/id" },
+		  "--ssh-key: '@TMP@/keys/id' is a private key: give its .pub "
+		  "file" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/empty.pub" },
+		  "--ssh-key: '@TMP@/keys/empty.pub' is empty" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/bad.pub" },
+		  "--ssh-key: @TMP@/keys/bad.pub:2: not an OpenSSH public key "
+		  "(want 'TYPE BASE64 [COMMENT]')" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/dsa.pub" },
+		  "--ssh-key: @TMP@/keys/dsa.pub:1: 'ssh-dss' (DSA) keys are "
+		  "refused: " },
+		{ NULL, { "--ssh-key", "@TMP@/keys/mixed.pub" },
+		  "--ssh-key: @TMP@/keys/mixed.pub:1: the key data is a "
+		  "'ssh-ed25519' key, not 'ssh-rsa'" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/none.pub" },
+		  "--ssh-key: cannot read '@TMP@/keys/none.pub': No such file "
+		  "or directory" },
+		{ NULL, { "--ssh-key", "@TMP@/keys" },
+		  "--ssh-key: '@TMP@/keys' is not a regular file" },
+		{ NULL, { "--ssh-key", "@TMP@/keys/a.pub", "--ssh-key",
+			  "@TMP@/keys/empty.pub" },
+		  "--ssh-key: '@TMP@/keys/empty.pub' is empty" },
+		{ NULL, { "--ssh-key", "keys/a.pub" },
+		  "--ssh-key: 'ssh-key' must be an absolute path, not "
+		  "'keys/a.pub'" },
+		{ "\nssh-key = @TMP@/keys/id", { NULL },
+		  "g.conf:2: '@TMP@/keys/id' is a private key: " },
+		/* Admin names. */
+		{ NULL, { "--admins", "Alice" },
+		  "--admins: invalid user name 'Alice' (want at most 32 "
+		  "lowercase letters, digits, '_' and '-', not starting with "
+		  "a digit or '-')" },
+		{ NULL, { "--admins", "alice,1bob" },
+		  "--admins: invalid user name '1bob' " },
+		{ NULL, { "--admins", "-x" },
+		  "--admins: invalid user name '-x' " },
+		{ NULL, { "--admins", "al.ice" },
+		  "--admins: invalid user name 'al.ice' " },
+		{ NULL, { "--admins", "b\xc3\xb6" "b" },
+		  "--admins: invalid user name " },
+		{ NULL, { "--admins", "abcdefghijklmnopqrstuvwxyz0123456" },
+		  "--admins: invalid user name "
+		  "'abcdefghijklmnopqrstuvwxyz0123456' " },
+		{ NULL, { "--admins", "root" },
+		  "--admins: 'root' is a user or group every Debian system "
+		  "has" },
+		{ NULL, { "--admins", "alice,sudo" },
+		  "--admins: 'sudo' is a user or group every Debian system " },
+		{ "admins = www-data", { NULL },
+		  "g.conf:1: 'www-data' is a user or group every Debian " },
+		{ NULL, { "--admins", "alice,bob,alice" },
+		  "--admins: 'alice' is named twice" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

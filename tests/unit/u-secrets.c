@@ -297,6 +297,31 @@ TEST(shadow_last_line_and_today)
 	strbuf_release(&want);
 }
 
+TEST(shadow_locks)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat before, after;
+	char *root = make_root(fixture, &before);
+
+	if (!root) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	CHECK_INTEQ(shadow_set_password(root, "root", SHADOW_LOCKED), 0);
+	unsetenv("SOURCE_DATE_EPOCH");
+	read_shadow(root, &sb, &after);
+	CHECK_STREQ(sb.buf, "rooty:$6$x$decoy:19000:0:99999:7:::\n"
+			    "root:!*:19675:0:99999:7:::\n"
+			    "daemon:*:19000:0:99999:7:::\n"
+			    "nobody:*:19000:0:99999:7:::\n");
+	CHECK_INTEQ(after.st_mode & 07777, 0640);
+
+	CHECK_INTEQ(rm_rf(root), 0);
+	free(root);
+	strbuf_release(&sb);
+}
+
 TEST(shadow_errors)
 {
 	static const struct {

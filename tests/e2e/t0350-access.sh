@@ -1,0 +1,152 @@
+#!/bin/bash
+# Access without passwords: a guest with an SSH key (root's password then
+# locked) and two --admins, read in its image, then booted under qemu with
+# a static address outside qemu's default network and logged in to over
+# SSH, as root and as an admin using sudo. Bad key files are refused before
+# anything is made; a tree without sudo fails --admins and leaves nothing.
+. "$(dirname "$0")/../lib.sh"
+
+dir=$TRASH/srv
+out=$TRASH/xen
+export CREATE_IMAGE_LOGDIR=$TRASH/log
+export CREATE_IMAGE_CONFIG=$TRASH/none.conf
+disk=$dir/domains/keys1/disk.img
+key=$TRASH/id_ed25519
+mkdir -p "$out"
+
+test_expect_success 'a key pair, and key files that are no public key' '
+	ssh-keygen -q -t ed25519 -N "" -C "fleet@example" -f "$key" &&
+	ssh-keygen -q -t dsa -N "" -C "old@example" -f "$TRASH/id_dsa" &&
+	: >"$TRASH/empty.pub" &&
+	{ cat "$key.pub" && echo "not a key"; } >"$TRASH/garbage.pub" &&
+	sed "s/^ssh-ed25519 /ssh-rsa /" "$key.pub" >"$TRASH/mixed.pub" &&
+	test -s "$key.pub"
+'
+
+# bad_key FILE MESSAGE: exit 2, that one line, and nothing created.
+bad_key() {
+	rc=0
+	"$CREATE_IMAGE" --hostname keys2 --dir "$dir" --output "$out" \
+		--cachedir "$CACHEDIR" --ssh-key "$1" >stdout 2>stderr || rc=$?
+	cat stderr
+	test "$rc" = 2 || { echo "exit $rc, want 2"; return 1; }
+	test "$(wc -l <stderr)" = 1 || { echo "want one line"; return 1; }
+	grep -qF "create-image: $2" stderr || { echo "want: $2"; return 1; }
+	test ! -e "$dir" && test -z "$(ls -A "$out")" &&
+	test ! -e "$CREATE_IMAGE_LOGDIR" && test ! -e "$CREATE_IMAGE_STATEDIR" &&
+	assert_no_leftovers "$TRASH"
+}
+
+test_expect_success 'bad key files: exit 2 naming --ssh-key and the file, nothing created' '
+	bad_key "$key" "--ssh-key: '\''$key'\'' is a private key: give its .pub file" &&
+	bad_key "$TRASH/empty.pub" "--ssh-key: '\''$TRASH/empty.pub'\'' is empty" &&
+	bad_key "$TRASH/garbage.pub" "--ssh-key: $TRASH/garbage.pub:2: not an OpenSSH public key" &&
+	bad_key "$TRASH/id_dsa.pub" "--ssh-key: $TRASH/id_dsa.pub:1: '\''ssh-dss'\'' (DSA) keys are refused" &&
+	bad_key "$TRASH/mixed.pub" "--ssh-key: $TRASH/mixed.pub:1: the key data is a '\''ssh-ed25519'\'' key, not '\''ssh-rsa'\''" &&
+	bad_key "$TRASH/none.pub" "--ssh-key: cannot read '\''$TRASH/none.pub'\''"
+'
+
+test_expect_success 'a guest with a key, two admins and a static address' '
+	"$CREATE_IMAGE" --hostname keys1 --dir "$dir" --output "$out" \
+		--size 2G --noswap --ip 192.0.2.10/24 --gateway 192.0.2.1 \
+		--nameserver 192.0.2.3 --ssh-key "$key.pub" --admins alice,bob \
+		--cachedir "$CACHEDIR" >summary 2>progress &&
+	cat summary &&
+	grep -q "running hook .40-admins." progress &&
+	! grep -q "Root password" summary
+'
+
+mac=$(sed -n "s/^ *MAC: *//p" summary)
+
+test_expect_success 'root: the key in /root/.ssh/authorized_keys, its password locked' '
+	guest_cat "$disk" /root/.ssh/authorized_keys >root-keys &&
+	test_cmp "$key.pub" root-keys &&
+	test "$(guest_stat "$disk" /root/.ssh)" = "0700 0 0" &&
+	test "$(guest_stat "$disk" /root/.ssh/authorized_keys)" = "0600 0 0" &&
+	guest_cat "$disk" /etc/shadow >shadow &&
+	grep -q "^root:!\*:" shadow
+'
+
+test_expect_success 'alice and bob: accounts in group sudo, passwords locked, the key' '
+	guest_cat "$disk" /etc/passwd >passwd &&
+	guest_cat "$disk" /etc/group >group &&
+	for u in alice bob; do
+		line=$(grep "^$u:" passwd) &&
+		uid=$(echo "$line" | cut -d: -f3) &&
+		gid=$(echo "$line" | cut -d: -f4) &&
+		test "$(echo "$line" | cut -d: -f6-)" = "/home/$u:/bin/bash" &&
+		grep -q "^$u:!\*:" shadow &&
+		guest_cat "$disk" "/home/$u/.ssh/authorized_keys" >keys-$u &&
+		test_cmp "$key.pub" keys-$u &&
+		test "$(guest_stat "$disk" /home/$u/.ssh)" = "0700 $uid $gid" &&
+		test "$(guest_stat "$disk" /home/$u/.ssh/authorized_keys)" = "0600 $uid $gid" ||
+		exit 1
+	done &&
+	grep -q "^sudo:x:27:alice,bob$" group
+'
+
+test_expect_success 'the sudoers file: no password for them, 0440, and visudo takes it' '
+	guest_cat "$disk" /etc/sudoers.d/create-image-admins >sudoers &&
+	grep -v "^#" sudoers >rules &&
+	printf "%s\n" "alice ALL=(ALL:ALL) NOPASSWD: ALL" \
+		"bob ALL=(ALL:ALL) NOPASSWD: ALL" >want &&
+	test_cmp want rules &&
+	test "$(guest_stat "$disk" /etc/sudoers.d/create-image-admins)" = "0440 0 0" &&
+	mkdir -p mnt &&
+	mount -o ro,loop,noload "$disk" mnt &&
+	rc=0 &&
+	chroot mnt /usr/sbin/visudo -c -f /etc/sudoers.d/create-image-admins \
+		>visudo 2>&1 || rc=$? &&
+	umount mnt &&
+	cat visudo &&
+	test "$rc" = 0 &&
+	grep -q "parsed OK" visudo
+'
+
+test_expect_success 'booted, root and alice log in with the key; alice is root by sudo' '
+	"$BOOT_CHECK" --disk "$disk" --mac "$mac" --hostname keys1 \
+		--ip 192.0.2.10/24 --net 192.0.2.0/24 --gateway 192.0.2.1 \
+		--dns 192.0.2.3 --ssh-key "$key" --ssh-user root \
+		--ssh-user alice --ssh-command "id -un" \
+		--ssh-command "sudo -n id -u" \
+		--ssh-command "sudo -n passwd -S root" >boot &&
+	cat boot &&
+	grep -qx "root: root" boot &&
+	grep -qx "alice: alice" boot &&
+	grep -qx "alice: 0" boot &&
+	grep -q "^alice: root L " boot &&
+	grep -q "^boot-check: ok: .keys1. let root in over SSH" boot
+'
+
+test_expect_success 'an explicit --genpass still gives root a password with a key' '
+	"$CREATE_IMAGE" --hostname keys3 --dir "$dir" --output "$out" \
+		--size 2G --noswap --ssh-key "$key.pub" --genpass \
+		--cachedir "$CACHEDIR" >summary3 2>progress3 &&
+	grep -qE "Root password: [A-Za-z0-9]{20}$" summary3 &&
+	guest_cat "$dir/domains/keys3/disk.img" /etc/shadow | grep -q "^root:[$]y[$]" &&
+	guest_cat "$dir/domains/keys3/disk.img" /root/.ssh/authorized_keys >keys3 &&
+	test_cmp "$key.pub" keys3
+'
+
+test_expect_success 'a tree without sudo: --admins fails, naming it, and leaves nothing' '
+	mkdir -p tiny/etc tiny/boot tiny/usr/bin hooks/base &&
+	printf "root:*:19000:0:99999:7:::\n" >tiny/etc/shadow &&
+	# The tiny tree has no systemctl for the shipped base hook.
+	printf "#!/bin/sh\n" >hooks/base/30-enable-services &&
+	chmod +x hooks/base/30-enable-services &&
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname keys4 --dir "$dir" --output "$out" \
+		--install-method copy --install-source "$TRASH/tiny" \
+		--hooks-dir "$TRASH/hooks" --admins alice \
+		--cachedir "$CACHEDIR" >stdout 2>stderr || rc=$? &&
+	cat stderr &&
+	test "$rc" = 1 &&
+	grep -q "hook .40-admins. .* failed with exit status 1: --admins needs /usr/bin/sudo in the guest" stderr &&
+	test ! -e "$dir/domains/keys4" && test ! -e "$out/keys4.cfg"
+'
+
+test_expect_success 'nothing is left mounted or attached' '
+	assert_no_leftovers "$TRASH"
+'
+
+test_done
