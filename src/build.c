@@ -316,6 +316,15 @@ static void add_base_line(const struct guest *g, struct strbuf *out)
 	free(name);
 }
 
+/* Who may log in how, for the plan and the summary: keys and admins. */
+static void add_access_lines(const struct guest *g, const char *label,
+			     struct strbuf *out)
+{
+	for (size_t i = 0; i < g->admins.nr; i++)
+		strbuf_addf(out, "%s%s%s", i ? ", " : label, g->admins.v[i],
+			    i + 1 == g->admins.nr ? "\n" : "");
+}
+
 static void plan_text(const struct build *b, struct strbuf *out)
 {
 	const struct guest *g = &b->g;
@@ -338,6 +347,11 @@ static void plan_text(const struct build *b, struct strbuf *out)
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
+	if (g->ssh_keys.nr)
+		strbuf_addf(out, "access    root: %zu SSH key%s%s\n",
+			    g->ssh_keys.nr, g->ssh_keys.nr == 1 ? "" : "s",
+			    g->lock_root ? ", password locked" : "");
+	add_access_lines(g, "admins    ", out);
 	strbuf_addf(out, "boot      %s\n", g->pygrub ? "pygrub" :
 		    g->kernel ? g->kernel : "the guest's own kernel from dom0");
 	strbuf_addf(out, "config    %s\n", g->cfg_path);
@@ -1115,6 +1129,9 @@ void build_summary(const struct build *b, struct strbuf *out)
 		strbuf_addf(out, "  SSH host key:  %s\n", b->fingerprints.v[i]);
 	if (b->password)
 		strbuf_addf(out, "  Root password: %s\n", b->password);
+	else if (g->lock_root)
+		strbuf_addf(out, "  Root password: locked (SSH keys only)\n");
+	add_access_lines(g, "  Admins:        ", out);
 	if (b->st.ndisks && b->st.disks[0].inactive)
 		strbuf_addf(out, "\nThe logical volumes are inactive: "
 			    "device-mapper is missing here.\nActivate them on "
