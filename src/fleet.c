@@ -148,6 +148,29 @@ static int apply_lease(struct fleet *fl, struct fleet_member *m,
 	return r;
 }
 
+/*
+ * The guest's settings, from scratch: the built-in defaults, the system
+ * file, the command's flags, the file's defaults and the guest's own, and
+ * the lease of a guest in a pool.
+ */
+static int member_config(struct fleet *fl, struct fleet_member *m,
+			 struct strbuf *err)
+{
+	int r;
+
+	config_release(&m->config);
+	config_init_defaults(&m->config);
+	r = config_parse_argv(&m->config, fl->argc, fl->argv, err);
+	if (r >= 0)
+		r = config_load(&m->config, paths_system_config(), err);
+	if (r >= 0)
+		r = fleet_file_guest_config(fl->file, m->entry, &m->config,
+					    err);
+	if (r >= 0 && m->pool)
+		r = apply_lease(fl, m, err);
+	return r;
+}
+
 /* The guest as create-image would check it, ready to build. */
 static int prepare_member(struct fleet *fl, struct fleet_member *m,
 			  struct strbuf *err)
@@ -210,6 +233,8 @@ int fleet_init(struct fleet *fl, const struct fleet_file *f,
 	memset(fl, 0, sizeof(*fl));
 	fl->file = f;
 	fl->opt = *opt;
+	fl->argc = argc;
+	fl->argv = argv;
 	r = parse_pools(fl, err);
 	if (r < 0)
 		return r;
@@ -219,15 +244,6 @@ int fleet_init(struct fleet *fl, const struct fleet_file *f,
 
 		member_init(m, &f->guests[i]);
 		fl->nr++;
-		r = config_parse_argv(&m->config, argc, argv, err);
-		if (r >= 0)
-			r = config_load(&m->config, paths_system_config(),
-					err);
-		if (r >= 0)
-			r = fleet_file_guest_config(f, m->entry, &m->config,
-						    err);
-		if (r < 0)
-			return r;
 		m->pool = find_pool(fl, m->entry->pool);
 		if (m->pool && !have_view) {
 			/* What is taken now: a dry run's guess, and the
@@ -253,9 +269,9 @@ int fleet_init(struct fleet *fl, const struct fleet_file *f,
 				strbuf_addf(err, "%s:%u: %s", f->name,
 					    m->entry->pool_line, why.buf);
 			strbuf_release(&why);
-			if (r >= 0)
-				r = apply_lease(fl, m, err);
 		}
+		if (r >= 0)
+			r = member_config(fl, m, err);
 		if (r >= 0)
 			r = prepare_member(fl, m, err);
 		if (r < 0)
@@ -493,8 +509,7 @@ static int build_worker(void *data, int fd)
 	}
 	sig = signals_ignore_for_cleanup();
 	if (r < 0 || sig) {
-		if (sig)
-			error("interrupted by signal %d", sig);
+		/* The fleet says that it was interrupted, once for all. */
 		info(b->g.keep ? "keeping what was created (--keep)" :
 		     "removing everything this run created");
 		build_finish(b, 0);
@@ -652,7 +667,7 @@ static int start_member(struct runner *rn, struct fleet_member *m)
 		/* Another run took the planned address meanwhile. */
 		if (r >= 0 && (planned.addr != m->lease.addr ||
 			       memcmp(planned.mac, m->lease.mac, 6))) {
-			r = apply_lease(rn->fl, m, &err);
+			r = member_config(rn->fl, m, &err);
 			if (r >= 0)
 				r = prepare_member(rn->fl, m, &err);
 		}

@@ -31,7 +31,7 @@ struct fleet_options {
 struct fleet_member {
 	const struct fleet_guest *entry;
 	const struct pool *pool;	/* NULL: none */
-	struct config config;		/* merged, with the pool's lease */
+	struct config config;		/* merged, with its pool's lease */
 	struct pool_lease lease;
 	int lease_new;			/* this run took it: give it back if
 					 * the guest is not built */
@@ -52,6 +52,8 @@ struct fleet_member {
 struct fleet {
 	const struct fleet_file *file;
 	struct fleet_options opt;
+	int argc;			/* the command's create-image flags */
+	char **argv;
 	struct pool *pools;		/* parsed, as the file's pools */
 	size_t npools;
 	struct fleet_member *m;

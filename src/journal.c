@@ -146,7 +146,14 @@ static int undo(struct journal_entry *e, int restore)
 			r = -errno;
 		break;
 	case UNDO_RMDIR:
-		if (rmdir(e->arg) < 0 && errno != ENOENT)
+		if (rmdir(e->arg) == 0 || errno == ENOENT)
+			break;
+		/* A directory made for the guest that another run (a guest
+		 * built beside this one) has put something in is theirs
+		 * now. A scratch directory (HELD) is only ever ours. */
+		if (errno == ENOTEMPTY && e->kind == JOURNAL_CREATED)
+			debug("leaving '%s': it is no longer empty", e->arg);
+		else
 			r = -errno;
 		break;
 	case UNDO_RM_RF:

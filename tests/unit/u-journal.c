@@ -234,8 +234,9 @@ TEST(finish_goes_on_after_an_error)
 	b = at(&s, "b");
 	put(a, "a\n");
 	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, a);
+	/* A scratch directory something was left in. */
 	CHECK_INTEQ(mkdir(d, 0755), 0);
-	journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, d);
+	journal_add(&j, JOURNAL_HELD, UNDO_RMDIR, d);
 	put(stray, "x\n");
 	put(b, "b\n");
 	journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, b);
@@ -245,6 +246,34 @@ TEST(finish_goes_on_after_an_error)
 	CHECK(!path_exists(a));
 	CHECK(!path_exists(b));
 	CHECK(path_exists(stray));
+	teardown(&s);
+}
+
+/*
+ * A directory made for the guest (DIR/domains, say) that a guest built
+ * beside this one has put its own directory in is left to it: that is
+ * not a failure to undo.
+ */
+TEST(created_directory_someone_else_uses_is_left)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT;
+	const char *d, *theirs, *mine;
+
+	setup(&s);
+	d = at(&s, "domains");
+	theirs = at(&s, "domains/other");
+	mine = at(&s, "domains/mine");
+	CHECK_INTEQ(mkdir(d, 0755), 0);
+	journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, d);
+	CHECK_INTEQ(mkdir(mine, 0700), 0);
+	journal_add(&j, JOURNAL_CREATED, UNDO_RMDIR, mine);
+	CHECK_INTEQ(mkdir(theirs, 0700), 0);
+
+	CHECK_INTEQ(journal_finish(&j, 1, 0), 0);
+	check_emptied(&j);
+	CHECK(!path_exists(mine));
+	CHECK(path_exists(theirs));
 	teardown(&s);
 }
 
