@@ -415,24 +415,14 @@ static void unescape(char *s)
 static void send_line(int fd, char kind, const char *a, const char *b)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-	size_t left;
 
 	strbuf_addch(&sb, kind);
 	add_field(&sb, a);
 	if (b)
 		add_field(&sb, b);
 	strbuf_addch(&sb, '\n');
-	for (p = sb.buf, left = sb.len; left;) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
+	/* A fleet that went away learns nothing more. */
+	(void)write_all(fd, sb.buf, sb.len);
 	strbuf_release(&sb);
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "install-archive.h"
 #include "macros.h"
 #include "run-command.h"
@@ -515,18 +516,12 @@ struct sink {
 static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
 {
 	struct sink *s = opaque;
-	size_t len = size * n, done = 0;
+	size_t len = size * n;
+	int r = write_all(s->fd, data, len);
 
-	while (done < len) {
-		ssize_t w = write(s->fd, data + done, len - done);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			s->error = errno;
-			return 0;
-		}
-		done += (size_t)w;
+	if (r < 0) {
+		s->error = -r;
+		return 0;
 	}
 	return len;
 }
@@ -947,20 +942,11 @@ static la_ssize_t sink_write_fd(struct archive *a, void *opaque,
 				const void *data, size_t len)
 {
 	struct tree_sink *s = opaque;
-	const char *p = data;
-	size_t left = len;
+	int r = write_all(s->fd, data, len);
 
-	while (left) {
-		ssize_t n = write(s->fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			archive_set_error(a, errno, "%s", strerror(errno));
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (r < 0) {
+		archive_set_error(a, -r, "%s", strerror(-r));
+		return -1;
 	}
 	if (s->observe)
 		s->observe(data, len, s->opaque);

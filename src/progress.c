@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fsutil.h"
 #include "log.h"
 #include "macros.h"
 #include "progress.h"
@@ -39,20 +40,6 @@ static size_t width(const struct progress *p)
 	if (ioctl(p->fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
 		return ws.ws_col - 1;
 	return 79;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
 }
 
 /* One line, cut to the terminal's width so none of them wraps. */
@@ -88,7 +75,7 @@ static void redraw(struct progress *p, int clear_only)
 		add_line(&sb, p->footer, cols);
 		p->drawn++;
 	}
-	write_all(p->fd, sb.buf, sb.len);
+	(void)write_all(p->fd, sb.buf, sb.len);
 	strbuf_release(&sb);
 	strbuf_release(&line);
 }

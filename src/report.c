@@ -323,11 +323,20 @@ static void sinks(const struct report *r, const struct sink *ret[2])
 	ret[1] = &progress_sink;
 }
 
+/* Each sink's member(args), where it has one. */
+#define EACH_SINK(r, member, ...)                                         \
+	do {                                                              \
+		const struct sink *s_[2];                                 \
+									  \
+		sinks(r, s_);                                             \
+		for (size_t i_ = 0; i_ < ARRAY_SIZE(s_); i_++)            \
+			if (s_[i_]->member)                               \
+				s_[i_]->member(__VA_ARGS__);              \
+	} while (0)
+
 void report_begin(struct report *r, enum report_kind kind, int json,
 		  int live, const char *command, size_t total)
 {
-	const struct sink *s[2];
-
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->json = json;
@@ -342,43 +351,25 @@ void report_begin(struct report *r, enum report_kind kind, int json,
 		progress_footer(r->view, sb.buf);
 		strbuf_release(&sb);
 	}
-	sinks(r, s);
-	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-		if (s[i]->begin)
-			s[i]->begin(r, command);
+	EACH_SINK(r, begin, r, command);
 }
 
 void report_stage(struct report *r, const struct build_event *ev)
 {
-	const struct sink *s[2];
-
-	sinks(r, s);
-	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-		if (s[i]->stage)
-			s[i]->stage(r, ev);
+	EACH_SINK(r, stage, r, ev);
 }
 
 void report_outcome(struct report *r, const struct outcome *o)
 {
-	const struct sink *s[2];
-
 	r->count[o->status]++;
-	sinks(r, s);
-	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-		if (s[i]->outcome)
-			s[i]->outcome(r, o);
+	EACH_SINK(r, outcome, r, o);
 }
 
 int report_end(struct report *r)
 {
-	const struct sink *s[2];
-
 	progress_close(r->view);
 	r->view = NULL;
-	sinks(r, s);
-	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-		if (s[i]->end)
-			s[i]->end(r);
+	EACH_SINK(r, end, r);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		r->stdout_failed = 1;
 	return r->stdout_failed ? -EIO : 0;

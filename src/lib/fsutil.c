@@ -94,18 +94,8 @@ static int write_via_temp(const char *path, const char *data, size_t len,
 	/* After fchown, which may clear set-id bits. */
 	if (!r && fchmod(fd, mode) < 0)
 		r = -errno;
-	while (!r && len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
+	if (!r)
+		r = write_all(fd, data, len);
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (!r && !noreplace && rename(tmp.buf, path) < 0)
@@ -181,5 +171,22 @@ int list_dir(const char *dir, struct strvec *ret)
 			strvec_push(ret, de->d_name);
 	closedir(d);
 	strvec_sort(ret);
+	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }

@@ -24,6 +24,9 @@ int mkdir_p(const char *dir, mode_t mode);
  * (uid_t)-1 and (gid_t)-1 keep ours.
  */
 int write_file(const char *path, const char *data, size_t len, mode_t mode);
+/* All of buf to fd, however many write() calls that takes (EINTR is
+ * retried): 0, or -errno. */
+int write_all(int fd, const void *buf, size_t len);
 int write_file_owned(const char *path, const char *data, size_t len,
 		     mode_t mode, uid_t uid, gid_t gid);
 /* As write_file(), but -EEXIST rather than replace what is at path. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "banned.h"
+#include "fsutil.h"
 #include "log.h"
 #include "strbuf.h"
 
@@ -83,17 +84,8 @@ void log_close_file(void)
 
 void log_file_raw(const char *data, unsigned long len)
 {
-	while (log_fd >= 0 && len) {
-		ssize_t n = write(log_fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		data += n;
-		len -= (unsigned long)n;
-	}
+	if (log_fd >= 0)
+		(void)write_all(log_fd, data, len);
 }
 
 static void stamp(struct strbuf *sb)

@@ -455,6 +455,31 @@ static int child_result(struct run *rn, int status)
 	return -EPROTO;
 }
 
+/*
+ * fork() with the stop signals blocked across it: the child must not run
+ * our handler, and must not lose a SIGTERM we send it before it has reset
+ * its handlers. The parent's mask before the call is in *ret_mask; both
+ * sides restore it (the child once it is ready).
+ */
+static pid_t fork_stop_signals_blocked(sigset_t *ret_mask)
+{
+	sigset_t stop_set;
+	pid_t pid;
+	int saved;
+
+	sigemptyset(&stop_set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&stop_set, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stop_set, ret_mask);
+	fflush(NULL);
+	pid = fork();
+	saved = errno;
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, ret_mask, NULL);
+	errno = saved;
+	return pid;
+}
+
 int run_command(struct child_process *cp)
 {
 	struct strvec envp = STRVEC_INIT;
@@ -462,7 +487,7 @@ int run_command(struct child_process *cp)
 			  .out = -1, .err = -1, .in = -1 };
 	int out_w = -1, err_w = -1, in_r = -1, nullfd = -1;
 	int status = 0, r, rr;
-	sigset_t stop_set, mask;
+	sigset_t mask;
 	pid_t pid;
 
 	if (!cp->args.nr)
@@ -486,23 +511,12 @@ int run_command(struct child_process *cp)
 	if (r < 0)
 		goto out;
 
-	/*
-	 * Keep the stop signals blocked across fork(): the child must not
-	 * run our handler, and must not lose a SIGTERM we send its group
-	 * before it has reset its handlers.
-	 */
-	sigemptyset(&stop_set);
-	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
-		sigaddset(&stop_set, stop_signals[i]);
-	sigprocmask(SIG_BLOCK, &stop_set, &mask);
-	fflush(NULL);
-	pid = fork();
+	pid = fork_stop_signals_blocked(&mask);
 	if (pid == 0)
 		exec_child(cp, (char *const *)envp.v, cp->in ? in_r : nullfd,
 			   out_w, err_w, &mask);
 	if (pid < 0)
 		r = -errno;
-	sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (r < 0)
 		goto out;
 	rn.pid = pid;
@@ -586,7 +600,7 @@ int worker_start(struct worker *w, int (*fn)(void *data, int fd),
 		 void *data, int keep_fd)
 {
 	int out_w = -1, err_w = -1, r;
-	sigset_t stop_set, mask;
+	sigset_t mask;
 	pid_t parent = getpid(), pid;
 
 	w->pid = -1;
@@ -596,17 +610,10 @@ int worker_start(struct worker *w, int (*fn)(void *data, int fd),
 		r = pipe_pair(&w->err, &err_w);
 	if (r < 0)
 		goto fail;
-	/* As in run_command(): no handler of ours runs in the child. */
-	sigemptyset(&stop_set);
-	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
-		sigaddset(&stop_set, stop_signals[i]);
-	sigprocmask(SIG_BLOCK, &stop_set, &mask);
-	fflush(NULL);
-	pid = fork();
+	pid = fork_stop_signals_blocked(&mask);
 	if (pid == 0)
 		worker_child(fn, data, out_w, err_w, keep_fd, parent, &mask);
 	r = pid < 0 ? -errno : 0;
-	sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (r < 0)
 		goto fail;
 	w->pid = pid;
