@@ -35,8 +35,13 @@ ALL_CFLAGS += -Werror
 endif
 
 B := build
+# src/ is one folder per layer (cmd, guest, state, storage, install, build,
+# fleet, output) over src/lib; headers are included by their names alone.
+MAIN_SRC := src/cmd/create-image.c
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
-CORE_SRC := $(filter-out src/create-image.c,$(sort $(wildcard src/*.c)))
+CORE_SRC := $(filter-out $(MAIN_SRC) $(LIB_SRC),$(sort $(wildcard src/*/*.c)))
+HEADERS  := $(wildcard src/*/*.h)
+INCLUDES := $(patsubst %/,-I%,$(sort $(dir $(HEADERS))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/u-*.c))
@@ -57,11 +62,11 @@ $(B)/defs: FORCE
 	@mkdir -p $(B)
 	@echo '$(DEFS)' | cmp -s - $@ || echo '$(DEFS)' >$@
 
-$(B)/%.o: %.c $(wildcard src/*.h src/lib/*.h) $(B)/defs
+$(B)/%.o: %.c $(HEADERS) $(B)/defs
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(DEFS) -Isrc -Isrc/lib -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEFS) $(INCLUDES) -c -o $@ $<
 
-$(B)/create-image: $(B)/src/create-image.o $(CORE_OBJ) $(LIB_OBJ)
+$(B)/create-image: $(B)/$(MAIN_SRC:.c=.o) $(CORE_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(COMMANDS:%=$(B)/%): $(B)/create-image
@@ -69,11 +74,11 @@ $(COMMANDS:%=$(B)/%): $(B)/create-image
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(DEFS) -Isrc -Isrc/lib -Itests/unit -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(DEFS) $(INCLUDES) -Itests/unit -o $@ $< \
 		$(CORE_OBJ) $(LIB_OBJ) $(LIBS)
 
 $(B)/test-tool: tests/helper/test-tool.c $(CORE_OBJ) $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) $(DEFS) -Isrc -Isrc/lib -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(DEFS) $(INCLUDES) -o $@ $< \
 		$(CORE_OBJ) $(LIB_OBJ) $(LIBS)
 
 unit: $(UNIT_BIN)
