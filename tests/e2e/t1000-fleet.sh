@@ -211,6 +211,30 @@ test_expect_success 'one guest made to fail: the other seven are built, it is na
 	no_leftovers
 '
 
+test_expect_success '--fail-fast: after the first failure nothing more is built' '
+	fleet_file fast.conf 10.0.3.100-10.0.3.150 \
+		"{ hostname = \"fbad\"; hooks-dir = \"$TRASH/badhooks\"; }" \
+		"{ hostname = \"fok%d\"; count = 3; }" &&
+	run_fleet 1 -j 1 --fail-fast fast.conf &&
+	test "$(jq -c "select(.event == \"result\") | [.built, .failed]" out.json)" = "[0,4]" &&
+	test "$(jq -r "select(.hostname == \"fok2\" and .event == \"guest\") | .error" out.json)" = \
+		"not built: an earlier guest failed (--fail-fast)" &&
+	test ! -e "$state/guests/fok1.conf" && test ! -e "$dir/domains/fbad" &&
+	test "$(leases | grep -c "^f")" = 0 &&
+	no_leftovers
+'
+
+test_expect_success 'on a terminal: a line per guest with its stage, and the count' '
+	fleet_file tty.conf 10.0.3.100-10.0.3.150 "{ hostname = \"tty1\"; }" &&
+	TERM=xterm script -qec "\"$CREATE_IMAGE\" fleet tty.conf" typescript >/dev/null &&
+	grep -q "tty1 .*installing the system" typescript &&
+	grep -q "1 done, 0 failed, 0 left" typescript &&
+	grep -q "$(printf "\033")\[A" typescript &&
+	grep -q "Guest .tty1. created" typescript &&
+	"$BUILD/delete-image" --dir "$dir" tty1 &&
+	no_leftovers
+'
+
 test_expect_success 'SIGTERM mid-fleet: the builds in progress are rolled back; the next run finishes' '
 	fleet_file term.conf 10.0.3.100-10.0.3.150 "{ hostname = \"h%d\"; count = 6; }" &&
 	{ "$CREATE_IMAGE" fleet --json -j 2 term.conf >out.json 2>err & pid=$!; } &&
