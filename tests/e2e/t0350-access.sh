@@ -53,7 +53,8 @@ test_expect_success 'a guest with a key, two admins and a static address' '
 		--cachedir "$CACHEDIR" >summary 2>progress &&
 	cat summary &&
 	grep -q "running hook .40-admins." progress &&
-	! grep -q "Root password" summary
+	grep -q "^  Root password: locked (SSH keys only)$" summary &&
+	grep -q "^  Admins:        alice, bob$" summary
 '
 
 mac=$(sed -n "s/^ *MAC: *//p" summary)
