@@ -209,12 +209,12 @@ test_expect_success '--cache=refresh builds anew; --cache=no neither reads nor w
 	build t10 $tarred --cache=refresh &&
 	grep -q "why: --cache=refresh" t10.err &&
 	grep -q "building the base $name" t10.err &&
-	ls -l --time-style=full-iso "$bases" >listing &&
+	find "$bases" -printf "%f %s %T@\n" | sort >listing &&
 	build t11 $tarred --cache=no &&
 	grep -q "not using the base cache: --cache=no" t11.err &&
 	! grep -q "cached base" t11.err &&
 	grep -q "running base hook .30-enable-services." t11.err &&
-	ls -l --time-style=full-iso "$bases" | cmp - listing &&
+	find "$bases" -printf "%f %s %T@\n" | sort | cmp - listing &&
 	test -n "$before"
 '
 
