@@ -98,10 +98,18 @@ static void add_package_file(const char *dir, const char *arch,
 
 			if (remove)
 				p++;
-			/* The kernel flavour follows the guest's arch. */
+			/* The kernel flavour follows the guest's arch;
+			 * i386 has no cloud flavour. */
 			if (!strcmp(p, "linux-image-amd64") &&
 			    strcmp(arch, "amd64"))
 				name = strvec_pushf(&one, "linux-image-%s",
+						    !strcmp(arch, "i386") ?
+						    "686-pae" : arch);
+			else if (!strcmp(p, "linux-image-cloud-amd64") &&
+				 strcmp(arch, "amd64"))
+				name = strvec_pushf(&one, "linux-image-%s%s",
+						    !strcmp(arch, "i386") ?
+						    "" : "cloud-",
 						    !strcmp(arch, "i386") ?
 						    "686-pae" : arch);
 			else

@@ -133,7 +133,7 @@ test_expect_success 'cache list and verify show the base' '
 	test "$(grep -c "^bookworm-amd64-" list)" = 1 &&
 	grep -q "bookworm/amd64 *debootstrap" list &&
 	"$CREATE_IMAGE" cache --cachedir "$cache" list --verbose >listv &&
-	grep -q "^    packages  .*linux-image-amd64" listv &&
+	grep -q "^    packages  .*linux-image-cloud-amd64" listv &&
 	"$CREATE_IMAGE" cache --cachedir "$cache" verify >verify &&
 	grep -q "^bookworm-amd64-.*: ok$" verify
 '
