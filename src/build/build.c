@@ -776,6 +776,67 @@ out:
 }
 
 /* The base from the cache, or built here and then stored in it. */
+/* The cached base e, checked, into the guest's root. */
+static int unpack_base(struct build *b, const struct base_key *key,
+		       struct base_entry *e, double t0)
+{
+	struct strbuf err = STRBUF_INIT;
+	char when[32];
+	int r;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime(&e->created));
+	info("using the cached base %s", e->name);
+	debug("its key matches this guest's: %s/%s, %s from %s, built %s",
+	      key->part[BASE_KEY_DIST], key->part[BASE_KEY_ARCH],
+	      key->part[BASE_KEY_METHOD],
+	      *key->part[BASE_KEY_MIRROR] ? key->part[BASE_KEY_MIRROR] :
+					    key->part[BASE_KEY_SOURCE],
+	      when);
+	r = install_tar(e->archive, b->mnt, &err);
+	if (r < 0 && root_is_full(b->mnt))
+		strbuf_addstr(&err, " (the root file system is full: give a "
+			      "larger --size)");
+	if (r < 0) {
+		r = fail(b, r, "unpack the cached base", &err);
+	} else {
+		base_cache_touch(e);
+		debug("checked and unpacked the base in %.1f s",
+		      clock_seconds() - t0);
+	}
+	strbuf_release(&err);
+	return r;
+}
+
+/*
+ * The base's lock, shared to read the base or exclusive to build, replace
+ * or remove it, saying so when another run makes us wait for it. With
+ * *fd >= 0 the lock changes kind.
+ */
+static int lock_base(const char *dir, const char *name, int *fd,
+		     int exclusive, int *waited, struct strbuf *err)
+{
+	int r = base_cache_lock(dir, name, *fd, exclusive, 0, err);
+
+	if (r == -EBUSY) {
+		if (exclusive)
+			info("waiting for another run that is building the "
+			     "base %s", name);
+		else
+			info("waiting for another run that is building or "
+			     "removing the base %s", name);
+		*waited = 1;
+		r = base_cache_lock(dir, name, *fd, exclusive, 1, err);
+	}
+	if (r >= 0)
+		*fd = r;
+	return r;
+}
+
+/*
+ * The base from the cache, or built here and then stored in it. A base
+ * is read under a shared lock, so the guests of a fleet unpack it side by
+ * side; building, replacing or removing one takes the lock alone.
+ */
 static int install_base(struct build *b)
 {
 	struct base_key key = BASE_KEY_INIT;
@@ -783,7 +844,7 @@ static int install_base(struct build *b)
 	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
 	const char *nocache;
 	char *dir = NULL, *name = NULL;
-	int lock = -1, waited = 0, r;
+	int lock = -1, waited = 0, refresh, r;
 	double t0 = clock_seconds();
 
 	if (!base_cacheable(&b->g, &nocache)) {
@@ -797,40 +858,54 @@ static int install_base(struct build *b)
 		goto out;
 	}
 	name = base_cache_name(&key);
-	lock = base_cache_trylock(dir, name);
-	if (lock == -EBUSY) {
-		info("waiting for another run that is building the base %s",
-		     name);
-		lock = base_cache_lock(dir, &key, &waited, &err);
-	}
-	if (lock < 0 && !err.len)
-		strbuf_addf(&err, "'%s': %s", dir, strerror(-lock));
+	refresh = b->g.cache == CACHE_REFRESH;
+	r = lock_base(dir, name, &lock, refresh, &waited, &err);
+	if (r < 0 && !err.len)
+		strbuf_addf(&err, "'%s': %s", dir, strerror(-r));
 	/* A cache that cannot be used (read-only, not ours) costs only the
 	 * speed it would have brought. */
-	if (lock < 0 && lock != -EINTR) {
+	if (r < 0 && r != -EINTR) {
 		warning("cannot use the base cache: %s; building the base "
 			"without it", err.buf);
 		r = make_base(b);
 		goto out;
 	}
-	if (lock < 0) {
-		r = fail(b, lock, "lock the base cache", &err);
+	if (r < 0) {
+		r = fail(b, r, "lock the base cache", &err);
+		goto out;
+	}
+	/* The common case: a good base, read beside other runs. */
+	if (!refresh && base_cache_find(dir, &key, &e)) {
+		if (base_cache_verify(&e, &err) >= 0) {
+			r = unpack_base(b, &key, &e, t0);
+			goto out;
+		}
+		base_entry_release(&e);
+		memset(&e, 0, sizeof(e));
+		strbuf_reset(&err);
+	}
+
+	/* To build it, or to replace it, alone; then look again: another
+	 * run may have built it meanwhile. */
+	r = lock_base(dir, name, &lock, 1, &waited, &err);
+	if (r < 0) {
+		r = fail(b, r, "lock the base cache", &err);
 		goto out;
 	}
 	if (base_cache_find(dir, &key, &e)) {
-		if (b->g.cache == CACHE_REFRESH && !waited) {
+		if (refresh && !waited) {
 			strbuf_addstr(&why, "--cache=refresh");
 			r = base_cache_remove(&e);
 		} else {
 			r = base_cache_verify(&e, &err);
-			if (r < 0) {
-				warning("the cached base %s is damaged (%s): "
-					"building it again", e.name, err.buf);
-				strbuf_addf(&why, "the cached copy was damaged");
-				r = base_cache_remove(&e);
-			} else {
-				r = 1;
+			if (r >= 0) {
+				r = unpack_base(b, &key, &e, t0);
+				goto out;
 			}
+			warning("the cached base %s is damaged (%s): building "
+				"it again", e.name, err.buf);
+			strbuf_addf(&why, "the cached copy was damaged");
+			r = base_cache_remove(&e);
 		}
 		if (r < 0) {
 			r = build_error(b, r, "cannot remove the cached base "
@@ -838,35 +913,7 @@ static int install_base(struct build *b)
 			goto out;
 		}
 	} else {
-		r = 0;
 		base_cache_explain_miss(dir, &key, &why);
-	}
-
-	if (r == 1) {
-		char when[32];
-
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
-			 localtime(&e.created));
-		info("using the cached base %s", e.name);
-		debug("its key matches this guest's: %s/%s, %s from %s, "
-		      "built %s", key.part[BASE_KEY_DIST],
-		      key.part[BASE_KEY_ARCH], key.part[BASE_KEY_METHOD],
-		      *key.part[BASE_KEY_MIRROR] ? key.part[BASE_KEY_MIRROR] :
-						  key.part[BASE_KEY_SOURCE],
-		      when);
-		strbuf_reset(&err);
-		r = install_tar(e.archive, b->mnt, &err);
-		if (r < 0 && root_is_full(b->mnt))
-			strbuf_addstr(&err, " (the root file system is full: "
-				      "give a larger --size)");
-		if (r < 0) {
-			r = fail(b, r, "unpack the cached base", &err);
-			goto out;
-		}
-		base_cache_touch(&e);
-		debug("checked and unpacked the base in %.1f s",
-		      clock_seconds() - t0);
-		goto out;
 	}
 
 	info("building the base %s", name);

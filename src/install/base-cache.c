@@ -276,53 +276,53 @@ static int open_lock(const char *dir, const char *name, char **ret_path)
 
 int base_cache_trylock(const char *dir, const char *name)
 {
-	char *path = NULL;
-	int fd = open_lock(dir, name, &path);
+	struct strbuf err = STRBUF_INIT;
+	int fd = base_cache_lock(dir, name, -1, 1, 0, &err);
 
-	free(path);
-	if (fd < 0)
-		return fd;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-		close(fd);
-		return r;
-	}
+	strbuf_release(&err);
 	return fd;
 }
 
-int base_cache_lock(const char *dir, const struct base_key *k, int *waited,
-		    struct strbuf *err)
+int base_cache_lock(const char *dir, const char *name, int fd,
+		    int exclusive, int wait, struct strbuf *err)
 {
-	char *name = base_cache_name(k), *path = NULL;
-	int fd = open_lock(dir, name, &path);
+	int op = (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
+	int opened = fd < 0;
+	char *path = NULL;
 
-	*waited = 0;
-	if (fd < 0) {
-		strbuf_addf(err, "cannot open '%s': %s", path, strerror(-fd));
-		goto out;
+	if (opened) {
+		fd = open_lock(dir, name, &path);
+		if (fd < 0) {
+			strbuf_addf(err, "cannot open '%s': %s", path,
+				    strerror(-fd));
+			goto out;
+		}
 	}
 	/* Poll rather than block, so that a signal ends the wait. */
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			strbuf_addf(err, "cannot lock '%s': %s", path,
-				    strerror(errno));
-			close(fd);
-			fd = -errno;
-			goto out;
+	while (flock(fd, op) < 0) {
+		int r = errno == EWOULDBLOCK && !wait ? -EBUSY : -errno;
+
+		if (r == -EWOULDBLOCK || r == -EINTR) {
+			if (!signals_pending()) {
+				usleep(100 * 1000);
+				continue;
+			}
+			r = -EINTR;
 		}
-		if (signals_pending()) {
+		if (!path)
+			path = lock_path(dir, name);
+		if (r == -EINTR)
 			strbuf_addf(err, "interrupted while waiting for '%s'",
 				    path);
+		else if (r != -EBUSY)
+			strbuf_addf(err, "cannot lock '%s': %s", path,
+				    strerror(-r));
+		if (opened)
 			close(fd);
-			fd = -EINTR;
-			goto out;
-		}
-		*waited = 1;
-		usleep(100 * 1000);
+		fd = r;
+		break;
 	}
 out:
-	free(name);
 	free(path);
 	return fd;
 }

@@ -100,13 +100,19 @@ void base_cache_list_free(struct base_entry *v, size_t nr);
 int base_cache_verify(const struct base_entry *e, struct strbuf *err);
 
 /*
- * The lock for one base, taken by base_cache_lock(): -EINTR if a signal
- * arrives while waiting. *waited is set to 1 when another run held it.
- * Unlock with base_cache_unlock() (or by exiting).
+ * The lock for one base: shared to read the base, which any number of
+ * runs do at once, or exclusive to build, replace or remove it. With
+ * fd < 0 the lock file is opened and its descriptor returned; with an fd
+ * this returned, the lock it holds changes kind (flock gives the old one
+ * up first, so another run may have built or removed the base in between:
+ * look again). Without wait: -EBUSY when another run holds it the other
+ * way. Waiting: -EINTR (with err) if a signal arrives meanwhile. Other
+ * errors are -errno with err. Unlock with base_cache_unlock() (or by
+ * exiting).
  */
-int base_cache_lock(const char *dir, const struct base_key *k, int *waited,
-		    struct strbuf *err);
-/* Try the lock without waiting: fd, or -EBUSY when it is held. */
+int base_cache_lock(const char *dir, const char *name, int fd,
+		    int exclusive, int wait, struct strbuf *err);
+/* The exclusive lock without waiting: fd, or -EBUSY when it is held. */
 int base_cache_trylock(const char *dir, const char *name);
 void base_cache_unlock(int fd);
 

@@ -376,6 +376,40 @@ TEST(one_lock_per_base)
 	free(cache);
 }
 
+/*
+ * Readers share a base; a builder has it alone, and a reader turned
+ * builder waits for the other readers.
+ */
+TEST(readers_share_builders_wait)
+{
+	static const char name[] = "bookworm-amd64-0123456789ab";
+	char *cache = fresh("cache-shared"), *dir = base_cache_dir(cache);
+	struct strbuf err = STRBUF_INIT;
+	int a = base_cache_lock(dir, name, -1, 0, 0, &err);
+	int b = base_cache_lock(dir, name, -1, 0, 0, &err);
+	int r;
+
+	CHECK(a >= 0);
+	CHECK(b >= 0);
+	CHECK_INTEQ(base_cache_trylock(dir, name), -EBUSY);
+	/* a would build it: not while b reads. */
+	CHECK_INTEQ(base_cache_lock(dir, name, a, 1, 0, &err), -EBUSY);
+	base_cache_unlock(b);
+	r = base_cache_lock(dir, name, a, 1, 0, &err);
+	CHECK_INTEQ(r, a);
+	CHECK_INTEQ(base_cache_lock(dir, name, -1, 0, 0, &err), -EBUSY);
+	/* Back to reading: others may read again. */
+	CHECK_INTEQ(base_cache_lock(dir, name, a, 0, 0, &err), a);
+	b = base_cache_lock(dir, name, -1, 0, 0, &err);
+	CHECK(b >= 0);
+	CHECK_STREQ(err.buf, "");
+	base_cache_unlock(a);
+	base_cache_unlock(b);
+	strbuf_release(&err);
+	free(dir);
+	free(cache);
+}
+
 /* The key of the guest create-image would build with these flags. */
 static void key_of(const char *const *flags, struct base_key *k,
 		   int *cacheable)
