@@ -155,7 +155,7 @@ int cmd_fleet(int argc, char **argv)
 	struct fleet fl;
 	struct report rep;
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-	int loaded = 0, ready = 0, status;
+	int loaded = 0, ready = 0, status, r;
 
 	memset(&f, 0, sizeof(f));
 	memset(&fl, 0, sizeof(fl));
@@ -177,8 +177,12 @@ int cmd_fleet(int argc, char **argv)
 	loaded = 1;
 	log_set_verbose(a.opt.verbose);
 	ready = 1;
-	if (fleet_init(&fl, &f, &a.opt, (int)a.pass.nr,
-		       (char **)a.pass.v, &err) < 0) {
+	r = fleet_init(&fl, &f, &a.opt, (int)a.pass.nr, (char **)a.pass.v,
+		       &err);
+	/* The system file's and the flags' warnings, the same for all. */
+	for (size_t i = 0; fl.nr && i < fl.m[0].config.warnings.nr; i++)
+		warning("%s", fl.m[0].config.warnings.v[i]);
+	if (r < 0) {
 		error("%s", err.buf);
 		status = 2;
 		goto out;

@@ -172,8 +172,7 @@ static int member_config(struct fleet *fl, struct fleet_member *m,
 }
 
 /* The guest as create-image would check it, ready to build. */
-static int prepare_member(struct fleet *fl, struct fleet_member *m,
-			  struct strbuf *err)
+static int prepare_member(struct fleet_member *m, struct strbuf *err)
 {
 	int r;
 
@@ -190,9 +189,7 @@ static int prepare_member(struct fleet *fl, struct fleet_member *m,
 	}
 	m->b.pool = xstrdup(m->pool ? m->pool->name : NULL);
 	settings_record(&m->config, m->b.pool, &m->b.settings);
-	r = build_prepare(&m->b, err);
-	(void)fl;
-	return r;
+	return build_prepare(&m->b, err);
 }
 
 /* There already: unchanged, changed (which keys), or unreadable. With
@@ -273,7 +270,7 @@ int fleet_init(struct fleet *fl, const struct fleet_file *f,
 		if (r >= 0)
 			r = member_config(fl, m, err);
 		if (r >= 0)
-			r = prepare_member(fl, m, err);
+			r = prepare_member(m, err);
 		if (r < 0)
 			break;
 		classify(m, m->b.g.force);
@@ -659,7 +656,7 @@ static int start_member(struct runner *rn, struct fleet_member *m)
 			       memcmp(planned.mac, m->lease.mac, 6))) {
 			r = member_config(rn->fl, m, &err);
 			if (r >= 0)
-				r = prepare_member(rn->fl, m, &err);
+				r = prepare_member(m, &err);
 		}
 		pool_lease_release(&planned);
 		if (r < 0)
