@@ -458,7 +458,7 @@ TEST(a_guest_key_follows_its_recipe)
 	key_of(none, &d, &cacheable);
 	CHECK(cacheable);
 	CHECK_STREQ(d.part[BASE_KEY_METHOD], "debootstrap");
-	CHECK(strstr(d.part[BASE_KEY_PACKAGES], "linux-image-amd64"));
+	CHECK(strstr(d.part[BASE_KEY_PACKAGES], "linux-image-cloud-amd64"));
 	CHECK(!strstr(d.part[BASE_KEY_PACKAGES], "xfsprogs"));
 	CHECK(strstr(d.part[BASE_KEY_HOOKS], "90-clean:") != NULL);
 	CHECK(strstr(d.part[BASE_KEY_TREE], "initramfs-tools") != NULL);
