@@ -582,9 +582,12 @@ static void worker_child(int (*fn)(void *data, int fd), void *data, int out_w,
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		signal(stop_signals[i], SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	/* The self-pipe and the pending signal were the parent's. */
+	/* The self-pipe and the pending signal were the parent's, and so is
+	 * a live view its messages would have to step around (whose lock
+	 * another thread of the parent may have held at fork()). */
 	wake_pipe[0] = wake_pipe[1] = -1;
 	stop_signal = 0;
+	log_set_stderr_hooks(NULL, NULL, NULL);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
 	    dup2(err_w, 2) < 0 || dup2(out_w, 3) < 0 ||
 	    (keep_fd >= 0 && dup2(keep_fd, 4) < 0))
