@@ -55,7 +55,7 @@ test_expect_success 'two builds at once on an empty cache: both finish, one base
 	test "$(archives | wc -l)" = 1 &&
 	test "$(cat a1.err a2.err | grep -c "^create-image: building the base ")" = 1 &&
 	test "$(cat a1.err a2.err | grep -c "using the cached base ")" = 1 &&
-	cat a1.err a2.err | grep -q "waiting for another run that is building" &&
+	cat a1.err a2.err | grep -q -E "waiting for another run that is building (or removing )?the base " &&
 	cat a1.err a2.err | grep -q "why: no base for bookworm/amd64 is cached in .$bases." &&
 	test -f "$out/a1.cfg" && test -f "$out/a2.cfg" &&
 	assert_no_leftovers "$TRASH"
