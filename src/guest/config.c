@@ -81,6 +81,11 @@ static int check_value(const struct option_def *def, const char *value,
 			goto bad;
 		break;
 	case OPT_SIZE:
+		if (*value && parse_size(value, &size) == -ERANGE) {
+			strbuf_addf(err, "%s: size '%s' for '%s' is too large",
+				    origin, value, def->name);
+			return -EINVAL;
+		}
 		if (*value && parse_size(value, &size) < 0)
 			goto bad;
 		break;
