@@ -153,6 +153,13 @@ int build_check_existing(struct build *b, int check_storage,
 		struct strbuf detail = STRBUF_INIT;
 
 		r = b->st.ops->check(g, &b->st, &detail);
+		if (r == -EFBIG) {
+			/* Named by where the size was given. */
+			strbuf_addstr(err, detail.buf);
+			strbuf_release(&detail);
+			strbuf_release(&found);
+			return r;
+		}
 		if (r < 0 && r != -EEXIST) {
 			strbuf_addf(err, "%s: %s", g->storage == STORAGE_LVM ?
 				    "--lvm" : g->storage == STORAGE_DEVICE ?
@@ -265,7 +272,7 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 int build_bad_input(int r)
 {
 	return r == -EEXIST || r == -ENOENT || r == -ENOSPC ||
-	       r == -EINVAL || r == -ENOTSUP || r == -EPERM;
+	       r == -EINVAL || r == -ENOTSUP || r == -EPERM || r == -EFBIG;
 }
 
 /* One "LABEL..." line for DHCP and for each address, the first with its
