@@ -82,8 +82,9 @@ static int check_value(const struct option_def *def, const char *value,
 		break;
 	case OPT_SIZE:
 		if (*value && parse_size(value, &size) == -ERANGE) {
-			strbuf_addf(err, "%s: size '%s' for '%s' is too large",
-				    origin, value, def->name);
+			strbuf_addf(err, "%s: size '", origin);
+			strbuf_add_escaped(err, value);
+			strbuf_addf(err, "' for '%s' is too large", def->name);
 			return -EINVAL;
 		}
 		if (*value && parse_size(value, &size) < 0)
@@ -98,10 +99,12 @@ static int check_value(const struct option_def *def, const char *value,
 	}
 	return 0;
 bad:
-	strbuf_addf(err, "%s: invalid %s '%s' for '%s'", origin,
+	/* The value as given, on the message's one line. */
+	strbuf_addf(err, "%s: invalid %s '", origin,
 		    def->type == OPT_BOOL ? "boolean" :
-		    def->type == OPT_SIZE ? "size" : "number",
-		    value, def->name);
+		    def->type == OPT_SIZE ? "size" : "number");
+	strbuf_add_escaped(err, value);
+	strbuf_addf(err, "' for '%s'", def->name);
 	return -EINVAL;
 }
 
@@ -374,7 +377,9 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 		int negated = 0;
 
 		if (strncmp(arg, "--", 2) || !arg[2]) {
-			strbuf_addf(err, "unexpected argument '%s'", arg);
+			strbuf_addstr(err, "unexpected argument '");
+			strbuf_add_escaped(err, arg);
+			strbuf_addch(err, '\'');
 			return -EINVAL;
 		}
 		arg += 2;
@@ -397,8 +402,9 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 				def = NULL;
 		}
 		if (!def) {
-			strbuf_addf(err, "unknown option '%s' (see --help)",
-				    flag.buf);
+			strbuf_addstr(err, "unknown option '");
+			strbuf_add_escaped(err, flag.buf);
+			strbuf_addstr(err, "' (see --help)");
 			goto fail;
 		}
 		if (def->type == OPT_ACTION) {

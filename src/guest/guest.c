@@ -86,6 +86,7 @@ static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 	       const char *fmt, ...)
 {
+	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
 
 	/* A setting nobody gave is named by its flag. */
@@ -94,8 +95,11 @@ static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 	else
 		strbuf_addf(err, "--%s: ", option_defs[id].name);
 	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	/* The values quoted in it came from the user: one line. */
+	strbuf_add_escaped(err, msg.buf);
+	strbuf_release(&msg);
 	return -EINVAL;
 }
 
@@ -300,13 +304,16 @@ static int validate_network(const struct config *c, struct guest *g,
 	mac_format(g->mac, g->mac_text);
 	g->bridge = dup_or_null(config_get(c, O_BRIDGE));
 	g->vifname = dup_or_null(config_get(c, O_VIFNAME));
-	if (g->bridge && strpbrk(g->bridge, ", '\"="))
-		return bad(err, c, O_BRIDGE, "invalid bridge name '%s'",
-			   g->bridge);
-	if (g->vifname && (strlen(g->vifname) > 15 ||
-			   strpbrk(g->vifname, ", '\"=/")))
-		return bad(err, c, O_VIFNAME, "invalid interface name '%s'",
-			   g->vifname);
+	/* Both go into the xl.cfg's vif spec as they are. */
+	if (g->bridge && xl_name_valid(g->bridge, 0) < 0)
+		return bad(err, c, O_BRIDGE, "invalid bridge name '%s' (want "
+			   "letters, digits, '_', '.', ':' and '-', not "
+			   "starting with '-')", g->bridge);
+	/* An interface name: at most IFNAMSIZ - 1 characters. */
+	if (g->vifname && xl_name_valid(g->vifname, 15) < 0)
+		return bad(err, c, O_VIFNAME, "invalid interface name '%s' "
+			   "(want at most 15 letters, digits, '_', '.', ':' "
+			   "and '-', not starting with '-')", g->vifname);
 	return 0;
 }
 

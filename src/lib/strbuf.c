@@ -121,6 +121,23 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+void strbuf_add_escaped(struct strbuf *sb, const char *s)
+{
+	static const char from[] = "\a\b\t\n\v\f\r", to[] = "abtnvfr";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = strchr(from, c);
+
+		if (e)
+			strbuf_addf(sb, "\\%c", to[e - from]);
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addch(sb, c);
+	}
+}
+
 void strbuf_rtrim(struct strbuf *sb)
 {
 	while (sb->len && isspace((unsigned char)sb->buf[sb->len - 1]))

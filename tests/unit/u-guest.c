@@ -747,6 +747,25 @@ TEST(refused)
 		  "--bridge: invalid bridge name 'br0,x'" },
 		{ NULL, { "--vifname", "a-very-long-vifname" },
 		  "--vifname: invalid interface name 'a-very-long-vifname'" },
+		/* Nothing but [A-Za-z0-9_.:-] reaches the xl.cfg, and what
+		 * was given is quoted on one line. */
+		{ NULL, { "--bridge", "xen\\br0" },
+		  "--bridge: invalid bridge name 'xen\\br0' (want letters, "
+		  "digits, '_', '.', ':' and '-', not starting with '-')" },
+		{ NULL, { "--bridge", "xenbr0\nvif = [ 'x' ]" },
+		  "--bridge: invalid bridge name 'xenbr0\\nvif = [ 'x' ]' " },
+		{ NULL, { "--bridge", "-xenbr0" },
+		  "--bridge: invalid bridge name '-xenbr0' " },
+		{ "\nbridge = br\x01", { NULL },
+		  "g.conf:2: invalid bridge name 'br\\x01' " },
+		{ NULL, { "--vifname", "v\\1" },
+		  "--vifname: invalid interface name 'v\\1' (want at most 15 "
+		  "letters, digits, '_', '.', ':' and '-', not starting with "
+		  "'-')" },
+		{ NULL, { "--vifname", "v\r\n" },
+		  "--vifname: invalid interface name 'v\\r\\n' " },
+		{ "vifname = v\tx", { NULL },
+		  "g.conf:1: invalid interface name 'v\\tx' " },
 		/* Booting without pygrub. */
 		{ NULL, { "--nopygrub", "--kernel", "/nonexistent/vmlinuz" },
 		  "--kernel: kernel '/nonexistent/vmlinuz' does not exist" },
