@@ -1157,7 +1157,7 @@ int build_boot(struct build *b, struct strbuf *err)
 	int r;
 
 	info("starting the guest: xl create '%s'", b->g.cfg_path);
-	strvec_pushl(&cp.args, "xl", "create", b->g.cfg_path, NULL);
+	strvec_pushl(&cp.args, xl_program(), "create", b->g.cfg_path, NULL);
 	/* xl leaves its domain monitor behind, daemonized, on purpose. */
 	cp.leave_behind = 1;
 	r = run_command(&cp);

@@ -175,6 +175,30 @@ test_expect_success 'an existing guest is refused without --force' '
 	rm -r "$dir"
 '
 
+test_expect_success 'children search a fixed PATH: an xl planted first on it never runs' '
+	# --force on an existing guest asks xl whether it runs, dry run or
+	# not; a Xen host as the tests play it.
+	mkdir -p planted xen-proc &&
+	echo xen-3.0-x86_64 >xen-proc/capabilities &&
+	printf "#!/bin/sh\necho \"\$*\" >>%s/planted-ran\necho Name ID\necho web1 3\n" \
+		"$TRASH" >planted/xl &&
+	chmod +x planted/xl &&
+	touch "$out/web1.cfg" &&
+	{ PATH=$TRASH/planted:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+		"$CREATE_IMAGE" --hostname web1 --dir "$dir" --output "$out" \
+		--force --dry-run >o 2>e || :; } &&
+	test ! -e planted-ran &&
+	# Named by CREATE_IMAGE_XL, it is the one asked.
+	rc=0 &&
+	{ CREATE_IMAGE_XL=$TRASH/planted/xl \
+		CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc "$CREATE_IMAGE" \
+		--hostname web1 --dir "$dir" --output "$out" --force \
+		--dry-run >o 2>e || rc=$?; } &&
+	test "$rc" = 1 && test "$(cat planted-ran)" = list &&
+	grep -q "guest .web1. is running: shut it down before replacing it" e &&
+	rm "$out/web1.cfg" && test ! -e "$dir"
+'
+
 # dry_run NAME ARGS...: run --dry-run as an unprivileged user and compare
 # with tests/data/NAME.expected. --cache=no: what the host's cache holds
 # must not change the plan (t0900 covers the base line with a cache).
