@@ -838,6 +838,10 @@ static int validate_accounts(const struct config *c, struct guest *g,
 	} else {
 		g->genpass = get_bool(c, O_GENPASS);
 	}
+	/* As long as one from standard input may be. */
+	if (pw && strlen(pw) > PASSWORD_INPUT_MAX)
+		return bad(err, c, O_PASSWORD, "'password' is longer than %d "
+			   "bytes", PASSWORD_INPUT_MAX);
 	if (pw && *pw)
 		g->password = strdup(pw);
 	if (parse_uint(len, 128, &n) < 0 || n < 8)

@@ -182,3 +182,30 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 	strbuf_grow(sb, 0);
 	return 0;
 }
+
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t hint)
+{
+	strbuf_grow(sb, hint + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (sb->alloc - sb->len < 2)
+			strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			return 0;
+		strbuf_setlen(sb, sb->len + (size_t)n);
+	}
+}
+
+void strbuf_release_secret(struct strbuf *sb)
+{
+	if (sb->alloc)
+		explicit_bzero(sb->buf, sb->alloc);
+	strbuf_release(sb);
+}

@@ -47,6 +47,16 @@ void strbuf_trim(struct strbuf *sb);
 void strbuf_rtrim(struct strbuf *sb);
 /* Append a file's whole contents; returns 0 or -errno. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
+/*
+ * Append what fd holds to its end, read straight into the buffer, which
+ * is first grown by hint (the file's size, say) so that it is not moved
+ * while a file that does not grow is read. For text that may hold
+ * secrets: nothing is left behind in a bounce buffer or a block that
+ * realloc() gave up. Returns 0 or -errno.
+ */
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t hint);
+/* Zero all of the buffer, then release it: for text that held secrets. */
+void strbuf_release_secret(struct strbuf *sb);
 
 static inline void strbuf_releasep(struct strbuf *sb)
 {
