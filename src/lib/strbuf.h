@@ -37,9 +37,9 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /*
- * Append s with each control character written as a C escape ("\n",
- * "\t", "\x1b"), so a value quoted in a one-line message keeps it one
- * line and cannot move the terminal's cursor.
+ * Append s with each ASCII control character written as a C escape
+ * ("\n", "\t", "\x1b"), so that a value quoted in a one-line message
+ * keeps it one line.
  */
 void strbuf_add_escaped(struct strbuf *sb, const char *s);
 
