@@ -1135,3 +1135,26 @@ TEST(mac_random)
 	mac_of("randommac = 1", mac, a);
 	CHECK_STREQ(a, "00:16:3e:00:00:01");
 }
+
+/* A password given is no longer than one read from standard input. */
+TEST(password_length)
+{
+	struct strbuf pw = STRBUF_INIT, err = STRBUF_INIT;
+	const char *flags[MAX_FLAGS] = { "--password", NULL };
+	struct guest g;
+
+	for (int i = 0; i < PASSWORD_INPUT_MAX; i++)
+		strbuf_addch(&pw, 'a' + i % 26);
+	flags[1] = pw.buf;
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK(g.password && strlen(g.password) == PASSWORD_INPUT_MAX);
+	guest_release(&g);
+	strbuf_addch(&pw, 'x');
+	flags[1] = pw.buf;
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), -EINVAL);
+	CHECK_STREQ(err.buf, "--password: 'password' is longer than 4096 "
+		    "bytes");
+	guest_release(&g);
+	strbuf_release(&pw);
+	strbuf_release(&err);
+}
