@@ -561,12 +561,12 @@ test_expect_success 'xl failing: refused unless --force; xl missing: nothing run
 	everything >before &&
 	XL_FAIL=1 CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 1 --dir "$dir" --output "$out" t8-web4 &&
-	grep -q "cannot tell whether guest .t8-web4. is running: .xl. exited with status 1: libxl: error: cannot connect" stderr &&
+	grep -q "cannot tell whether guest .t8-web4. is running: .$TRASH/bin/xl. exited with status 1: libxl: error: cannot connect" stderr &&
 	everything >after && test_cmp before after &&
 	# A dry run tells, and shows what would go.
 	XL_FAIL=1 CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 0 --dry-run --dir "$dir" --output "$out" t8-web4 &&
-	grep -q "warning: cannot tell whether guest .t8-web4. is running: .xl. exited with status 1" stderr &&
+	grep -q "warning: cannot tell whether guest .t8-web4. is running: .$TRASH/bin/xl. exited with status 1" stderr &&
 	grep -q "^would remove directory " stdout &&
 	# On a Xen host without xl nothing of ours can be running.
 	CREATE_IMAGE_XL=$TRASH/no-xl/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
