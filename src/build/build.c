@@ -153,6 +153,13 @@ int build_check_existing(struct build *b, int check_storage,
 		struct strbuf detail = STRBUF_INIT;
 
 		r = b->st.ops->check(g, &b->st, &detail);
+		if (r == -EFBIG) {
+			/* Named by where the size was given. */
+			strbuf_addstr(err, detail.buf);
+			strbuf_release(&detail);
+			strbuf_release(&found);
+			return r;
+		}
 		if (r < 0 && r != -EEXIST) {
 			strbuf_addf(err, "%s: %s", g->storage == STORAGE_LVM ?
 				    "--lvm" : g->storage == STORAGE_DEVICE ?
@@ -265,7 +272,7 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 int build_bad_input(int r)
 {
 	return r == -EEXIST || r == -ENOENT || r == -ENOSPC ||
-	       r == -EINVAL || r == -ENOTSUP || r == -EPERM;
+	       r == -EINVAL || r == -ENOTSUP || r == -EPERM || r == -EFBIG;
 }
 
 /* One "LABEL..." line for DHCP and for each address, the first with its
@@ -1150,7 +1157,7 @@ int build_boot(struct build *b, struct strbuf *err)
 	int r;
 
 	info("starting the guest: xl create '%s'", b->g.cfg_path);
-	strvec_pushl(&cp.args, "xl", "create", b->g.cfg_path, NULL);
+	strvec_pushl(&cp.args, xl_program(), "create", b->g.cfg_path, NULL);
 	/* xl leaves its domain monitor behind, daemonized, on purpose. */
 	cp.leave_behind = 1;
 	r = run_command(&cp);

@@ -15,6 +15,13 @@ static const char *xen_proc(void)
 	return env && *env ? env : "/proc/xen";
 }
 
+const char *xl_program(void)
+{
+	const char *env = getenv("CREATE_IMAGE_XL");
+
+	return env && *env ? env : "xl";
+}
+
 /* Whether one of "xl list"'s rows, after its header, is named name. */
 static int listed(const char *out, const char *name)
 {
@@ -45,7 +52,7 @@ int xl_domain_running(const char *name, struct strbuf *err)
 		return 0;
 	}
 	free(caps);
-	strvec_pushl(&cp.args, "xl", "list", NULL);
+	strvec_pushl(&cp.args, xl_program(), "list", NULL);
 	cp.capture = 1;
 	r = run_command(&cp);
 	if (r == -ENOENT) {

@@ -14,9 +14,16 @@
  * (with xl's last line of output).
  *
  * $CREATE_IMAGE_XEN_PROC replaces /proc/xen, for the tests: pointed at a
- * directory holding a "capabilities" file, with an "xl" of their own
- * first on PATH, they play a Xen host with running domains.
+ * directory holding a "capabilities" file, with an xl of their own in
+ * $CREATE_IMAGE_XL, they play a Xen host with running domains.
  */
 int xl_domain_running(const char *name, struct strbuf *err);
+
+/*
+ * The xl program to run: $CREATE_IMAGE_XL (an absolute path, for an xl
+ * installed outside RUN_COMMAND_PATH, or the tests' recording one), else
+ * "xl", which is found on RUN_COMMAND_PATH.
+ */
+const char *xl_program(void);
 
 #endif

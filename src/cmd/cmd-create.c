@@ -29,28 +29,6 @@
 #define VERSION "0"
 #endif
 
-static int read_password_stdin(char **ret)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[256];
-	ssize_t n;
-
-	while ((n = read(0, buf, sizeof(buf))) > 0) {
-		strbuf_add(&sb, buf, (size_t)n);
-		if (memchr(buf, '\n', (size_t)n))
-			break;
-	}
-	explicit_bzero(buf, sizeof(buf));
-	sb.len = strcspn(sb.buf, "\r\n");
-	if (!sb.len) {
-		strbuf_release(&sb);
-		return -ENODATA;
-	}
-	strbuf_setlen(&sb, sb.len);
-	*ret = strbuf_detach(&sb, NULL);
-	return 0;
-}
-
 /* Flush stdout and report whether everything reached it: 0 or 1. */
 static int finish_stdout(void)
 {
@@ -93,8 +71,9 @@ static void report_build(struct report *rep, struct build *b,
 	o.json = json.buf;
 	report_outcome(rep, &o);
 	manifest_release(&m);
-	strbuf_release(&json);
-	strbuf_release(&summary);
+	/* Both hold a generated root password. */
+	strbuf_release_secret(&json);
+	strbuf_release_secret(&summary);
 	free(log);
 }
 
@@ -146,10 +125,23 @@ int cmd_create(int argc, char **argv)
 	if (b.g.password && !strcmp(b.g.password, "-") && !b.g.dry_run) {
 		secret_free(b.g.password);
 		b.g.password = NULL;
-		r = read_password_stdin(&b.g.password);
+		r = password_read_fd(0, &b.g.password);
 		if (r < 0) {
-			error("--password=-: no password on standard input");
-			status = 2;
+			if (r == -E2BIG)
+				error("--password=-: the password on standard "
+				      "input is longer than %d bytes",
+				      PASSWORD_INPUT_MAX);
+			else if (r == -EINVAL)
+				error("--password=-: the password on standard "
+				      "input holds a NUL byte");
+			else if (r == -ENODATA)
+				error("--password=-: no password on standard "
+				      "input");
+			else
+				log_error_errno(r, "--password=-: cannot read "
+						"standard input: %m");
+			status = r == -E2BIG || r == -EINVAL ||
+				 r == -ENODATA ? 2 : 1;
 			goto out;
 		}
 	}

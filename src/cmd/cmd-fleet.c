@@ -175,6 +175,8 @@ int cmd_fleet(int argc, char **argv)
 		goto out;
 	}
 	loaded = 1;
+	for (size_t i = 0; i < f.warnings.nr; i++)
+		warning("%s", f.warnings.v[i]);
 	log_set_verbose(a.opt.verbose);
 	ready = 1;
 	r = fleet_init(&fl, &f, &a.opt, (int)a.pass.nr, (char **)a.pass.v,

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "log.h"
 #include "macros.h"
+#include "run-command.h"
 #include "banned.h"
 
 struct cmd_struct {
@@ -52,6 +53,15 @@ int main(int argc, char **argv)
 	int (*fn)(int argc, char **argv) = cmd_create;
 
 	sanitize_std_fds();
+	/*
+	 * Here rather than in run-command: every program started from this
+	 * process, whoever starts it (a library such as liblvm2cmd may run
+	 * helpers of its own), and every lookup of one, sees this PATH and
+	 * not the caller's. Unit tests, which plant programs on PATH, do not
+	 * come through here.
+	 */
+	if (setenv("PATH", RUN_COMMAND_PATH, 1) < 0)
+		abort();
 
 	log_init("create-image");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {

@@ -1,5 +1,6 @@
 /* fleet-file.c: see fleet-file.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fleet-file.h"
 #include "macros.h"
 #include "net.h"
+#include "secrets.h"
 #include "banned.h"
 
 #define MAX_COUNT 10000
@@ -25,7 +29,11 @@ static const enum opt_id pool_gives[] = {
 static void settings_release(struct fleet_settings *ss)
 {
 	for (size_t i = 0; i < ss->nr; i++) {
-		free(ss->v[i].value);
+		char *v = ss->v[i].value;
+
+		if (v && (ss->v[i].def->flags & OPT_SECRET))
+			explicit_bzero(v, strlen(v));
+		free(v);
 		strvec_clear(&ss->v[i].list);
 	}
 	free(ss->v);
@@ -58,6 +66,7 @@ void fleet_file_release(struct fleet_file *f)
 	for (size_t i = 0; i < f->nentries; i++)
 		settings_release(&f->entries[i]);
 	free(f->entries);
+	strvec_clear(&f->warnings);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -726,6 +735,7 @@ int fleet_file_parse(const char *text, const char *name,
 	if (r < 0)
 		return r;
 	memset(&f, 0, sizeof(f));
+	strvec_init(&f.warnings);
 	f.name = xstrdup(name);
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text)) {
@@ -744,17 +754,53 @@ int fleet_file_parse(const char *text, const char *name,
 	return 0;
 }
 
+/* Whether ss gives a secret (a password) a value. */
+static int has_secret(const struct fleet_settings *ss)
+{
+	for (size_t i = 0; i < ss->nr; i++)
+		if ((ss->v[i].def->flags & OPT_SECRET) && ss->v[i].value &&
+		    *ss->v[i].value)
+			return 1;
+	return 0;
+}
+
 int fleet_file_load(const char *path, struct fleet_file *ret,
 		    struct strbuf *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	int r;
+	struct fleet_file f;
+	struct stat st;
+	int fd, r, secret;
 
-	r = strbuf_read_file(&text, path);
-	if (r < 0)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+	} else {
+		r = fstat(fd, &st) < 0 ? -errno :
+		    strbuf_read_fd(&text, fd, S_ISREG(st.st_mode) ?
+				   (size_t)st.st_size : 0);
+		close(fd);
+	}
+	if (r < 0) {
 		strbuf_addf(err, "cannot read '%s': %s", path, strerror(-r));
-	else
-		r = fleet_file_parse(text.buf, path, ret, err);
-	strbuf_release(&text);
+		goto out;
+	}
+	r = fleet_file_parse(text.buf, path, &f, err);
+	if (r < 0)
+		goto out;
+	secret = has_secret(&f.defaults);
+	for (size_t i = 0; i < f.nentries; i++)
+		secret |= has_secret(&f.entries[i]);
+	if (secret) {
+		struct strbuf w = STRBUF_INIT;
+
+		if (secret_file_exposed(path, &st, &w))
+			strvec_push(&f.warnings, w.buf);
+		strbuf_release(&w);
+	}
+	*ret = f;
+out:
+	/* It may hold passwords. */
+	strbuf_release_secret(&text);
 	return r;
 }

@@ -78,12 +78,17 @@ struct fleet_file {
 	size_t nguests;
 	struct fleet_settings *entries;	/* what guests[].settings point to */
 	size_t nentries;
+	/* Non-fatal problems, for the command to print: a file that holds
+	 * a password and that others may read. */
+	struct strvec warnings;
 };
 
 /*
  * Read the fleet file at path: *ret is filled on success, left alone on
  * failure. -EINVAL with "PATH:LINE: ..." in err for a problem in the
  * file, -errno with "cannot read 'PATH': ..." when it cannot be read.
+ * A password in a file that others may read is a warning in
+ * ret->warnings (secret_file_exposed()).
  */
 int fleet_file_load(const char *path, struct fleet_file *ret,
 		    struct strbuf *err);

@@ -1,14 +1,18 @@
 /* config.c: see config.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fsutil.h"
 #include "macros.h"
 #include "parse.h"
+#include "secrets.h"
 #include "banned.h"
 
 
@@ -27,16 +31,24 @@ void config_init_defaults(struct config *c)
 	}
 }
 
+/* Free a value of def's, zeroed first when it is a secret. */
+static void free_value(const struct option_def *def, char *value)
+{
+	if (value && (def->flags & OPT_SECRET))
+		explicit_bzero(value, strlen(value));
+	free(value);
+}
+
 void config_release(struct config *c)
 {
 	for (size_t i = 0; i < _O_MAX; i++) {
-		free(c->v[i].value);
+		free_value(&option_defs[i], c->v[i].value);
 		free(c->v[i].origin);
 		strvec_clear(&c->v[i].list);
 	}
 	strvec_clear(&c->warnings);
 	for (size_t i = 0; i < c->npending; i++) {
-		free(c->pending[i].value);
+		free_value(c->pending[i].def, c->pending[i].value);
 		free(c->pending[i].origin);
 	}
 	free(c->pending);
@@ -48,7 +60,7 @@ static void reset_to_default(struct config *c, enum opt_id id)
 {
 	struct config_value *v = &c->v[id];
 
-	free(v->value);
+	free_value(&option_defs[id], v->value);
 	v->value = option_defs[id].def ? xstrdup(option_defs[id].def) : NULL;
 	strvec_clear(&v->list);
 	free(v->origin);
@@ -81,6 +93,12 @@ static int check_value(const struct option_def *def, const char *value,
 			goto bad;
 		break;
 	case OPT_SIZE:
+		if (*value && parse_size(value, &size) == -ERANGE) {
+			strbuf_addf(err, "%s: size '", origin);
+			strbuf_add_escaped(err, value);
+			strbuf_addf(err, "' for '%s' is too large", def->name);
+			return -EINVAL;
+		}
 		if (*value && parse_size(value, &size) < 0)
 			goto bad;
 		break;
@@ -93,10 +111,12 @@ static int check_value(const struct option_def *def, const char *value,
 	}
 	return 0;
 bad:
-	strbuf_addf(err, "%s: invalid %s '%s' for '%s'", origin,
+	/* The value as given, on the message's one line. */
+	strbuf_addf(err, "%s: invalid %s '", origin,
 		    def->type == OPT_BOOL ? "boolean" :
-		    def->type == OPT_SIZE ? "size" : "number",
-		    value, def->name);
+		    def->type == OPT_SIZE ? "size" : "number");
+	strbuf_add_escaped(err, value);
+	strbuf_addf(err, "' for '%s'", def->name);
 	return -EINVAL;
 }
 
@@ -198,7 +218,7 @@ static int set_value(struct config *c, const struct option_def *def,
 		else
 			strvec_split(&v->list, value, " \t,");
 	}
-	free(v->value);
+	free_value(def, v->value);
 	v->value = xstrdup(value);
 	free(v->origin);
 	v->origin = xstrdup(origin);
@@ -244,6 +264,9 @@ int config_parse_text(struct config *c, const char *text, const char *name,
 	const char *p = text;
 	int lineno = 0, r = 0;
 
+	/* A line may hold a password: sized once, so the buffer is never
+	 * moved and left behind (joined lines are no longer than text). */
+	strbuf_grow(&line, strlen(text));
 	while (*p && !r) {
 		int first = lineno + 1;
 		const struct option_def *def;
@@ -318,9 +341,22 @@ int config_parse_text(struct config *c, const char *text, const char *name,
 		}
 		r = config_set(c, def, val, origin.buf, layer, err);
 	}
-	strbuf_release(&line);
+	strbuf_release_secret(&line);
 	strbuf_release(&origin);
 	return r;
+}
+
+/* Whether layer, which one file fills, gave a secret a value. */
+static int layer_has_secret(const struct config *c, enum config_layer layer)
+{
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct config_value *v = &c->v[i];
+
+		if ((option_defs[i].flags & OPT_SECRET) && v->set &&
+		    v->layer == layer && v->value && *v->value)
+			return 1;
+	}
+	return 0;
 }
 
 static int load_file(struct config *c, const char *path,
@@ -328,9 +364,18 @@ static int load_file(struct config *c, const char *path,
 		     struct strbuf *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	int r;
+	struct stat st;
+	int fd, r;
 
-	r = strbuf_read_file(&text, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+	} else {
+		r = fstat(fd, &st) < 0 ? -errno :
+		    strbuf_read_fd(&text, fd, S_ISREG(st.st_mode) ?
+				   (size_t)st.st_size : 0);
+		close(fd);
+	}
 	if (r == -ENOENT && !must_exist) {
 		r = 0;
 		goto out;
@@ -340,8 +385,15 @@ static int load_file(struct config *c, const char *path,
 		goto out;
 	}
 	r = config_parse_text(c, text.buf, path, layer, err);
+	if (r >= 0 && layer_has_secret(c, layer)) {
+		struct strbuf w = STRBUF_INIT;
+
+		if (secret_file_exposed(path, &st, &w))
+			strvec_push(&c->warnings, w.buf);
+		strbuf_release(&w);
+	}
 out:
-	strbuf_release(&text);
+	strbuf_release_secret(&text);
 	return r;
 }
 
@@ -369,7 +421,9 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 		int negated = 0;
 
 		if (strncmp(arg, "--", 2) || !arg[2]) {
-			strbuf_addf(err, "unexpected argument '%s'", arg);
+			strbuf_addstr(err, "unexpected argument '");
+			strbuf_add_escaped(err, arg);
+			strbuf_addch(err, '\'');
 			return -EINVAL;
 		}
 		arg += 2;
@@ -392,8 +446,9 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 				def = NULL;
 		}
 		if (!def) {
-			strbuf_addf(err, "unknown option '%s' (see --help)",
-				    flag.buf);
+			strbuf_addstr(err, "unknown option '");
+			strbuf_add_escaped(err, flag.buf);
+			strbuf_addstr(err, "' (see --help)");
 			goto fail;
 		}
 		if (def->type == OPT_ACTION) {

@@ -63,6 +63,8 @@ void config_scrub_argv(int argc, char **argv);
 /*
  * Read system_file (if it exists; NULL to skip), the --config file, then
  * apply the flags. -EINVAL/-ENOENT with one line in err naming file:line.
+ * A file that sets a password and that others may read gets a warning
+ * (secret_file_exposed()) in c->warnings.
  */
 int config_load(struct config *c, const char *system_file, struct strbuf *err);
 /* Parse one file's text into layer; exposed for the unit tests. */

@@ -86,6 +86,7 @@ static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 	       const char *fmt, ...)
 {
+	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
 
 	/* A setting nobody gave is named by its flag. */
@@ -94,16 +95,43 @@ static int bad(struct strbuf *err, const struct config *c, enum opt_id id,
 	else
 		strbuf_addf(err, "--%s: ", option_defs[id].name);
 	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	/* The values quoted in it came from the user: one line. */
+	strbuf_add_escaped(err, msg.buf);
+	strbuf_release(&msg);
 	return -EINVAL;
 }
 
+/*
+ * The most memory a domain can be given: Xen counts a domain's pages of
+ * 4 KiB in 32 bits and cuts a larger maximum short without a word, and
+ * libxl adds 1 MiB of its own to what the xl.cfg asks for.
+ */
+#define XEN_MEMORY_MAX ((16ULL << 40) - (2ULL << 20))
+/* qemu-img's qcow2 files, with their default 64 KiB clusters. */
+#define QCOW2_SIZE_MAX (2ULL << 50)
+
+/* Where a setting came from, as bad() names it. */
+static const char *origin_of(const struct config *c, enum opt_id id,
+			     struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	if (config_is_set(c, id))
+		strbuf_addstr(sb, config_origin(c, id));
+	else
+		strbuf_addf(sb, "--%s", option_defs[id].name);
+	return sb->buf;
+}
+
+/* A size from min to max; what says what max is ("a disk can hold"). */
 static int get_size(const struct config *c, enum opt_id id, uint64_t min,
-		    uint64_t *ret, struct strbuf *err)
+		    uint64_t max, const char *what, uint64_t *ret,
+		    struct strbuf *err)
 {
 	const char *v = config_get(c, id);
 	uint64_t bytes;
+	char m[32];
 
 	if (!v || !*v) {
 		*ret = 0;
@@ -113,11 +141,14 @@ static int get_size(const struct config *c, enum opt_id id, uint64_t min,
 		return bad(err, c, id, "invalid size '%s' for '%s'", v,
 			   option_defs[id].name);
 	if (bytes < min) {
-		char m[32];
-
 		format_size(min, m, sizeof(m));
 		return bad(err, c, id, "'%s' is %s, at least %s is needed",
 			   option_defs[id].name, v, m);
+	}
+	if (bytes > max) {
+		format_size(max, m, sizeof(m));
+		return bad(err, c, id, "'%s' is %s, more than %s (at most %s)",
+			   option_defs[id].name, v, what, m);
 	}
 	*ret = bytes;
 	return 0;
@@ -273,13 +304,16 @@ static int validate_network(const struct config *c, struct guest *g,
 	mac_format(g->mac, g->mac_text);
 	g->bridge = dup_or_null(config_get(c, O_BRIDGE));
 	g->vifname = dup_or_null(config_get(c, O_VIFNAME));
-	if (g->bridge && strpbrk(g->bridge, ", '\"="))
-		return bad(err, c, O_BRIDGE, "invalid bridge name '%s'",
-			   g->bridge);
-	if (g->vifname && (strlen(g->vifname) > 15 ||
-			   strpbrk(g->vifname, ", '\"=/")))
-		return bad(err, c, O_VIFNAME, "invalid interface name '%s'",
-			   g->vifname);
+	/* Both go into the xl.cfg's vif spec as they are. */
+	if (g->bridge && xl_name_valid(g->bridge, 0) < 0)
+		return bad(err, c, O_BRIDGE, "invalid bridge name '%s' (want "
+			   "letters, digits, '_', '.', ':' and '-', not "
+			   "starting with '-')", g->bridge);
+	/* An interface name: at most IFNAMSIZ - 1 characters. */
+	if (g->vifname && xl_name_valid(g->vifname, 15) < 0)
+		return bad(err, c, O_VIFNAME, "invalid interface name '%s' "
+			   "(want at most 15 letters, digits, '_', '.', ':' "
+			   "and '-', not starting with '-')", g->vifname);
 	return 0;
 }
 
@@ -322,8 +356,8 @@ static int pick(const struct config *c, enum opt_id id,
 }
 
 static int add_partition(struct guest *g, const char *name, uint64_t size,
-			 const char *type, const char *mountpoint,
-			 const char *options)
+			 const char *origin, const char *type,
+			 const char *mountpoint, const char *options)
 {
 	struct partitions *p = &g->parts;
 	struct partition *n;
@@ -335,6 +369,7 @@ static int add_partition(struct guest *g, const char *name, uint64_t size,
 	n = &p->p[p->nr++];
 	n->name = strdup(name);
 	n->size = size;
+	n->origin = strdup(origin);
 	n->type = strdup(type);
 	n->mountpoint = mountpoint ? strdup(mountpoint) : NULL;
 	n->options = strdup(options);
@@ -427,6 +462,7 @@ static int validate_partitions(const struct config *c, struct guest *g,
 	const char *file = config_get(c, O_PARTITIONS);
 	const char *dir = config_get(c, O_PARTITIONSDIR);
 	const char *fs = config_get(c, O_FS);
+	struct strbuf o = STRBUF_INIT;
 	const char *opts;
 	enum opt_id id;
 	int r;
@@ -484,12 +520,60 @@ static int validate_partitions(const struct config *c, struct guest *g,
 	/* Swap first, as a partitions file sorts it. */
 	r = 0;
 	if (!g->noswap)
-		r = add_partition(g, "swap", g->swap, "swap", NULL,
-				  "sw,nofail");
+		r = add_partition(g, "swap", g->swap, origin_of(c, O_SWAP, &o),
+				  "swap", NULL, "sw,nofail");
 	if (r >= 0)
-		r = add_partition(g, "disk", g->size, g->fs, "/",
-				  g->fs_options);
+		r = add_partition(g, "disk", g->size, origin_of(c, O_SIZE, &o),
+				  g->fs, "/", g->fs_options);
+	strbuf_release(&o);
 	return r;
+}
+
+/*
+ * Each disk within what its back end holds. Every partition is within
+ * PARTITION_SIZE_MAX already; a partitioned disk adds them up, and a
+ * qcow2 file holds less. What a volume group or the file system under
+ * --dir can hold is checked against them (storage.h).
+ */
+static int validate_disk_sizes(const struct config *c, struct guest *g,
+			       struct strbuf *err)
+{
+	uint64_t max = g->qcow2 ? QCOW2_SIZE_MAX : PARTITION_SIZE_MAX;
+	const char *what = g->qcow2 ? "a qcow2 image holds" :
+			   "a disk can hold";
+	char have[32], m[32];
+
+	format_size(max, m, sizeof(m));
+	if (g->layout == LAYOUT_DISK) {
+		struct parttable_entry *e = xcalloc(g->parts.nr, sizeof(*e));
+		uint64_t total;
+
+		for (size_t i = 0; i < g->parts.nr; i++)
+			e[i].size = g->parts.p[i].size;
+		/* UINT64_MAX when the sum does not fit. */
+		total = parttable_disk_size(g->label, e, g->parts.nr);
+		free(e);
+		if (total <= max)
+			return 0;
+		if (total == UINT64_MAX)
+			snprintf(have, sizeof(have), "16E or more");
+		else
+			format_size(total, have, sizeof(have));
+		return bad(err, c, g->partitions_file ? O_PARTITIONS : O_SIZE,
+			   "the partitions need a disk of %s, more than %s "
+			   "(at most %s)", have, what, m);
+	}
+	for (size_t i = 0; i < g->parts.nr; i++) {
+		const struct partition *p = &g->parts.p[i];
+
+		if (p->size <= max)
+			continue;
+		format_size(p->size, have, sizeof(have));
+		strbuf_addf(err, "%s: '%s' is %s, more than %s (at most %s)",
+			    p->origin, p->name, have, what, m);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* pygrub reads the boot menu and kernel from /boot, or from / without
@@ -525,14 +609,16 @@ static int validate_storage(const struct config *c, struct guest *g,
 	struct strbuf sb = STRBUF_INIT;
 	int r;
 
-	r = get_size(c, O_SIZE, 256ULL << 20, &g->size, err);
+	r = get_size(c, O_SIZE, 256ULL << 20, PARTITION_SIZE_MAX,
+		     "a disk can hold", &g->size, err);
 	if (r < 0)
 		return r;
 	if (!g->size)
 		return bad(err, c, O_SIZE, "'size' may not be empty");
 	g->noswap = get_bool(c, O_NOSWAP);
 	if (!g->noswap) {
-		r = get_size(c, O_SWAP, 1ULL << 20, &g->swap, err);
+		r = get_size(c, O_SWAP, 1ULL << 20, PARTITION_SIZE_MAX,
+			     "a disk can hold", &g->swap, err);
 		if (r < 0)
 			return r;
 		if (!g->swap)
@@ -545,6 +631,8 @@ static int validate_storage(const struct config *c, struct guest *g,
 	r = validate_backend(c, g, err);
 	if (r >= 0)
 		r = validate_partitions(c, g, err);
+	if (r >= 0)
+		r = validate_disk_sizes(c, g, err);
 	if (r < 0)
 		return r;
 
@@ -750,6 +838,10 @@ static int validate_accounts(const struct config *c, struct guest *g,
 	} else {
 		g->genpass = get_bool(c, O_GENPASS);
 	}
+	/* As long as one from standard input may be. */
+	if (pw && strlen(pw) > PASSWORD_INPUT_MAX)
+		return bad(err, c, O_PASSWORD, "'password' is longer than %d "
+			   "bytes", PASSWORD_INPUT_MAX);
 	if (pw && *pw)
 		g->password = strdup(pw);
 	if (parse_uint(len, 128, &n) < 0 || n < 8)
@@ -826,12 +918,14 @@ int guest_from_config(const struct config *c, struct guest *g,
 		return bad(err, c, O_ARCH, "unsupported architecture '%s' (PV "
 			   "guests are amd64)", g->arch);
 
-	r = get_size(c, O_MEMORY, 32ULL << 20, &g->memory, err);
+	r = get_size(c, O_MEMORY, 32ULL << 20, XEN_MEMORY_MAX,
+		     "Xen gives a domain", &g->memory, err);
 	if (r < 0)
 		return r;
 	if (!g->memory)
 		return bad(err, c, O_MEMORY, "'memory' may not be empty");
-	r = get_size(c, O_MAXMEM, 32ULL << 20, &g->maxmem, err);
+	r = get_size(c, O_MAXMEM, 32ULL << 20, XEN_MEMORY_MAX,
+		     "Xen gives a domain", &g->maxmem, err);
 	if (r < 0)
 		return r;
 	if (g->maxmem && g->maxmem < g->memory)

@@ -266,3 +266,13 @@ int hostname_valid(const char *s)
 		return -EINVAL;
 	return 0;
 }
+
+int xl_name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (!n || (max && n > max) || s[0] == '-')
+		return -EINVAL;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.:-") == n ? 0 : -EINVAL;
+}

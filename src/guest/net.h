@@ -62,4 +62,13 @@ int mac_random(uint8_t ret_mac[6]);
  */
 int hostname_valid(const char *s);
 
+/*
+ * 0 if s may stand bare in an xl.cfg vif spec, as the bridge= and
+ * vifname= values do: 1..max characters (max 0: any number) of letters,
+ * digits, '_', '.', ':' and '-', not starting with '-'. xl splits a spec
+ * at ',' and '=', and its hotplug scripts hand the values to ip(8) and
+ * friends, so nothing else is safe there. Otherwise -EINVAL.
+ */
+int xl_name_valid(const char *s, size_t max);
+
 #endif

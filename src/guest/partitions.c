@@ -115,6 +115,15 @@ static int normalize_mountpoint(struct parser *ps, const char *in,
 	return 0;
 }
 
+/* "NAME:LINE" of the line being read. */
+static char *line_origin(const struct parser *ps)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s:%lu", ps->name, ps->line);
+	return strbuf_detach(&sb, NULL);
+}
+
 static struct partition *current(struct parser *ps)
 {
 	return ps->parts.nr ? &ps->parts.p[ps->parts.nr - 1] : NULL;
@@ -179,6 +188,15 @@ static int set_key(struct parser *ps, const char *key, const char *val)
 		if (!p->size)
 			return fail(ps, ps->line, "size '%s' is not more "
 				    "than 0", val);
+		if (p->size > PARTITION_SIZE_MAX) {
+			char max[32];
+
+			format_size(PARTITION_SIZE_MAX, max, sizeof(max));
+			return fail(ps, ps->line, "size '%s' is more than a "
+				    "disk can hold (at most %s)", val, max);
+		}
+		free(p->origin);
+		p->origin = line_origin(ps);
 		break;
 	case KEY_TYPE:
 		for (size_t i = 0; i < ARRAY_SIZE(fs_types); i++)
@@ -308,6 +326,7 @@ static void release_parts(struct partitions *parts)
 {
 	for (size_t i = 0; i < parts->nr; i++) {
 		free(parts->p[i].name);
+		free(parts->p[i].origin);
 		free(parts->p[i].type);
 		free(parts->p[i].mountpoint);
 		free(parts->p[i].options);

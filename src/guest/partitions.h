@@ -15,7 +15,8 @@
  * Section names are [a-zA-Z0-9-]+ and unique; the keys are size, type,
  * mountpoint and options, each at most once, with optional spaces around
  * '='. size takes what parse_size() takes (xen-tools' "1.5G", "512Mb",
- * "100k" included; a bare number is MiB) and must be more than 0; type is
+ * "100k" included; a bare number is MiB), more than 0 and at most
+ * PARTITION_SIZE_MAX; type is
  * swap, ext2, ext3, ext4, xfs or btrfs; size and type are required.
  * mountpoint is absolute, required for everything but swap and refused for
  * swap; it comes back normalised ("/var//tmp/" is "/var/tmp", ".." is
@@ -36,9 +37,18 @@
 
 #include "strbuf.h"
 
+/*
+ * The largest disk or partition of any back end: the kernel holds the
+ * size of a file or a block device in a signed 64-bit loff_t. This is
+ * that rounded down to whole MiB, so rounding a size up to MiB or to
+ * LVM's extents cannot wrap.
+ */
+#define PARTITION_SIZE_MAX ((uint64_t)INT64_MAX & ~((1ULL << 20) - 1))
+
 struct partition {
 	char *name;
 	uint64_t size;		/* bytes */
+	char *origin;		/* where size was given: "FILE:LINE", "--size" */
 	char *type;		/* "swap", "ext4", ... */
 	char *mountpoint;	/* NULL for swap */
 	char *options;		/* fstab options; "sw" by default for swap */

@@ -76,20 +76,23 @@ static int random_bytes(void *buf, size_t len)
 	return 0;
 }
 
+int secret_file_exposed(const char *path, const struct stat *st,
+			struct strbuf *warning)
+{
+	if (!(st->st_mode & S_IROTH) &&
+	    !((st->st_mode & S_IRGRP) && st->st_gid != 0))
+		return 0;
+	strbuf_addf(warning, "'%s' holds a password and is readable by "
+		    "others", path);
+	return 1;
+}
+
 void secret_free(char *s)
 {
 	if (!s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
-}
-
-/* Buffers that held /etc/shadow carry other users' hashes too. */
-static void strbuf_release_secret(struct strbuf *sb)
-{
-	if (sb->alloc)
-		explicit_bzero(sb->buf, sb->alloc);
-	strbuf_release(sb);
 }
 
 int password_generate(size_t len, char **ret)
@@ -128,6 +131,51 @@ int password_generate(size_t len, char **ret)
 	pw[len] = '\0';
 	*ret = pw;
 	return 0;
+}
+
+int password_read_fd(int fd, char **ret)
+{
+	/* One byte more than a password may have: a line that fills it
+	 * without ending is too long. */
+	char buf[PASSWORD_INPUT_MAX + 1];
+	size_t len = 0, n;
+	char *pw;
+	int r = 0;
+
+	while (len < sizeof(buf) && !memchr(buf, '\n', len)) {
+		ssize_t got = read(fd, buf + len, sizeof(buf) - len);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		if (!got)
+			break;
+		len += (size_t)got;
+	}
+	for (n = 0; n < len && buf[n] != '\n' && buf[n] != '\r'; n++)
+		;
+	if (n > PASSWORD_INPUT_MAX) {
+		r = -E2BIG;
+	} else if (!n) {
+		r = -ENODATA;
+	} else if (memchr(buf, '\0', n)) {
+		r = -EINVAL;
+	} else {
+		pw = malloc(n + 1);
+		if (!pw) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(pw, buf, n);
+		pw[n] = '\0';
+		*ret = pw;
+	}
+out:
+	explicit_bzero(buf, sizeof(buf));
+	return r;
 }
 
 int password_hash(const char *password, enum hash_method m, char **ret_hash)
@@ -198,30 +246,6 @@ static long long days_since_epoch(void)
 	return (long long)time(NULL) / 86400;
 }
 
-/*
- * Sized from the start because realloc() would leave unzeroed copies of
- * the hashes behind in freed memory.
- */
-static int read_fd(int fd, struct strbuf *sb, size_t hint)
-{
-	strbuf_grow(sb, hint + 1);
-	for (;;) {
-		ssize_t n;
-
-		if (sb->alloc - sb->len < 2)
-			strbuf_grow(sb, 8192);
-		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!n)
-			return 0;
-		strbuf_setlen(sb, sb->len + (size_t)n);
-	}
-}
-
 /* Start of user's line in buf, or NULL. */
 static const char *shadow_find(const char *buf, size_t len, const char *user)
 {
@@ -264,7 +288,8 @@ int shadow_set_password(const char *root, const char *user, const char *hash)
 	else if (!S_ISREG(st.st_mode))
 		r = -EINVAL;
 	else
-		r = read_fd(fd, &old, (size_t)st.st_size);
+		/* Other users' hashes: nothing left in freed memory. */
+		r = strbuf_read_fd(&old, fd, (size_t)st.st_size);
 	close(fd);
 	if (r < 0)
 		goto out;

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "strbuf.h"
+
 enum hash_method {
 	HASH_YESCRYPT,
 	HASH_SHA512,
@@ -31,6 +33,19 @@ const char *hash_method_to_string(enum hash_method m);
  * off a console and typed back. Release *ret with secret_free().
  */
 int password_generate(size_t len, char **ret);
+
+/* The longest password taken from standard input (or given). */
+#define PASSWORD_INPUT_MAX 4096
+
+/*
+ * The first line read from fd ("\n" or "\r\n" ends it, as does the end of
+ * the input), for --password=-: into a buffer of fixed size that is zeroed
+ * afterwards, bytes after the line included, so the only copy left is
+ * *ret, which the caller releases with secret_free(). -ENODATA for an empty
+ * line, -E2BIG for one longer than PASSWORD_INPUT_MAX bytes, -EINVAL for
+ * a NUL byte in it (crypt(3) would stop there), else -errno of read(2).
+ */
+int password_read_fd(int fd, char **ret);
 
 /*
  * The crypt(3) hash of password with a fresh salt at libxcrypt's default
@@ -65,6 +80,16 @@ int shadow_set_password(const char *root, const char *user, const char *hash);
  * does. buf is written only on success.
  */
 int machine_id_generate(char buf[static 33]);
+
+/*
+ * For a file that holds a password (a configuration or fleet file), as
+ * fstat() found it: 1, with "'PATH' holds a password and is readable by
+ * others" appended to warning, when users other than its owner and root
+ * may read it (read by all, or by a group other than root's); else 0.
+ */
+struct stat;
+int secret_file_exposed(const char *path, const struct stat *st,
+			struct strbuf *warning);
 
 /* Zero a secret string before freeing it; NULL is fine. */
 void secret_free(char *s);

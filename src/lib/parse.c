@@ -13,12 +13,16 @@ int parse_size(const char *s, uint64_t *ret_bytes)
 {
 	uint64_t whole = 0, frac = 0, fracdiv = 1, mult, bytes, fracbytes;
 	const char *p = s;
-	int digits = 0;
+	int digits = 0, wrapped = 0;
 
+	/* Every digit is read, so "99999999999999999999T" is out of range
+	 * rather than invalid, and no product may wrap. */
 	while (isdigit((unsigned char)*p)) {
-		if (whole > UINT64_MAX / 10)
-			return -ERANGE;
-		whole = whole * 10 + (uint64_t)(*p++ - '0');
+		if (__builtin_mul_overflow(whole, 10, &whole) ||
+		    __builtin_add_overflow(whole, (uint64_t)(*p - '0'),
+					   &whole))
+			wrapped = 1;
+		p++;
 		digits++;
 	}
 	if (*p == '.') {
@@ -58,15 +62,44 @@ int parse_size(const char *s, uint64_t *ret_bytes)
 	}
 	if (*p)
 		return -EINVAL;
-	if (whole > UINT64_MAX / mult)
-		return -ERANGE;
 	/* frac < 10^9 and mult <= 2^40: the product needs 128 bits. */
 	fracbytes = (uint64_t)((unsigned __int128)frac * mult / fracdiv);
-	bytes = whole * mult;
-	if (bytes > UINT64_MAX - fracbytes)
+	if (wrapped || __builtin_mul_overflow(whole, mult, &bytes) ||
+	    __builtin_add_overflow(bytes, fracbytes, &bytes))
 		return -ERANGE;
-	bytes += fracbytes;
 	*ret_bytes = bytes;
+	return 0;
+}
+
+int size_round_up(uint64_t n, uint64_t unit, uint64_t *ret)
+{
+	uint64_t r;
+
+	if (!unit)
+		return -EINVAL;
+	if (__builtin_add_overflow(n, unit - 1, &r))
+		return -ERANGE;
+	*ret = r - r % unit;
+	return 0;
+}
+
+int size_add(uint64_t a, uint64_t b, uint64_t *ret)
+{
+	uint64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return -ERANGE;
+	*ret = r;
+	return 0;
+}
+
+int size_mul(uint64_t a, uint64_t b, uint64_t *ret)
+{
+	uint64_t r;
+
+	if (__builtin_mul_overflow(a, b, &r))
+		return -ERANGE;
+	*ret = r;
 	return 0;
 }
 

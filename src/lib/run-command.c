@@ -145,9 +145,7 @@ static void build_env(const struct child_process *cp, struct strvec *envp)
 			"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
 		};
 
-		strvec_push(envp,
-			    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			    "/usr/bin:/sbin:/bin");
+		strvec_push(envp, "PATH=" RUN_COMMAND_PATH);
 		strvec_push(envp, "LC_ALL=C");
 		for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
 			const char *v = getenv(keep[i]);

@@ -15,10 +15,20 @@
 #include "strbuf.h"
 #include "strvec.h"
 
+/*
+ * The PATH every program we start searches: main() sets it before
+ * anything runs, so neither the caller's PATH nor a directory on it that
+ * others may write (/usr/local is group staff's on Debian) chooses what
+ * runs as root; and clear_env starts from it. Programs found elsewhere are
+ * named by absolute path (xl: $CREATE_IMAGE_XL, see xl.h).
+ */
+#define RUN_COMMAND_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
+
 struct child_process {
 	struct strvec args;
 	struct strvec env;	/* "KEY=VALUE" added to (or replacing) ours */
-	int clear_env;		/* start from PATH, LC_ALL=C and proxies */
+	int clear_env;		/* start from RUN_COMMAND_PATH, LC_ALL=C and
+				 * the proxies */
 	const char *dir;	/* chdir here first */
 	const char *chroot;	/* chroot here first (after dir is ignored) */
 	const char *in;		/* written to stdin; NULL means /dev/null */

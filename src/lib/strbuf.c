@@ -121,6 +121,23 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+void strbuf_add_escaped(struct strbuf *sb, const char *s)
+{
+	static const char from[] = "\a\b\t\n\v\f\r", to[] = "abtnvfr";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = strchr(from, c);
+
+		if (e)
+			strbuf_addf(sb, "\\%c", to[e - from]);
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addch(sb, c);
+	}
+}
+
 void strbuf_rtrim(struct strbuf *sb)
 {
 	while (sb->len && isspace((unsigned char)sb->buf[sb->len - 1]))
@@ -164,4 +181,31 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 	close(fd);
 	strbuf_grow(sb, 0);
 	return 0;
+}
+
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t hint)
+{
+	strbuf_grow(sb, hint + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (sb->alloc - sb->len < 2)
+			strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			return 0;
+		strbuf_setlen(sb, sb->len + (size_t)n);
+	}
+}
+
+void strbuf_release_secret(struct strbuf *sb)
+{
+	if (sb->alloc)
+		explicit_bzero(sb->buf, sb->alloc);
+	strbuf_release(sb);
 }

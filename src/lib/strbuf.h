@@ -36,11 +36,27 @@ void strbuf_addch(struct strbuf *sb, int c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/*
+ * Append s with each ASCII control character written as a C escape
+ * ("\n", "\t", "\x1b"), so that a value quoted in a one-line message
+ * keeps it one line.
+ */
+void strbuf_add_escaped(struct strbuf *sb, const char *s);
 
 void strbuf_trim(struct strbuf *sb);
 void strbuf_rtrim(struct strbuf *sb);
 /* Append a file's whole contents; returns 0 or -errno. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
+/*
+ * Append what fd holds to its end, read straight into the buffer, which
+ * is first grown by hint (the file's size, say) so that it is not moved
+ * while a file that does not grow is read. For text that may hold
+ * secrets: nothing is left behind in a bounce buffer or a block that
+ * realloc() gave up. Returns 0 or -errno.
+ */
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t hint);
+/* Zero all of the buffer, then release it: for text that held secrets. */
+void strbuf_release_secret(struct strbuf *sb);
 
 static inline void strbuf_releasep(struct strbuf *sb)
 {

@@ -424,6 +424,14 @@ static int lv_report(const char *vg, const char *lv, const char *fields,
 	return r;
 }
 
+uint64_t lvm_extents_bytes(uint64_t extents, uint64_t extent_size)
+{
+	uint64_t bytes;
+
+	return size_mul(extents, extent_size, &bytes) < 0 ? UINT64_MAX :
+							     bytes;
+}
+
 int lvm_vg_info(const char *vg, struct lvm_vg_info *ret, struct strbuf *err)
 {
 	struct strvec rows = STRVEC_INIT, f = STRVEC_INIT;
@@ -494,6 +502,13 @@ int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 			    lv);
 		return -EINVAL;
 	}
+	if (extents > LVM_EXTENTS_MAX) {
+		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
+			    "extents, more than LVM holds (%llu)", vg, lv,
+			    (unsigned long long)extents,
+			    (unsigned long long)LVM_EXTENTS_MAX);
+		return -EFBIG;
+	}
 	r = lvm_vg_info(vg, &info, err);
 	if (r < 0)
 		return r;
@@ -509,9 +524,11 @@ int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 	if (extents > info.free_extents) {
 		char have[32], want[32];
 
-		format_size(info.free_extents * info.extent_size, have,
+		format_size(lvm_extents_bytes(info.free_extents,
+					      info.extent_size), have,
 			    sizeof(have));
-		format_size(extents * info.extent_size, want, sizeof(want));
+		format_size(lvm_extents_bytes(extents, info.extent_size), want,
+			    sizeof(want));
 		strbuf_addf(err, "volume group '%s' has %s free, %s needed",
 			    vg, have, want);
 		return -ENOSPC;
@@ -621,7 +638,7 @@ int lvm_lv_location(const char *vg, const char *lv, char **ret_pv,
 	struct strvec rows = STRVEC_INIT, f = STRVEC_INIT;
 	struct strbuf pv = STRBUF_INIT, cmd = STRBUF_INIT;
 	struct lvm_vg_info info;
-	uint64_t first, last, pe_start;
+	uint64_t first, last, pe_start, start, length, end;
 	int r;
 
 	r = check_names(vg, lv, err);
@@ -677,8 +694,19 @@ int lvm_lv_location(const char *vg, const char *lv, char **ret_pv,
 		r = -EIO;
 		goto out;
 	}
-	*ret_offset = pe_start + first * info.extent_size;
-	*ret_length = (last - first + 1) * info.extent_size;
+	/* LVM's own numbers, but no sum of them may wrap either. */
+	if (last < first ||
+	    size_mul(first, info.extent_size, &start) < 0 ||
+	    size_add(pe_start, start, &start) < 0 ||
+	    size_mul(last - first + 1, info.extent_size, &length) < 0 ||
+	    size_add(start, length, &end) < 0) {
+		strbuf_addf(err, "the extents of '%s/%s' on '%s' lie beyond "
+			    "what 64 bits count", vg, lv, pv.buf);
+		r = -EIO;
+		goto out;
+	}
+	*ret_offset = start;
+	*ret_length = length;
 	*ret_pv = strbuf_detach(&pv, NULL);
 	r = 0;
 out:

@@ -30,6 +30,9 @@
 /* Whether device-mapper can be used here (its control node and driver). */
 int lvm_dm_available(void);
 
+/* lvm2 counts a volume's extents in 32 bits (its MAX_EXTENT_COUNT). */
+#define LVM_EXTENTS_MAX UINT32_MAX
+
 struct lvm_vg_info {
 	uint64_t extent_size;	/* bytes */
 	uint64_t free_extents;
@@ -37,14 +40,17 @@ struct lvm_vg_info {
 
 int lvm_vg_info(const char *vg, struct lvm_vg_info *ret,
 		struct strbuf *err);
+/* extents * extent_size, or UINT64_MAX when that does not fit. */
+uint64_t lvm_extents_bytes(uint64_t extents, uint64_t extent_size);
 /* 1 when VG/LV exists, 0 when it (or VG) does not, or a negative errno. */
 int lvm_lv_exists(const char *vg, const char *lv, struct strbuf *err);
 /*
  * Create VG/LV of exactly extents extents, tagged with each of tags
  * (NULL-terminated). Active and ready at /dev/VG/LV when device-mapper is
  * available, else inactive. LVM neither zeroes nor wipes it: the caller
- * does (blockdev_wipe()). A missing VG, a taken name and too few free
- * extents (err gives both sizes) are found before LVM is asked.
+ * does (blockdev_wipe()). A missing VG, a taken name, more extents than
+ * LVM_EXTENTS_MAX (-EFBIG) and too few free extents (err gives both
+ * sizes) are found before LVM is asked.
  */
 int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 		  const char *const *tags, struct strbuf *err);

@@ -38,6 +38,7 @@ static int device_busy(const char *path)
 	return 0;
 }
 
+/* Root gets what the others leave of size bytes, if they leave 1 MiB. */
 static void fit_root(struct storage *st, uint64_t size)
 {
 	const uint64_t mib = 1 << 20;
@@ -46,13 +47,15 @@ static void fit_root(struct storage *st, uint64_t size)
 
 	for (size_t i = 0; i < st->nvols; i++) {
 		struct volume *v = &st->vols[i];
+		uint64_t s;
 
 		if (v->mountpoint && !strcmp(v->mountpoint, "/"))
 			root = v;
-		else
-			rest += (v->size + mib - 1) / mib * mib;
+		else if (size_round_up(v->size, mib, &s) < 0 ||
+			 size_add(rest, s, &rest) < 0)
+			return;	/* they do not fit: the check says so */
 	}
-	if (root && size > rest + mib) {
+	if (root && rest < UINT64_MAX - mib && size > rest + mib) {
 		root->size = (size - rest) / mib * mib;
 		st->disks[0].size = rest + root->size;
 	}

@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "blockdev.h"
 #include "fsutil.h"
 #include "macros.h"
+#include "parse.h"
 #include "run-command.h"
 #include "storage.h"
 #include "banned.h"
@@ -34,10 +36,64 @@ static void dir_plan(const struct guest *g, struct storage *st)
 	}
 }
 
+/* The deepest directory of path that exists: where its files would go. */
+static char *existing_dir(const char *path)
+{
+	char *dir = xstrdup(path);
+
+	while (!path_is_dir(dir)) {
+		char *slash = strrchr(dir, '/');
+
+		if (!slash || slash == dir) {
+			free(dir);
+			return xstrdup("/");
+		}
+		*slash = '\0';
+	}
+	return dir;
+}
+
+/*
+ * Whether a file of size bytes can be made in dir: 0, or -EFBIG when
+ * the process's file size limit or the file system refuses it. The file
+ * system is asked with an unnamed sparse file (O_TMPFILE), which is gone
+ * when closed; where that cannot be made (no permission, a file system
+ * without it) nothing is known and the answer is 0.
+ */
+static int file_size_fits(const char *dir, uint64_t size,
+			  struct strbuf *why)
+{
+	struct rlimit rl;
+	int fd, r = 0;
+
+	/* Beyond it ftruncate() would raise SIGXFSZ, which kills us. */
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    size > (uint64_t)rl.rlim_cur) {
+		char max[32];
+
+		format_size((uint64_t)rl.rlim_cur, max, sizeof(max));
+		strbuf_addf(why, "the file size limit (ulimit -f) is %s", max);
+		return -EFBIG;
+	}
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 0;
+	if (ftruncate(fd, (off_t)size) < 0 && errno == EFBIG) {
+		strbuf_addf(why, "the file system of '%s' holds no file that "
+			    "large", dir);
+		r = -EFBIG;
+	}
+	close(fd);
+	return r;
+}
+
 static int dir_check(const struct guest *g, struct storage *st,
 		     struct strbuf *err)
 {
-	(void)g;
+	struct strbuf why = STRBUF_INIT;
+	char *dir;
+	int r = 0;
+
 	for (size_t i = 0; i < st->ndisks; i++) {
 		if (path_exists(st->disks[i].path)) {
 			strbuf_addf(err, "'%s'",
@@ -45,7 +101,23 @@ static int dir_check(const struct guest *g, struct storage *st,
 			return -EEXIST;
 		}
 	}
-	return 0;
+	/* A qcow2 file is no larger than its raw stage. */
+	dir = existing_dir(g->guest_dir);
+	for (size_t i = 0; i < st->ndisks && r >= 0; i++) {
+		const struct disk *d = &st->disks[i];
+
+		r = file_size_fits(dir, d->size, &why);
+		if (r < 0) {
+			char have[32];
+
+			format_size(d->size, have, sizeof(have));
+			strbuf_addf(err, "%s: '%s' is %s: %s", d->origin,
+				    d->name, have, why.buf);
+		}
+	}
+	free(dir);
+	strbuf_release(&why);
+	return r;
 }
 
 static int dir_create(const struct guest *g, struct disk *d,

@@ -84,13 +84,32 @@ static int lvm_check(const struct guest *g, struct storage *st,
 		return r;
 	for (size_t i = 0; i < st->ndisks; i++) {
 		struct disk *d = &st->disks[i];
-		uint64_t extents = (d->size + vg.extent_size - 1) /
-				   vg.extent_size;
+		uint64_t size = 0, extents;
 		char *vgname;
 		const char *lv;
 
 		/* LVM allocates whole extents: the disk is that large. */
-		d->size = extents * vg.extent_size;
+		r = size_round_up(d->size, vg.extent_size, &size);
+		extents = size / vg.extent_size;
+		if (r < 0 || extents > LVM_EXTENTS_MAX) {
+			char have[32], max[32], ext[32];
+
+			format_size(d->size, have, sizeof(have));
+			format_size(lvm_extents_bytes(LVM_EXTENTS_MAX,
+						      vg.extent_size),
+				    max, sizeof(max));
+			format_size(vg.extent_size, ext, sizeof(ext));
+			strbuf_addf(err, "%s: '%s' is %s, more than a logical "
+				    "volume in '%s' holds (at most %s: %llu "
+				    "extents of %s)", d->origin, d->name, have,
+				    g->vg, max,
+				    (unsigned long long)LVM_EXTENTS_MAX, ext);
+			lvm_lv_list_free(mine, nmine);
+			strbuf_release(&taken);
+			return -EFBIG;
+		}
+		d->size = size;
+		/* At most 2^32 extents a disk: the sum cannot wrap. */
 		need += extents;
 		split_lv(d->lv, &vgname, &lv);
 		r = lvm_lv_exists(vgname, lv, err);
@@ -124,9 +143,10 @@ static int lvm_check(const struct guest *g, struct storage *st,
 	if (need > vg.free_extents) {
 		char have[32], want[32];
 
-		format_size(vg.free_extents * vg.extent_size, have,
-			    sizeof(have));
-		format_size(need * vg.extent_size, want, sizeof(want));
+		format_size(lvm_extents_bytes(vg.free_extents, vg.extent_size),
+			    have, sizeof(have));
+		format_size(lvm_extents_bytes(need, vg.extent_size), want,
+			    sizeof(want));
 		strbuf_addf(err, "volume group '%s' has %s free, the guest "
 			    "needs %s", g->vg, have, want);
 		strbuf_release(&taken);

@@ -71,6 +71,7 @@ void storage_plan(const struct guest *g, struct storage *st)
 
 		v->name = p->name;
 		v->size = p->size;
+		v->origin = p->origin;
 		v->fs = p->type;
 		v->mountpoint = p->mountpoint;
 		v->options = p->options;
@@ -91,6 +92,12 @@ void storage_plan(const struct guest *g, struct storage *st)
 		d->name = xstrdup("disk");
 		memcpy(d->vdev, "xvda", 5);
 		d->size = parttable_disk_size(g->label, e, n);
+		/* The partitions file, or the --size of root. */
+		d->origin = g->partitions_file;
+		for (size_t i = 0; !d->origin && i < n; i++)
+			if (st->vols[i].mountpoint &&
+			    !strcmp(st->vols[i].mountpoint, "/"))
+				d->origin = st->vols[i].origin;
 		free(e);
 	} else {
 		const struct volume *boot;
@@ -109,6 +116,7 @@ void storage_plan(const struct guest *g, struct storage *st)
 			d->name = xstrdup(st->vols[i].name);
 			name_vdev(g, i, d->name, d->vdev);
 			d->size = st->vols[i].size;
+			d->origin = st->vols[i].origin;
 			st->vols[i].disk = at;
 		}
 	}

@@ -27,6 +27,7 @@ struct disk {
 	char *name;		/* "disk", "swap", "home" */
 	char vdev[16];		/* "xvda2", or "xvda" when partitioned */
 	uint64_t size;		/* bytes; LVs round up to whole extents */
+	const char *origin;	/* where its size was given, for messages */
 	char *path;		/* what xl.cfg names */
 	const char *format;	/* "raw" or "qcow2" */
 	int owned;		/* made by create-image, deleted with it */
@@ -40,6 +41,7 @@ struct disk {
 struct volume {
 	const char *name;	/* the partition's name */
 	uint64_t size;
+	const char *origin;	/* where size was given: "--size", "FILE:LINE" */
 	const char *fs;		/* "ext4", ..., or "swap" */
 	const char *mountpoint;	/* "/", "/home", ... or NULL for swap */
 	const char *options;	/* fstab options */
@@ -65,8 +67,10 @@ struct storage_ops {
 	void (*plan)(const struct guest *g, struct storage *st);
 	/*
 	 * Check that the disks can be made: -EEXIST (with the path in err)
-	 * when one is taken, which --force may replace; any other error
-	 * (no such VG, not enough room, a device in use) is final.
+	 * when one is taken, which --force may replace; -EFBIG when a disk
+	 * is larger than the back end holds, with err starting with the
+	 * disk's origin; any other error (no such VG, not enough room, a
+	 * device in use) is final.
 	 */
 	int (*check)(const struct guest *g, struct storage *st,
 		     struct strbuf *err);

@@ -94,6 +94,84 @@ test_expect_success 'bad input: one line naming the flag, exit 2, nothing create
 	bad --hostname web1 --config /no/such.conf -- "cannot read ./no/such.conf."
 '
 
+# With --dry-run, so that a check that let a value through would not go on
+# to build a guest; the checks are the same without it.
+test_expect_success 'sizes do not wrap; beyond what a back end holds they are refused' '
+	# 2^64 + 3G once planned a 3G disk.
+	bad --dry-run --hostname web1 --size 18446744073709551619G -- "--size: size .18446744073709551619G. for .size. is too large$" &&
+	bad --dry-run --hostname web1 --swap 18446744073709551616k -- "--swap: size .18446744073709551616k. for .swap. is too large$" &&
+	bad --dry-run --hostname web1 --size 8796093022208M -- "--size: .size. is 8796093022208M, more than a disk can hold (at most 8796093022207M)$" &&
+	bad --dry-run --hostname web1 --size 2049T --disk-format qcow2 -- "--size: .disk. is 2049T, more than a qcow2 image holds (at most 2048T)$" &&
+	bad --dry-run --hostname web1 --memory 16T -- "--memory: .memory. is 16T, more than Xen gives a domain (at most 16777214M)$" &&
+	printf "[root]\nsize=8796093022207M\ntype=ext4\nmountpoint=/\n[home]\nsize=8796093022207M\ntype=ext4\nmountpoint=/home\n" >huge.parts &&
+	bad --dry-run --hostname web1 --partitions "$TRASH/huge.parts" --layout disk -- "--partitions: the partitions need a disk of 16E or more" &&
+	printf "size = 16777216T\n" >huge.conf &&
+	bad --dry-run --hostname web1 --config huge.conf -- "huge.conf:1: size .16777216T. for .size. is too large$" &&
+	# The file system under --dir holds no 17T file (ext4: 16T).
+	if [ "$(stat -f -c %T "$TRASH")" = ext2/ext3 ]; then
+		bad --dry-run --hostname web1 --size 17T -- "--size: .disk. is 17T: the file system of .$TRASH. holds no file that large$"
+	fi
+'
+
+test_expect_success 'names that reach the xl.cfg: [A-Za-z0-9_.:-] only, one line naming the flag' '
+	bad --dry-run --hostname web1 --bridge "xen\\br0" -- "--bridge: invalid bridge name .xen.br0. (want letters, digits" &&
+	bad --dry-run --hostname web1 --bridge "$(printf "xenbr0\nvif = [ x ]")" -- "--bridge: invalid bridge name .xenbr0.nvif = \[ x \]. " &&
+	bad --dry-run --hostname web1 --vifname "$(printf "vif\033[2J")" -- "--vifname: invalid interface name .vif.x1b\[2J. " &&
+	printf "bridge = br0,script=/tmp/x\n" >br.conf &&
+	bad --dry-run --hostname web1 --config br.conf -- "br.conf:1: invalid bridge name .br0,script=/tmp/x. " &&
+	"$CREATE_IMAGE" --dry-run --hostname web1 --bridge ovsbr0:10 --vifname vif.web1_0 >plan &&
+	grep -q "bridge=ovsbr0:10, vifname=vif.web1_0" plan &&
+	# A fleet file goes through the same checks.
+	printf "guests = ( { hostname = \"a1\"; },\n  { hostname = \"a2\"; bridge = \"x\\\\y\"; } );\n" >names.fleet &&
+	rc=0 &&
+	{ "$CREATE_IMAGE" fleet --dry-run names.fleet >o 2>e || rc=$?; } &&
+	cat e && test "$rc" = 2 && test $(wc -l <e) = 1 &&
+	grep -q "^create-image: names.fleet:2: invalid bridge name .x.y. " e
+'
+
+# password_stdin WANT-STATUS: create-image --password=- as nobody, so that
+# a password taken by mistake meets "must be run as root", not a build.
+password_stdin() {
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$CREATE_IMAGE" \
+		--hostname web1 --dir "$dir" --output "$out" --password=- \
+		>stdout 2>stderr || rc=$?
+	test "$rc" = "$1" || { echo "exit $rc, want $1"; cat stderr; return 1; }
+	test "$(wc -l <stderr)" = 1 || { cat stderr; return 1; }
+}
+
+test_expect_success 'a password on standard input: at most 4096 bytes, nothing created' '
+	head -c 4097 /dev/zero | tr "\0" a | password_stdin 2 &&
+	grep -q "^create-image: --password=-: the password on standard input is longer than 4096 bytes$" stderr &&
+	head -c 5000 /dev/zero | tr "\0" a | password_stdin 2 &&
+	grep -q "longer than 4096 bytes$" stderr &&
+	printf "\n" | password_stdin 2 &&
+	grep -q "^create-image: --password=-: no password on standard input$" stderr &&
+	{ head -c 4096 /dev/zero | tr "\0" a; echo; } | password_stdin 1 &&
+	grep -q "must be run as root" stderr &&
+	nothing_created
+'
+
+test_expect_success 'a file holding a password that others may read: a warning naming it' '
+	printf "password = s3cr3t-pw\n" >pw.conf &&
+	chmod 644 pw.conf &&
+	"$CREATE_IMAGE" --config pw.conf --dumpconfig >dump 2>err &&
+	test "$(cat err)" = "create-image: warning: '\''pw.conf'\'' holds a password and is readable by others" &&
+	! grep -q s3cr3t-pw dump err &&
+	chmod 600 pw.conf &&
+	"$CREATE_IMAGE" --config pw.conf --dumpconfig >dump 2>err &&
+	test ! -s err &&
+	# The system file too, and a fleet file.
+	chmod 604 pw.conf &&
+	CREATE_IMAGE_CONFIG=$TRASH/pw.conf "$CREATE_IMAGE" --dumpconfig >dump 2>err &&
+	grep -q "^create-image: warning: .$TRASH/pw.conf. holds a password and is readable by others$" err &&
+	printf "guests = ( { hostname = \"a1\"; password = \"s3cr3t-pw\"; } );\n" >pw.fleet &&
+	chmod 644 pw.fleet &&
+	"$CREATE_IMAGE" fleet --dry-run pw.fleet >plan 2>err &&
+	grep -q "^create-image: warning: .pw.fleet. holds a password and is readable by others$" err &&
+	! grep -q s3cr3t-pw plan err
+'
+
 test_expect_success 'bad input from a file names file:line' '
 	printf "# a comment\nmemory = 256M\nbogus = 1\n" >bad.conf &&
 	bad --hostname web1 --config bad.conf -- "bad.conf:3: unknown key .bogus." &&
@@ -173,6 +251,30 @@ test_expect_success 'an existing guest is refused without --force' '
 	test "$bad_existing" = 2 &&
 	grep -q "already exists: .$dir/domains/web1." e &&
 	rm -r "$dir"
+'
+
+test_expect_success 'children search a fixed PATH: an xl planted first on it never runs' '
+	# --force on an existing guest asks xl whether it runs, dry run or
+	# not; a Xen host as the tests play it.
+	mkdir -p planted xen-proc &&
+	echo xen-3.0-x86_64 >xen-proc/capabilities &&
+	printf "#!/bin/sh\necho \"\$*\" >>%s/planted-ran\necho Name ID\necho web1 3\n" \
+		"$TRASH" >planted/xl &&
+	chmod +x planted/xl &&
+	touch "$out/web1.cfg" &&
+	{ PATH=$TRASH/planted:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+		"$CREATE_IMAGE" --hostname web1 --dir "$dir" --output "$out" \
+		--force --dry-run >o 2>e || :; } &&
+	test ! -e planted-ran &&
+	# Named by CREATE_IMAGE_XL, it is the one asked.
+	rc=0 &&
+	{ CREATE_IMAGE_XL=$TRASH/planted/xl \
+		CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc "$CREATE_IMAGE" \
+		--hostname web1 --dir "$dir" --output "$out" --force \
+		--dry-run >o 2>e || rc=$?; } &&
+	test "$rc" = 1 && test "$(cat planted-ran)" = list &&
+	grep -q "guest .web1. is running: shut it down before replacing it" e &&
+	rm "$out/web1.cfg" && test ! -e "$dir"
 '
 
 # dry_run NAME ARGS...: run --dry-run as an unprivileged user and compare

@@ -1,7 +1,9 @@
 #!/bin/bash
 # A guest with a static address, a password from standard input, a role,
-# skeleton files and --boot (with an xl that records its arguments, since
-# there is no hypervisor here); booted under qemu with its static address.
+# skeleton files and --boot (with an xl that records its arguments, named
+# by $CREATE_IMAGE_XL, since there is no hypervisor here); booted under
+# qemu with its static address. Programs of the build's planted first on
+# the caller's PATH are never run: children search a fixed PATH.
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
@@ -36,10 +38,23 @@ sleep 60 </dev/null >/dev/null 2>&1 &
 echo \$! >"$TRASH/xl-monitor"
 XL
 chmod +x bin/xl
+# Stand-ins that note they ran, then do the real program's work, so the
+# build succeeds either way and only the note tells.
+mkdir planted
+for p in losetup mkfs.ext4 mount umount ssh-keygen; do
+	real=$(command -v "$p") || real=/bin/false
+	cat >"planted/$p" <<PLANTED
+#!/bin/sh
+echo $p >>"$TRASH/planted-ran"
+exec "$real" "\$@"
+PLANTED
+	chmod +x "planted/$p"
+done
 
 test_expect_success 'create-image builds a guest with a static address and boots it' '
 	echo "$password" |
-	PATH="$TRASH/bin:$PATH" "$CREATE_IMAGE" --hostname web2.example.org \
+	PATH="$TRASH/planted:$PATH" CREATE_IMAGE_XL=$TRASH/bin/xl \
+		"$CREATE_IMAGE" --hostname web2.example.org \
 		--dist bookworm --dir "$dir" --output "$out" --size 2G --noswap \
 		--image full \
 		--ip 10.0.2.50/24 --gateway 10.0.2.2 --nameserver 10.0.2.3 \
@@ -50,6 +65,13 @@ test_expect_success 'create-image builds a guest with a static address and boots
 	cat summary &&
 	grep -q "Network: *10.0.2.50/24 via 10.0.2.2" summary &&
 	! grep -q "Root password" summary
+'
+
+test_expect_success 'no program planted first on the caller'\''s PATH ran' '
+	test ! -e planted-ran &&
+	# They would run from a PATH that is looked up.
+	PATH="$TRASH/planted:$PATH" losetup --version >/dev/null &&
+	test "$(cat planted-ran)" = losetup
 '
 
 test_expect_success '--boot ran xl create on the new config, in the host'\''s mount namespace' '

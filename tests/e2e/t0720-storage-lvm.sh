@@ -39,6 +39,15 @@ test_expect_success 'a VG without room enough: one line, exit 2, nothing made' '
 	test ! -e "$out" && test -z "$(lvs_state)"
 '
 
+test_expect_success 'more extents than LVM counts: one line naming --size, exit 2' '
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname web1 --lvm "$vg" --output "$out" \
+		--size 16384T >o 2>e || rc=$? &&
+	cat e && test "$rc" = 2 && test $(wc -l <e) = 1 &&
+	grep -q "^create-image: --size: .disk. is 16384T, more than a logical volume in .$vg. holds (at most 17179869180M: 4294967295 extents of 4M)$" e &&
+	test ! -e "$out" && test -z "$(lvs_state)"
+'
+
 test_expect_success 'a volume of the name, not the guest'\''s: refused even with --force' '
 	lvcreate --driverloaded n -an -Zn -Wn -y -L 64M -n taken-disk "$vg" \
 		>/dev/null 2>&1 &&

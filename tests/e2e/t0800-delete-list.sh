@@ -524,8 +524,8 @@ test_expect_success 'an invalid name: exit 2, nothing looked at' '
 	test ! -s stdout && test -f "$out/t8-web2.cfg"
 '
 
-# A Xen host as the tests play it: a capabilities file, and an xl first on
-# PATH that prints what "xl list" would, or fails.
+# A Xen host as the tests play it: a capabilities file, and an xl named by
+# $CREATE_IMAGE_XL that prints what "xl list" would, or fails.
 mkdir -p "$TRASH/xen-proc" "$TRASH/bin" "$TRASH/no-xl"
 echo "xen-3.0-x86_64" >"$TRASH/xen-proc/capabilities"
 cat >"$TRASH/bin/xl" <<'EOF'
@@ -543,14 +543,14 @@ chmod +x "$TRASH/bin/xl"
 
 test_expect_success 'a running guest is refused, nothing touched' '
 	everything >before &&
-	PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 1 --dir "$dir" --output "$out" t8-web2 &&
 	grep -q "guest .t8-web2. is running; shut it down first (xl shutdown t8-web2)" stderr &&
 	test ! -s stdout &&
 	# --force does not override it.
-	PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 1 --force --dir "$dir" --output "$out" t8-web2 &&
-	PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 1 --dry-run --dir "$dir" --output "$out" t8-web2 &&
 	test ! -s stdout &&
 	everything >after && test_cmp before after
@@ -559,23 +559,23 @@ test_expect_success 'a running guest is refused, nothing touched' '
 test_expect_success 'xl failing: refused unless --force; xl missing: nothing runs' '
 	dir_guest t8-web4 &&
 	everything >before &&
-	XL_FAIL=1 PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	XL_FAIL=1 CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 1 --dir "$dir" --output "$out" t8-web4 &&
-	grep -q "cannot tell whether guest .t8-web4. is running: .xl. exited with status 1: libxl: error: cannot connect" stderr &&
+	grep -q "cannot tell whether guest .t8-web4. is running: .$TRASH/bin/xl. exited with status 1: libxl: error: cannot connect" stderr &&
 	everything >after && test_cmp before after &&
 	# A dry run tells, and shows what would go.
-	XL_FAIL=1 PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	XL_FAIL=1 CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 0 --dry-run --dir "$dir" --output "$out" t8-web4 &&
-	grep -q "warning: cannot tell whether guest .t8-web4. is running: .xl. exited with status 1" stderr &&
+	grep -q "warning: cannot tell whether guest .t8-web4. is running: .$TRASH/bin/xl. exited with status 1" stderr &&
 	grep -q "^would remove directory " stdout &&
 	# On a Xen host without xl nothing of ours can be running.
-	PATH=$TRASH/no-xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	CREATE_IMAGE_XL=$TRASH/no-xl/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 0 --dry-run --dir "$dir" --output "$out" t8-web4 &&
 	grep -q "^would remove directory " stdout &&
 	# Another guest than the running one is not refused.
-	PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 0 --dry-run --dir "$dir" --output "$out" t8-web4 &&
-	XL_FAIL=1 PATH=$TRASH/bin:$PATH CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
+	XL_FAIL=1 CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		run_delete 0 --force --dir "$dir" --output "$out" t8-web4 &&
 	grep -q "warning: cannot tell whether guest .t8-web4. is running.*--force" stderr &&
 	test ! -e "$dir/domains/t8-web4"

@@ -701,6 +701,86 @@ TEST(missing_system_file_is_fine)
 	config_release(&c);
 }
 
+/*
+ * A file that sets a password, and that others than its owner and root
+ * may read, is named in a warning; the password itself never is.
+ */
+TEST(password_in_readable_file)
+{
+	static const struct {
+		const char *sys, *file;
+		mode_t mode;		/* of both files */
+		const char *flags[MAX_FLAGS];
+		const char *want;	/* the one warning, or NULL */
+	} cases[] = {
+		{ NULL, "password = s3cr3t\n", 0644, { NULL },
+		  "'@FILE@' holds a password and is readable by others" },
+		{ "password = s3cr3t\n", NULL, 0604, { NULL },
+		  "'@SYS@' holds a password and is readable by others" },
+		{ "size = 8G\n", "\n# the root password\npassword=x\n", 0644,
+		  { NULL },
+		  "'@FILE@' holds a password and is readable by others" },
+		/* A flag replaces it, but it is in the file all the same. */
+		{ NULL, "password = s3cr3t\n", 0644, { "--password", "pw" },
+		  "'@FILE@' holds a password and is readable by others" },
+		{ NULL, "password = s3cr3t\n", 0600, { NULL }, NULL },
+		{ NULL, "password = s3cr3t\n", 0640, { NULL }, NULL },
+		{ NULL, "size = 8G\n", 0644, { NULL }, NULL },
+		{ NULL, "password =\n", 0644, { NULL }, NULL },
+		{ NULL, NULL, 0644, { "--password", "pw" }, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct config c;
+
+		/* Group-readable is fine for root's group only, which our
+		 * files have when we are root. */
+		if ((cases[i].mode & 044) == 040 && getegid() != 0)
+			continue;
+		setup_tmpdir();
+		(void)unlink(sys_path.buf);
+		(void)unlink(file_path.buf);
+		if (cases[i].sys &&
+		    write_string(sys_path.buf, cases[i].sys, cases[i].mode) < 0)
+			abort();
+		if (cases[i].file &&
+		    write_string(file_path.buf, cases[i].file,
+				 cases[i].mode) < 0)
+			abort();
+		{
+			const char *argv[2 * MAX_FLAGS] = { "create-image" };
+			int argc = 1;
+
+			if (cases[i].file) {
+				argv[argc++] = "--config";
+				argv[argc++] = file_path.buf;
+			}
+			for (size_t k = 0; k < MAX_FLAGS && cases[i].flags[k];
+			     k++)
+				argv[argc++] = cases[i].flags[k];
+			config_init_defaults(&c);
+			CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv,
+						      &err), 0);
+			CHECK_INTEQ(config_load(&c, cases[i].sys ?
+						sys_path.buf : NULL, &err), 0);
+		}
+		CHECK_STREQ(err.buf, "");
+		CHECK_INTEQ(c.warnings.nr, cases[i].want ? 1 : 0);
+		if (cases[i].want && c.warnings.nr)
+			CHECK_STREQ(c.warnings.v[0],
+				    expand(cases[i].want, &want));
+		for (size_t k = 0; k < c.warnings.nr; k++)
+			CHECK(!strstr(c.warnings.v[k], "s3cr3t"));
+		report_case(before, i, cases[i].file ? cases[i].file :
+			    cases[i].sys ? cases[i].sys : "flags");
+		config_release(&c);
+		strbuf_release(&err);
+		strbuf_release(&want);
+	}
+}
+
 /* ---- list settings ---- */
 
 TEST(lists)

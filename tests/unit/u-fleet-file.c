@@ -771,3 +771,57 @@ TEST(load)
 	strbuf_release(&path);
 	strbuf_release(&err);
 }
+
+/* A password in a fleet file that others may read: a warning naming it. */
+TEST(load_password_readable)
+{
+	static const struct {
+		const char *text;
+		mode_t mode;
+		int warns;
+	} cases[] = {
+		{ "defaults = { password = \"s3cr3t\"; };\n"
+		  "guests = ( { hostname = \"a\"; } );\n", 0644, 1 },
+		{ "guests = ( { hostname = \"a\"; },\n"
+		  "  { hostname = \"b\"; password = \"s3cr3t\"; } );\n",
+		  0604, 1 },
+		{ "defaults = { password = \"s3cr3t\"; };\n"
+		  "guests = ( { hostname = \"a\"; } );\n", 0600, 0 },
+		{ "guests = ( { hostname = \"a\"; memory = \"1G\"; } );\n",
+		  0644, 0 },
+		{ "guests = ( { hostname = \"a\"; password = \"\"; } );\n",
+		  0644, 0 },
+	};
+	const char *base = getenv("TMPDIR");
+	char *dir = path_join(base && *base ? base : "/tmp",
+			      "u-fleet-file.XXXXXX");
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		abort();
+	}
+	strbuf_addf(&path, "%s/fleet.conf", dir);
+	strbuf_addf(&want, "'%s' holds a password and is readable by others",
+		    path.buf);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT;
+		struct fleet_file f;
+
+		CHECK_INTEQ(write_string(path.buf, cases[i].text,
+					 cases[i].mode), 0);
+		CHECK_INTEQ(fleet_file_load(path.buf, &f, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		if (!err.len) {
+			CHECK_INTEQ(f.warnings.nr, cases[i].warns);
+			if (f.warnings.nr)
+				CHECK_STREQ(f.warnings.v[0], want.buf);
+			fleet_file_release(&f);
+		}
+		strbuf_release(&err);
+	}
+	(void)rm_rf(dir);
+	free(dir);
+	strbuf_release(&path);
+	strbuf_release(&want);
+}

@@ -373,6 +373,18 @@ TEST(accepted)
 		{ NULL, { "--maxmem", "2G" }, F_MAXMEM, "2147483648" },
 		{ NULL, { "--vcpus", "512" }, F_VCPUS, "512" },
 		{ "vcpus = 4", { NULL }, F_VCPUS, "4" },
+		/* The largest: a loff_t in whole MiB, 2 PiB of qcow2, what
+		 * Xen's 32-bit page count leaves. */
+		{ NULL, { "--size", "8796093022207M" }, F_SIZE,
+		  "9223372036853727232" },
+		{ NULL, { "--swap", "8796093022207M" }, F_SWAP,
+		  "9223372036853727232" },
+		{ NULL, { "--size", "2048T", "--disk-format", "qcow2" },
+		  F_SIZE, "2251799813685248" },
+		{ NULL, { "--memory", "16777214M" }, F_MEMORY,
+		  "17592183947264" },
+		{ NULL, { "--maxmem", "16777214M" }, F_MAXMEM,
+		  "17592183947264" },
 		/* File systems and their mount options. */
 		{ NULL, { "--fs", "ext3" }, F_FS, "ext3" },
 		{ NULL, { "--fs", "ext2" }, F_FS, "ext2" },
@@ -558,6 +570,39 @@ TEST(refused)
 		  "--memory: 'memory' is 16M, at least 32M is needed" },
 		{ NULL, { "--memory", "1G", "--maxmem", "512M" },
 		  "--maxmem: 'maxmem' is less than 'memory'" },
+		/* Sizes past 2^64 do not wrap to small ones. */
+		{ NULL, { "--size", "18446744073709551619G" },
+		  "--size: size '18446744073709551619G' for 'size' is too "
+		  "large" },
+		{ "\nswap = 16777216T", { NULL },
+		  "g.conf:2: size '16777216T' for 'swap' is too large" },
+		{ NULL, { "--memory", "18446744073709551616k" },
+		  "--memory: size '18446744073709551616k' for 'memory' is too "
+		  "large" },
+		/* Sizes the back ends cannot hold. */
+		{ NULL, { "--size", "8796093022208M" },
+		  "--size: 'size' is 8796093022208M, more than a disk can "
+		  "hold (at most 8796093022207M)" },
+		{ "swap = 8589934592G", { NULL },
+		  "g.conf:1: 'swap' is 8589934592G, more than a disk "
+		  "can hold (at most 8796093022207M)" },
+		{ NULL, { "--size", "2049T", "--disk-format", "qcow2" },
+		  "--size: 'disk' is 2049T, more than a qcow2 image holds (at "
+		  "most 2048T)" },
+		{ "swap = 2049T", { "--disk-format", "qcow2" },
+		  "g.conf:1: 'swap' is 2049T, more than a qcow2 image holds" },
+		{ NULL, { "--size", "8796093022207M", "--layout", "disk" },
+		  "--size: the partitions need a disk of 8796093022721M, more "
+		  "than a disk can hold (at most 8796093022207M)" },
+		{ NULL, { "--size", "2047T", "--swap", "2T", "--layout", "disk",
+			  "--disk-format", "qcow2" },
+		  "--size: the partitions need a disk of 2148532226M, more "
+		  "than a qcow2 image holds (at most 2048T)" },
+		{ NULL, { "--memory", "16777215M" },
+		  "--memory: 'memory' is 16777215M, more than Xen gives a "
+		  "domain (at most 16777214M)" },
+		{ "maxmem = 17T", { NULL },
+		  "g.conf:1: 'maxmem' is 17T, more than Xen gives a domain " },
 		{ "memory = 2G", { "--maxmem", "1G" },
 		  "--maxmem: 'maxmem' is less than 'memory'" },
 		{ NULL, { "--vcpus", "0" },
@@ -702,6 +747,25 @@ TEST(refused)
 		  "--bridge: invalid bridge name 'br0,x'" },
 		{ NULL, { "--vifname", "a-very-long-vifname" },
 		  "--vifname: invalid interface name 'a-very-long-vifname'" },
+		/* Nothing but [A-Za-z0-9_.:-] reaches the xl.cfg, and what
+		 * was given is quoted on one line. */
+		{ NULL, { "--bridge", "xen\\br0" },
+		  "--bridge: invalid bridge name 'xen\\br0' (want letters, "
+		  "digits, '_', '.', ':' and '-', not starting with '-')" },
+		{ NULL, { "--bridge", "xenbr0\nvif = [ 'x' ]" },
+		  "--bridge: invalid bridge name 'xenbr0\\nvif = [ 'x' ]' " },
+		{ NULL, { "--bridge", "-xenbr0" },
+		  "--bridge: invalid bridge name '-xenbr0' " },
+		{ "\nbridge = br\x01", { NULL },
+		  "g.conf:2: invalid bridge name 'br\\x01' " },
+		{ NULL, { "--vifname", "v\\1" },
+		  "--vifname: invalid interface name 'v\\1' (want at most 15 "
+		  "letters, digits, '_', '.', ':' and '-', not starting with "
+		  "'-')" },
+		{ NULL, { "--vifname", "v\r\n" },
+		  "--vifname: invalid interface name 'v\\r\\n' " },
+		{ "vifname = v\tx", { NULL },
+		  "g.conf:1: invalid interface name 'v\\tx' " },
 		/* Booting without pygrub. */
 		{ NULL, { "--nopygrub", "--kernel", "/nonexistent/vmlinuz" },
 		  "--kernel: kernel '/nonexistent/vmlinuz' does not exist" },
@@ -1070,4 +1134,27 @@ TEST(mac_random)
 	/* A configured random MAC gives way to a given one. */
 	mac_of("randommac = 1", mac, a);
 	CHECK_STREQ(a, "00:16:3e:00:00:01");
+}
+
+/* A password given is no longer than one read from standard input. */
+TEST(password_length)
+{
+	struct strbuf pw = STRBUF_INIT, err = STRBUF_INIT;
+	const char *flags[MAX_FLAGS] = { "--password", NULL };
+	struct guest g;
+
+	for (int i = 0; i < PASSWORD_INPUT_MAX; i++)
+		strbuf_addch(&pw, 'a' + i % 26);
+	flags[1] = pw.buf;
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK(g.password && strlen(g.password) == PASSWORD_INPUT_MAX);
+	guest_release(&g);
+	strbuf_addch(&pw, 'x');
+	flags[1] = pw.buf;
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), -EINVAL);
+	CHECK_STREQ(err.buf, "--password: 'password' is longer than 4096 "
+		    "bytes");
+	guest_release(&g);
+	strbuf_release(&pw);
+	strbuf_release(&err);
 }

@@ -356,6 +356,48 @@ TEST(hostname_valid)
 	}
 }
 
+TEST(xl_name_valid)
+{
+	static const struct {
+		const char *in;
+		size_t max;
+		int want;
+	} cases[] = {
+		{ "xenbr0", 0, 0 },
+		{ "ovsbr0:10", 0, 0 },
+		{ "br_lan.10", 0, 0 },
+		{ "vif-db", 15, 0 },
+		{ "a23456789012345", 15, 0 },
+		{ "a234567890123456", 15, -EINVAL },
+		{ "a234567890123456", 0, 0 },
+		{ "", 0, -EINVAL },
+		{ "-br", 0, -EINVAL },
+		{ "xen\\br0", 0, -EINVAL },
+		{ "xenbr0\n", 0, -EINVAL },
+		{ "xenbr0\nvif=x", 0, -EINVAL },
+		{ "br\r", 0, -EINVAL },
+		{ "br\t0", 0, -EINVAL },
+		{ "br\x7f", 0, -EINVAL },
+		{ "br0,script=/x", 0, -EINVAL },
+		{ "br0=x", 0, -EINVAL },
+		{ "br 0", 0, -EINVAL },
+		{ "br'0", 0, -EINVAL },
+		{ "br\"0", 0, -EINVAL },
+		{ "br/0", 0, -EINVAL },
+		{ "br$0", 0, -EINVAL },
+		{ "br;0", 0, -EINVAL },
+		{ "br\xc3\xa9", 0, -EINVAL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int r = xl_name_valid(cases[i].in, cases[i].max);
+
+		if (r != cases[i].want)
+			fprintf(stderr, "name '%s'\n", cases[i].in);
+		CHECK_INTEQ(r, cases[i].want);
+	}
+}
+
 TEST(hostname_length)
 {
 	char name[256];

@@ -32,6 +32,17 @@ TEST(sizes)
 		{ "99999999999999999999T", -ERANGE, 0 },
 		{ "0.123456789T", 0, 135742175033ULL },
 		{ "16777216T", -ERANGE, 0 },
+		/* Sizes that wrapped around 2^64 once: 2^64 + 3 GiB was 3G. */
+		{ "18446744073709551619G", -ERANGE, 0 },
+		{ "18446744073709551616k", -ERANGE, 0 },
+		{ "18446744073709551615", -ERANGE, 0 },
+		{ "184467440737095516150", -ERANGE, 0 },
+		{ "17179869184G", -ERANGE, 0 },
+		{ "17179869183G", 0, 18446744072635809792ULL },
+		{ "16777215.999999999T", 0, 18446744073709550516ULL },
+		{ "16777215.9999999999999999999T", 0,
+		  18446744073709550516ULL },
+		{ "0.5k", 0, 512 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -44,6 +55,42 @@ TEST(sizes)
 		else
 			CHECK_INTEQ(got, 7);
 	}
+}
+
+TEST(size_arithmetic)
+{
+	static const struct {
+		uint64_t n, unit;
+		int want_r;
+		uint64_t want;
+	} round[] = {
+		{ 0, 4096, 0, 0 },
+		{ 1, 4096, 0, 4096 },
+		{ 4096, 4096, 0, 4096 },
+		{ 4097, 3, 0, 4098 },
+		{ UINT64_MAX - 4095, 4096, 0, UINT64_MAX - 4095 },
+		{ UINT64_MAX - 4094, 4096, -ERANGE, 0 },
+		{ UINT64_MAX, 1ULL << 20, -ERANGE, 0 },
+		{ UINT64_MAX, 1, 0, UINT64_MAX },
+		{ 5, 0, -EINVAL, 0 },
+	};
+	uint64_t got;
+
+	for (size_t i = 0; i < sizeof(round) / sizeof(round[0]); i++) {
+		got = 7;
+		CHECK_INTEQ(size_round_up(round[i].n, round[i].unit, &got),
+			    round[i].want_r);
+		CHECK(got == (round[i].want_r ? 7 : round[i].want));
+	}
+	got = 7;
+	CHECK_INTEQ(size_add(UINT64_MAX - 1, 1, &got), 0);
+	CHECK(got == UINT64_MAX);
+	CHECK_INTEQ(size_add(UINT64_MAX, 1, &got), -ERANGE);
+	CHECK(got == UINT64_MAX);
+	CHECK_INTEQ(size_mul(1ULL << 32, (1ULL << 32) - 1, &got), 0);
+	CHECK(got == (1ULL << 32) * ((1ULL << 32) - 1));
+	CHECK_INTEQ(size_mul(1ULL << 32, 1ULL << 32, &got), -ERANGE);
+	CHECK(got == (1ULL << 32) * ((1ULL << 32) - 1));
 }
 
 TEST(format_sizes)

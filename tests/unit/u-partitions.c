@@ -211,6 +211,12 @@ TEST(bad)
 		  "t:2: size '0.0G' is not more than 0" },
 		{ "[root]\nsize=99999999999T\n",
 		  "t:2: size '99999999999T' is too large" },
+		/* Once 2^64 + 3G, which wrapped to 3G. */
+		{ "[root]\nsize=18446744073709551619G\n",
+		  "t:2: size '18446744073709551619G' is too large" },
+		{ "[root]\nsize=8796093022208M\n",
+		  "t:2: size '8796093022208M' is more than a disk can hold "
+		  "(at most 8796093022207M)" },
 		{ "[root]\ntype=ext5\n",
 		  "t:2: unknown type 'ext5' (want swap, ext2, ext3, ext4, "
 		  "xfs or btrfs)" },
@@ -256,6 +262,26 @@ TEST(bad)
 		CHECK(!p.p && !p.nr);
 		strbuf_release(&err);
 	}
+}
+
+/* Each size keeps the line it was given on, for the back ends' messages. */
+TEST(origins)
+{
+	struct partitions p = PARTITIONS_INIT;
+	struct strbuf err = STRBUF_INIT;
+
+	CHECK_INTEQ(partitions_parse("f.d/x", "[root]\ntype=ext4\n"
+				     "mountpoint=/\nsize=8796093022207M\n\n"
+				     "[swap]\nsize=1G\ntype=swap\n", &p,
+				     &err), 0);
+	CHECK_INTEQ(p.nr, 2);
+	if (p.nr == 2) {
+		CHECK_STREQ(p.p[0].origin, "f.d/x:7");
+		CHECK_STREQ(p.p[1].origin, "f.d/x:4");
+		CHECK(p.p[1].size == PARTITION_SIZE_MAX);
+	}
+	partitions_release(&p);
+	strbuf_release(&err);
 }
 
 /* The files shipped in etc/partitions.d (tests run from the top). */

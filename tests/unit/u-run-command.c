@@ -213,11 +213,11 @@ TEST(environment)
 		const char *want;
 	} cases[] = {
 		{ 1, { NULL },
-		  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
-		  "/bin|C|http://proxy.example:3128||\n" },
+		  "/usr/sbin:/usr/bin:/sbin:/bin|C|http://proxy.example:3128"
+		  "||\n" },
 		{ 1, { "LC_ALL=POSIX", "FOO=bar" },
-		  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
-		  "/bin|POSIX|http://proxy.example:3128||bar\n" },
+		  "/usr/sbin:/usr/bin:/sbin:/bin|POSIX|"
+		  "http://proxy.example:3128||bar\n" },
 		{ 1, { "http_proxy=", "PATH=/bin:/usr/bin" },
 		  "/bin:/usr/bin|C|||\n" },
 		{ 0, { "FOO=bar" },

@@ -401,3 +401,105 @@ TEST(machine_ids)
 	for (int j = 0; j < 32; j++)
 		CHECK(varies[j] == (j != 12));
 }
+
+/*
+ * --password=-: text written to a pipe, read back. Also what is left in
+ * the pipe: the read stops at the first line's end or one byte past the
+ * longest password, so a flood is not read to its end.
+ */
+TEST(password_read)
+{
+	struct strbuf a4096 = STRBUF_INIT, a4097 = STRBUF_INIT;
+	struct strbuf a5000 = STRBUF_INIT;
+
+	for (int i = 0; i < 5000; i++) {
+		if (i < 4096)
+			strbuf_addch(&a4096, 'a');
+		if (i < 4097)
+			strbuf_addch(&a4097, 'a');
+		strbuf_addch(&a5000, 'a');
+	}
+	strbuf_addch(&a5000, '\n');
+	{
+		const struct {
+			const char *in;
+			size_t len;	/* of in; 0: strlen(in) */
+			int want_r;
+			const char *want;
+			size_t left;	/* bytes still in the pipe */
+		} cases[] = {
+			{ "correct horse\n", 0, 0, "correct horse", 0 },
+			{ "pw", 0, 0, "pw", 0 },
+			{ "pw\r\n", 0, 0, "pw", 0 },
+			{ " pw with spaces \n", 0, 0, " pw with spaces ", 0 },
+			{ "", 0, -ENODATA, NULL, 0 },
+			{ "\n", 0, -ENODATA, NULL, 0 },
+			{ "\r\npw\n", 0, -ENODATA, NULL, 0 },
+			{ "a\0b\n", 4, -EINVAL, NULL, 0 },
+			{ a4096.buf, 0, 0, a4096.buf, 0 },
+			{ a4097.buf, 0, -E2BIG, NULL, 0 },
+			{ a5000.buf, 0, -E2BIG, NULL, 5001 - 4097 },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]);
+		     i++) {
+			size_t len = cases[i].len ? cases[i].len :
+						    strlen(cases[i].in);
+			char *pw = (char *)"untouched", drain[8192];
+			int before = unit_failed_checks, p[2], r;
+
+			CHECK_INTEQ(pipe(p), 0);
+			CHECK_INTEQ(write(p[1], cases[i].in, len),
+				    (long long)len);
+			close(p[1]);
+			r = password_read_fd(p[0], &pw);
+			CHECK_INTEQ(r, cases[i].want_r);
+			if (!r) {
+				CHECK_STREQ(pw, cases[i].want);
+				secret_free(pw);
+			} else {
+				CHECK_STREQ(pw, "untouched");
+			}
+			CHECK_INTEQ(read(p[0], drain, sizeof(drain)),
+				    (long long)cases[i].left);
+			close(p[0]);
+			if (unit_failed_checks != before)
+				fprintf(stderr, "  in case %zu\n", i);
+		}
+	}
+	strbuf_release(&a4096);
+	strbuf_release(&a4097);
+	strbuf_release(&a5000);
+}
+
+TEST(secret_file_exposed)
+{
+	static const struct {
+		mode_t mode;
+		gid_t gid;
+		int want;
+	} cases[] = {
+		{ 0600, 0, 0 },
+		{ 0640, 0, 0 },		/* root's group */
+		{ 0400, 50, 0 },
+		{ 0644, 0, 1 },
+		{ 0604, 0, 1 },
+		{ 0640, 50, 1 },	/* staff */
+		{ 0660, 1000, 1 },
+		{ 0444, 0, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf w = STRBUF_INIT;
+		struct stat st;
+
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFREG | cases[i].mode;
+		st.st_gid = cases[i].gid;
+		CHECK_INTEQ(secret_file_exposed("/etc/x.conf", &st, &w),
+			    cases[i].want);
+		CHECK_STREQ(w.buf, cases[i].want ? "'/etc/x.conf' holds a "
+			    "password and is readable by others" : "");
+		strbuf_release(&w);
+	}
+}
