@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -742,6 +743,13 @@ static int make_base(struct build *b)
 	info("installing %s with %s", b->g.distro.codename,
 	     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
 	     b->g.method == INSTALL_TAR ? "tar" : "copy");
+	/* Plain http without a checksum was refused with the options. */
+	if (b->g.method == INSTALL_TAR && !b->g.install_sha256 &&
+	    source_is_url(b->g.install_source) &&
+	    strncasecmp(b->g.install_source, "file://", 7))
+		warning("'%s' is not checked against a checksum: give "
+			"--install-source-sha256 to be sure of what it "
+			"serves", b->g.install_source);
 	r = install_system(&b->g, b->mnt, &err);
 	/* debootstrap words a full disk as "file already exists". */
 	if (r < 0 && root_is_full(b->mnt))

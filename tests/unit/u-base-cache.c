@@ -441,6 +441,11 @@ static void key_of(const char *const *flags, struct base_key *k,
 	strbuf_release(&err);
 }
 
+#define SUM_A \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SUM_B \
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
 TEST(a_guest_key_follows_its_recipe)
 {
 	static const char *const none[] = { NULL };
@@ -523,6 +528,36 @@ TEST(a_guest_key_follows_its_recipe)
 		base_key_release(&o);
 		free(tar);
 		free(dir);
+	}
+
+	/* A URL by itself, and the checksum it is held to: a URL says
+	 * nothing of what it serves. */
+	{
+		static const char *const url[] = {
+			"--install-method", "tar", "--install-source",
+			"https://example.org/root.tar.zst", NULL };
+		static const char *const a[] = {
+			"--install-method", "tar", "--install-source",
+			"https://example.org/root.tar.zst",
+			"--install-source-sha256", SUM_A, NULL };
+		static const char *const b[] = {
+			"--install-method", "tar", "--install-source",
+			"https://example.org/root.tar.zst",
+			"--install-source-sha256", SUM_B, NULL };
+		struct base_key ka = BASE_KEY_INIT, kb = BASE_KEY_INIT;
+
+		key_of(url, &o, &cacheable);
+		CHECK_STREQ(o.part[BASE_KEY_SOURCE],
+			    "https://example.org/root.tar.zst");
+		key_of(a, &ka, &cacheable);
+		CHECK_STREQ(ka.part[BASE_KEY_SOURCE],
+			    "https://example.org/root.tar.zst sha256:" SUM_A);
+		key_of(b, &kb, &cacheable);
+		CHECK(strcmp(o.id, ka.id) && strcmp(o.id, kb.id) &&
+		      strcmp(ka.id, kb.id));
+		base_key_release(&ka);
+		base_key_release(&kb);
+		base_key_release(&o);
 	}
 	base_key_release(&d);
 	strbuf_release(&flag);

@@ -238,12 +238,18 @@ TEST(defaults)
 	strbuf_release(&err);
 }
 
+/* A SHA-256 in either case, and as it is kept. */
+#define SUM_UPPER \
+	"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+#define SUM "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 /* Cases that must be accepted, with one typed field to check each. */
 enum field {
 	F_SIZE, F_SWAP, F_NOSWAP, F_MEMORY, F_MAXMEM, F_VCPUS, F_FS,
 	F_FS_OPTIONS, F_IMAGE_FULL, F_METHOD, F_SOURCE, F_DIR, F_CFG_PATH,
 	F_HOSTNAME, F_DIST, F_GENPASS, F_GENPASS_LEN, F_PASSWORD, F_HASH,
 	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS, F_ADMINS,
+	F_SHA256,
 };
 
 static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
@@ -335,6 +341,10 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 		for (size_t i = 0; i < g->admins.nr; i++)
 			strbuf_addf(sb, "%s%s", i ? " " : "", g->admins.v[i]);
 		break;
+	case F_SHA256:
+		strbuf_addstr(sb, g->install_sha256 ? g->install_sha256 :
+			      "(none)");
+		break;
 	}
 }
 
@@ -411,6 +421,22 @@ TEST(accepted)
 		{ NULL, { "--install-method", "copy", "--install-source",
 			  "@TMP@/tree" }, F_METHOD, "2" },
 		{ NULL, { "--install-source", "/ignored" }, F_METHOD, "0" },
+		/* A tarball's checksum; plain http needs one, https and
+		 * local sources may go without. */
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "@TMP@/root.tar", "--install-source-sha256",
+			  SUM_UPPER }, F_SHA256, SUM },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "http://example.org/root.tar.gz",
+			  "--install-source-sha256", SUM }, F_SHA256, SUM },
+		{ "install-method = tar\ninstall-source = http://example.org/"
+		  "r.tar\ninstall-source-sha256 = " SUM, { NULL }, F_SHA256,
+		  SUM },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "https://example.org/root.tar.gz" }, F_SHA256,
+		  "(none)" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "file:///srv/root.tar.gz" }, F_SHA256, "(none)" },
 		/* Accounts. */
 		{ NULL, { "--genpass-len", "8" }, F_GENPASS_LEN, "8" },
 		{ NULL, { "--genpass-len", "128" }, F_GENPASS_LEN, "128" },
@@ -645,6 +671,32 @@ TEST(refused)
 		{ NULL, { "--install-method", "copy", "--install-source",
 			  "@TMP@/root.tar" },
 		  "--install-source: '@TMP@/root.tar' is not a directory" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "http://example.org/root.tar.gz" },
+		  "--install-source: 'http://example.org/root.tar.gz' comes "
+		  "over plain http, where anyone on the way can change it: "
+		  "use https or give the checksum (--install-source-sha256)" },
+		{ "install-method = tar\ninstall-source = HTTP://example.org/"
+		  "r.tar", { NULL },
+		  "g.conf:2: 'HTTP://example.org/r.tar' comes over plain http" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "@TMP@/root.tar", "--install-source-sha256", "abc" },
+		  "--install-source-sha256: 'install-source-sha256' must be 64 "
+		  "hex digits, not 'abc'" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "@TMP@/root.tar", "--install-source-sha256",
+			  SUM "0" },
+		  "--install-source-sha256: 'install-source-sha256' must be 64 "
+		  "hex digits" },
+		{ "install-source-sha256 = g" SUM, { "--install-method", "tar",
+			  "--install-source", "@TMP@/root.tar" },
+		  "g.conf:1: 'install-source-sha256' must be 64 hex digits" },
+		{ NULL, { "--install-source-sha256", SUM },
+		  "--install-source-sha256: 'install-source-sha256' is for "
+		  "--install-method=tar" },
+		{ NULL, { "--install-method", "copy", "--install-source",
+			  "@TMP@/tree", "--install-source-sha256", SUM },
+		  "--install-source-sha256: 'install-source-sha256' is for " },
 		{ NULL, { "--mirror", "ftp://ftp.debian.org/debian" },
 		  "--mirror: invalid mirror URL 'ftp://ftp.debian.org/"
 		  "debian'" },
