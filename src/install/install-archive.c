@@ -692,8 +692,8 @@ static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
 static int mismatch(struct strbuf *err, const char *source, const char *got,
 		    const char *want)
 {
-	return fail(err, -EBADMSG, "'%s' does not match its checksum "
-		    "(SHA-256 %s, expected %s)", source, got, want);
+	return fail(err, -EBADMSG, "'%s' does not match its checksum: "
+		    "SHA-256 %s, expected %s", source, got, want);
 }
 
 const char *fetch_redirect_protocols(const char *url)

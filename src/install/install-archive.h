@@ -46,8 +46,8 @@ int install_tar(const char *source, const char *target, struct strbuf *err);
  * lowercase hex digits; NULL checks nothing). A download is hashed as it
  * arrives, a local file before it is unpacked (and again while it is, in
  * case it changed in between), so a mismatch unpacks nothing: -EBADMSG
- * with "'SOURCE' does not match its checksum (SHA-256 GOT, expected
- * WANT)" in err.
+ * with "'SOURCE' does not match its checksum: SHA-256 GOT, expected
+ * WANT" in err.
  */
 int install_tar_checked(const char *source, const char *sha256,
 			const char *target, struct strbuf *err);

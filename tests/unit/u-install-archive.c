@@ -837,8 +837,8 @@ TEST(tar_over_http)
 		{ "/moved", 1, 0, "" },
 		{ "/root.tar.gz", 2, -EBADMSG,
 		  "'http://127.0.0.1:%d/root.tar.gz' does not match its "
-		  "checksum (SHA-256 " },
-		{ "/moved", 2, -EBADMSG, ", expected " WRONG_SHA256 ")" },
+		  "checksum: SHA-256 " },
+		{ "/moved", 2, -EBADMSG, ", expected " WRONG_SHA256 },
 		{ "/missing.tar.gz", 0, -ENOENT,
 		  "HTTP 404 fetching 'http://127.0.0.1:%d/missing.tar.gz'" },
 		{ "/to-file", 0, -EPROTONOSUPPORT,
@@ -1047,7 +1047,7 @@ TEST(checksum_made_while_unpacking)
 					   target, &err), cases[i].want_r);
 		if (cases[i].want_r)
 			CHECK(contains(&err, "'the base' does not match its "
-				       "checksum (SHA-256 "));
+				       "checksum: SHA-256 "));
 		else
 			check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
 		/* fd stays open, and was read to its end. */
