@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "base.h"
 #include "fsutil.h"
 #include "guest.h"
 #include "install-archive.h"
@@ -617,6 +618,31 @@ static int validate_checksum(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/*
+ * Bases from a cache others can write to are theirs, whatever their
+ * descriptions say: refused before anything is made, naming where the
+ * cache came from. Not with --cache=no, which reads nothing there.
+ */
+static int validate_cachedir(const struct config *c, struct guest *g,
+			     struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *nocache;
+	char *bases;
+	int r;
+
+	if (!base_cacheable(g, &nocache))
+		return 0;
+	bases = base_cache_dir(g->cachedir);
+	r = base_cache_check_dir(bases, &why);
+	if (r < 0)
+		bad(err, c, O_CACHEDIR, "%s (make it root's and not writable "
+		    "by others, or build with --cache=no)", why.buf);
+	free(bases);
+	strbuf_release(&why);
+	return r < 0 ? -EINVAL : 0;
+}
+
 static int validate_install(const struct config *c, struct guest *g,
 			    struct strbuf *err)
 {
@@ -673,7 +699,7 @@ static int validate_install(const struct config *c, struct guest *g,
 	if (r < 0)
 		return r;
 	g->cache = (enum cache_mode)r;
-	return 0;
+	return validate_cachedir(c, g, err);
 }
 
 static int validate_boot(const struct config *c, struct guest *g,

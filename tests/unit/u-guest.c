@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,7 @@ static const char *scratch(void)
 	if (mkdir_p(p, 0755) < 0)
 		abort();
 	free(p);
+
 	for (size_t i = 0; i < ARRAY_SIZE(key_files); i++) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -345,6 +348,7 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 		strbuf_addstr(sb, g->install_sha256 ? g->install_sha256 :
 			      "(none)");
 		break;
+
 	}
 }
 
@@ -853,6 +857,80 @@ TEST(refused)
 		CHECK(starts_with(err.buf, expand(cases[i].want_err, &want)));
 		CHECK(!strchr(err.buf, '\n'));
 		report_case(before, i, cases[i].want_err);
+		guest_release(&g);
+		strbuf_release(&err);
+		strbuf_release(&want);
+	}
+}
+
+/*
+ * A cache only root can change is used; one others could write to is
+ * refused, naming where it came from, unless the cache is not read. Needs
+ * root: the directories are root's, and one is nobody's.
+ */
+TEST(cachedir_trust)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+		uid_t uid;
+	} dirs[] = {
+		{ "cache-ok", 0755, 0 },
+		{ "cache-group", 0775, 0 },
+		{ "cache-nobody", 0755, 65534 },
+	};
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want_err;	/* "" for accepted */
+	} cases[] = {
+		{ NULL, { "--cachedir", "@TMP@/cache-ok" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-ok/new" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-group", "--cache=no" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-nobody",
+			  "--install-method", "copy", "--install-source",
+			  "@TMP@/tree" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-group" },
+		  "--cachedir: refusing the cache '@TMP@/cache-group/bases': "
+		  "'@TMP@/cache-group' is writable by its group, so others "
+		  "could plant a base (make it root's and not writable by "
+		  "others, or build with --cache=no)" },
+		{ "cachedir = @TMP@/cache-nobody", { NULL },
+		  "g.conf:1: refusing the cache '@TMP@/cache-nobody/bases': "
+		  "'@TMP@/cache-nobody' is owned by uid 65534, not by root" },
+		{ NULL, { "--cachedir", "@TMP@/cache-group/sub",
+			  "--cache=refresh" },
+		  "--cachedir: refusing the cache '@TMP@/cache-group/sub/" },
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "# skipped: needs root to own directories\n");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char *p = path_join(scratch(), dirs[i].name);
+
+		CHECK_INTEQ(mkdir(p, 0700), 0);
+		CHECK_INTEQ(chmod(p, dirs[i].mode), 0);
+		CHECK_INTEQ(chown(p, dirs[i].uid, (gid_t)-1), 0);
+		free(p);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+		int r = guest_of(0, cases[i].file, cases[i].flags, &g, &err);
+
+		if (!*cases[i].want_err) {
+			CHECK_INTEQ(r, 0);
+			CHECK_STREQ(err.buf, "");
+		} else {
+			CHECK_INTEQ(r, -EINVAL);
+			CHECK(starts_with(err.buf,
+					  expand(cases[i].want_err, &want)));
+		}
+		report_case(before, i, cases[i].flags[0] ?
+			    cases[i].flags[1] : cases[i].file);
 		guest_release(&g);
 		strbuf_release(&err);
 		strbuf_release(&want);
