@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -749,6 +750,13 @@ static int make_base(struct build *b)
 	info("installing %s with %s", b->g.distro.codename,
 	     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
 	     b->g.method == INSTALL_TAR ? "tar" : "copy");
+	/* Plain http without a checksum was refused with the options. */
+	if (b->g.method == INSTALL_TAR && !b->g.install_sha256 &&
+	    source_is_url(b->g.install_source) &&
+	    strncasecmp(b->g.install_source, "file://", 7))
+		warning("'%s' is not checked against a checksum: give "
+			"--install-source-sha256 to be sure of what it "
+			"serves", b->g.install_source);
 	r = install_system(&b->g, b->mnt, &err);
 	/* debootstrap words a full disk as "file already exists". */
 	if (r < 0 && root_is_full(b->mnt))
@@ -782,15 +790,24 @@ out:
 	return r;
 }
 
-/* The base from the cache, or built here and then stored in it. */
-/* The cached base e, checked, into the guest's root. */
+/*
+ * The cached base e into the guest's root, checked by the reading that
+ * unpacks it: 0 when done; 1 when it could not be opened, or its size
+ * gives it away as damaged, and nothing was unpacked; -EBADMSG when its
+ * checksum did once it was unpacked (the root holds what came out of it).
+ * Either way damage says why. Another failure is the build's.
+ */
 static int unpack_base(struct build *b, const struct base_key *key,
-		       struct base_entry *e, double t0)
+		       struct base_entry *e, double t0, struct strbuf *damage)
 {
 	struct strbuf err = STRBUF_INIT;
 	char when[32];
-	int r;
+	int fd, r;
 
+	strbuf_reset(damage);
+	fd = base_cache_open(e, damage);
+	if (fd < 0)
+		return 1;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime(&e->created));
 	info("using the cached base %s", e->name);
 	debug("its key matches this guest's: %s/%s, %s from %s, built %s",
@@ -799,11 +816,14 @@ static int unpack_base(struct build *b, const struct base_key *key,
 	      *key->part[BASE_KEY_MIRROR] ? key->part[BASE_KEY_MIRROR] :
 					    key->part[BASE_KEY_SOURCE],
 	      when);
-	r = install_tar(e->archive, b->mnt, &err);
-	if (r < 0 && root_is_full(b->mnt))
-		strbuf_addstr(&err, " (the root file system is full: give a "
-			      "larger --size)");
-	if (r < 0) {
+	r = install_tar_fd(fd, e->archive, e->sha256, b->mnt, &err);
+	close(fd);
+	if (r == -EBADMSG) {
+		strbuf_add(damage, err.buf, err.len);
+	} else if (r < 0) {
+		if (root_is_full(b->mnt))
+			strbuf_addstr(&err, " (the root file system is full: "
+				      "give a larger --size)");
 		r = fail(b, r, "unpack the cached base", &err);
 	} else {
 		base_cache_touch(e);
@@ -840,6 +860,42 @@ static int lock_base(const char *dir, const char *name, int *fd,
 }
 
 /*
+ * A base whose checksum failed only once it was unpacked: what came out
+ * of it is in the guest's root, where nothing can tell it apart, so the
+ * run fails and is rolled back. The base goes too, unless another run
+ * replaced it meanwhile, so that the next run builds it anew.
+ */
+static int drop_damaged_base(struct build *b, const char *dir,
+			     const struct base_key *key,
+			     const struct base_entry *e, int *lock,
+			     const struct strbuf *damage)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct base_entry now = { 0 };
+	int waited = 0, r;
+
+	r = lock_base(dir, e->name, lock, 1, &waited, &err);
+	if (r >= 0 && base_cache_find(dir, key, &now) &&
+	    !strcmp(now.sha256, e->sha256) && now.created == e->created)
+		r = base_cache_remove(&now);
+	if (r < 0 && r != -EINTR && !err.len)
+		strbuf_addf(&err, "%s", strerror(-r));
+	if (r == -EINTR)
+		r = build_error(b, r, "interrupted");
+	else if (r < 0)
+		r = build_error(b, -EBADMSG, "cannot use the cached base %s: "
+				"%s; removing it failed too: %s", e->name,
+				damage->buf, err.buf);
+	else
+		r = build_error(b, -EBADMSG, "cannot use the cached base %s: "
+				"%s; it was removed, and the next run builds "
+				"it anew", e->name, damage->buf);
+	base_entry_release(&now);
+	strbuf_release(&err);
+	return r;
+}
+
+/*
  * The base from the cache, or built here and then stored in it. A base
  * is read under a shared lock, so the guests of a fleet unpack it side by
  * side; building, replacing or removing one takes the lock alone.
@@ -864,6 +920,16 @@ static int install_base(struct build *b)
 		r = fail(b, r, "work out the base", &err);
 		goto out;
 	}
+	/*
+	 * Checked with the options already; again now that it is made, in
+	 * case someone else made it first (in a sticky /var/tmp, say).
+	 */
+	(void)mkdir_p(dir, 0755);
+	r = base_cache_check_dir(dir, &err);
+	if (r < 0) {
+		r = fail(b, r, "use the base cache", &err);
+		goto out;
+	}
 	name = base_cache_name(&key);
 	refresh = b->g.cache == CACHE_REFRESH;
 	r = lock_base(dir, name, &lock, refresh, &waited, &err);
@@ -883,10 +949,11 @@ static int install_base(struct build *b)
 	}
 	/* The common case: a good base, read beside other runs. */
 	if (!refresh && base_cache_find(dir, &key, &e)) {
-		if (base_cache_verify(&e, &err) >= 0) {
-			r = unpack_base(b, &key, &e, t0);
+		r = unpack_base(b, &key, &e, t0, &err);
+		if (r == -EBADMSG)
+			r = drop_damaged_base(b, dir, &key, &e, &lock, &err);
+		if (r != 1)
 			goto out;
-		}
 		base_entry_release(&e);
 		memset(&e, 0, sizeof(e));
 		strbuf_reset(&err);
@@ -904,11 +971,12 @@ static int install_base(struct build *b)
 			strbuf_addstr(&why, "--cache=refresh");
 			r = base_cache_remove(&e);
 		} else {
-			r = base_cache_verify(&e, &err);
-			if (r >= 0) {
-				r = unpack_base(b, &key, &e, t0);
+			r = unpack_base(b, &key, &e, t0, &err);
+			if (r == -EBADMSG)
+				r = drop_damaged_base(b, dir, &key, &e, &lock,
+						      &err);
+			if (r != 1)
 				goto out;
-			}
 			warning("the cached base %s is damaged (%s): building "
 				"it again", e.name, err.buf);
 			strbuf_addf(&why, "the cached copy was damaged");

@@ -327,17 +327,26 @@ int cmd_cache(int argc, char **argv)
 	}
 	dir = base_cache_dir(cachedir.value);
 	cc.dir = dir;
+	/* A build would refuse it: its bases, good or not, are never used. */
+	if (base_cache_check_dir(dir, &err) < 0) {
+		if (!strcmp(verb, "verify")) {
+			error("%s; no build uses its bases", err.buf);
+			status = 1;
+		} else {
+			warning("%s; no build uses its bases", err.buf);
+		}
+	}
 	if (!strcmp(verb, "prune") && !cc.dry_run && geteuid() != 0) {
 		error("must be run as root to prune the cache (try --dry-run)");
 		status = 1;
 		goto out;
 	}
 	if (!strcmp(verb, "list"))
-		status = cache_list(&cc);
+		status |= cache_list(&cc);
 	else if (!strcmp(verb, "verify"))
-		status = cache_verify(&cc);
+		status |= cache_verify(&cc);
 	else
-		status = cache_prune(&cc);
+		status |= cache_prune(&cc);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_error_errno(-errno, "cannot write to standard output: %m");
 		status = 1;

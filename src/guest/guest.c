@@ -1,11 +1,14 @@
 /* guest.c: see guest.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "base.h"
 #include "fsutil.h"
 #include "guest.h"
 #include "install-archive.h"
@@ -66,6 +69,7 @@ void guest_release(struct guest *g)
 	partitions_release(&g->parts);
 	free(g->partitions_file);
 	free(g->install_source);
+	free(g->install_sha256);
 	free(g->ips);
 	strvec_clear(&g->nameservers);
 	free(g->bridge);
@@ -668,6 +672,65 @@ static int validate_storage(const struct config *c, struct guest *g,
 	return get_abs_path(c, O_ROLEDIR, &g->roledir, err);
 }
 
+/*
+ * --install-source-sha256: 64 hex digits, kept in lowercase, for a
+ * tarball. Without it a tarball over plain http is refused: anyone on the
+ * way could hand root a tree of their own.
+ */
+static int validate_checksum(const struct config *c, struct guest *g,
+			     struct strbuf *err)
+{
+	const char *sum = config_get(c, O_INSTALL_SOURCE_SHA256);
+	size_t len = sum ? strlen(sum) : 0;
+
+	if (len) {
+		if (g->method != INSTALL_TAR)
+			return bad(err, c, O_INSTALL_SOURCE_SHA256,
+				   "'install-source-sha256' is for "
+				   "--install-method=tar");
+		if (len != 64 || strspn(sum, "0123456789abcdefABCDEF") != len)
+			return bad(err, c, O_INSTALL_SOURCE_SHA256,
+				   "'install-source-sha256' must be 64 hex "
+				   "digits, not '%s'", sum);
+		g->install_sha256 = xstrdup(sum);
+		for (size_t i = 0; i < len; i++)
+			g->install_sha256[i] =
+				(char)tolower((unsigned char)sum[i]);
+	}
+	if (g->method == INSTALL_TAR && !g->install_sha256 &&
+	    !strncasecmp(g->install_source, "http://", 7))
+		return bad(err, c, O_INSTALL_SOURCE, "'%s' comes over plain "
+			   "http, where anyone on the way can change it: use "
+			   "https or give the checksum "
+			   "(--install-source-sha256)", g->install_source);
+	return 0;
+}
+
+/*
+ * Bases from a cache others can write to are theirs, whatever their
+ * descriptions say: refused before anything is made, naming where the
+ * cache came from. Not with --cache=no, which reads nothing there.
+ */
+static int validate_cachedir(const struct config *c, struct guest *g,
+			     struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *nocache;
+	char *bases;
+	int r;
+
+	if (!base_cacheable(g, &nocache))
+		return 0;
+	bases = base_cache_dir(g->cachedir);
+	r = base_cache_check_dir(bases, &why);
+	if (r < 0)
+		bad(err, c, O_CACHEDIR, "%s (make it root's and not writable "
+		    "by others, or build with --cache=no)", why.buf);
+	free(bases);
+	strbuf_release(&why);
+	return r < 0 ? -EINVAL : 0;
+}
+
 static int validate_install(const struct config *c, struct guest *g,
 			    struct strbuf *err)
 {
@@ -717,11 +780,14 @@ static int validate_install(const struct config *c, struct guest *g,
 	if (g->keyring && !path_exists(g->keyring))
 		return bad(err, c, O_KEYRING, "keyring '%s' does not exist",
 			   g->keyring);
+	r = validate_checksum(c, g, err);
+	if (r < 0)
+		return r;
 	r = pick(c, O_CACHE, cache_modes, err);
 	if (r < 0)
 		return r;
 	g->cache = (enum cache_mode)r;
-	return 0;
+	return validate_cachedir(c, g, err);
 }
 
 static int validate_boot(const struct config *c, struct guest *g,

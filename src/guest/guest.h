@@ -87,6 +87,7 @@ struct guest {
 
 	enum install_method method;
 	char *install_source;
+	char *install_sha256;	/* 64 lowercase hex digits, or NULL */
 
 	int dhcp;
 	struct guest_ip *ips;

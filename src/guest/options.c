@@ -89,6 +89,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "METHOD", "debootstrap, tar or copy", NULL },
 	{ "install-source", O_INSTALL_SOURCE, S, 0, NULL, "SRC",
 	  "tarball (path or URL) for tar, directory for copy", NULL },
+	{ "install-source-sha256", O_INSTALL_SOURCE_SHA256, S, 0, NULL, "HEX",
+	  "SHA-256 the tarball must have, checked before it is unpacked "
+	  "(required for an http:// source)", NULL },
 	{ "ip", O_IP, L, 0, NULL, "ADDR[/PREFIX]",
 	  "static address; repeat for more (the first is primary)", "dhcp" },
 	{ "json", O_JSON, B, CLI, "0", NULL,

@@ -97,6 +97,10 @@ static const char *lookup(const struct strvec *kv, const char *key,
 	return NULL;
 }
 
+/*
+ * A key one record lacks counts as empty: a setting added since the other
+ * was written, and left unset, changes nothing about the guest.
+ */
 static void add_missing(const struct strvec *a, const struct strvec *b,
 			struct strvec *ret_keys)
 {
@@ -107,7 +111,7 @@ static void add_missing(const struct strvec *a, const struct strvec *b,
 		struct strbuf key = STRBUF_INIT;
 
 		strbuf_add(&key, a->v[i], n);
-		if ((!other || strcmp(other, eq ? eq + 1 : "")) &&
+		if (strcmp(other ? other : "", eq ? eq + 1 : "") &&
 		    strvec_find(ret_keys, key.buf) < 0)
 			strvec_push(ret_keys, key.buf);
 		strbuf_release(&key);

@@ -227,28 +227,76 @@ void base_cache_list_free(struct base_entry *v, size_t nr)
 	free(v);
 }
 
+int base_cache_open(const struct base_entry *e, struct strbuf *err)
+{
+	int fd = open(e->archive, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		strbuf_addf(err, "cannot read '%s': %s", e->archive,
+			    strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size != e->size) {
+		strbuf_addf(err, "'%s' is %llu bytes, not %llu", e->archive,
+			    (unsigned long long)st.st_size, e->size);
+		close(fd);
+		return -EBADMSG;
+	}
+	return fd;
+}
+
+int base_cache_check_sum(const struct base_entry *e, const char *sha256,
+			 struct strbuf *err)
+{
+	if (!strcmp(sha256, e->sha256))
+		return 0;
+	strbuf_addf(err, "'%s' does not match its checksum: SHA-256 %s, "
+		    "expected %s", e->archive, sha256, e->sha256);
+	return -EBADMSG;
+}
+
 int base_cache_verify(const struct base_entry *e, struct strbuf *err)
 {
 	char hex[SHA256_HEX_SIZE];
-	unsigned long long size = 0;
-	int r = sha256_file(e->archive, hex, &size);
+	int fd = base_cache_open(e, err), r;
 
+	if (fd < 0)
+		return fd;
+	r = sha256_fd(fd, hex, NULL);
+	close(fd);
 	if (r < 0) {
 		strbuf_addf(err, "cannot read '%s': %s", e->archive,
 			    strerror(-r));
 		return r;
 	}
-	if (size != e->size) {
-		strbuf_addf(err, "'%s' is %llu bytes, not %llu", e->archive,
-			    size, e->size);
-		return -EBADMSG;
-	}
-	if (strcmp(hex, e->sha256)) {
-		strbuf_addf(err, "'%s' does not match its checksum",
-			    e->archive);
-		return -EBADMSG;
-	}
-	return 0;
+	return base_cache_check_sum(e, hex, err);
+}
+
+int base_cache_check_dir(const char *dir, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *parent = xstrndup(dir, (size_t)(strrchr(dir, '/') - dir));
+	int r;
+
+	/* The cache itself is a place, not a passage: no sticky /tmp. */
+	r = path_check_root_only(*parent ? parent : "/", &why);
+	if (r >= 0)
+		r = path_check_root_only(dir, &why);
+	free(parent);
+
+	if (r == -EPERM)
+		strbuf_addf(err, "refusing the cache '%s': %s, so others "
+			    "could plant a base", dir, why.buf);
+	else if (r < 0)
+		strbuf_addstr(err, why.buf);
+	strbuf_release(&why);
+	return r;
 }
 
 static char *lock_path(const char *dir, const char *name)

@@ -93,11 +93,36 @@ int base_cache_list(const char *dir, struct base_entry **ret, size_t *ret_nr);
 void base_cache_list_free(struct base_entry *v, size_t nr);
 
 /*
- * Check e's archive against its description: same size and SHA-256.
- * 0 when intact, -EBADMSG (with the difference in err) when not, or
- * another -errno when it cannot be read.
+ * Open e's archive to read it: a regular file of the size its description
+ * gives. The descriptor, or -EBADMSG (with the difference in err) when the
+ * size is wrong, or another -errno when it cannot be opened. A base is
+ * checked on this descriptor as it is read (install_tar_fd() with
+ * e->sha256), never reopened by name after a check.
+ */
+int base_cache_open(const struct base_entry *e, struct strbuf *err);
+
+/* 0 when sha256, made by reading e's archive, is the one its description
+ * gives; -EBADMSG with both in err when not. */
+int base_cache_check_sum(const struct base_entry *e, const char *sha256,
+			 struct strbuf *err);
+
+/*
+ * Check e's archive against its description: same size and SHA-256,
+ * read through base_cache_open(). 0 when intact, -EBADMSG (with the
+ * difference in err) when not, or another -errno when it cannot be read.
  */
 int base_cache_verify(const struct base_entry *e, struct strbuf *err);
+
+/*
+ * Whether dir (CACHEDIR/bases, an absolute path) may hold bases: only
+ * root may change it, the cache directory holding it, or anything on the
+ * way to them (path_check_root_only(); neither of the two may be a sticky
+ * directory others write to), or whoever can could plant a base together
+ * with the description that vouches for it. 0, or -EPERM with "refusing
+ * the cache 'DIR': REASON ..." in err; another -errno (with err) when it
+ * cannot be examined.
+ */
+int base_cache_check_dir(const char *dir, struct strbuf *err);
 
 /*
  * The lock for one base: shared to read the base, which any number of

@@ -26,7 +26,8 @@ static const char *method_name(enum install_method m)
 }
 
 /* What was installed from: the keyring debootstrap checked the mirror
- * with, or the tarball (a local one by size and time as well). */
+ * with, or the tarball (a local one by size and time as well), and the
+ * checksum it was held to: a URL alone says nothing of what it serves. */
 static int source_part(const struct guest *g, struct strbuf *out,
 		       struct strbuf *err)
 {
@@ -52,6 +53,8 @@ static int source_part(const struct guest *g, struct strbuf *out,
 					    st.st_mtim.tv_nsec);
 			}
 		}
+		if (g->install_sha256)
+			strbuf_addf(out, " sha256:%s", g->install_sha256);
 	}
 	strvec_clear(&files);
 	return r;

@@ -18,6 +18,7 @@
 #include "install-archive.h"
 #include "macros.h"
 #include "run-command.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -361,8 +362,159 @@ static int place_member(struct archive_entry *e, const char *root,
 	return 0;
 }
 
-static int unpack_fd(int fd, const char *source, const char *root,
-		     struct strbuf *err)
+/*
+ * The archive file as libarchive reads it. Every byte goes through sum on
+ * the way, so the file is checked by the same reading that unpacks it:
+ * nothing can change it between a check and a second opening.
+ */
+struct source {
+	int fd;
+	struct sha256_ctx *sum;		/* NULL: not checked */
+	unsigned char head[16];		/* its first bytes, to name it */
+	size_t head_len;
+	char *buf;			/* READ_BLOCK bytes */
+};
+
+static void source_seen(struct source *s, const char *data, size_t n)
+{
+	size_t take = sizeof(s->head) - s->head_len;
+
+	if (take > n)
+		take = n;
+	memcpy(s->head + s->head_len, data, take);
+	s->head_len += take;
+	if (s->sum)
+		sha256_update(s->sum, data, n);
+}
+
+static la_ssize_t source_read(struct archive *a, void *opaque,
+			      const void **ret_buf)
+{
+	struct source *s = opaque;
+	ssize_t n;
+
+	do
+		n = read(s->fd, s->buf, READ_BLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	source_seen(s, s->buf, (size_t)n);
+	*ret_buf = s->buf;
+	return n;
+}
+
+/*
+ * Whatever the unpack left unread, into the sum: the archive may end
+ * before the file does, and a failure stops it anywhere. 0 or -errno.
+ */
+static int source_drain(struct source *s)
+{
+	for (;;) {
+		ssize_t n = read(s->fd, s->buf, READ_BLOCK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		source_seen(s, s->buf, (size_t)n);
+	}
+}
+
+/*
+ * The compressions a root file system comes in, each only as libarchive
+ * has it built in. For one it lacks, libarchive runs the program of that
+ * name from PATH instead (and says so with ARCHIVE_WARN); lrzip, grzip
+ * and others always run one. A downloaded file must never choose a
+ * program for root to run: the rest of libarchive's filters are never
+ * enabled, and these only when they need no program.
+ */
+static const struct {
+	const char *name;
+	int (*enable)(struct archive *a);
+} filters[] = {
+	{ "gzip", archive_read_support_filter_gzip },
+	{ "bzip2", archive_read_support_filter_bzip2 },
+	{ "xz", archive_read_support_filter_xz },
+	{ "zstd", archive_read_support_filter_zstd },
+	{ "lz4", archive_read_support_filter_lz4 },
+};
+
+#define WANT_FILTERS "gzip, bzip2, xz, zstd or lz4"
+
+/*
+ * Other compressions, by their first bytes: never unpacked, only named
+ * in the error.
+ */
+static const struct {
+	const char *name;
+	const char *magic;
+	size_t len;
+} other_compressions[] = {
+	{ "lrzip", "LRZI", 4 },
+	{ "lzop", "\x89LZO\0\r\n\x1a\n", 9 },
+	{ "grzip", "GRZipII", 7 },
+	{ "lzip", "LZIP", 4 },
+	{ "bzip3", "BZ3v1", 5 },
+	{ "compress", "\x1f\x9d", 2 },
+	{ "rpm", "\xed\xab\xee\xdb", 4 },
+	{ "uuencode", "begin ", 6 },
+};
+
+/* A filter, once enabled, cannot be taken back: ask a scratch reader. */
+static int filter_is_builtin(size_t i)
+{
+	struct archive *probe = archive_read_new();
+	int r = probe ? filters[i].enable(probe) : ARCHIVE_FATAL;
+
+	archive_read_free(probe);
+	return r == ARCHIVE_OK;
+}
+
+/* The filters of filters[] that need no program, on a. */
+static int enable_filters(struct archive *a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {
+		if (!filter_is_builtin(i))
+			continue;
+		if (filters[i].enable(a) != ARCHIVE_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Neither a compression libarchive has built in (or the inflater would
+ * have found it) nor a tar or cpio: say which, when the first bytes tell.
+ */
+static int unsupported(const struct source *s, const char *filter,
+		       const char *source, struct strbuf *err)
+{
+	if (*filter)
+		return fail(err, -EINVAL, "'%s': not a tar or cpio archive "
+			    "inside its %s compression", source, filter);
+	for (size_t i = 0; i < ARRAY_SIZE(other_compressions); i++)
+		if (s->head_len >= other_compressions[i].len &&
+		    !memcmp(s->head, other_compressions[i].magic,
+			    other_compressions[i].len))
+			return fail(err, -EINVAL, "'%s': unsupported "
+				    "compression '%s' (want " WANT_FILTERS ")",
+				    source, other_compressions[i].name);
+	return fail(err, -EINVAL, "'%s': unsupported compression or archive "
+		    "format (want a tar or cpio archive, plain or compressed "
+		    "with " WANT_FILTERS ")", source);
+}
+
+/*
+ * Unpack the tar or cpio read from in (through the filters when
+ * decompress) into root. *ret_unknown is set when in is not an archive
+ * libarchive knows, for unsupported() to explain.
+ */
+static int unpack_fd(struct source *src, int decompress, const char *source,
+		     const char *root, int *ret_unknown, struct strbuf *err)
 {
 	struct archive *in = archive_read_new();
 	struct archive *out = disk_writer();
@@ -376,14 +528,21 @@ static int unpack_fd(int fd, const char *source, const char *root,
 		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
 		goto out;
 	}
-	archive_read_support_filter_all(in);
+	if (decompress && enable_filters(in) < 0) {
+		r = archive_fail(in, err, source, NULL);
+		goto out;
+	}
 	/*
 	 * Root file systems come as tar or cpio. Leaving out zip, iso9660,
 	 * rar and the rest keeps their parsers away from downloaded input.
 	 */
 	archive_read_support_format_tar(in);
 	archive_read_support_format_cpio(in);
-	if (archive_read_open_fd(in, fd, READ_BLOCK) != ARCHIVE_OK) {
+	/* The format is chosen as it opens: EILSEQ, as above, when no
+	 * format's bid won. */
+	if (archive_read_open(in, src, NULL, source_read, NULL) !=
+	    ARCHIVE_OK) {
+		*ret_unknown = archive_errno(in) == EILSEQ;
 		r = archive_fail(in, err, source, NULL);
 		goto out;
 	}
@@ -508,9 +667,11 @@ static int curl_setup(void)
 	return 0;
 }
 
+/* The download's file, and its checksum made as it arrives. */
 struct sink {
 	int fd;
 	int error;
+	struct sha256_ctx *sum;		/* NULL: not checked */
 };
 
 static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
@@ -523,7 +684,21 @@ static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
 		s->error = -r;
 		return 0;
 	}
+	if (s->sum)
+		sha256_update(s->sum, data, len);
 	return len;
+}
+
+static int mismatch(struct strbuf *err, const char *source, const char *got,
+		    const char *want)
+{
+	return fail(err, -EBADMSG, "'%s' does not match its checksum: "
+		    "SHA-256 %s, expected %s", source, got, want);
+}
+
+const char *fetch_redirect_protocols(const char *url)
+{
+	return strncasecmp(url, "https://", 8) ? "http,https" : "https";
 }
 
 /* Non-zero makes curl give up with CURLE_ABORTED_BY_CALLBACK. */
@@ -571,11 +746,17 @@ static int http_status_to_r(long status)
 	return -EIO;
 }
 
-static int fetch(const char *url, int fd, struct strbuf *err)
+/*
+ * url into fd, which is left at its start. With sha256 the download is
+ * hashed as it arrives and must match before the caller reads any of it.
+ */
+static int fetch(const char *url, const char *sha256, int fd,
+		 struct strbuf *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink sink = { fd, 0 };
-	long status = 0;
+	struct sink sink = { fd, 0, NULL };
+	char *moved = NULL;
+	long status = 0, hops = 0;
 	CURLcode rc;
 	CURL *c;
 	int r;
@@ -584,9 +765,13 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 	if (r < 0)
 		return fail(err, r, "cannot initialise libcurl");
 	c = curl_easy_init();
-	if (!c)
-		return fail(err, -ENOMEM, "cannot fetch '%s': %s", url,
-			    strerror(ENOMEM));
+	if (sha256)
+		sink.sum = sha256_new();
+	if (!c || (sha256 && !sink.sum)) {
+		r = fail(err, -ENOMEM, "cannot fetch '%s': %s", url,
+			 strerror(ENOMEM));
+		goto out;
+	}
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -595,15 +780,21 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 20L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "create-image");
-	/* A mirror may redirect elsewhere on the web, never into our disk. */
+	/*
+	 * A mirror may redirect elsewhere on the web, never into our disk,
+	 * and never from https to http: what was asked for over TLS must
+	 * not arrive in the clear, where anyone on the way could change it.
+	 */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			 fetch_redirect_protocols(url));
 #else
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
 			 CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE);
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
-			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
+			 strcmp(fetch_redirect_protocols(url), "https") ?
+			 CURLPROTO_HTTP | CURLPROTO_HTTPS : CURLPROTO_HTTPS);
 #endif
 	/* No overall timeout (images are big), but a dead transfer ends. */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -616,6 +807,11 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	/* A refused redirect leaves its target as the effective URL. */
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL &&
+	    curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &hops) ==
+		    CURLE_OK && hops > 0)
+		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &moved);
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		r = interrupted(err, url);
 	else if (rc == CURLE_HTTP_RETURNED_ERROR)
@@ -624,6 +820,10 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 	else if (rc == CURLE_WRITE_ERROR && sink.error)
 		r = fail(err, -sink.error, "cannot store '%s': %s", url,
 			 strerror(sink.error));
+	else if (moved)
+		r = fail(err, -EPROTONOSUPPORT, "cannot fetch '%s': refusing "
+			 "its redirect to '%s' (allowed: %s)", url, moved,
+			 fetch_redirect_protocols(url));
 	else if (rc != CURLE_OK)
 		r = fail(err, curl_code_to_r(rc), "cannot fetch '%s': %s", url,
 			 *errbuf ? errbuf : curl_easy_strerror(rc));
@@ -632,6 +832,14 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 			 strerror(errno));
 	else
 		r = 0;
+out:
+	if (sink.sum) {
+		char got[SHA256_HEX_SIZE];
+
+		sha256_finish(sink.sum, got);
+		if (r >= 0 && strcmp(got, sha256))
+			r = mismatch(err, url, got, sha256);
+	}
 	curl_easy_cleanup(c);
 	return r;
 }
@@ -639,16 +847,24 @@ static int fetch(const char *url, int fd, struct strbuf *err)
 /*
  * Decompression runs in a thread of its own, feeding the plain archive
  * through a pipe to the thread that writes the files: on two cores a
- * 170 MB zstd base unpacks in about half the time. Either kind of
- * compression libarchive reads works, and an uncompressed archive just
- * passes through.
+ * 170 MB zstd base unpacks in about half the time. Any compression of
+ * filters[] works, and an uncompressed archive just passes through.
  */
 struct inflater {
 	pthread_t thread;
-	int in, out;		/* compressed input; the pipe's write end */
+	struct source *in;	/* the compressed file */
+	int out;		/* the pipe's write end */
 	int r;			/* 0 or -errno */
 	char msg[256];		/* what went wrong, for err */
+	char filter[16];	/* the compression found; "" for none */
 };
+
+static void inflate_fail(struct inflater *f, struct archive *a)
+{
+	f->r = archive_errno_to_r(a);
+	snprintf(f->msg, sizeof(f->msg), "%s", archive_error_string(a) ?
+		 archive_error_string(a) : strerror(-f->r));
+}
 
 static void *inflate_thread(void *opaque)
 {
@@ -664,18 +880,24 @@ static void *inflate_thread(void *opaque)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	if (!a || !buf) {
 		f->r = -ENOMEM;
+		snprintf(f->msg, sizeof(f->msg), "%s", strerror(ENOMEM));
 		goto out;
 	}
-	archive_read_support_filter_all(a);
+	if (enable_filters(a) < 0) {
+		inflate_fail(f, a);
+		goto out;
+	}
 	archive_read_support_format_raw(a);
-	if (archive_read_open_fd(a, f->in, READ_BLOCK) != ARCHIVE_OK ||
+	if (archive_read_open(a, f->in, NULL, source_read, NULL) !=
+		    ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		f->r = archive_errno_to_r(a);
-		snprintf(f->msg, sizeof(f->msg), "%s",
-			 archive_error_string(a) ? archive_error_string(a) :
-						   strerror(-f->r));
+		inflate_fail(f, a);
 		goto out;
 	}
+	/* The last filter is "none", the file itself. */
+	if (archive_filter_count(a) > 1)
+		snprintf(f->filter, sizeof(f->filter), "%s",
+			 archive_filter_name(a, 0));
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, buf, READ_BLOCK);
 		const char *p = buf;
@@ -683,10 +905,7 @@ static void *inflate_thread(void *opaque)
 		if (n == 0)
 			break;
 		if (n < 0) {
-			f->r = archive_errno_to_r(a);
-			snprintf(f->msg, sizeof(f->msg), "%s",
-				 archive_error_string(a) ?
-				 archive_error_string(a) : strerror(-f->r));
+			inflate_fail(f, a);
 			break;
 		}
 		while (n > 0) {
@@ -708,11 +927,12 @@ out:
 	return NULL;
 }
 
-static int unpack_inflated(int fd, const char *source, const char *root,
-			   struct strbuf *err)
+static int unpack_inflated(struct source *src, const char *source,
+			   const char *root, struct strbuf *err)
 {
-	struct inflater f = { .in = fd, .r = 0 };
-	int pipefd[2], r;
+	struct inflater f = { .in = src, .r = 0 };
+	struct source plain = { .fd = -1 };
+	int pipefd[2], unknown = 0, r;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return fail(err, -errno, "'%s': %s", source, strerror(errno));
@@ -723,39 +943,115 @@ static int unpack_inflated(int fd, const char *source, const char *root,
 	if (r < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return unpack_fd(fd, source, root, err);
+		r = unpack_fd(src, 1, source, root, &unknown, err);
+		return unknown ? unsupported(src, "", source, err) : r;
 	}
-	r = unpack_fd(pipefd[0], source, root, err);
+	plain.fd = pipefd[0];
+	plain.buf = malloc(READ_BLOCK);
+	if (plain.buf)
+		r = unpack_fd(&plain, 0, source, root, &unknown, err);
+	else
+		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
 	/* Unblock the writer if the reader gave up early. */
 	close(pipefd[0]);
 	pthread_join(f.thread, NULL);
+	free(plain.buf);
 	/* A damaged stream shows up on the reader's side as a truncated
 	 * archive: the decompressor's own reason is the one to give. */
 	if (f.r < 0)
 		return fail(err, f.r, "'%s': %s", source, f.msg);
+	if (unknown)
+		return unsupported(src, f.filter, source, err);
+	return r;
+}
+
+/*
+ * Unpack the archive at fd's current offset into root (canonical). With
+ * sha256 the whole file, to its end, must have that checksum; it is made
+ * as the file is read, so a mismatch is only known once the unpack is
+ * over, and explains any failure it caused.
+ */
+static int unpack_checked(int fd, const char *source, const char *sha256,
+			  const char *root, struct strbuf *err)
+{
+	struct source src = { .fd = fd };
+	char got[SHA256_HEX_SIZE];
+	int r, rest;
+
+	src.buf = malloc(READ_BLOCK);
+	if (sha256)
+		src.sum = sha256_new();
+	if (!src.buf || (sha256 && !src.sum)) {
+		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
+		goto out;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r = unpack_inflated(&src, source, root, err);
+	if (!sha256 || r == -EINTR)
+		goto out;
+	rest = source_drain(&src);
+	sha256_finish(src.sum, got);
+	src.sum = NULL;
+	if (rest < 0 && r >= 0)
+		r = fail(err, rest, "'%s': %s", source, strerror(-rest));
+	else if (rest >= 0 && strcmp(got, sha256))
+		r = mismatch(err, source, got, sha256);
+out:
+	if (src.sum)
+		sha256_finish(src.sum, got);
+	free(src.buf);
 	return r;
 }
 
 int install_tar(const char *source, const char *target, struct strbuf *err)
 {
+	return install_tar_checked(source, NULL, target, err);
+}
+
+int install_tar_checked(const char *source, const char *sha256,
+			const char *target, struct strbuf *err)
+{
 	_cleanup_free_ char *root = NULL;
 	_cleanup_close_ int fd = -1;
+	char got[SHA256_HEX_SIZE];
 	int r;
 
 	r = resolve_target(target, &root, err);
 	if (r < 0)
 		return r;
+	/* The download is ours alone: checked as it arrives, once. */
 	if (source_is_url(source)) {
 		r = open_tmpfile(&fd, err);
-		if (r < 0)
-			return r;
-		r = fetch(source, fd, err);
-	} else {
-		r = open_local(source, &fd, err);
+		if (r >= 0)
+			r = fetch(source, sha256, fd, err);
+		return r < 0 ? r : unpack_checked(fd, source, NULL, root, err);
 	}
+	r = open_local(source, &fd, err);
+	if (r < 0 || !sha256)
+		return r < 0 ? r : unpack_checked(fd, source, NULL, root, err);
+	/*
+	 * A local file is checked before anything is unpacked, and again
+	 * as it is, in case it changed in between.
+	 */
+	r = sha256_fd(fd, got, NULL);
+	if (r < 0)
+		return fail(err, r, "'%s': %s", source, strerror(-r));
+	if (strcmp(got, sha256))
+		return mismatch(err, source, got, sha256);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return fail(err, -errno, "'%s': %s", source, strerror(errno));
+	return unpack_checked(fd, source, sha256, root, err);
+}
+
+int install_tar_fd(int fd, const char *name, const char *sha256,
+		   const char *target, struct strbuf *err)
+{
+	_cleanup_free_ char *root = NULL;
+	int r = resolve_target(target, &root, err);
+
 	if (r < 0)
 		return r;
-	return unpack_inflated(fd, source, root, err);
+	return unpack_checked(fd, name, sha256, root, err);
 }
 
 /* 1 if path is dir or lies below it; both canonical. */

@@ -12,11 +12,15 @@
 /*
  * Unpack a root-file-system archive into target, an existing directory.
  *
- * Any compression libarchive reads (gzip, xz, zstd, bzip2, lz4, ...) around
- * a tar (ustar, pax, GNU) or cpio archive. source is a local path or an
- * http://, https:// or file:// URL; a URL is fetched first into an unnamed
- * temporary file under $TMPDIR (default /var/tmp), following redirects, and
- * an HTTP status >= 400 is a failure.
+ * A tar (ustar, pax, GNU) or cpio archive, plain or compressed with gzip,
+ * bzip2, xz, zstd or lz4 as libarchive has them built in: a compression
+ * that would run a program (lrzip, lzop, grzip, or one of those five
+ * without its library) is refused as "unsupported compression", naming
+ * the file, and no program is run. source is a local path or an http://,
+ * https:// or file:// URL; a URL is fetched first into an unnamed
+ * temporary file under $TMPDIR (default /var/tmp), following redirects as
+ * fetch_redirect_protocols() allows, and an HTTP status >= 400 is a
+ * failure.
  *
  * Every member lands under target: leading "/" and "./" are stripped, and a
  * ".." component, in a name or a hard-link target, fails the whole install,
@@ -31,11 +35,42 @@
  * during a download, with -EINTR and "'SOURCE': interrupted".
  *
  * Returns 0 or -errno. On failure err (may be NULL) is replaced with one line
- * of detail, e.g. "HTTP 404 fetching 'http://...'" or
- * "'x.tar.gz': Unrecognized archive format". What was unpacked before the
- * failure is left for the caller to remove.
+ * of detail, e.g. "HTTP 404 fetching 'http://...'" or "'x.tar.lrz':
+ * unsupported compression 'lrzip' (want ...)". What was unpacked before
+ * the failure is left for the caller to remove.
  */
 int install_tar(const char *source, const char *target, struct strbuf *err);
+
+/*
+ * install_tar() of a source that must have the SHA-256 sha256 (64
+ * lowercase hex digits; NULL checks nothing). A download is hashed as it
+ * arrives, a local file before it is unpacked (and again while it is, in
+ * case it changed in between), so a mismatch unpacks nothing: -EBADMSG
+ * with "'SOURCE' does not match its checksum: SHA-256 GOT, expected
+ * WANT" in err.
+ */
+int install_tar_checked(const char *source, const char *sha256,
+			const char *target, struct strbuf *err);
+
+/*
+ * Unpack the archive open on fd, from its offset, as install_tar() does;
+ * name is the file in messages. With sha256, everything fd reads to its
+ * end must have that SHA-256, hashed by the same reading that unpacks it,
+ * so no second opening can be given other bytes than the ones checked.
+ * A mismatch is known only at the end: -EBADMSG as above (it explains any
+ * failure of the unpack too), and what was unpacked must be thrown away.
+ * fd stays open.
+ */
+int install_tar_fd(int fd, const char *name, const char *sha256,
+		   const char *target, struct strbuf *err);
+
+/*
+ * The schemes a download from url may be redirected to, as libcurl's
+ * CURLOPT_REDIR_PROTOCOLS_STR takes them: "https" from an https URL, so
+ * a redirect never downgrades a download to plain http, and "http,https"
+ * from any other.
+ */
+const char *fetch_redirect_protocols(const char *url);
 
 /*
  * Copy the tree at source_dir into target, an existing directory, as it is:

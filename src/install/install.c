@@ -203,7 +203,11 @@ int install_system(const struct guest *g, const char *root,
 		}
 		return r;
 	case INSTALL_TAR:
-		return install_tar(g->install_source, root, err);
+		r = install_tar_checked(g->install_source, g->install_sha256,
+					root, err);
+		if (r == -EBADMSG)
+			strbuf_addstr(err, " (--install-source-sha256)");
+		return r;
 	case INSTALL_COPY:
 		return install_copy(g->install_source, root, err);
 	}

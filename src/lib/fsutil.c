@@ -51,6 +51,145 @@ int path_is_executable_file(const char *path)
 	       access(path, X_OK) == 0;
 }
 
+/* One directory of path_check_root_only(); a sticky one only as a parent. */
+static int check_root_dir(const char *dir, const struct stat *st,
+			  int parent, struct strbuf *err)
+{
+	if (!S_ISDIR(st->st_mode)) {
+		strbuf_addf(err, "'%s' is not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (st->st_uid != 0) {
+		strbuf_addf(err, "'%s' is owned by uid %u, not by root", dir,
+			    (unsigned)st->st_uid);
+		return -EPERM;
+	}
+	if (!(st->st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (parent && (st->st_mode & S_ISVTX)))
+		return 0;
+	strbuf_addf(err, "'%s' is writable by %s", dir,
+		    st->st_mode & S_IWOTH ? "all users" : "its group");
+	return -EPERM;
+}
+
+static int stat_fail(const char *path, struct strbuf *err)
+{
+	int r = -errno;
+
+	strbuf_addf(err, "cannot examine '%s': %s", path, strerror(errno));
+	return r;
+}
+
+/* The target of the symlink at path; NULL with errno set. */
+static char *read_link(const char *path)
+{
+	for (size_t size = 256;; size *= 2) {
+		char *buf = malloc(size);
+		ssize_t n;
+
+		if (!buf)
+			return NULL;
+		n = readlink(path, buf, size);
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < size) {
+			buf[n] = '\0';
+			return buf;
+		}
+		free(buf);
+	}
+}
+
+/*
+ * The path is resolved here one name at a time, as the kernel would, so
+ * that each directory a name is looked up in is the one judged: a symlink
+ * in a safe place may still point through an unsafe one.
+ */
+int path_check_root_only(const char *path, struct strbuf *err)
+{
+	struct strbuf cur = STRBUF_INIT, rest = STRBUF_INIT;
+	struct strbuf name = STRBUF_INIT, next = STRBUF_INIT;
+	int hops = 0, r;
+	struct stat st;
+
+	if (path[0] != '/') {
+		strbuf_addf(err, "'%s' is not an absolute path", path);
+		return -EINVAL;
+	}
+	strbuf_addstr(&rest, path);
+	r = stat("/", &st) < 0 ? stat_fail("/", err) :
+				 check_root_dir("/", &st, 1, err);
+	while (r >= 0) {
+		size_t skip = strspn(rest.buf, "/");
+		size_t len = strcspn(rest.buf + skip, "/");
+		char *target;
+
+		if (!len) {
+			/* All of it exists: path itself is no parent. */
+			const char *dir = cur.len ? cur.buf : "/";
+
+			r = stat(dir, &st) < 0 ? stat_fail(dir, err) :
+						 check_root_dir(dir, &st, 0,
+								err);
+			break;
+		}
+		strbuf_reset(&name);
+		strbuf_add(&name, rest.buf + skip, len);
+		strbuf_remove(&rest, 0, skip + len);
+		if (!strcmp(name.buf, "."))
+			continue;
+		/* cur is resolved, so its parent is a name ago, checked. */
+		if (!strcmp(name.buf, "..")) {
+			char *slash = strrchr(cur.buf, '/');
+
+			if (slash)
+				strbuf_setlen(&cur, (size_t)(slash - cur.buf));
+			continue;
+		}
+		strbuf_reset(&next);
+		strbuf_addf(&next, "%s/%s", cur.buf, name.buf);
+		if (lstat(next.buf, &st) < 0) {
+			/* Not there yet: whoever makes it is judged then. */
+			if (errno != ENOENT)
+				r = stat_fail(next.buf, err);
+			break;
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			r = check_root_dir(next.buf, &st, 1, err);
+			strbuf_reset(&cur);
+			strbuf_addstr(&cur, next.buf);
+			continue;
+		}
+		if (++hops > 40) {
+			strbuf_addf(err, "cannot examine '%s': %s", path,
+				    strerror(ELOOP));
+			r = -ELOOP;
+			break;
+		}
+		target = read_link(next.buf);
+		if (!target) {
+			r = stat_fail(next.buf, err);
+			break;
+		}
+		/* The link's target takes its place; an absolute one
+		 * starts again at the root, checked first thing. */
+		strbuf_reset(&next);
+		strbuf_addf(&next, "%s/%s", target, rest.buf);
+		strbuf_reset(&rest);
+		strbuf_addstr(&rest, next.buf);
+		if (target[0] == '/')
+			strbuf_reset(&cur);
+		free(target);
+	}
+	strbuf_release(&cur);
+	strbuf_release(&rest);
+	strbuf_release(&name);
+	strbuf_release(&next);
+	return r;
+}
+
 int mkdir_p(const char *dir, mode_t mode)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -15,6 +15,19 @@ int path_exists(const char *path);
 int path_is_dir(const char *path);
 int path_is_executable_file(const char *path);
 
+/*
+ * Whether nobody but root can change what path names: every directory a
+ * lookup of path passes through, symlinks followed, and path itself are
+ * owned by root and writable by nobody else. A parent others may write
+ * to is accepted when it is sticky (/tmp, /var/tmp): there they can add
+ * names but not remove or rename root's, and the directory below it must
+ * be root's. What does not exist yet is not judged: check again once it
+ * is made. 0; -EPERM with the directory at fault in err ("'/srv/cache'
+ * is writable by its group"); another -errno (with err) when a directory
+ * cannot be examined.
+ */
+int path_check_root_only(const char *path, struct strbuf *err);
+
 /* Create dir and its missing parents with mode. */
 int mkdir_p(const char *dir, mode_t mode);
 /*

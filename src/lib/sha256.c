@@ -71,18 +71,15 @@ void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE])
 	to_hex(md, SHA256_SIZE, hex);
 }
 
-int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
-		unsigned long long *ret_size)
+int sha256_fd(int fd, char hex[SHA256_HEX_SIZE],
+	      unsigned long long *ret_size)
 {
 	static const size_t bufsize = 1 << 20;
 	unsigned long long size = 0;
 	struct sha256_ctx *c;
 	char *buf;
-	int fd, r = 0;
+	int r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	buf = malloc(bufsize);
 	c = sha256_new();
@@ -115,6 +112,18 @@ out:
 		sha256_finish(c, discard);
 	}
 	free(buf);
+	return r;
+}
+
+int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
+		unsigned long long *ret_size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = sha256_fd(fd, hex, ret_size);
 	close(fd);
 	return r;
 }

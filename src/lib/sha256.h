@@ -29,5 +29,9 @@ void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE]);
  */
 int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
 		unsigned long long *ret_size);
+/* As sha256_file(), of what fd reads from where it is to the end; fd
+ * stays open. */
+int sha256_fd(int fd, char hex[SHA256_HEX_SIZE],
+	      unsigned long long *ret_size);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/bash
-# --install-method=tar (a rootfs tarball fetched over HTTP) and copy (a
-# directory tree): guests from a prepared root boot like debootstrapped
-# ones.
+# --install-method=tar (a rootfs tarball fetched over HTTP, held to its
+# checksum) and copy (a directory tree): guests from a prepared root boot
+# like debootstrapped ones.
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
@@ -29,6 +29,7 @@ test_expect_success 'tar: install from an http:// URL' '
 	test -n "$port" &&
 	"$CREATE_IMAGE" --hostname tarred --dir "$dir" --output "$out" \
 		--install-method tar --install-source "http://127.0.0.1:$port/root.tar.zst" \
+		--install-source-sha256 "$(sha256sum root.tar.zst | cut -d" " -f1)" \
 		--size 2G --swap 64M --cachedir "$CACHEDIR" >summary 2>progress;
 	rc=$?
 	kill "$(cat http.pid)"
@@ -41,6 +42,7 @@ test_expect_success 'tar: a missing URL fails cleanly' '
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname tarred2 --dir "$dir" --output "$out" \
 		--install-method tar --install-source "http://127.0.0.1:9/none.tar" \
+		--install-source-sha256 "$(printf %064d 0)" \
 		--cachedir "$CACHEDIR" >o 2>e || rc=$? &&
 	test "$rc" = 1 && cat e &&
 	grep -q "cannot install the system" e &&

@@ -200,8 +200,17 @@ TEST(store_find_verify_unpack)
 		CHECK_STREQ(v[0].key.id, k.id);
 	base_cache_list_free(v, nr);
 
+	/* Checked by the reading that unpacks it, on one descriptor. */
 	out = fresh("unpacked");
-	CHECK_INTEQ(install_tar(e.archive, out, &err), 0);
+	{
+		int fd = base_cache_open(&e, &err);
+
+		CHECK(fd >= 0);
+		CHECK_INTEQ(install_tar_fd(fd, e.archive, e.sha256, out,
+					   &err), 0);
+		CHECK_STREQ(err.buf, "");
+		close(fd);
+	}
 	strbuf_addf(&sb, "%s/usr/bin/ping", out);
 	CHECK_INTEQ(stat(sb.buf, &a), 0);
 	CHECK_INTEQ(a.st_mode & 07777, 04755);
@@ -270,9 +279,26 @@ TEST(damage_is_detected)
 	close(fd);
 	CHECK_INTEQ(base_cache_verify(&e, &err), -EBADMSG);
 	CHECK(strstr(err.buf, "does not match its checksum") != NULL);
-	/* Truncated. */
+	CHECK(strstr(err.buf, e.sha256) != NULL);
+	/* Opened by its size alone, then found out by the unpack. */
+	strbuf_reset(&err);
+	fd = base_cache_open(&e, &err);
+	CHECK(fd >= 0);
+	{
+		char *out = fresh("unpacked-damaged");
+
+		CHECK_INTEQ(install_tar_fd(fd, e.archive, e.sha256, out,
+					   &err), -EBADMSG);
+		CHECK(strstr(err.buf, "does not match its checksum") != NULL);
+		free(out);
+	}
+	close(fd);
+	/* Truncated: known before a byte is unpacked. */
 	strbuf_reset(&err);
 	CHECK_INTEQ(truncate(e.archive, 50), 0);
+	CHECK_INTEQ(base_cache_open(&e, &err), -EBADMSG);
+	CHECK(strstr(err.buf, "is 50 bytes, not ") != NULL);
+	strbuf_reset(&err);
 	CHECK_INTEQ(base_cache_verify(&e, &err), -EBADMSG);
 	CHECK(strstr(err.buf, "is 50 bytes, not ") != NULL);
 	/* Gone. */
@@ -286,6 +312,46 @@ TEST(damage_is_detected)
 	strbuf_release(&err);
 	free(tree);
 	free(dir);
+}
+
+/* Whoever may write a cache could plant a base and its description. */
+TEST(a_cache_only_root_can_change)
+{
+	static const struct {
+		const char *dir;
+		mode_t mode;
+		uid_t uid;
+		int want_r;
+		const char *want_err;
+	} cases[] = {
+		{ "trusted", 0755, 0, 0, "" },
+		{ "group", 0775, 0, -EPERM, "is writable by its group" },
+		{ "others", 0757, 0, -EPERM, "is writable by all users" },
+		{ "nobody", 0755, 65534, -EPERM, "is owned by uid 65534" },
+		/* Sticky: a passage (/var/tmp), never the cache itself. */
+		{ "sticky", 01777, 0, -EPERM, "is writable by all users" },
+	};
+	struct strbuf err = STRBUF_INIT;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "# skipped: needs root to own directories\n");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *cache = fresh(cases[i].dir), *dir;
+
+		CHECK_INTEQ(chmod(cache, cases[i].mode), 0);
+		CHECK_INTEQ(chown(cache, cases[i].uid, (gid_t)-1), 0);
+		dir = base_cache_dir(cache);
+		strbuf_reset(&err);
+		CHECK_INTEQ(base_cache_check_dir(dir, &err), cases[i].want_r);
+		CHECK(strstr(err.buf, cases[i].want_err) != NULL);
+		if (cases[i].want_r)
+			CHECK(strstr(err.buf, "refusing the cache") != NULL);
+		free(dir);
+		free(cache);
+	}
+	strbuf_release(&err);
 }
 
 TEST(unfinished_is_never_a_base)
@@ -441,6 +507,11 @@ static void key_of(const char *const *flags, struct base_key *k,
 	strbuf_release(&err);
 }
 
+#define SUM_A \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SUM_B \
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
 TEST(a_guest_key_follows_its_recipe)
 {
 	static const char *const none[] = { NULL };
@@ -523,6 +594,36 @@ TEST(a_guest_key_follows_its_recipe)
 		base_key_release(&o);
 		free(tar);
 		free(dir);
+	}
+
+	/* A URL by itself, and the checksum it is held to: a URL says
+	 * nothing of what it serves. */
+	{
+		static const char *const url[] = {
+			"--install-method", "tar", "--install-source",
+			"https://example.org/root.tar.zst", NULL };
+		static const char *const a[] = {
+			"--install-method", "tar", "--install-source",
+			"https://example.org/root.tar.zst",
+			"--install-source-sha256", SUM_A, NULL };
+		static const char *const b[] = {
+			"--install-method", "tar", "--install-source",
+			"https://example.org/root.tar.zst",
+			"--install-source-sha256", SUM_B, NULL };
+		struct base_key ka = BASE_KEY_INIT, kb = BASE_KEY_INIT;
+
+		key_of(url, &o, &cacheable);
+		CHECK_STREQ(o.part[BASE_KEY_SOURCE],
+			    "https://example.org/root.tar.zst");
+		key_of(a, &ka, &cacheable);
+		CHECK_STREQ(ka.part[BASE_KEY_SOURCE],
+			    "https://example.org/root.tar.zst sha256:" SUM_A);
+		key_of(b, &kb, &cacheable);
+		CHECK(strcmp(o.id, ka.id) && strcmp(o.id, kb.id) &&
+		      strcmp(ka.id, kb.id));
+		base_key_release(&ka);
+		base_key_release(&kb);
+		base_key_release(&o);
 	}
 	base_key_release(&d);
 	strbuf_release(&flag);

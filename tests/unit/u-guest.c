@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,7 @@ static const char *scratch(void)
 	if (mkdir_p(p, 0755) < 0)
 		abort();
 	free(p);
+
 	for (size_t i = 0; i < ARRAY_SIZE(key_files); i++) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -238,12 +241,18 @@ TEST(defaults)
 	strbuf_release(&err);
 }
 
+/* A SHA-256 in either case, and as it is kept. */
+#define SUM_UPPER \
+	"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+#define SUM "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 /* Cases that must be accepted, with one typed field to check each. */
 enum field {
 	F_SIZE, F_SWAP, F_NOSWAP, F_MEMORY, F_MAXMEM, F_VCPUS, F_FS,
 	F_FS_OPTIONS, F_IMAGE_FULL, F_METHOD, F_SOURCE, F_DIR, F_CFG_PATH,
 	F_HOSTNAME, F_DIST, F_GENPASS, F_GENPASS_LEN, F_PASSWORD, F_HASH,
 	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS, F_ADMINS,
+	F_SHA256,
 };
 
 static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
@@ -335,6 +344,11 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 		for (size_t i = 0; i < g->admins.nr; i++)
 			strbuf_addf(sb, "%s%s", i ? " " : "", g->admins.v[i]);
 		break;
+	case F_SHA256:
+		strbuf_addstr(sb, g->install_sha256 ? g->install_sha256 :
+			      "(none)");
+		break;
+
 	}
 }
 
@@ -423,6 +437,22 @@ TEST(accepted)
 		{ NULL, { "--install-method", "copy", "--install-source",
 			  "@TMP@/tree" }, F_METHOD, "2" },
 		{ NULL, { "--install-source", "/ignored" }, F_METHOD, "0" },
+		/* A tarball's checksum; plain http needs one, https and
+		 * local sources may go without. */
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "@TMP@/root.tar", "--install-source-sha256",
+			  SUM_UPPER }, F_SHA256, SUM },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "http://example.org/root.tar.gz",
+			  "--install-source-sha256", SUM }, F_SHA256, SUM },
+		{ "install-method = tar\ninstall-source = http://example.org/"
+		  "r.tar\ninstall-source-sha256 = " SUM, { NULL }, F_SHA256,
+		  SUM },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "https://example.org/root.tar.gz" }, F_SHA256,
+		  "(none)" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "file:///srv/root.tar.gz" }, F_SHA256, "(none)" },
 		/* Accounts. */
 		{ NULL, { "--genpass-len", "8" }, F_GENPASS_LEN, "8" },
 		{ NULL, { "--genpass-len", "128" }, F_GENPASS_LEN, "128" },
@@ -690,6 +720,32 @@ TEST(refused)
 		{ NULL, { "--install-method", "copy", "--install-source",
 			  "@TMP@/root.tar" },
 		  "--install-source: '@TMP@/root.tar' is not a directory" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "http://example.org/root.tar.gz" },
+		  "--install-source: 'http://example.org/root.tar.gz' comes "
+		  "over plain http, where anyone on the way can change it: "
+		  "use https or give the checksum (--install-source-sha256)" },
+		{ "install-method = tar\ninstall-source = HTTP://example.org/"
+		  "r.tar", { NULL },
+		  "g.conf:2: 'HTTP://example.org/r.tar' comes over plain http" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "@TMP@/root.tar", "--install-source-sha256", "abc" },
+		  "--install-source-sha256: 'install-source-sha256' must be 64 "
+		  "hex digits, not 'abc'" },
+		{ NULL, { "--install-method", "tar", "--install-source",
+			  "@TMP@/root.tar", "--install-source-sha256",
+			  SUM "0" },
+		  "--install-source-sha256: 'install-source-sha256' must be 64 "
+		  "hex digits" },
+		{ "install-source-sha256 = g" SUM, { "--install-method", "tar",
+			  "--install-source", "@TMP@/root.tar" },
+		  "g.conf:1: 'install-source-sha256' must be 64 hex digits" },
+		{ NULL, { "--install-source-sha256", SUM },
+		  "--install-source-sha256: 'install-source-sha256' is for "
+		  "--install-method=tar" },
+		{ NULL, { "--install-method", "copy", "--install-source",
+			  "@TMP@/tree", "--install-source-sha256", SUM },
+		  "--install-source-sha256: 'install-source-sha256' is for " },
 		{ NULL, { "--mirror", "ftp://ftp.debian.org/debian" },
 		  "--mirror: invalid mirror URL 'ftp://ftp.debian.org/"
 		  "debian'" },
@@ -865,6 +921,80 @@ TEST(refused)
 		CHECK(starts_with(err.buf, expand(cases[i].want_err, &want)));
 		CHECK(!strchr(err.buf, '\n'));
 		report_case(before, i, cases[i].want_err);
+		guest_release(&g);
+		strbuf_release(&err);
+		strbuf_release(&want);
+	}
+}
+
+/*
+ * A cache only root can change is used; one others could write to is
+ * refused, naming where it came from, unless the cache is not read. Needs
+ * root: the directories are root's, and one is nobody's.
+ */
+TEST(cachedir_trust)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+		uid_t uid;
+	} dirs[] = {
+		{ "cache-ok", 0755, 0 },
+		{ "cache-group", 0775, 0 },
+		{ "cache-nobody", 0755, 65534 },
+	};
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want_err;	/* "" for accepted */
+	} cases[] = {
+		{ NULL, { "--cachedir", "@TMP@/cache-ok" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-ok/new" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-group", "--cache=no" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-nobody",
+			  "--install-method", "copy", "--install-source",
+			  "@TMP@/tree" }, "" },
+		{ NULL, { "--cachedir", "@TMP@/cache-group" },
+		  "--cachedir: refusing the cache '@TMP@/cache-group/bases': "
+		  "'@TMP@/cache-group' is writable by its group, so others "
+		  "could plant a base (make it root's and not writable by "
+		  "others, or build with --cache=no)" },
+		{ "cachedir = @TMP@/cache-nobody", { NULL },
+		  "g.conf:1: refusing the cache '@TMP@/cache-nobody/bases': "
+		  "'@TMP@/cache-nobody' is owned by uid 65534, not by root" },
+		{ NULL, { "--cachedir", "@TMP@/cache-group/sub",
+			  "--cache=refresh" },
+		  "--cachedir: refusing the cache '@TMP@/cache-group/sub/" },
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "# skipped: needs root to own directories\n");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char *p = path_join(scratch(), dirs[i].name);
+
+		CHECK_INTEQ(mkdir(p, 0700), 0);
+		CHECK_INTEQ(chmod(p, dirs[i].mode), 0);
+		CHECK_INTEQ(chown(p, dirs[i].uid, (gid_t)-1), 0);
+		free(p);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+		int r = guest_of(0, cases[i].file, cases[i].flags, &g, &err);
+
+		if (!*cases[i].want_err) {
+			CHECK_INTEQ(r, 0);
+			CHECK_STREQ(err.buf, "");
+		} else {
+			CHECK_INTEQ(r, -EINVAL);
+			CHECK(starts_with(err.buf,
+					  expand(cases[i].want_err, &want)));
+		}
+		report_case(before, i, cases[i].flags[0] ?
+			    cases[i].flags[1] : cases[i].file);
 		guest_release(&g);
 		strbuf_release(&err);
 		strbuf_release(&want);

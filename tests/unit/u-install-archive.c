@@ -6,6 +6,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -31,6 +32,7 @@
 #include "install-archive.h"
 #include "macros.h"
 #include "run-command.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "strvec.h"
 #include "unit.h"
@@ -570,7 +572,7 @@ TEST(tar_bad_sources)
 	CHECK_INTEQ(write_string(text, "this is not an archive\n", 0644), 0);
 
 	CHECK_INTEQ(install_tar(text, target, &err), -EINVAL);
-	CHECK(contains(&err, "Unrecognized archive format"));
+	CHECK(contains(&err, "unsupported compression or archive format"));
 	CHECK(contains(&err, text));
 
 	CHECK_INTEQ(install_tar(missing, target, &err), -ENOENT);
@@ -763,31 +765,13 @@ static void serve(int lfd, const struct strbuf *body)
 	}
 }
 
-TEST(tar_over_http)
+/* serve() on a free port of 127.0.0.1, in a child: its pid. */
+static pid_t start_server(const struct strbuf *body, int *ret_port)
 {
-	char *dir = scratch();
-	char *archive = path_join(dir, "root.tar.gz");
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
-	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
-	struct strbuf err = STRBUF_INIT;
-	int lfd, port, status;
+	int lfd;
 	pid_t pid;
-	static const struct {
-		const char *path;
-		int want_r;
-		const char *want_err;	/* "%d" is the port */
-	} cases[] = {
-		{ "/root.tar.gz", 0, "" },
-		{ "/moved", 0, "" },
-		{ "/missing.tar.gz", -ENOENT,
-		  "HTTP 404 fetching 'http://127.0.0.1:%d/missing.tar.gz'" },
-		{ "/to-file", -EPROTONOSUPPORT, "/to-file'" },
-	};
-
-	write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
-		      ARCHIVE_FILTER_GZIP, rootfs, ARRAY_SIZE(rootfs));
-	CHECK_INTEQ(strbuf_read_file(&body, archive), 0);
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -795,26 +779,90 @@ TEST(tar_over_http)
 	CHECK_INTEQ(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	CHECK_INTEQ(listen(lfd, 8), 0);
 	CHECK_INTEQ(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
+	*ret_port = ntohs(sin.sin_port);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		serve(lfd, &body);
+		serve(lfd, body);
 		_exit(0);
 	}
 	CHECK(pid > 0);
 	close(lfd);
+	return pid;
+}
+
+static void stop_server(pid_t pid)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		CHECK_INTEQ(waitpid(pid, &status, 0), pid);
+	}
+}
+
+#define WRONG_SHA256 \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+/* What a directory holds, by name: nothing, after a refused source. */
+static size_t entries(const char *dir)
+{
+	struct strvec names = STRVEC_INIT;
+	size_t n;
+
+	CHECK_INTEQ(list_dir(dir, &names), 0);
+	n = names.nr;
+	strvec_clear(&names);
+	return n;
+}
+
+TEST(tar_over_http)
+{
+	char *dir = scratch();
+	char *archive = path_join(dir, "root.tar.gz");
+	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
+	char good[SHA256_HEX_SIZE];
+	int port;
+	pid_t pid;
+	static const struct {
+		const char *path;
+		int sum;		/* 0 none, 1 the right one, 2 a wrong one */
+		int want_r;
+		const char *want_err;	/* "%d" is the port */
+	} cases[] = {
+		{ "/root.tar.gz", 0, 0, "" },
+		{ "/moved", 0, 0, "" },
+		{ "/root.tar.gz", 1, 0, "" },
+		{ "/moved", 1, 0, "" },
+		{ "/root.tar.gz", 2, -EBADMSG,
+		  "'http://127.0.0.1:%d/root.tar.gz' does not match its "
+		  "checksum: SHA-256 " },
+		{ "/moved", 2, -EBADMSG, ", expected " WRONG_SHA256 },
+		{ "/missing.tar.gz", 0, -ENOENT,
+		  "HTTP 404 fetching 'http://127.0.0.1:%d/missing.tar.gz'" },
+		{ "/to-file", 0, -EPROTONOSUPPORT,
+		  "/to-file': refusing its redirect to 'file:///etc/passwd'" },
+	};
+
+	write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_GZIP, rootfs, ARRAY_SIZE(rootfs));
+	CHECK_INTEQ(strbuf_read_file(&body, archive), 0);
+	sha256_hex(body.buf, body.len, good);
+	pid = start_server(&body, &port);
 
 	for (size_t i = 0; pid > 0 && i < ARRAY_SIZE(cases); i++) {
 		char *target = path_join(dir, "target");
 		struct strbuf want = STRBUF_INIT;
+		const char *sum = cases[i].sum == 1 ? good :
+				  cases[i].sum == 2 ? WRONG_SHA256 : NULL;
 
-		fprintf(stderr, "# %s\n", cases[i].path);
+		fprintf(stderr, "# %s %d\n", cases[i].path, cases[i].sum);
 		CHECK_INTEQ(mkdir(target, 0700), 0);
 		strbuf_reset(&url);
 		strbuf_addf(&url, "http://127.0.0.1:%d%s", port,
 			    cases[i].path);
-		CHECK_INTEQ(install_tar(url.buf, target, &err),
+		CHECK_INTEQ(install_tar_checked(url.buf, sum, target, &err),
 			    cases[i].want_r);
 		strbuf_addf(&want, cases[i].want_err, port);
 		if (!cases[i].want_r) {
@@ -822,21 +870,334 @@ TEST(tar_over_http)
 			check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
 		} else {
 			CHECK(contains(&err, want.buf));
+			/* Refused before a single member was written. */
+			CHECK_INTEQ(entries(target), 0);
 		}
+		if (cases[i].sum == 2)
+			CHECK(contains(&err, good));
 		strbuf_release(&want);
 		rm_rf(target);
 		free(target);
 	}
 
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		CHECK_INTEQ(waitpid(pid, &status, 0), pid);
-	}
+	stop_server(pid);
 	strbuf_release(&body);
 	strbuf_release(&url);
 	strbuf_release(&err);
 	rm_rf(dir);
 	free(archive);
+	free(dir);
+}
+
+static size_t discard(char *data, size_t size, size_t n, void *opaque)
+{
+	(void)data;
+	(void)opaque;
+	return size * n;
+}
+
+/*
+ * What a download may be redirected to. An https server would be needed
+ * to see https -> http refused end to end; instead the policy is given
+ * to libcurl itself, which must refuse a redirect to http under the
+ * policy of an https URL and follow it under that of an http one.
+ */
+TEST(redirect_policy)
+{
+	static const struct {
+		const char *url, *want;
+	} cases[] = {
+		{ "https://example.org/root.tar.zst", "https" },
+		{ "HTTPS://example.org/root.tar.zst", "https" },
+		{ "http://example.org/root.tar.zst", "http,https" },
+		{ "file:///srv/root.tar.zst", "http,https" },
+	};
+	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
+	int port;
+	pid_t pid;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_STREQ(fetch_redirect_protocols(cases[i].url),
+			    cases[i].want);
+
+	strbuf_addstr(&body, "the archive");
+	pid = start_server(&body, &port);
+	strbuf_addf(&url, "http://127.0.0.1:%d/moved", port);
+	for (int https = 1; pid > 0 && https >= 0; https--) {
+		CURL *c = curl_easy_init();
+		CURLcode rc;
+
+		CHECK(c != NULL);
+		if (!c)
+			break;
+		curl_easy_setopt(c, CURLOPT_URL, url.buf);
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+				 fetch_redirect_protocols(https ?
+				 "https://example.org/" :
+				 "http://example.org/"));
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+		rc = curl_easy_perform(c);
+		CHECK_INTEQ(rc, https ? CURLE_UNSUPPORTED_PROTOCOL : CURLE_OK);
+		curl_easy_cleanup(c);
+	}
+	stop_server(pid);
+	strbuf_release(&body);
+	strbuf_release(&url);
+}
+
+/* The SHA-256 of the file at path. */
+static void file_sha256(const char *path, char hex[SHA256_HEX_SIZE])
+{
+	CHECK_INTEQ(sha256_file(path, hex, NULL), 0);
+}
+
+TEST(checksum_of_a_local_or_file_url_source)
+{
+	char *dir = scratch();
+	char *archive = path_join(dir, "root.tar.zst");
+	char *target = path_join(dir, "target");
+	struct strbuf err = STRBUF_INIT, url = STRBUF_INIT;
+	char good[SHA256_HEX_SIZE];
+
+	write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_ZSTD, rootfs, ARRAY_SIZE(rootfs));
+	file_sha256(archive, good);
+	strbuf_addf(&url, "file://%s", archive);
+
+	for (int as_url = 0; as_url < 2; as_url++) {
+		const char *src = as_url ? url.buf : archive;
+
+		fprintf(stderr, "# %s\n", src);
+		CHECK_INTEQ(mkdir(target, 0755), 0);
+		strbuf_reset(&err);
+		CHECK_INTEQ(install_tar_checked(src, WRONG_SHA256, target,
+						&err), -EBADMSG);
+		CHECK(contains(&err, src));
+		CHECK(contains(&err, good));
+		CHECK(contains(&err, WRONG_SHA256));
+		CHECK_INTEQ(entries(target), 0);
+
+		strbuf_reset(&err);
+		CHECK_INTEQ(install_tar_checked(src, good, target, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
+		rm_rf(target);
+	}
+
+	strbuf_release(&url);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(archive);
+	free(dir);
+}
+
+/*
+ * install_tar_fd() hashes the very bytes it unpacks, to the end of the
+ * file: what follows the archive counts, and a damaged archive is told
+ * as a checksum mismatch, whatever the decompressor made of it.
+ */
+TEST(checksum_made_while_unpacking)
+{
+	char *dir = scratch();
+	char *plain = path_join(dir, "root.tar");
+	char *zstd = path_join(dir, "root.tar.zst");
+	char *target = path_join(dir, "target");
+	struct strbuf err = STRBUF_INIT, data = STRBUF_INIT;
+	char whole[SHA256_HEX_SIZE], first[SHA256_HEX_SIZE];
+	char good[SHA256_HEX_SIZE];
+	int fd;
+
+	/* A tar reader stops at the archive's end, before the file's. */
+	write_archive(plain, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_NONE, rootfs, ARRAY_SIZE(rootfs));
+	file_sha256(plain, first);
+	CHECK_INTEQ(strbuf_read_file(&data, plain), 0);
+	strbuf_addstr(&data, "trailing bytes");
+	CHECK_INTEQ(write_file(plain, data.buf, data.len, 0644), 0);
+	file_sha256(plain, whole);
+	/* A byte changed in the middle of a compressed stream. */
+	write_archive(zstd, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+		      ARCHIVE_FILTER_ZSTD, rootfs, ARRAY_SIZE(rootfs));
+	file_sha256(zstd, good);
+	strbuf_reset(&data);
+	CHECK_INTEQ(strbuf_read_file(&data, zstd), 0);
+	data.buf[data.len / 2] ^= 0x20;
+	CHECK_INTEQ(write_file(zstd, data.buf, data.len, 0644), 0);
+
+	const struct {
+		const char *file, *sum;
+		int want_r;
+	} cases[] = {
+		{ plain, whole, 0 },
+		{ plain, first, -EBADMSG },
+		{ zstd, good, -EBADMSG },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct stat st;
+
+		fprintf(stderr, "# case %zu\n", i);
+		CHECK_INTEQ(mkdir(target, 0755), 0);
+		fd = open(cases[i].file, O_RDONLY | O_CLOEXEC);
+		CHECK(fd >= 0);
+		strbuf_reset(&err);
+		CHECK_INTEQ(install_tar_fd(fd, "the base", cases[i].sum,
+					   target, &err), cases[i].want_r);
+		if (cases[i].want_r)
+			CHECK(contains(&err, "'the base' does not match its "
+				       "checksum: SHA-256 "));
+		else
+			check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
+		/* fd stays open, and was read to its end. */
+		CHECK_INTEQ(fstat(fd, &st), 0);
+		CHECK_INTEQ(lseek(fd, 0, SEEK_CUR), st.st_size);
+		close(fd);
+		rm_rf(target);
+	}
+
+	strbuf_release(&data);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(zstd);
+	free(plain);
+	free(dir);
+}
+
+/* Each compression built into libarchive unpacks. */
+TEST(supported_compressions)
+{
+	static const struct {
+		int filter;
+		const char *name;
+	} cases[] = {
+		{ ARCHIVE_FILTER_NONE, "root.tar" },
+		{ ARCHIVE_FILTER_GZIP, "root.tar.gz" },
+		{ ARCHIVE_FILTER_BZIP2, "root.tar.bz2" },
+		{ ARCHIVE_FILTER_XZ, "root.tar.xz" },
+		{ ARCHIVE_FILTER_ZSTD, "root.tar.zst" },
+		{ ARCHIVE_FILTER_LZ4, "root.tar.lz4" },
+	};
+	char *dir = scratch();
+	char *target = path_join(dir, "target");
+	struct strbuf err = STRBUF_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *archive = path_join(dir, cases[i].name);
+
+		fprintf(stderr, "# %s\n", cases[i].name);
+		write_archive(archive, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+			      cases[i].filter, rootfs, ARRAY_SIZE(rootfs));
+		CHECK_INTEQ(mkdir(target, 0755), 0);
+		CHECK_INTEQ(install_tar(archive, target, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		check_members(target, rootfs, ARRAY_SIZE(rootfs), 1);
+		rm_rf(target);
+		free(archive);
+	}
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(dir);
+}
+
+/*
+ * A compression that libarchive would hand to a program from PATH is
+ * refused by name, and no program runs: each of them is on PATH here as
+ * a script that leaves a marker, as are the programs libarchive runs for
+ * the five compressions when it lacks their libraries.
+ */
+TEST(unsupported_compression_runs_nothing)
+{
+	static const struct {
+		const char *file, *data;
+		size_t len;
+		int gzip;		/* wrapped in gzip as well */
+		const char *want;
+	} cases[] = {
+		{ "lrzip", "LRZI\0\6junkjunkjunkjunk", 22, 0,
+		  "unsupported compression 'lrzip'" },
+		{ "lzop", "\x89LZO\0\r\n\x1a\njunkjunk", 17, 0,
+		  "unsupported compression 'lzop'" },
+		{ "grzip", "GRZipII\0\2\4:)junk", 17, 0,
+		  "unsupported compression 'grzip'" },
+		{ "lzip", "LZIP\1junkjunk", 13, 0,
+		  "unsupported compression 'lzip'" },
+		{ "compress", "\x1f\x9d\x90junkjunk", 11, 0,
+		  "unsupported compression 'compress'" },
+		{ "uuencode", "begin 644 root.tar\nM\n", 21, 0,
+		  "unsupported compression 'uuencode'" },
+		{ "gzip-lrzip", "LRZI\0\6junkjunkjunkjunk", 22, 1,
+		  "not a tar or cpio archive inside its gzip compression" },
+	};
+	static const char *const programs[] = {
+		"lrzip", "lzop", "grzip", "lzip", "lz4", "zstd", "xz", "gzip",
+		"bzip2", "uudecode", "compress", "lzma", "lzcat",
+	};
+	char *dir = scratch();
+	char *bin = path_join(dir, "bin");
+	char *marker = path_join(dir, "ran");
+	char *target = path_join(dir, "target");
+	char *saved = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin");
+	struct strbuf err = STRBUF_INIT, sb = STRBUF_INIT;
+
+	CHECK_INTEQ(mkdir(bin, 0755), 0);
+	CHECK_INTEQ(mkdir(target, 0755), 0);
+	strbuf_addf(&sb, "#!/bin/sh\necho \"$0 $*\" >>'%s'\ncat\n", marker);
+	for (size_t i = 0; i < ARRAY_SIZE(programs); i++) {
+		char *p = path_join(bin, programs[i]);
+
+		CHECK_INTEQ(write_string(p, sb.buf, 0755), 0);
+		free(p);
+	}
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s:%s", bin, saved);
+	setenv("PATH", sb.buf, 1);
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *file = path_join(dir, cases[i].file);
+
+		fprintf(stderr, "# %s\n", cases[i].file);
+		if (cases[i].gzip) {
+			struct archive *a = archive_write_new();
+
+			CHECK(archive_write_add_filter_gzip(a) == ARCHIVE_OK);
+			CHECK(archive_write_set_format_raw(a) == ARCHIVE_OK);
+			CHECK(archive_write_open_filename(a, file) ==
+			      ARCHIVE_OK);
+			struct archive_entry *e = archive_entry_new();
+
+			archive_entry_set_filetype(e, AE_IFREG);
+			CHECK(archive_write_header(a, e) == ARCHIVE_OK);
+			CHECK(archive_write_data(a, cases[i].data,
+						 cases[i].len) ==
+			      (la_ssize_t)cases[i].len);
+			archive_entry_free(e);
+			CHECK(archive_write_close(a) == ARCHIVE_OK);
+			archive_write_free(a);
+		} else {
+			CHECK_INTEQ(write_file(file, cases[i].data,
+					       cases[i].len, 0644), 0);
+		}
+		strbuf_reset(&err);
+		CHECK_INTEQ(install_tar(file, target, &err), -EINVAL);
+		CHECK(contains(&err, cases[i].want));
+		CHECK(contains(&err, file));
+		CHECK_INTEQ(entries(target), 0);
+		CHECK(!path_exists(marker));
+		free(file);
+	}
+
+	setenv("PATH", saved, 1);
+	free(saved);
+	strbuf_release(&sb);
+	strbuf_release(&err);
+	rm_rf(dir);
+	free(target);
+	free(marker);
+	free(bin);
 	free(dir);
 }
 

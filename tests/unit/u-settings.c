@@ -117,7 +117,11 @@ TEST(diff)
 		{ "a=1 b=2", "b=2 a=1", "" },
 		{ "a=1 b=2", "a=1 b=3", "b" },
 		{ "a=1 b=2", "a=1", "b" },
-		{ "a=1", "a=1 c=", "c" },
+		/* A key a record lacks is empty: one added since, unset. */
+		{ "a=1", "a=1 c=", "" },
+		{ "a=1 c=", "a=1", "" },
+		{ "a=1 c=x", "a=1", "c" },
+		{ "a=1", "a=1 c=x", "c" },
 		{ "a=1 b=2 c=3", "a=0 b=2 d=4", "a c d" },
 		{ "pool=lab", "pool=dmz", "pool" },
 		{ "", "", "" },
