@@ -744,7 +744,7 @@ static int make_base(struct build *b)
 	info("installing %s with %s", b->g.distro.codename,
 	     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
 	     b->g.method == INSTALL_TAR ? "tar" : "copy");
-	r = install_system(&b->g, b->mnt, &err);
+	r = install_system(&b->g, b->root, &err);
 	/* debootstrap words a full disk as "file already exists". */
 	if (r < 0 && root_is_full(b->mnt))
 		strbuf_addstr(&err, " (the root file system is full: give a "
