@@ -769,6 +769,11 @@ static int make_base(struct build *b)
 	}
 	if (r >= 0)
 		r = customize_generalize(b->root, &err);
+	/* The cache keeps what is here now: never a tree in which a base
+	 * hook made a link of a directory every guest's build writes to,
+	 * which would fail each of them. */
+	if (r >= 0)
+		r = customize_check_tree(b->root, &err);
 	if (r < 0)
 		r = fail(b, r, "prepare the base", &err);
 out:
