@@ -459,6 +459,45 @@ TEST(writes_are_atomic_and_leave_nothing_behind)
 	strbuf_release(&sb);
 }
 
+/* The primitive: its flags checked, its paths resolved inside. */
+TEST(openat_resolves_inside)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct fixture f;
+	struct stat st;
+	char *link;
+	int fd;
+
+	fixture_init(&f);
+	CHECK_INTEQ(rootfs_openat(f.rfs, "abs", O_PATH | O_DIRECTORY, 0),
+		    -ENOENT);
+	CHECK_INTEQ(rootfs_openat(f.rfs, "etc", O_PATH | O_RDWR, 0), -EINVAL);
+	/* A dangling link is created through, inside the tree. */
+	strbuf_addf(&sb, "%s%s", f.root, f.out);
+	CHECK_INTEQ(mkdir_p(sb.buf, 0755), 0);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/made", f.out);
+	link = path_join(f.root, "dangling");
+	CHECK_INTEQ(symlink(sb.buf, link), 0);
+	free(link);
+	fd = rootfs_openat(f.rfs, "dangling", O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK_INTEQ(rootfs_stat(f.rfs, sb.buf, AT_SYMLINK_NOFOLLOW, &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK(!path_exists(sb.buf));
+	fd = rootfs_openat(f.rfs, "/../etc", O_RDONLY | O_DIRECTORY, 0);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_INTEQ(fstat(fd, &st), 0);
+		CHECK(S_ISDIR(st.st_mode));
+		close(fd);
+	}
+	fixture_release(&f);
+	strbuf_release(&sb);
+}
+
 /*
  * A guest's /proc, mounted while hooks run, holds magic links such as
  * /proc/self/root: the host's "/". They are refused, not followed.
