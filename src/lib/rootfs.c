@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -23,16 +24,18 @@
 #endif
 
 /* openat2(2) accepts nothing else beside O_PATH. */
-#define PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW)
+#define PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
 /* Largest symlink target read: PATH_MAX, as the kernel's own limit. */
 #define LINK_MAX_LEN 4096
 
 static int openat2_in(int dirfd, const char *rel, int flags, mode_t mode)
 {
+	/* O_TMPFILE holds O_DIRECTORY's bit: all of it, or it is not. */
+	int creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0,
+		.mode = creates ? mode : 0,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
@@ -72,10 +75,14 @@ int rootfs_open(const char *path, struct rootfs **ret, struct strbuf *err)
 	 * mystery of some later write. */
 	probe = openat2_in(fd, ".", O_PATH | O_DIRECTORY, 0);
 	if (probe < 0) {
+		struct utsname u;
+
 		if (err && probe == -ENOSYS)
-			strbuf_addf(err, "this kernel has no openat2(2): Linux "
-				    "5.6 or later is needed to keep every "
-				    "write into the guest's tree inside it");
+			strbuf_addf(err, "this kernel (Linux %s) has no "
+				    "openat2(2): Linux 5.6 or later is needed "
+				    "to keep every write into the guest's tree "
+				    "inside it", uname(&u) == 0 ? u.release :
+				    "unknown");
 		else if (err)
 			strbuf_addf(err, "cannot open '%s': %s", path,
 				    strerror(-probe));

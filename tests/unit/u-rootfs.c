@@ -8,13 +8,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -533,4 +539,47 @@ TEST(magic_links_are_refused)
 	fixture_release(&f);
 	strbuf_release(&sb);
 	strbuf_release(&proc);
+}
+
+/*
+ * A kernel older than 5.6 answers openat2(2) with ENOSYS, played here by a
+ * seccomp filter in a child: the tree is refused, naming the kernel.
+ */
+TEST(no_openat2_is_refused)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { ARRAY_SIZE(filter), filter };
+	struct fixture f;
+	int status = -1;
+	pid_t pid;
+
+	fixture_init(&f);
+	pid = fork();
+	if (pid == 0) {
+		struct strbuf err = STRBUF_INIT;
+		struct rootfs *rfs = NULL;
+		int r;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(2);
+		r = rootfs_open(f.root, &rfs, &err);
+		fprintf(stderr, "# %s\n", err.buf);
+		_exit(r == -ENOSYS && !rfs &&
+		      strstr(err.buf, "this kernel (Linux ") &&
+		      strstr(err.buf, "has no openat2(2): Linux 5.6 or later "
+				      "is needed") ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	if (pid > 0)
+		CHECK_INTEQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INTEQ(WEXITSTATUS(status), 0);
+	fixture_release(&f);
 }
