@@ -9,33 +9,44 @@
 
 #include "boot.h"
 #include "fsutil.h"
+#include "strvec.h"
 #include "banned.h"
 
-int boot_find_kernel(const char *root, struct boot_info *ret,
+/* 1 if rel in the tree is a regular file, links followed inside it. */
+static int is_file(const struct rootfs *root, const char *rel)
+{
+	struct stat st;
+
+	return rootfs_stat(root, rel, 0, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int boot_find_kernel(const struct rootfs *root, struct boot_info *ret,
 		     struct strbuf *err)
 {
 	struct strvec entries = STRVEC_INIT;
-	char *bootdir = path_join(root, "boot");
 	const char *best = NULL;
 	int r;
 
-	r = list_dir(bootdir, &entries);
+	r = rootfs_list_dir(root, "boot", &entries);
 	for (size_t i = 0; r >= 0 && i < entries.nr; i++) {
+		struct strbuf kernel = STRBUF_INIT, initrd = STRBUF_INIT;
 		const char *v;
-		char *initrd;
-		struct strbuf sb = STRBUF_INIT;
 
 		if (strncmp(entries.v[i], "vmlinuz-", 8))
 			continue;
 		v = entries.v[i] + 8;
-		strbuf_addf(&sb, "%s/initrd.img-%s", bootdir, v);
-		initrd = strbuf_detach(&sb, NULL);
-		if (path_exists(initrd) &&
+		strbuf_addf(&kernel, "boot/%s", entries.v[i]);
+		strbuf_addf(&initrd, "boot/initrd.img-%s", v);
+		if (is_file(root, kernel.buf) && is_file(root, initrd.buf) &&
 		    (!best || strverscmp(v, best) > 0))
 			best = v;
-		free(initrd);
+		strbuf_release(&kernel);
+		strbuf_release(&initrd);
 	}
-	if (!best) {
+	if (r < 0 && r != -ENOENT) {
+		strbuf_addf(err, "cannot read the guest's '/boot': %s",
+			    rootfs_strerror(r));
+	} else if (!best) {
 		strbuf_addf(err, "no kernel with an initrd in the guest's "
 			    "/boot: it could not boot (is a linux-image "
 			    "package installed?)");
@@ -52,7 +63,6 @@ int boot_find_kernel(const char *root, struct boot_info *ret,
 		r = 0;
 	}
 	strvec_clear(&entries);
-	free(bootdir);
 	return r;
 }
 
@@ -64,31 +74,23 @@ char *boot_cmdline(const char *root_uuid)
 	return strbuf_detach(&sb, NULL);
 }
 
-int boot_write_menu(const char *root, const struct tvars *vars,
+int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 		    struct strbuf *err)
 {
 	return render_to_file("grub.cfg", vars, root, "boot/grub/grub.cfg",
 			      0644, err);
 }
 
-static int copy_file(const char *from, const char *to, struct journal *j)
+/* The guest's file rel, a regular file, to the host's path to. */
+static int copy_file(const struct rootfs *root, const char *rel,
+		     const char *to, struct journal *j)
 {
 	int in, out, r = 0;
 	struct stat st;
 
-	/* The guest's /boot is the guest's: never follow a link out of it
-	 * to copy some file of the host's. */
-	in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	in = rootfs_open_read(root, rel, 0, &st);
 	if (in < 0)
-		return -errno;
-	if (fstat(in, &st) < 0)
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
-		r = -EINVAL;
-	if (r < 0) {
-		close(in);
-		return r;
-	}
+		return in;
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0) {
 		r = -errno;
@@ -111,7 +113,7 @@ static int copy_file(const char *from, const char *to, struct journal *j)
 	return r;
 }
 
-int boot_export_kernel(const struct guest *g, const char *root,
+int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		       struct boot_info *b, struct journal *j,
 		       struct strbuf *err)
 {
@@ -131,11 +133,12 @@ int boot_export_kernel(const struct guest *g, const char *root,
 		char *to = path_join(g->guest_dir, names[i]);
 		int r;
 
-		strbuf_addf(&from, "%s/boot/%s", root, files[i]);
-		r = copy_file(from.buf, to, j);
+		strbuf_addf(&from, "boot/%s", files[i]);
+		r = copy_file(root, from.buf, to, j);
 		if (r < 0) {
-			strbuf_addf(err, "cannot copy '%s' to '%s': %s",
-				    from.buf, to, strerror(-r));
+			strbuf_addf(err, "cannot copy the guest's '/%s' to "
+				    "'%s': %s", from.buf, to,
+				    rootfs_strerror(r));
 			strbuf_release(&from);
 			free(to);
 			return r;

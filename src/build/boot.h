@@ -9,20 +9,27 @@
 #include "guest.h"
 #include "journal.h"
 #include "render.h"
+#include "rootfs.h"
 
-/* Newest /boot/vmlinuz-V in root that has a matching initrd.img-V. */
-int boot_find_kernel(const char *root, struct boot_info *ret,
+/*
+ * The guest's tree is read and written through root (rootfs.h): a link in
+ * its /boot, or /boot itself a link, never leads to the host's files.
+ */
+
+/* Newest /boot/vmlinuz-V in the tree that has a matching initrd.img-V,
+ * both regular files: a FIFO or device of such a name is passed over. */
+int boot_find_kernel(const struct rootfs *root, struct boot_info *ret,
 		     struct strbuf *err);
 /* The kernel command line for a root file system with this UUID. */
 char *boot_cmdline(const char *root_uuid);
 /* Write /boot/grub/grub.cfg from templates/grub.cfg. */
-int boot_write_menu(const char *root, const struct tvars *vars,
+int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 		    struct strbuf *err);
 /*
  * Without pygrub, xl boots a kernel from dom0: --kernel/--initrd, or the
  * guest's own, copied beside its disks (recorded in j).
  */
-int boot_export_kernel(const struct guest *g, const char *root,
+int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		       struct boot_info *b, struct journal *j,
 		       struct strbuf *err);
 

@@ -67,6 +67,7 @@ void build_init(struct build *b, build_progress_fn *progress, void *data)
 void build_release(struct build *b)
 {
 	storage_release(&b->st);
+	rootfs_free(b->root);
 	free(b->mnt);
 	boot_info_release(&b->boot);
 	secret_free(b->password);
@@ -619,29 +620,30 @@ static int mount_api_filesystems(struct build *b, struct strbuf *err)
 /*
  * Hooks and roles may need DNS in the chroot, but the guest's resolv.conf
  * points at its own resolver, which is not running: lend it the host's for
- * the duration.
+ * the duration. Inside the tree only: etc may be a link by now.
  */
-static int lend_resolv_conf(const char *root, int lend)
+static int lend_resolv_conf(const struct rootfs *root, int lend)
 {
-	char *conf = path_join(root, "etc/resolv.conf");
-	char *saved = path_join(root, "etc/resolv.conf.create-image");
+	static const char conf[] = "etc/resolv.conf";
+	static const char saved[] = "etc/resolv.conf.create-image";
 	struct strbuf host = STRBUF_INIT;
-	int r = 0;
+	int r;
 
 	if (lend) {
-		if (path_exists(conf) && rename(conf, saved) < 0)
-			r = -errno;
+		r = rootfs_rename(root, conf, saved);
+		if (r == -ENOENT)
+			r = 0;
 		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
-			r = write_file(conf, host.buf, host.len, 0644);
+			r = rootfs_write_file(root, conf, host.buf, host.len,
+					      0644);
 	} else {
-		if (unlink(conf) < 0 && errno != ENOENT)
-			r = -errno;
-		if (r >= 0 && path_exists(saved) && rename(saved, conf) < 0)
-			r = -errno;
+		r = rootfs_unlink(root, conf);
+		if (r >= 0 || r == -ENOENT)
+			r = rootfs_rename(root, saved, conf);
+		if (r == -ENOENT)
+			r = 0;
 	}
 	strbuf_release(&host);
-	free(conf);
-	free(saved);
 	return r;
 }
 
@@ -665,10 +667,10 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 	int r = mount_api_filesystems(b, err);
 
 	if (r >= 0)
-		r = customize_block_daemons(b->mnt, &b->j, err);
+		r = customize_block_daemons(b->root, &b->j, err);
 	if (r < 0)
 		return r;
-	r = lend_resolv_conf(b->mnt, 1);
+	r = lend_resolv_conf(b->root, 1);
 	if (r < 0)
 		strbuf_addf(err, "cannot lend the host's resolv.conf: %s",
 			    strerror(-r));
@@ -677,7 +679,7 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 
 static int leave_chroot(struct build *b, struct strbuf *err)
 {
-	int r = lend_resolv_conf(b->mnt, 0);
+	int r = lend_resolv_conf(b->root, 0);
 
 	if (r < 0)
 		strbuf_addf(err, "cannot restore the guest's resolv.conf: %s",
@@ -705,7 +707,7 @@ static int customize(struct build *b)
 		return build_error(b, r, "cannot make the root password: %m");
 
 	info("customizing the guest");
-	r = customize_check_tree(b->mnt, &err);
+	r = customize_check_tree(b->root, &err);
 	if (r < 0)
 		goto out;
 	vars = render_vars(&b->g, &b->st, NULL);
@@ -714,7 +716,7 @@ static int customize(struct build *b)
 		strbuf_addstr(&err, strerror(ENOMEM));
 		goto out;
 	}
-	r = customize_guest(&b->g, b->mnt, vars, b->hash, &err);
+	r = customize_guest(&b->g, b->root, vars, b->hash, &err);
 	if (r >= 0)
 		r = enter_chroot(b, &err);
 	if (r < 0)
@@ -757,7 +759,7 @@ static int make_base(struct build *b)
 		warning("'%s' is not checked against a checksum: give "
 			"--install-source-sha256 to be sure of what it "
 			"serves", b->g.install_source);
-	r = install_system(&b->g, b->mnt, &err);
+	r = install_system(&b->g, b->root, &err);
 	/* debootstrap words a full disk as "file already exists". */
 	if (r < 0 && root_is_full(b->mnt))
 		strbuf_addstr(&err, " (the root file system is full: give a "
@@ -768,7 +770,7 @@ static int make_base(struct build *b)
 	}
 	hooks_collect(&b->g, HOOKS_BASE, &hooks);
 	mark = b->j.nr;
-	r = customize_check_tree(b->mnt, &err);
+	r = customize_check_tree(b->root, &err);
 	if (r >= 0 && hooks.nr) {
 		r = enter_chroot(b, &err);
 		if (r >= 0)
@@ -781,7 +783,12 @@ static int make_base(struct build *b)
 			r = journal_pop(&b->j);
 	}
 	if (r >= 0)
-		r = customize_generalize(b->mnt, &err);
+		r = customize_generalize(b->root, &err);
+	/* The cache keeps what is here now: never a tree in which a base
+	 * hook made a link of a directory every guest's build writes to,
+	 * which would fail each of them. */
+	if (r >= 0)
+		r = customize_check_tree(b->root, &err);
 	if (r < 0)
 		r = fail(b, r, "prepare the base", &err);
 out:
@@ -1027,17 +1034,17 @@ static int make_bootable(struct build *b)
 	struct tvars *vars = NULL;
 	int r;
 
-	r = boot_find_kernel(b->mnt, &b->boot, &err);
+	r = boot_find_kernel(b->root, &b->boot, &err);
 	if (r < 0)
 		goto out;
 	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
 	if (!b->g.pygrub) {
-		r = boot_export_kernel(&b->g, b->mnt, &b->boot, &b->j, &err);
+		r = boot_export_kernel(&b->g, b->root, &b->boot, &b->j, &err);
 		if (r < 0)
 			goto out;
 	}
 	vars = render_vars(&b->g, &b->st, &b->boot);
-	r = vars ? boot_write_menu(b->mnt, vars, &err) : -ENOMEM;
+	r = vars ? boot_write_menu(b->root, vars, &err) : -ENOMEM;
 out:
 	if (r < 0)
 		r = fail(b, r, "make the guest bootable", &err);
@@ -1046,22 +1053,37 @@ out:
 	return r;
 }
 
+/* What ssh-keygen reads of a host key: a .pub line, far below this. */
+#define PUBKEY_MAX (64 * 1024)
+
+/*
+ * The host keys' fingerprints, for the summary. Each .pub is read from the
+ * tree through rootfs and handed to ssh-keygen on its stdin: ssh-keygen
+ * given a path would follow a link in the guest's /etc/ssh out of it, and
+ * wait forever on a FIFO.
+ */
 static void read_fingerprints(struct build *b)
 {
-	char *dir = path_join(b->mnt, "etc/ssh");
 	struct strvec entries = STRVEC_INIT;
 
-	(void)list_dir(dir, &entries);
+	if (!b->root)
+		return;
+	(void)rootfs_list_dir(b->root, "etc/ssh", &entries);
 	for (size_t i = 0; i < entries.nr; i++) {
 		struct child_process cp = CHILD_PROCESS_INIT;
+		struct strbuf rel = STRBUF_INIT, key = STRBUF_INIT;
 		const char *e = entries.v[i];
 		size_t n = strlen(e);
 
 		if (strncmp(e, "ssh_host_", 9) || n < 4 ||
 		    strcmp(e + n - 4, ".pub"))
 			continue;
-		strvec_pushl(&cp.args, "ssh-keygen", "-l", "-f", NULL);
-		strvec_pushf(&cp.args, "%s/%s", dir, e);
+		strbuf_addf(&rel, "etc/ssh/%s", e);
+		if (rootfs_read_file(b->root, rel.buf, 0, PUBKEY_MAX, &key,
+				     NULL) < 0)
+			goto next;
+		strvec_pushl(&cp.args, "ssh-keygen", "-l", "-f", "-", NULL);
+		cp.in = key.buf;
 		cp.capture = 1;
 		if (run_command(&cp) >= 0) {
 			/* "256 SHA256:... root@host (ED25519)": drop the
@@ -1074,10 +1096,12 @@ static void read_fingerprints(struct build *b)
 					     w.v[w.nr - 1], w.v[0], w.v[1]);
 			strvec_clear(&w);
 		}
+next:
 		child_process_clear(&cp);
+		strbuf_release(&rel);
+		strbuf_release(&key);
 	}
 	strvec_clear(&entries);
-	free(dir);
 }
 
 static int write_config(struct build *b)
@@ -1328,6 +1352,12 @@ static void writeback_start(struct build *b)
 	journal_add_call(&b->j, JOURNAL_HELD, writeback_wait, b->mnt);
 }
 
+static void close_root(struct build *b)
+{
+	rootfs_free(b->root);
+	b->root = NULL;
+}
+
 /* Unmount and detach everything before the guest may be started; then
  * qcow2 images are made from their stage. */
 static int unmount_all(struct build *b)
@@ -1336,6 +1366,8 @@ static int unmount_all(struct build *b)
 
 	read_fingerprints(b);
 	stop_guest_processes(b);
+	/* An open fd on the root would keep it busy. */
+	close_root(b);
 	r = journal_release_held(&b->j);
 	if (r < 0)
 		return build_error(b, r, "cannot unmount the guest's file "
@@ -1354,10 +1386,24 @@ static int prepare_dirs(struct build *b)
 	return r;
 }
 
+/* The guest's tree, from its first write on (see struct build). */
+static int open_root(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = rootfs_open(b->mnt, &b->root, &err);
+
+	if (r < 0)
+		r = fail(b, r, "open the guest's root", &err);
+	strbuf_release(&err);
+	return r;
+}
+
 static int install(struct build *b)
 {
-	int r = install_base(b);
+	int r = open_root(b);
 
+	if (r >= 0)
+		r = install_base(b);
 	if (r >= 0)
 		writeback_start(b);
 	return r;
@@ -1434,6 +1480,7 @@ int build_finish(struct build *b, int ok)
 {
 	if (!ok)
 		stop_guest_processes(b);
+	close_root(b);
 	return journal_finish(&b->j, !ok, b->g.keep);
 }
 

@@ -13,6 +13,7 @@
 #include "guest.h"
 #include "journal.h"
 #include "render.h"
+#include "rootfs.h"
 #include "storage.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -42,6 +43,9 @@ struct build {
 	struct storage st;
 	struct journal j;
 	char *mnt;		/* the guest's root, mounted */
+	/* The tree at mnt, once installing starts: what the build reads or
+	 * writes in it goes through this, never through a path. */
+	struct rootfs *root;
 	struct boot_info boot;
 	char *password;		/* generated, plain text: the summary's */
 	char *hash;

@@ -11,7 +11,9 @@
 #include "install-archive.h"
 #include "macros.h"
 #include "render.h"
+#include "rootfs.h"
 #include "secrets.h"
+#include "strvec.h"
 #include "banned.h"
 
 struct guest_file {
@@ -51,17 +53,18 @@ static const struct {
 	{ "root/.bash_history", 0 },
 };
 
-static int unlink_in(const char *root, const char *rel, int keep_link)
+static int unlink_in(const struct rootfs *root, const char *rel,
+		     int keep_link)
 {
-	char *p = path_join(root, rel);
 	struct stat st;
-	int r = 0;
+	int r = rootfs_stat(root, rel, AT_SYMLINK_NOFOLLOW, &st);
 
-	if (lstat(p, &st) == 0 && !(keep_link && S_ISLNK(st.st_mode)) &&
-	    unlink(p) < 0 && errno != ENOENT)
-		r = -errno;
-	free(p);
-	return r;
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0 || (keep_link && S_ISLNK(st.st_mode)))
+		return r;
+	r = rootfs_unlink(root, rel);
+	return r == -ENOENT ? 0 : r;
 }
 
 /*
@@ -77,9 +80,9 @@ static const struct {
 	{ "var/log", "", 1, 1 },
 };
 
-static int write_identity(const char *root, struct strbuf *err)
+static int write_identity(const struct rootfs *root, struct strbuf *err)
 {
-	char id[33], *path;
+	char id[33];
 	int r;
 
 	r = machine_id_generate(id);
@@ -89,58 +92,62 @@ static int write_identity(const char *root, struct strbuf *err)
 		return r;
 	}
 	id[32] = '\n';
-	path = path_join(root, "etc/machine-id");
-	r = write_file(path, id, 33, 0444);
+	r = rootfs_write_file(root, "etc/machine-id", id, 33, 0444);
 	if (r < 0)
-		strbuf_addf(err, "cannot write '%s': %s", path, strerror(-r));
-	free(path);
+		strbuf_addf(err, "cannot write the guest's '/etc/machine-id': "
+			    "%s", rootfs_strerror(r));
 	return r;
 }
 
-static int clear_below(const char *root, const char *rel, const char *prefix,
-		       int recurse, int truncate_only, struct strbuf *err)
+static int clear_below(const struct rootfs *root, const char *rel,
+		       const char *prefix, int recurse, int truncate_only,
+		       struct strbuf *err)
 {
-	char *dir = path_join(root, rel);
 	struct strvec names = STRVEC_INIT;
-	int r = list_dir(dir, &names);
+	int r = rootfs_list_dir(root, rel, &names);
 
 	if (r == -ENOENT || r == -ENOTDIR)
 		r = 0;
+	else if (r < 0)
+		strbuf_addf(err, "cannot read the guest's '/%s': %s", rel,
+			    rootfs_strerror(r));
 	for (size_t i = 0; r >= 0 && i < names.nr; i++) {
-		char *p = path_join(dir, names.v[i]);
+		char *p = path_join(rel, names.v[i]);
+		const char *what = NULL;
 		struct stat st;
 
-		if (lstat(p, &st) < 0) {
-			r = errno == ENOENT ? 0 : -errno;
+		r = rootfs_stat(root, p, AT_SYMLINK_NOFOLLOW, &st);
+		if (r == -ENOENT) {
+			r = 0;
+		} else if (r < 0) {
+			what = "read";
 		} else if (S_ISDIR(st.st_mode)) {
-			if (recurse) {
-				char *sub = path_join(rel, names.v[i]);
-
-				r = clear_below(root, sub, prefix, 1,
+			if (recurse)
+				r = clear_below(root, p, prefix, 1,
 						truncate_only, err);
-				free(sub);
-			}
 		} else if (strncmp(names.v[i], prefix, strlen(prefix))) {
 			/* not one of them */
 		} else if (truncate_only) {
-			if (S_ISREG(st.st_mode) && truncate(p, 0) < 0) {
-				r = -errno;
-				strbuf_addf(err, "cannot empty '%s': %s", p,
-					    strerror(errno));
-			}
-		} else if (unlink(p) < 0 && errno != ENOENT) {
-			r = -errno;
-			strbuf_addf(err, "cannot remove '%s': %s", p,
-				    strerror(errno));
+			/* Links, FIFOs and devices have no content to lose. */
+			if (S_ISREG(st.st_mode))
+				r = rootfs_truncate(root, p, 0);
+			what = "empty";
+		} else {
+			r = rootfs_unlink(root, p);
+			if (r == -ENOENT)
+				r = 0;
+			what = "remove";
 		}
+		if (r < 0 && what)
+			strbuf_addf(err, "cannot %s the guest's '/%s': %s",
+				    what, p, rootfs_strerror(r));
 		free(p);
 	}
 	strvec_clear(&names);
-	free(dir);
 	return r;
 }
 
-int customize_generalize(const char *root, struct strbuf *err)
+int customize_generalize(const struct rootfs *root, struct strbuf *err)
 {
 	int r = 0;
 
@@ -148,8 +155,9 @@ int customize_generalize(const char *root, struct strbuf *err)
 		r = unlink_in(root, per_guest_files[i].path,
 			      per_guest_files[i].keep_link);
 		if (r < 0)
-			strbuf_addf(err, "cannot remove '%s': %s",
-				    per_guest_files[i].path, strerror(-r));
+			strbuf_addf(err, "cannot remove the guest's '/%s': %s",
+				    per_guest_files[i].path,
+				    rootfs_strerror(r));
 	}
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(per_guest_dirs); i++)
 		r = clear_below(root, per_guest_dirs[i].dir,
@@ -177,15 +185,13 @@ static const char *const written_dirs[] = {
 	"root",
 };
 
-int customize_check_tree(const char *root, struct strbuf *err)
+int customize_check_tree(const struct rootfs *root, struct strbuf *err)
 {
-	for (size_t i = 0; i < sizeof(written_dirs) / sizeof(written_dirs[0]);
-	     i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(written_dirs); i++) {
 		struct strbuf sb = STRBUF_INIT;
 		const char *rel = written_dirs[i];
 		int r = 0;
 
-		strbuf_addstr(&sb, root);
 		while (*rel && r >= 0) {
 			size_t n = strcspn(rel, "/");
 			struct stat st;
@@ -193,13 +199,19 @@ int customize_check_tree(const char *root, struct strbuf *err)
 			strbuf_addch(&sb, '/');
 			strbuf_add(&sb, rel, n);
 			rel += n + (rel[n] == '/');
-			if (lstat(sb.buf, &st) < 0)
+			r = rootfs_stat(root, sb.buf, AT_SYMLINK_NOFOLLOW, &st);
+			if (r == -ENOENT) {
+				r = 0;
 				break;	/* made later as a real directory */
-			if (!S_ISDIR(st.st_mode)) {
+			}
+			if (r < 0) {
+				strbuf_addf(err, "cannot read the installed "
+					    "tree's '%s': %s", sb.buf,
+					    rootfs_strerror(r));
+			} else if (!S_ISDIR(st.st_mode)) {
 				strbuf_addf(err, "the installed tree's '%s' is "
 					    "%s, not a directory: refusing to "
-					    "write through it",
-					    sb.buf + strlen(root),
+					    "write through it", sb.buf,
 					    S_ISLNK(st.st_mode) ? "a symlink" :
 								  "a file");
 				r = -ENOTDIR;
@@ -212,7 +224,7 @@ int customize_check_tree(const char *root, struct strbuf *err)
 	return 0;
 }
 
-int customize_block_daemons(const char *root, struct journal *j,
+int customize_block_daemons(const struct rootfs *root, struct journal *j,
 			    struct strbuf *err)
 {
 	static const char script[] =
@@ -220,23 +232,22 @@ int customize_block_daemons(const char *root, struct journal *j,
 		"# Written by create-image while it builds this guest: no\n"
 		"# service starts in the build's chroot.\n"
 		"exit 101\n";
-	char *dir = path_join(root, "usr/sbin");
-	char *path = path_join(dir, "policy-rc.d");
-	int r = 0;
+	static const char policy[] = "usr/sbin/policy-rc.d";
+	struct stat st;
+	int r;
 
 	/* A policy the guest brings with it stays, and stays in force. */
-	if (!path_exists(path)) {
-		r = mkdir_p(dir, 0755);
-		if (r >= 0)
-			r = write_file(path, script, sizeof(script) - 1, 0755);
-		if (r >= 0)
-			journal_add(j, JOURNAL_HELD, UNDO_UNLINK, path);
-		else
-			strbuf_addf(err, "cannot write '%s': %s", path,
-				    strerror(-r));
-	}
-	free(dir);
-	free(path);
+	if (rootfs_stat(root, policy, AT_SYMLINK_NOFOLLOW, &st) == 0)
+		return 0;
+	r = rootfs_mkdir_p(root, "usr/sbin", 0755);
+	if (r >= 0)
+		r = rootfs_write_file(root, policy, script, sizeof(script) - 1,
+				      0755);
+	if (r >= 0)
+		journal_add_in_root(j, JOURNAL_HELD, UNDO_UNLINK, root, policy);
+	else
+		strbuf_addf(err, "cannot write the guest's '/%s': %s", policy,
+			    rootfs_strerror(r));
 	return r;
 }
 
@@ -246,32 +257,35 @@ int customize_block_daemons(const char *root, struct journal *j,
  * that hold, and never through a symlink, which could lead out of the
  * guest: /root and /root/.ssh must be real directories.
  */
-static int write_root_keys(const struct guest *g, const char *root,
+static int real_dir(const struct rootfs *root, const char *rel,
+		    mode_t mode)
+{
+	struct stat st;
+	int r = rootfs_mkdir(root, rel, mode);
+
+	if (r < 0 && r != -EEXIST)
+		return r;
+	r = rootfs_stat(root, rel, AT_SYMLINK_NOFOLLOW, &st);
+	if (r >= 0 && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	return r;
+}
+
+static int write_root_keys(const struct guest *g, const struct rootfs *root,
 			   struct strbuf *err)
 {
-	char *home = path_join(root, "root");
-	char *dir = path_join(home, ".ssh");
-	char *file = path_join(dir, "authorized_keys");
+	static const char file[] = "root/.ssh/authorized_keys";
 	struct strbuf keys = STRBUF_INIT;
-	struct stat st;
-	int fd = -1, r = 0;
+	int r;
 
-	if (mkdir(home, 0700) < 0 && errno != EEXIST)
-		r = -errno;
-	else if (lstat(home, &st) < 0)
-		r = -errno;
-	else if (!S_ISDIR(st.st_mode))
-		r = -ENOTDIR;
-	else if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		r = -errno;
-	else if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC)) < 0)
-		r = errno == ELOOP ? -ENOTDIR : -errno;
+	r = real_dir(root, "root", 0700);
+	if (r >= 0)
+		r = real_dir(root, "root/.ssh", 0700);
 	/* sshd's StrictModes: root's own, and no one else may write. */
-	else if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0700) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
+	if (r >= 0)
+		r = rootfs_chown(root, "root/.ssh", 0, 0);
+	if (r >= 0)
+		r = rootfs_chmod(root, "root/.ssh", 0700);
 	if (r == -ENOTDIR) {
 		strbuf_addf(err, "the guest's '/root/.ssh' or '/root' is not a "
 			    "directory: refusing to write through it");
@@ -280,25 +294,24 @@ static int write_root_keys(const struct guest *g, const char *root,
 	for (size_t i = 0; r >= 0 && i < g->ssh_keys.nr; i++)
 		strbuf_addf(&keys, "%s\n", g->ssh_keys.v[i]);
 	if (r >= 0)
-		r = write_file_owned(file, keys.buf, keys.len, 0600, 0, 0);
+		r = rootfs_write_file_owned(root, file, keys.buf, keys.len,
+					    0600, 0, 0);
 	if (r < 0)
-		strbuf_addf(err, "cannot write '%s': %s", file, strerror(-r));
+		strbuf_addf(err, "cannot write the guest's '/%s': %s", file,
+			    rootfs_strerror(r));
 out:
 	strbuf_release(&keys);
-	free(home);
-	free(dir);
-	free(file);
 	return r;
 }
 
-int customize_guest(const struct guest *g, const char *root,
+int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)
 {
 	const char *hash = password_hash;
 	int r;
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		struct strbuf tmpl = STRBUF_INIT;
 
 		if (files[i].per_family)
@@ -326,7 +339,9 @@ int customize_guest(const struct guest *g, const char *root,
 		}
 	}
 	if (g->skel && path_is_dir(g->skel)) {
-		r = install_overlay(g->skel, root, err);
+		/* libarchive's SECURE_SYMLINKS keeps it from writing
+		 * through any link on disk. */
+		r = install_overlay(g->skel, root->path, err);
 		if (r < 0)
 			return r;
 	}

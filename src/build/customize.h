@@ -9,19 +9,26 @@
 
 #include "guest.h"
 #include "journal.h"
+#include "rootfs.h"
 #include "strbuf.h"
 #include "template.h"
 
 /*
- * The installed tree comes from a mirror, a tarball or a directory: before
- * anything on the host writes into it, make sure the directories written
- * to are real directories, so a symlink such as etc -> /etc cannot turn a
- * write meant for the guest into one on the host.
+ * Every file is read and written through root (rootfs.h): whatever links
+ * the install, hooks or roles left in the tree, nothing here reaches
+ * outside it.
  */
-int customize_check_tree(const char *root, struct strbuf *err);
+
+/*
+ * The installed tree comes from a mirror, a tarball or a directory, and
+ * hooks change it: the directories written to must be real directories.
+ * Writes stay inside the tree anyway; this names a link such as
+ * etc -> /etc early and plainly, rather than as some write's failure.
+ */
+int customize_check_tree(const struct rootfs *root, struct strbuf *err);
 /* Stop package scripts run by hooks from starting daemons (policy-rc.d);
  * recorded in j, so it is gone when the hooks are done. */
-int customize_block_daemons(const char *root, struct journal *j,
+int customize_block_daemons(const struct rootfs *root, struct journal *j,
 			    struct strbuf *err);
 /*
  * Take out of the tree at root everything that belongs to one guest or to
@@ -30,13 +37,13 @@ int customize_block_daemons(const char *root, struct journal *j,
  * content of every log file (emptied, keeping its owner and mode). What
  * is left can be the base of any number of guests.
  */
-int customize_generalize(const char *root, struct strbuf *err);
+int customize_generalize(const struct rootfs *root, struct strbuf *err);
 /*
  * password_hash may be NULL: root's password is then locked if g says so
  * (g->lock_root), else left as installed. With g->ssh_keys, root's
  * authorized_keys holds them, after the skeleton files are in.
  */
-int customize_guest(const struct guest *g, const char *root,
+int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err);
 

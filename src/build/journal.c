@@ -9,6 +9,7 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "log.h"
+#include "rootfs.h"
 #include "run-command.h"
 #include "macros.h"
 #include "banned.h"
@@ -33,6 +34,20 @@ void journal_add(struct journal *j, enum journal_kind kind,
 	e->kind = kind;
 	e->action = action;
 	e->arg = xstrdup(arg);
+}
+
+void journal_add_in_root(struct journal *j, enum journal_kind kind,
+			 enum journal_action action,
+			 const struct rootfs *root, const char *rel)
+{
+	struct journal_entry *e = push(j);
+
+	e->kind = kind;
+	e->action = action;
+	/* The whole path, for the messages. */
+	e->arg = path_join(root->path, rel);
+	e->root = xstrdup(root->path);
+	e->rel = xstrdup(rel);
 }
 
 void journal_add_call(struct journal *j, enum journal_kind kind,
@@ -136,25 +151,51 @@ static int make_room(const char *path)
 	return r;
 }
 
+/* unlink() or rmdir() of e->arg, or of e->rel inside e->root: 0, -errno. */
+static int remove_entry(const struct journal_entry *e)
+{
+	struct rootfs *root;
+	int r;
+
+	if (!e->root) {
+		if (e->action == UNDO_UNLINK)
+			r = unlink(e->arg);
+		else
+			r = rmdir(e->arg);
+		return r < 0 ? -errno : 0;
+	}
+	r = rootfs_open(e->root, &root, NULL);
+	if (r < 0)
+		return r;
+	if (e->action == UNDO_UNLINK)
+		r = rootfs_unlink(root, e->rel);
+	else
+		r = rootfs_rmdir(root, e->rel);
+	rootfs_free(root);
+	return r;
+}
+
 static int undo(struct journal_entry *e, int restore)
 {
 	int r = 0;
 
 	switch (e->action) {
 	case UNDO_UNLINK:
-		if (unlink(e->arg) < 0 && errno != ENOENT)
-			r = -errno;
+		r = remove_entry(e);
+		if (r == -ENOENT)
+			r = 0;
 		break;
 	case UNDO_RMDIR:
-		if (rmdir(e->arg) == 0 || errno == ENOENT)
-			break;
+		r = remove_entry(e);
+		if (r == -ENOENT)
+			r = 0;
 		/* A directory made for the guest that another run (a guest
 		 * built beside this one) has put something in is theirs
 		 * now. A scratch directory (HELD) is only ever ours. */
-		if (errno == ENOTEMPTY && e->kind == JOURNAL_CREATED)
+		if (r == -ENOTEMPTY && e->kind == JOURNAL_CREATED) {
 			debug("leaving '%s': it is no longer empty", e->arg);
-		else
-			r = -errno;
+			r = 0;
+		}
 		break;
 	case UNDO_RM_RF:
 		r = rm_rf(e->arg);
@@ -196,6 +237,8 @@ static void entry_free(struct journal_entry *e)
 {
 	free(e->arg);
 	free(e->arg2);
+	free(e->root);
+	free(e->rel);
 }
 
 int journal_pop(struct journal *j)
@@ -236,7 +279,7 @@ int journal_release_held(struct journal *j)
 		}
 		entry_free(e);
 		/* A NULL arg marks it released; compacted below. */
-		e->arg = e->arg2 = NULL;
+		e->arg = e->arg2 = e->root = e->rel = NULL;
 	}
 	for (size_t i = 0; i < j->nr; i++)
 		if (j->e[i].arg)

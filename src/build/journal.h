@@ -33,6 +33,7 @@ struct journal_entry {
 	char *arg;
 	char *arg2;
 	int (*fn)(const char *arg, int restore);
+	char *root, *rel;	/* arg is rel inside the guest's tree root */
 };
 
 struct journal {
@@ -44,6 +45,15 @@ struct journal {
 
 void journal_add(struct journal *j, enum journal_kind kind,
 		 enum journal_action action, const char *arg);
+struct rootfs;
+/*
+ * UNDO_UNLINK or UNDO_RMDIR of rel inside a guest's tree (rootfs.h). The
+ * undo opens the tree at root->path anew and resolves rel inside it, so a
+ * symlink that hooks left in the tree since cannot send it outside.
+ */
+void journal_add_in_root(struct journal *j, enum journal_kind kind,
+			 enum journal_action action,
+			 const struct rootfs *root, const char *rel);
 /*
  * An entry undone by fn(arg, restore), which returns 0 or a negative errno
  * and logs its own reason: a logical volume to remove, say. restore is

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "macros.h"
 #include "net.h"
 #include "paths.h"
 #include "render.h"
+#include "rootfs.h"
 #include "banned.h"
 
 #ifndef VERSION
@@ -182,26 +184,25 @@ int render_to_buf(const char *tmpl, const struct tvars *vars,
 }
 
 int render_to_file(const char *tmpl, const struct tvars *vars,
-		   const char *root, const char *dest, int mode,
+		   const struct rootfs *root, const char *dest, int mode,
 		   struct strbuf *err)
 {
 	struct strbuf out = STRBUF_INIT;
-	char *path = path_join(root, dest);
-	char *dir = strdup(path);
+	const char *slash = strrchr(dest, '/');
+	char *dir = xstrndup(dest, slash ? (size_t)(slash - dest) : 0);
 	int r;
 
-	*strrchr(dir, '/') = '\0';
 	r = render_to_buf(tmpl, vars, &out, err);
 	if (r >= 0) {
-		r = mkdir_p(dir, 0755);
+		r = rootfs_mkdir_p(root, dir, 0755);
 		if (r >= 0)
-			r = write_file(path, out.buf, out.len, (mode_t)mode);
+			r = rootfs_write_file(root, dest, out.buf, out.len,
+					      (mode_t)mode);
 		if (r < 0)
-			strbuf_addf(err, "cannot write '%s': %s", path,
-				    strerror(-r));
+			strbuf_addf(err, "cannot write the guest's '/%s': %s",
+				    dest, rootfs_strerror(r));
 	}
 	free(dir);
-	free(path);
 	strbuf_release(&out);
 	return r;
 }

@@ -24,9 +24,10 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 /* Render template rel (under the data dir, or an absolute path) to out. */
 int render_to_buf(const char *tmpl, const struct tvars *vars,
 		  struct strbuf *out, struct strbuf *err);
-/* Render template rel into root/dest with mode. */
+struct rootfs;
+/* Render template rel into dest inside the guest's tree, with mode. */
 int render_to_file(const char *tmpl, const struct tvars *vars,
-		   const char *root, const char *dest, int mode,
+		   const struct rootfs *root, const char *dest, int mode,
 		   struct strbuf *err);
 /* The xl.cfg text for g. */
 int render_xl_cfg(const struct guest *g, const struct tvars *vars,

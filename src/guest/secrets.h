@@ -55,17 +55,20 @@ int password_read_fd(int fd, char **ret);
 int password_hash(const char *password, enum hash_method m, char **ret_hash);
 
 /*
- * Set user's password field in ROOT/etc/shadow to hash and its last-change
- * field to today, leaving every other byte of the file as it was. The file
- * is replaced atomically with its mode and owner kept. "Today" is
+ * Set user's password field in the guest's /etc/shadow (read and written
+ * inside the tree root, rootfs.h) to hash and its last-change field to
+ * today, leaving every other byte of the file as it was. The file is
+ * replaced atomically with its mode and owner kept. "Today" is
  * $SOURCE_DATE_EPOCH when that holds a valid number, as shadow-utils does.
  *
  * -ENOENT if the file or user's line is missing, -ELOOP if etc/shadow is a
- * symlink (it could point at the host's file), -EBADMSG if user's line has
- * no last-change field, -EINVAL for an empty hash or a user or hash that
- * contains ':' or a newline.
+ * symlink, -EBADFD or -EISDIR if it is not a regular file, -EFBIG beyond
+ * 64 MiB, -EBADMSG if user's line has no last-change field, -EINVAL for an
+ * empty hash or a user or hash that contains ':' or a newline.
  */
-int shadow_set_password(const char *root, const char *user, const char *hash);
+struct rootfs;
+int shadow_set_password(const struct rootfs *root, const char *user,
+			const char *hash);
 
 /*
  * The hash that locks an account's password: no password matches it, and

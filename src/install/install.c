@@ -9,6 +9,7 @@
 #include "install.h"
 #include "log.h"
 #include "macros.h"
+#include "rootfs.h"
 #include "run-command.h"
 #include "banned.h"
 
@@ -152,40 +153,43 @@ out:
  */
 static const char unsafe_io[] = "etc/dpkg/dpkg.cfg.d/create-image-unsafe-io";
 
-static int seed(const struct guest *g, const char *root, struct strbuf *err)
+static int seed(const struct guest *g, const struct rootfs *root,
+		struct strbuf *err)
 {
+	static const char conf[] = "force-unsafe-io\n";
 	struct strvec dirs = STRVEC_INIT;
-	char *path = path_join(root, unsafe_io);
-	char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	const char *slash = strrchr(unsafe_io, '/');
+	char *dir = xstrndup(unsafe_io, (size_t)(slash - unsafe_io));
 	int r = 0;
 
 	install_base_tree_dirs(g, &dirs);
+	/* libarchive's SECURE_SYMLINKS keeps it from writing through any
+	 * link on disk. */
 	for (size_t i = 0; i < dirs.nr && r >= 0; i++)
-		r = install_overlay(dirs.v[i], root, err);
+		r = install_overlay(dirs.v[i], root->path, err);
 	if (r >= 0) {
-		r = mkdir_p(dir, 0755);
+		r = rootfs_mkdir_p(root, dir, 0755);
 		if (r >= 0)
-			r = write_string(path, "force-unsafe-io\n", 0644);
+			r = rootfs_write_file(root, unsafe_io, conf,
+					      sizeof(conf) - 1, 0644);
 		if (r < 0)
-			strbuf_addf(err, "cannot write '%s': %s", path,
-				    strerror(-r));
+			strbuf_addf(err, "cannot write the guest's '/%s': %s",
+				    unsafe_io, rootfs_strerror(r));
 	}
 	strvec_clear(&dirs);
 	free(dir);
-	free(path);
 	return r;
 }
 
-static int unseed(const char *root)
+/* After debootstrap, whose packages may have left links anywhere. */
+static int unseed(const struct rootfs *root)
 {
-	char *path = path_join(root, unsafe_io);
-	int r = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	int r = rootfs_unlink(root, unsafe_io);
 
-	free(path);
-	return r;
+	return r == -ENOENT ? 0 : r;
 }
 
-int install_system(const struct guest *g, const char *root,
+int install_system(const struct guest *g, const struct rootfs *root,
 		   struct strbuf *err)
 {
 	int r;
@@ -194,22 +198,22 @@ int install_system(const struct guest *g, const char *root,
 	case INSTALL_DEBOOTSTRAP:
 		r = seed(g, root, err);
 		if (r >= 0)
-			r = debootstrap(g, root, err);
+			r = debootstrap(g, root->path, err);
 		if (r >= 0) {
 			r = unseed(root);
 			if (r < 0)
 				strbuf_addf(err, "cannot remove '%s': %s",
-					    unsafe_io, strerror(-r));
+					    unsafe_io, rootfs_strerror(r));
 		}
 		return r;
 	case INSTALL_TAR:
 		r = install_tar_checked(g->install_source, g->install_sha256,
-					root, err);
+					root->path, err);
 		if (r == -EBADMSG)
 			strbuf_addstr(err, " (--install-source-sha256)");
 		return r;
 	case INSTALL_COPY:
-		return install_copy(g->install_source, root, err);
+		return install_copy(g->install_source, root->path, err);
 	}
 	return -EINVAL;
 }

@@ -8,9 +8,11 @@
 #include "guest.h"
 #include "strbuf.h"
 
-/* Install into root, the mounted root file system. On failure err holds
- * one line of detail. */
-int install_system(const struct guest *g, const char *root,
+struct rootfs;
+/* Install into root, the mounted root file system (rootfs.h: what is
+ * written there besides the install itself stays inside the tree). On
+ * failure err holds one line of detail. */
+int install_system(const struct guest *g, const struct rootfs *root,
 		   struct strbuf *err);
 /* The packages installed besides the minimal base, in the order given. */
 void install_packages(const struct guest *g, struct strvec *ret);

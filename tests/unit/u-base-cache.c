@@ -20,6 +20,7 @@
 #include "guest.h"
 #include "install-archive.h"
 #include "macros.h"
+#include "rootfs.h"
 #include "strbuf.h"
 #include "strvec.h"
 #include "unit.h"
@@ -630,6 +631,19 @@ TEST(a_guest_key_follows_its_recipe)
 	free(hooks);
 }
 
+/* customize_generalize() on the tree at dir. */
+static int generalize(const char *dir, struct strbuf *err)
+{
+	struct rootfs *root;
+	int r = rootfs_open(dir, &root, err);
+
+	if (r < 0)
+		return r;
+	r = customize_generalize(root, err);
+	rootfs_free(root);
+	return r;
+}
+
 TEST(generalize_takes_out_what_is_one_guests)
 {
 	static const char *const gone[] = {
@@ -656,7 +670,7 @@ TEST(generalize_takes_out_what_is_one_guests)
 	strbuf_addf(&p, "%s/var/lib/dbus/machine-id", root);
 	CHECK_INTEQ(symlink("/etc/machine-id", p.buf), 0);
 
-	CHECK_INTEQ(customize_generalize(root, &err), 0);
+	CHECK_INTEQ(generalize(root, &err), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(gone); i++) {
 		strbuf_reset(&p);
 		strbuf_addf(&p, "%s/%s", root, gone[i]);
@@ -681,4 +695,74 @@ TEST(generalize_takes_out_what_is_one_guests)
 	strbuf_release(&err);
 	strbuf_release(&p);
 	free(root);
+}
+
+/* dir/rel, a symlink to the absolute path to/name. */
+static void link_in(const char *dir, const char *rel, const char *to,
+		    const char *name)
+{
+	char *link = path_join(dir, rel), *target = path_join(to, name);
+
+	CHECK_INTEQ(symlink(target, link), 0);
+	free(link);
+	free(target);
+}
+
+/*
+ * A base hook that swapped the guest's log and SSH directories for links
+ * to the host's own: what generalizing empties and removes is the tree's,
+ * and the host's log and key stay as they were.
+ */
+TEST(generalize_stays_in_the_tree)
+{
+	static const struct {
+		const char *file, *text;
+	} host[] = {
+		{ "log/syslog", "host log\n" },
+		{ "log/sub/kern.log", "host kern\n" },
+		{ "ssh/ssh_host_ed25519_key", "host key\n" },
+		{ "machine-id", "host id\n" },
+	};
+	struct strbuf err = STRBUF_INIT, p = STRBUF_INIT, sb = STRBUF_INIT;
+	char *root = fresh("hostile");
+	char *out = fresh("hostile-host");
+
+	for (size_t i = 0; i < ARRAY_SIZE(host); i++)
+		put(out, host[i].file, host[i].text, 0600);
+	put(root, "etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
+	put(root, "var/lib/dpkg/status", "\n", 0644);
+	link_in(root, "var/log", out, "log");
+	link_in(root, "etc/ssh", out, "ssh");
+	link_in(root, "etc/machine-id", out, "machine-id");
+	/* One link resolves inside: that log is the tree's to empty. */
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s%s/log", root, out);
+	put(p.buf, "syslog", "tree log\n", 0640);
+
+	CHECK_INTEQ(generalize(root, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	for (size_t i = 0; i < ARRAY_SIZE(host); i++) {
+		char *f = path_join(out, host[i].file);
+
+		strbuf_reset(&sb);
+		CHECK_INTEQ(strbuf_read_file(&sb, f), 0);
+		CHECK_STREQ(sb.buf, host[i].text);
+		free(f);
+	}
+	strbuf_addstr(&p, "/syslog");
+	strbuf_reset(&sb);
+	CHECK_INTEQ(strbuf_read_file(&sb, p.buf), 0);
+	CHECK_STREQ(sb.buf, "");
+	/* The machine-id link itself went; where it pointed did not. */
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/etc/machine-id", root);
+	CHECK(!path_exists(p.buf));
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/var/log", root);
+	CHECK(path_exists(p.buf));
+	free(root);
+	free(out);
+	strbuf_release(&err);
+	strbuf_release(&p);
+	strbuf_release(&sb);
 }

@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "macros.h"
+#include "rootfs.h"
 #include "run-command.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -644,4 +645,64 @@ TEST(pending_signal_does_not_stop_undo)
 	CHECK(!path_exists(f));
 	CHECK_INTEQ(signals_pending(), SIGTERM);
 	teardown(&s);
+}
+
+/*
+ * What the run put in the guest's tree is undone inside it: a hook that
+ * has since swapped the directory for a link to the host's own cannot
+ * make the undo remove the host's file or directory of that name.
+ */
+TEST(in_root_undo_stays_in_the_tree)
+{
+	static const struct {
+		int swap;	/* usr/sbin replaced by a link out */
+	} cases[] = { { 0 }, { 1 } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		struct rootfs *root = NULL;
+		const char *policy, *dir, *host_policy, *host_dir;
+
+		setup(&s);
+		CHECK_INTEQ(mkdir_p(at(&s, "root/usr/sbin"), 0755), 0);
+		CHECK_INTEQ(mkdir_p(at(&s, "host/sbin/made"), 0755), 0);
+		host_policy = at(&s, "host/sbin/policy-rc.d");
+		host_dir = at(&s, "host/sbin/made");
+		put(host_policy, "host\n");
+		policy = at(&s, "root/usr/sbin/policy-rc.d");
+		dir = at(&s, "root/usr/sbin/made");
+		CHECK_INTEQ(rootfs_open(at(&s, "root"), &root, NULL), 0);
+		if (!root) {
+			teardown(&s);
+			continue;
+		}
+		put(policy, "exit 101\n");
+		journal_add_in_root(&j, JOURNAL_HELD, UNDO_UNLINK, root,
+				    "usr/sbin/policy-rc.d");
+		CHECK_INTEQ(mkdir(dir, 0755), 0);
+		journal_add_in_root(&j, JOURNAL_CREATED, UNDO_RMDIR, root,
+				    "/usr/sbin/made");
+		CHECK_STREQ(j.e[0].arg, policy);
+		if (cases[i].swap) {
+			CHECK_INTEQ(rename(at(&s, "root/usr/sbin"),
+					   at(&s, "root/usr/sbin.old")), 0);
+			CHECK_INTEQ(symlink(at(&s, "host/sbin"),
+					    at(&s, "root/usr/sbin")), 0);
+		}
+
+		CHECK_INTEQ(journal_finish(&j, 1, 0), 0);
+		check_emptied(&j);
+		CHECK_STREQ(contents(&s, host_policy), "host\n");
+		CHECK(path_is_dir(host_dir));
+		CHECK_INTEQ(path_exists(at(&s, "root/usr/sbin.old/made")),
+			    cases[i].swap);
+		if (!cases[i].swap) {
+			CHECK(!path_exists(policy));
+			CHECK(!path_exists(dir));
+		}
+		check_calls(&s, "");
+		rootfs_free(root);
+		teardown(&s);
+	}
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "rootfs.h"
 #include "secrets.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -215,6 +216,19 @@ static char *make_root(const char *content, struct stat *ret_st)
 	return root;
 }
 
+/* shadow_set_password() on the tree at root. */
+static int set_password(const char *root, const char *user, const char *hash)
+{
+	struct rootfs *rfs;
+	int r = rootfs_open(root, &rfs, NULL);
+
+	if (r < 0)
+		return r;
+	r = shadow_set_password(rfs, user, hash);
+	rootfs_free(rfs);
+	return r;
+}
+
 static void read_shadow(const char *root, struct strbuf *sb, struct stat *st)
 {
 	char *shadow = path_join(root, "etc/shadow");
@@ -248,7 +262,7 @@ TEST(shadow_replaces_only_the_field)
 		return;
 	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	CHECK_INTEQ(shadow_set_password(root, "root", "$6$new$hash"), 0);
+	CHECK_INTEQ(set_password(root, "root", "$6$new$hash"), 0);
 	unsetenv("SOURCE_DATE_EPOCH");
 	read_shadow(root, &sb, &after);
 	CHECK_STREQ(sb.buf, fixture_done);
@@ -279,7 +293,7 @@ TEST(shadow_last_line_and_today)
 	}
 	unsetenv("SOURCE_DATE_EPOCH");
 	day0 = (long long)time(NULL) / 86400;
-	CHECK_INTEQ(shadow_set_password(root, "root", "$y$h"), 0);
+	CHECK_INTEQ(set_password(root, "root", "$y$h"), 0);
 	day1 = (long long)time(NULL) / 86400;
 	read_shadow(root, &sb, &after);
 	/* Both spellings cover a run that straddles midnight UTC. */
@@ -308,7 +322,7 @@ TEST(shadow_locks)
 		return;
 	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	CHECK_INTEQ(shadow_set_password(root, "root", SHADOW_LOCKED), 0);
+	CHECK_INTEQ(set_password(root, "root", SHADOW_LOCKED), 0);
 	unsetenv("SOURCE_DATE_EPOCH");
 	read_shadow(root, &sb, &after);
 	CHECK_STREQ(sb.buf, "rooty:$6$x$decoy:19000:0:99999:7:::\n"
@@ -348,8 +362,7 @@ TEST(shadow_errors)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK_INTEQ(shadow_set_password(root, cases[i].user,
-						cases[i].hash),
+		CHECK_INTEQ(set_password(root, cases[i].user, cases[i].hash),
 			    cases[i].want);
 		read_shadow(root, &sb, &after);
 		CHECK_STREQ(sb.buf, "broken:x\n" "root:*:1:::::\n");
@@ -362,7 +375,27 @@ TEST(shadow_errors)
 	link = path_join(root, "etc/shadow.real");
 	CHECK_INTEQ(rename(shadow, link), 0);
 	CHECK_INTEQ(symlink("shadow.real", shadow), 0);
-	CHECK_INTEQ(shadow_set_password(root, "root", "$6$h"), -ELOOP);
+	CHECK_INTEQ(set_password(root, "root", "$6$h"), -ELOOP);
+	/* A FIFO is refused at once, not waited on. */
+	CHECK_INTEQ(unlink(shadow), 0);
+	CHECK_INTEQ(mkfifo(shadow, 0640), 0);
+	alarm(20);
+	CHECK_INTEQ(set_password(root, "root", "$6$h"), -EBADFD);
+	alarm(0);
+	/* A link out of the tree leads to the tree's own /etc. */
+	CHECK_INTEQ(unlink(shadow), 0);
+	CHECK_INTEQ(rename(link, shadow), 0);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/etc", root);
+	free(link);
+	link = path_join(root, "sub");
+	CHECK_INTEQ(mkdir(link, 0755), 0);
+	free(shadow);
+	shadow = path_join(link, "etc");
+	CHECK_INTEQ(symlink(sb.buf, shadow), 0);
+	CHECK_INTEQ(set_password(link, "root", "$6$h"), -ENOENT);
+	read_shadow(root, &sb, &after);
+	CHECK_STREQ(sb.buf, "broken:x\n" "root:*:1:::::\n");
 	free(shadow);
 	free(link);
 	CHECK_INTEQ(rm_rf(root), 0);
@@ -371,8 +404,7 @@ TEST(shadow_errors)
 	/* No etc/shadow at all. */
 	root = make_root(NULL, NULL);
 	if (root) {
-		CHECK_INTEQ(shadow_set_password(root, "root", "$6$h"),
-			    -ENOENT);
+		CHECK_INTEQ(set_password(root, "root", "$6$h"), -ENOENT);
 		CHECK_INTEQ(rm_rf(root), 0);
 		free(root);
 	}
