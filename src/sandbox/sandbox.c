@@ -212,27 +212,32 @@ static int enter_root(const char *root, struct strbuf *err)
 }
 
 /*
- * A mount point in the guest's root: a real directory, made if missing.
- * A symlink would take the mount somewhere the guest chose.
+ * A mount point in the guest's root: a real directory, made if missing. A
+ * symlink there would take the mount where the guest chose: it is
+ * replaced, as debootstrap's second stage replaces the proc -> /proc its
+ * first stage leaves when it believes it runs in a container. Anything
+ * else is refused.
  */
 static int mount_point(const char *name, struct strbuf *err)
 {
 	struct stat st;
 
-	if (lstat(name, &st) < 0) {
-		if (errno != ENOENT)
-			return fail_at(err, "cannot inspect the guest's '/%s'",
-				       name);
-		if (mkdir(name, 0755) < 0 && errno != EEXIST)
-			return fail_at(err, "cannot create the guest's '/%s'",
-				       name);
-		return 0;
+	if (lstat(name, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		if (!S_ISLNK(st.st_mode)) {
+			errno = ENOTDIR;
+			return fail_at(err, "the guest's '/%s' is not a "
+				       "directory", name);
+		}
+		if (unlink(name) < 0)
+			return fail_at(err, "cannot remove the guest's "
+				       "symlink '/%s'", name);
+	} else if (errno != ENOENT) {
+		return fail_at(err, "cannot inspect the guest's '/%s'", name);
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return fail_at(err, "the guest's '/%s' is not a directory",
-			       name);
-	}
+	if (mkdir(name, 0755) < 0 && errno != EEXIST)
+		return fail_at(err, "cannot create the guest's '/%s'", name);
 	return 0;
 }
 

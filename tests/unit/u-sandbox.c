@@ -450,21 +450,37 @@ TEST(the_environment_is_the_callers_with_the_sandbox_path)
 	strbuf_release(&err);
 }
 
-TEST(a_symlinked_mount_point_is_refused)
+TEST(a_symlinked_mount_point_becomes_a_directory_a_file_is_refused)
 {
-	char *const argv[] = { "true", NULL };
+	char *const argv[] = { "sh", "-c", "test -r /proc/self/status", NULL };
 	struct strbuf err = STRBUF_INIT;
-	char *dir, *link;
+	struct stat st;
+	char *dir, *proc, *sys, *tmp;
+	int fd;
 
 	if (!setup())
 		return;
+	/* proc -> /tmp: the mount would land on the guest's /tmp. */
 	dir = make_root("proc-link");
-	link = path_join(dir, "proc");
-	CHECK_INTEQ(symlink("/tmp", link), 0);
+	proc = path_join(dir, "proc");
+	tmp = path_join(dir, "tmp/self");
+	CHECK_INTEQ(symlink("/tmp", proc), 0);
+	CHECK_INTEQ(run_in(dir, argv, NULL, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK(lstat(proc, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(!path_exists(tmp));
+	/* A file where /sys goes: not the sandbox's to remove. */
+	sys = path_join(dir, "sys");
+	CHECK_INTEQ(rmdir(sys), 0);
+	fd = open(sys, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0);
+	close(fd);
 	CHECK_INTEQ(run_in(dir, argv, NULL, &err), -ENOTDIR);
-	CHECK(strstr(err.buf, "the guest's '/proc' is not a directory") !=
+	CHECK(strstr(err.buf, "the guest's '/sys' is not a directory") !=
 	      NULL);
-	free(link);
+	free(proc);
+	free(sys);
+	free(tmp);
 	free(dir);
 	strbuf_release(&err);
 }
