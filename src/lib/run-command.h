@@ -20,7 +20,6 @@ struct child_process {
 	struct strvec env;	/* "KEY=VALUE" added to (or replacing) ours */
 	int clear_env;		/* start from PATH, LC_ALL=C and proxies */
 	const char *dir;	/* chdir here first */
-	const char *chroot;	/* chroot here first (after dir is ignored) */
 	const char *in;		/* written to stdin; NULL means /dev/null */
 	int capture;		/* keep stdout in out (stderr still logged) */
 	int quiet;		/* do not echo output even with --verbose */
