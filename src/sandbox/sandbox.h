@@ -42,10 +42,11 @@ int sandbox_run(const struct sandbox *sb, struct strbuf *err);
 
 /*
  * The capabilities a command in the sandbox keeps, as a bit mask by
- * capability number: what dpkg, debootstrap's second stage and the hooks
- * need (owners, modes, set-id, file capabilities, chroot). Every other
- * one, present or future, is dropped from the bounding, effective,
- * permitted and inheritable sets; the ambient set is cleared.
+ * capability number: what dpkg, apt, debootstrap's second stage and the
+ * hooks need (owners, modes, set-id, file capabilities, chroot, signals
+ * to its own processes). Every other one, present or future, is dropped
+ * from the bounding, effective, permitted and inheritable sets; the
+ * ambient set is cleared.
  */
 uint64_t sandbox_capabilities(void);
 
