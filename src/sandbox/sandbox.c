@@ -157,11 +157,12 @@ static void close_others(int a, int b)
 }
 
 /*
- * Pass the forwarded signals on to pid until it exits; its wait status.
- * PID 1 reaps every child (what is orphaned in the namespace comes to
- * it); the caller only its own.
+ * Pass the forwarded signals on until pid exits; its wait status. The
+ * caller passes them to PID 1 and reaps only it; PID 1 passes them to the
+ * command's process group (the command leads one) and reaps every child,
+ * since what is orphaned in the namespace comes to it.
  */
-static int supervise(pid_t pid, const sigset_t *waited, int reap_all)
+static int supervise(pid_t pid, const sigset_t *waited, int is_init)
 {
 	for (;;) {
 		siginfo_t si;
@@ -170,11 +171,13 @@ static int supervise(pid_t pid, const sigset_t *waited, int reap_all)
 
 		if (sig < 0)
 			continue;
+		/* Before the command's setsid() its group is not there. */
 		if (sig != SIGCHLD) {
-			kill(pid, sig);
+			if (!is_init || kill(-pid, sig) < 0)
+				kill(pid, sig);
 			continue;
 		}
-		while ((p = waitpid(reap_all ? -1 : pid, &status, WNOHANG)) > 0)
+		while ((p = waitpid(is_init ? -1 : pid, &status, WNOHANG)) > 0)
 			if (p == pid)
 				return status;
 	}

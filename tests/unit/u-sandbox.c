@@ -491,6 +491,7 @@ TEST(a_symlinked_mount_point_becomes_a_directory_a_file_is_refused)
 TEST(signals_to_the_caller_reach_the_command)
 {
 	char *const argv[] = { "sh", "-c",
+			       "exec 2>/dev/null; "
 			       "trap 'echo TERM >/tmp/sig; exit 3' TERM; "
 			       ": >/tmp/ready; while :; do sleep 0.05; done",
 			       NULL };
