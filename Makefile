@@ -1,7 +1,9 @@
 # create-image: one non-recursive Makefile.
 #
 #   make                 build build/create-image, and delete-image and
-#                        list-images: links to it, told apart by name
+#                        list-images: links to it, told apart by name; and
+#                        build/libexec/in-guest, which hooks run guest
+#                        commands with
 #   make check           unit tests, then the end-to-end suite (root)
 #   make unit            unit tests only
 #   make deps            install the Debian packages needed to build and test
@@ -13,6 +15,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
 DATADIR  ?= $(PREFIX)/share/create-image
+LIBEXECDIR ?= $(PREFIX)/lib/create-image
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 
@@ -38,8 +41,11 @@ B := build
 # src/ is one folder per layer (cmd, guest, state, storage, install, build,
 # fleet, output) over src/lib; headers are included by their names alone.
 MAIN_SRC := src/cmd/create-image.c
+# Programs of their own, run by the hooks: see HELPERS.
+HELPER_SRC := src/cmd/in-guest.c
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
-CORE_SRC := $(filter-out $(MAIN_SRC) $(LIB_SRC),$(sort $(wildcard src/*/*.c)))
+CORE_SRC := $(filter-out $(MAIN_SRC) $(HELPER_SRC) $(LIB_SRC),\
+	$(sort $(wildcard src/*/*.c)))
 HEADERS  := $(wildcard src/*/*.h)
 INCLUDES := $(patsubst %/,-I%,$(sort $(dir $(HEADERS))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -47,15 +53,19 @@ CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/u-*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-# Where the program looks for distros/ hooks/ templates/ etc/; a build run
-# from the checkout finds them beside the binary instead.
+# Where the program looks for distros/ hooks/ templates/ etc/ and for
+# in-guest; a build run from the checkout finds them beside the binary
+# instead.
 DEFS := -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' \
-	-DSYSCONFDIR='"$(SYSCONFDIR)"'
+	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DLIBEXECDIR='"$(LIBEXECDIR)"'
 
 # The other commands are create-image under their own names.
 COMMANDS := delete-image list-images
+# First on the hooks' PATH: in-guest, and chroot, a link to it that
+# enters only the guest's root.
+HELPERS := in-guest chroot
 
-all: $(B)/create-image $(COMMANDS:%=$(B)/%)
+all: $(B)/create-image $(COMMANDS:%=$(B)/%) $(HELPERS:%=$(B)/libexec/%)
 
 # Rebuild when the compiled-in paths change (make install PREFIX=/usr).
 $(B)/defs: FORCE
@@ -71,6 +81,20 @@ $(B)/create-image: $(B)/$(MAIN_SRC:.c=.o) $(CORE_OBJ) $(LIB_OBJ)
 
 $(COMMANDS:%=$(B)/%): $(B)/create-image
 	ln -sf create-image $@
+
+# in-guest runs for every command a hook runs in the guest: it takes from
+# src/lib only what it uses, and none of create-image's libraries.
+$(B)/libcommon.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libexec/in-guest: $(B)/src/cmd/in-guest.o $(B)/src/sandbox/sandbox.o \
+		$(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/libexec/chroot: $(B)/libexec/in-guest
+	ln -sf in-guest $@
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -98,8 +122,11 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/create-image
 	install -m 0755 $(B)/create-image $(DESTDIR)$(SBINDIR)/create-image
+	install -m 0755 $(B)/libexec/in-guest $(DESTDIR)$(LIBEXECDIR)/in-guest
+	ln -sf in-guest $(DESTDIR)$(LIBEXECDIR)/chroot
 	for c in $(COMMANDS); do \
 		ln -sf create-image $(DESTDIR)$(SBINDIR)/$$c || exit 1; \
 	done

@@ -591,34 +591,8 @@ static int finish_disks(struct build *b)
 	return r;
 }
 
-/* /dev, /proc and /sys inside the guest while hooks run in chroots. */
-static int mount_api_filesystems(struct build *b, struct strbuf *err)
-{
-	static const struct {
-		const char *src, *type, *dir, *opts;
-	} m[] = {
-		{ "/dev", NULL, "dev", "bind" },
-		{ "devpts", "devpts", "dev/pts", "gid=5,mode=620,newinstance" },
-		{ "proc", "proc", "proc", NULL },
-		{ "sysfs", "sysfs", "sys", NULL },
-	};
-
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		char *dir = path_join(b->mnt, m[i].dir);
-		int r = mkdir_p(dir, 0755);
-
-		if (r >= 0)
-			r = fs_mount(m[i].src, m[i].type, dir, m[i].opts,
-				     &b->j, err);
-		free(dir);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 /*
- * Hooks and roles may need DNS in the chroot, but the guest's resolv.conf
+ * Hooks and roles may need DNS in the guest, but the guest's resolv.conf
  * points at its own resolver, which is not running: lend it the host's for
  * the duration. Inside the tree only: etc may be a link by now.
  */
@@ -657,17 +631,16 @@ static int root_is_full(const char *dir)
 }
 
 /*
- * The chroot hooks run in: the API file systems mounted, no daemon
- * started by a package script, and the host's resolver lent. The mounts
- * and the policy are in the journal; leave_chroot() takes the resolver
- * back.
+ * The guest as hooks find it: no daemon started by a package script, and
+ * the host's resolver lent. Nothing is mounted in it: each command a hook
+ * runs in the guest (in-guest) gets /dev, /proc and /sys of its own
+ * sandbox. The policy is in the journal; leave_chroot() takes the
+ * resolver back.
  */
 static int enter_chroot(struct build *b, struct strbuf *err)
 {
-	int r = mount_api_filesystems(b, err);
+	int r = customize_block_daemons(b->root, &b->j, err);
 
-	if (r >= 0)
-		r = customize_block_daemons(b->root, &b->j, err);
 	if (r < 0)
 		return r;
 	r = lend_resolv_conf(b->root, 1);
@@ -778,7 +751,7 @@ static int make_base(struct build *b)
 				      "base hook", &err);
 		if (r >= 0)
 			r = leave_chroot(b, &err);
-		/* Unmount, and lift the policy: none of it is the base's. */
+		/* Lift the policy: it is not the base's. */
 		while (r >= 0 && b->j.nr > mark)
 			r = journal_pop(&b->j);
 	}
@@ -1286,7 +1259,7 @@ void build_summary(const struct build *b, struct strbuf *out)
 			    "%s\n", g->hostname, g->vg);
 }
 
-/* Nothing started in the guest's chroot may outlive the build. */
+/* Nothing started in the guest may outlive the build. */
 static void stop_guest_processes(struct build *b)
 {
 	int n;
@@ -1430,9 +1403,10 @@ static const struct stage {
 	{ "mount", "mounting", mount_all,
 	  "the scratch mount point, the guest's mounts" },
 	{ "install", "installing the system", install,
-	  "the chroot's mounts while base hooks run; the writeback thread" },
+	  "the guest's policy-rc.d while base hooks run; the writeback "
+	  "thread" },
 	{ "customize", "customizing the guest", customize,
-	  "/dev, /proc, /sys and devpts in the guest; its policy-rc.d" },
+	  "the guest's policy-rc.d" },
 	{ "bootloader", "making the guest bootable", make_bootable,
 	  "the kernel and initrd copied out for Xen without pygrub" },
 	{ "unmount", "unmounting", unmount_all,
@@ -1486,9 +1460,8 @@ int build_finish(struct build *b, int ok)
 
 /*
  * Mounts made from here on are this process's alone: the host never sees
- * the guest's /dev, /proc or devpts (a bind of a shared /dev would carry
- * a new devpts onto the host's /dev/pts), and a run killed outright takes
- * its mounts with it.
+ * the guest's file systems, and a run killed outright takes its mounts
+ * with it.
  */
 static int host_mount_ns = -1;
 

@@ -90,8 +90,8 @@ int build_bad_input(int r);
 
 /*
  * Mounts made from here on are this process's alone: the host never sees
- * the guest's /dev, /proc or devpts, and a run killed outright takes its
- * mounts with it. build_host_mounts() goes back to the host's namespace,
+ * the guest's file systems, and a run killed outright takes its mounts
+ * with it. build_host_mounts() goes back to the host's namespace,
  * for what runs after the build (xl create's monitor).
  */
 int build_private_mounts(void);
@@ -113,7 +113,7 @@ int build_run(struct build *b);
 /* The name of stage i, in order; NULL past the last. */
 const char *build_stage_name(size_t i);
 /*
- * Stop what is left running in the guest's chroot, then keep (ok) or
+ * Stop what is left running in the guest, then keep (ok) or
  * roll back (!ok, unless keep) everything the run created. 0, or the
  * first error of the rollback (each one is logged).
  */

@@ -92,6 +92,11 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	struct strbuf ns = STRBUF_INIT, admins = STRBUF_INIT,
 		      keys = STRBUF_INIT;
 
+	/*
+	 * in-guest, and the chroot that enters only this guest, come first:
+	 * a hook's "chroot ROOT CMD" runs CMD in the guest's sandbox.
+	 */
+	strvec_pushf(env, "PATH=%s:" RUN_COMMAND_PATH, paths_libexecdir());
 	/* What the base key covers, and nothing of the guest. */
 	strvec_pushf(env, "dist=%s", g->distro.codename);
 	strvec_pushf(env, "family=%s", g->distro.family);
@@ -130,6 +135,16 @@ int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 	      const struct strvec *scripts, const char *what,
 	      struct strbuf *err)
 {
+	char *in_guest = paths_in_guest();
+	int missing = scripts->nr && !path_is_executable_file(in_guest);
+
+	if (missing)
+		strbuf_addf(err, "cannot find '%s', which %ss run commands in "
+			    "the guest with: is create-image installed "
+			    "completely?", in_guest, what);
+	free(in_guest);
+	if (missing)
+		return -ENOENT;
 	for (size_t i = 0; i < scripts->nr; i++) {
 		struct child_process cp = CHILD_PROCESS_INIT;
 		const char *name = strrchr(scripts->v[i], '/') + 1;

@@ -30,7 +30,11 @@ int hooks_collect(const struct guest *g, enum hook_stage stage,
 /* The environment hooks and roles get (see create-image(8)). */
 void hooks_env(const struct guest *g, enum hook_stage stage,
 	       const char *root, struct strvec *env);
-/* Run each script as "script ROOT"; the first failure stops, naming it. */
+/*
+ * Run each script as "script ROOT"; the first failure stops, naming it.
+ * Their PATH starts with in-guest's directory (paths.h), so their guest
+ * commands run in the guest's sandbox.
+ */
 int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 	      const struct strvec *scripts, const char *what,
 	      struct strbuf *err);

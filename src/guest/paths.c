@@ -15,8 +15,12 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/lib/create-image"
+#endif
 
 static char *datadir;
+static int in_checkout;
 
 const char *paths_datadir(void)
 {
@@ -47,14 +51,34 @@ const char *paths_datadir(void)
 				continue;
 			exe[len - blen] = '\0';
 			probe = path_join(exe, "templates/xl.cfg");
-			if (path_exists(probe))
+			if (path_exists(probe)) {
 				datadir = strdup(exe);
+				in_checkout = 1;
+			}
 			free(probe);
 		}
 	}
 	if (!datadir)
 		datadir = strdup(DATADIR);
 	return datadir;
+}
+
+const char *paths_libexecdir(void)
+{
+	static char *dir;
+
+	if (dir)
+		return dir;
+	/* Whether we run from a checkout is found with the data. */
+	(void)paths_datadir();
+	dir = in_checkout ? path_join(datadir, "build/libexec") :
+			    strdup(LIBEXECDIR);
+	return dir;
+}
+
+char *paths_in_guest(void)
+{
+	return path_join(paths_libexecdir(), "in-guest");
 }
 
 const char *paths_system_config(void)

@@ -9,6 +9,7 @@
 #include "install.h"
 #include "log.h"
 #include "macros.h"
+#include "paths.h"
 #include "rootfs.h"
 #include "run-command.h"
 #include "banned.h"
@@ -101,10 +102,27 @@ int install_base_tree_files(const struct guest *g, struct strvec *ret)
 	return r;
 }
 
-static int debootstrap(const struct guest *g, const char *root,
+/* debootstrap's own reason for a failure is its last "E:" line. */
+static void add_debootstrap_reason(struct child_process *cp,
+				   struct strbuf *err)
+{
+	const char *tail = cp->tail.buf, *p;
+
+	for (p = tail; (p = strstr(p, "E: ")); p += 3)
+		tail = p;
+	if (tail != cp->tail.buf)
+		strbuf_addf(err, ": %.*s", (int)strcspn(tail, "\n"), tail);
+}
+
+/*
+ * The first stage, on the host: debootstrap downloads and checks the
+ * packages and unpacks the essential ones, running nothing of them.
+ */
+static int first_stage(const struct guest *g, const char *root,
 		       struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strvec args = STRVEC_INIT;
 	char *debs = path_join(g->cachedir, "debs");
 	int r;
 
@@ -113,7 +131,9 @@ static int debootstrap(const struct guest *g, const char *root,
 		strbuf_addf(err, "cannot create '%s': %s", debs, strerror(-r));
 		goto out;
 	}
-	install_debootstrap_args(g, root, &cp.args);
+	install_debootstrap_args(g, root, &args);
+	strvec_pushl(&cp.args, args.v[0], "--foreign", NULL);
+	strvec_pushv(&cp.args, args.v + 1);
 	cp.clear_env = 1;
 	/*
 	 * debootstrap runs wget once per package, and each looks the mirror
@@ -127,21 +147,61 @@ static int debootstrap(const struct guest *g, const char *root,
 					     "timeout:1 attempts:5");
 	r = run_command(&cp);
 	if (r < 0) {
-		const char *tail = cp.tail.buf, *p;
-
 		child_describe_failure(&cp, r, err);
-		/* debootstrap's own reason is its last "E:" line. */
-		for (p = tail; (p = strstr(p, "E: ")); p += 3)
-			tail = p;
-		if (tail != cp.tail.buf) {
-			strbuf_addf(err, ": %.*s", (int)strcspn(tail, "\n"),
-				    tail);
-		}
+		add_debootstrap_reason(&cp, err);
 	}
 out:
 	free(debs);
+	strvec_clear(&args);
 	child_process_clear(&cp);
 	return r;
+}
+
+/*
+ * The second stage, in the guest's sandbox: the packages' own programs
+ * (dpkg, their maintainer scripts) are the guest's, and never run with
+ * the host in reach. It needs no network: everything was downloaded.
+ */
+static int second_stage(const char *root, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	char *in_guest = paths_in_guest();
+	int r;
+
+	strvec_pushl(&cp.args, in_guest, "/debootstrap/debootstrap",
+		     "--second-stage", NULL);
+	cp.clear_env = 1;
+	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root);
+	/*
+	 * debootstrap first checks that it can make a working /dev/null on
+	 * the target: never in the sandbox, which has neither CAP_MKNOD nor
+	 * device nodes in the guest's tree, by design. It skips that check
+	 * in a container it knows, which is what the sandbox is to it. The
+	 * package scripts of the shipped set do not read the variable.
+	 */
+	strvec_push(&cp.env, "container=lxc");
+	r = run_command(&cp);
+	if (r == -EPROTO && !cp.term_signal) {
+		strbuf_addf(err, "'debootstrap --second-stage' exited with "
+			    "status %d", cp.exit_status);
+		add_debootstrap_reason(&cp, err);
+		/* in-guest's own reason, when the sandbox failed. */
+		if (cp.exit_status >= 125)
+			child_add_last_line(&cp, err);
+	} else if (r < 0) {
+		child_describe_failure(&cp, r, err);
+	}
+	free(in_guest);
+	child_process_clear(&cp);
+	return r;
+}
+
+static int debootstrap(const struct guest *g, const char *root,
+		       struct strbuf *err)
+{
+	int r = first_stage(g, root, err);
+
+	return r < 0 ? r : second_stage(root, err);
 }
 
 /*

@@ -9,9 +9,13 @@
 #include "strbuf.h"
 
 struct rootfs;
-/* Install into root, the mounted root file system (rootfs.h: what is
+/*
+ * Install into root, the mounted root file system (rootfs.h: what is
  * written there besides the install itself stays inside the tree). On
- * failure err holds one line of detail. */
+ * failure err holds one line of detail. debootstrap runs its first stage
+ * (download, check, unpack) on the host and its second (dpkg and the
+ * packages' scripts) in the guest's sandbox, through in-guest (paths.h).
+ */
 int install_system(const struct guest *g, const struct rootfs *root,
 		   struct strbuf *err);
 /* The packages installed besides the minimal base, in the order given. */
@@ -24,7 +28,10 @@ void install_packages(const struct guest *g, struct strvec *ret);
  */
 void install_base_tree_dirs(const struct guest *g, struct strvec *ret);
 int install_base_tree_files(const struct guest *g, struct strvec *ret);
-/* The debootstrap argv, for the log and for --dry-run's plan. */
+/*
+ * The debootstrap argv, for the log and for --dry-run's plan: the install
+ * as one command; the build runs it as its two stages.
+ */
 void install_debootstrap_args(const struct guest *g, const char *root,
 			      struct strvec *args);
 

@@ -176,8 +176,6 @@ static void log_argv(const struct child_process *cp)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	if (cp->chroot)
-		strbuf_addf(&sb, "[chroot %s] ", cp->chroot);
 	for (size_t i = 0; i < cp->args.nr; i++) {
 		const char *a = cp->args.v[i];
 
@@ -228,11 +226,6 @@ static void exec_child(struct child_process *cp, char *const *envp, int in_fd,
 		_exit(127);
 	if (cp->dir && chdir(cp->dir) < 0) {
 		dprintf(2, "cannot chdir to '%s': %s\n", cp->dir,
-			strerror(errno));
-		_exit(127);
-	}
-	if (cp->chroot && (chroot(cp->chroot) < 0 || chdir("/") < 0)) {
-		dprintf(2, "cannot chroot to '%s': %s\n", cp->chroot,
 			strerror(errno));
 		_exit(127);
 	}

@@ -30,7 +30,6 @@ struct child_process {
 	int clear_env;		/* start from RUN_COMMAND_PATH, LC_ALL=C and
 				 * the proxies */
 	const char *dir;	/* chdir here first */
-	const char *chroot;	/* chroot here first (after dir is ignored) */
 	const char *in;		/* written to stdin; NULL means /dev/null */
 	int capture;		/* keep stdout in out (stderr still logged) */
 	int quiet;		/* do not echo output even with --verbose */

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blockdev.h"
@@ -112,28 +113,38 @@ int kill_processes_in(const char *root)
 {
 	struct strvec pids = STRVEC_INIT;
 	size_t len = strlen(root);
-	int killed = 0;
+	struct stat want;
+	int have_want = stat(root, &want) == 0, killed = 0;
 
 	if (list_dir("/proc", &pids) < 0)
 		return 0;
 	for (size_t i = 0; i < pids.nr; i++) {
 		struct strbuf link = STRBUF_INIT;
 		char target[4096];
+		struct stat st;
 		ssize_t n;
 		long pid;
 		char *end;
+		int same;
 
 		pid = strtol(pids.v[i], &end, 10);
 		if (*end || pid <= 1 || pid == (long)getpid())
 			continue;
 		strbuf_addf(&link, "/proc/%ld/root", pid);
 		n = readlink(link.buf, target, sizeof(target) - 1);
+		/*
+		 * A sandbox's processes have the guest's root as theirs
+		 * through a mount of their own namespace, whose path says
+		 * nothing here: the same directory does.
+		 */
+		same = have_want && stat(link.buf, &st) == 0 &&
+		       st.st_dev == want.st_dev && st.st_ino == want.st_ino;
 		strbuf_release(&link);
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
-		if (!strncmp(target, root, len) &&
-		    (target[len] == '\0' || target[len] == '/') &&
+		if ((same || (!strncmp(target, root, len) &&
+			      (target[len] == '\0' || target[len] == '/'))) &&
 		    kill((pid_t)pid, SIGKILL) == 0)
 			killed++;
 	}

@@ -22,10 +22,11 @@ int fs_read_uuid(const char *path, char *buf, size_t len);
 int fs_mount(const char *dev, const char *fs, const char *dir,
 	     const char *opts, struct journal *j, struct strbuf *err);
 /*
- * SIGKILL every process whose root directory is root or below it: what a
- * hook or role started in the guest's chroot and left running, even after
- * leaving the hook's process group (gpg-agent, a daemon), would keep the
- * file system busy. Returns how many were killed.
+ * SIGKILL every process whose root directory is root or below it, or is
+ * root itself seen through another mount namespace (a sandbox's): what a
+ * hook or role started in the guest and left running, even after leaving
+ * the hook's process group (gpg-agent, a daemon), would keep the file
+ * system busy. Returns how many were killed.
  */
 int kill_processes_in(const char *root);
 /* Make a private scratch directory under /run (or $TMPDIR). */

@@ -1,7 +1,7 @@
 #!/bin/bash
-# make install: an installed create-image finds its data, man page and
-# system configuration where it was installed, and a reinstall keeps the
-# administrator's configuration.
+# make install: an installed create-image finds its data, helpers, man
+# page and system configuration where it was installed, and a reinstall
+# keeps the administrator's configuration.
 . "$(dirname "$0")/../lib.sh"
 
 inst() {
@@ -13,6 +13,8 @@ inst() {
 test_expect_success 'make install PREFIX=... installs program, data and man page' '
 	inst &&
 	test -x usr/sbin/create-image &&
+	test -x usr/lib/create-image/in-guest &&
+	test "$(readlink usr/lib/create-image/chroot)" = in-guest &&
 	test -f usr/share/man/man8/create-image.8 &&
 	test -f usr/share/create-image/templates/xl.cfg &&
 	test -f usr/share/create-image/distros/releases &&
