@@ -715,11 +715,77 @@ out:
  * installed, the base hooks run in it, and everything of one guest or of
  * this host taken out again. The tree is then what the cache keeps.
  */
-static int make_base(struct build *b)
+/*
+ * What makes an installed tree a base: the upgrade to the newest packages
+ * of the -updates and -security suites, the base hooks, and taking out
+ * what belongs to one guest. For a fresh install, and for a stale base
+ * being renewed.
+ */
+static int finish_base(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct strvec hooks = STRVEC_INIT;
+	int upgrade = install_upgrades(&b->g);
 	size_t mark;
+	int r;
+
+	hooks_collect(&b->g, HOOKS_BASE, &hooks);
+	mark = b->j.nr;
+	r = customize_check_tree(b->root, &err);
+	if (r >= 0 && (hooks.nr || upgrade)) {
+		r = enter_chroot(b, &err);
+		if (r >= 0 && upgrade) {
+			struct strvec suites = STRVEC_INIT, mirrors = STRVEC_INIT;
+			struct strbuf list = STRBUF_INIT;
+			double t0 = clock_seconds();
+
+			install_suites(&b->g, &suites, &mirrors);
+			for (size_t i = 0; i < suites.nr; i++)
+				strbuf_addf(&list, "%s%s", !i ? "" :
+					    i + 1 < suites.nr ? ", " : " and ",
+					    suites.v[i]);
+			info("upgrading to the newest packages of %s",
+			     list.buf);
+			strbuf_release(&list);
+			strvec_clear(&suites);
+			strvec_clear(&mirrors);
+			r = install_upgrade(&b->g, b->root, &err);
+			if (r < 0 && root_is_full(b->mnt))
+				strbuf_addstr(&err, " (the root file system "
+					      "is full: give a larger --size)");
+			if (r < 0) {
+				r = fail(b, r, "upgrade the system", &err);
+				goto out;
+			}
+			debug("upgraded in %.1f s", clock_seconds() - t0);
+		}
+		if (r >= 0 && hooks.nr)
+			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks,
+				      "base hook", &err);
+		if (r >= 0)
+			r = leave_chroot(b, &err);
+		/* Lift the policy: it is not the base's. */
+		while (r >= 0 && b->j.nr > mark)
+			r = journal_pop(&b->j);
+	}
+	if (r >= 0)
+		r = customize_generalize(b->root, &err);
+	/* The cache keeps what is here now: never a tree in which a base
+	 * hook made a link of a directory every guest's build writes to,
+	 * which would fail each of them. */
+	if (r >= 0)
+		r = customize_check_tree(b->root, &err);
+	if (r < 0)
+		r = fail(b, r, "prepare the base", &err);
+out:
+	strvec_clear(&hooks);
+	strbuf_release(&err);
+	return r;
+}
+
+static int make_base(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
 	int r;
 
 	info("installing %s with %s", b->g.distro.codename,
@@ -741,31 +807,8 @@ static int make_base(struct build *b)
 		r = fail(b, r, "install the system", &err);
 		goto out;
 	}
-	hooks_collect(&b->g, HOOKS_BASE, &hooks);
-	mark = b->j.nr;
-	r = customize_check_tree(b->root, &err);
-	if (r >= 0 && hooks.nr) {
-		r = enter_chroot(b, &err);
-		if (r >= 0)
-			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks,
-				      "base hook", &err);
-		if (r >= 0)
-			r = leave_chroot(b, &err);
-		/* Lift the policy: it is not the base's. */
-		while (r >= 0 && b->j.nr > mark)
-			r = journal_pop(&b->j);
-	}
-	if (r >= 0)
-		r = customize_generalize(b->root, &err);
-	/* The cache keeps what is here now: never a tree in which a base
-	 * hook made a link of a directory every guest's build writes to,
-	 * which would fail each of them. */
-	if (r >= 0)
-		r = customize_check_tree(b->root, &err);
-	if (r < 0)
-		r = fail(b, r, "prepare the base", &err);
+	r = finish_base(b);
 out:
-	strvec_clear(&hooks);
 	strbuf_release(&err);
 	return r;
 }

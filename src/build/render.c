@@ -135,9 +135,9 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 	tvars_set(t, "dist", g->distro.codename);
 	tvars_set(t, "family", g->distro.family);
 	tvars_set(t, "arch", g->arch);
-	tvars_set(t, "mirror", g->mirror);
-	tvars_set(t, "security_mirror", "http://security.debian.org/"
-		  "debian-security");
+	tvars_set(t, "mirror", g->guest_mirror ? g->guest_mirror : g->mirror);
+	tvars_set(t, "security_mirror", g->guest_security_mirror ?
+		  g->guest_security_mirror : DEFAULT_SECURITY_MIRROR);
 	tvars_set_bool(t, "security", distro_has(&g->distro, "security"));
 	tvars_set_bool(t, "updates", distro_has(&g->distro, "updates"));
 	tvars_set(t, "components", distro_has(&g->distro, "non-free-firmware") ?

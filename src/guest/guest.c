@@ -11,6 +11,7 @@
 #include "base.h"
 #include "fsutil.h"
 #include "guest.h"
+#include "host-apt.h"
 #include "install-archive.h"
 #include "macros.h"
 #include "net.h"
@@ -52,6 +53,9 @@ void guest_release(struct guest *g)
 	free(g->arch);
 	free(g->mirror);
 	free(g->keyring);
+	free(g->security_mirror);
+	free(g->guest_mirror);
+	free(g->guest_security_mirror);
 	free(g->dir);
 	free(g->guest_dir);
 	free(g->output);
@@ -731,6 +735,65 @@ static int validate_cachedir(const struct config *c, struct guest *g,
 	return r < 0 ? -EINVAL : 0;
 }
 
+static int mirror_valid(const char *url)
+{
+	for (const char *p = url; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return url && (!strncmp(url, "http://", 7) ||
+		       !strncmp(url, "https://", 8) ||
+		       !strncmp(url, "file:/", 6)) &&
+	       !strpbrk(url, " \t'\"\\");
+}
+
+/*
+ * The mirrors besides --mirror: the security suite's (the host's own for
+ * its release, else Debian's), and those the guest's sources name.
+ */
+static int validate_mirrors(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	static const enum opt_id ids[] = { O_SECURITY_MIRROR, O_GUEST_MIRROR,
+					   O_GUEST_SECURITY_MIRROR };
+	char **rets[] = { &g->security_mirror, &g->guest_mirror,
+			  &g->guest_security_mirror };
+	unsigned long age;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const char *v = config_get(c, ids[i]);
+
+		if (!v || !*v)
+			continue;
+		if (!mirror_valid(v))
+			return bad(err, c, ids[i], "invalid mirror URL '%s' "
+				   "for '%s'", v, option_defs[ids[i]].name);
+		*rets[i] = xstrdup(v);
+	}
+	if (!distro_has(&g->distro, "security")) {
+		free(g->security_mirror);
+		g->security_mirror = NULL;
+	} else if (!g->security_mirror) {
+		g->security_mirror = host_security_mirror("/etc",
+							 g->distro.codename);
+		if (!g->security_mirror)
+			g->security_mirror = xstrdup(DEFAULT_SECURITY_MIRROR);
+	}
+	if (!g->guest_mirror)
+		g->guest_mirror = xstrdup(g->mirror);
+	if (!g->guest_security_mirror && g->security_mirror)
+		g->guest_security_mirror = xstrdup(g->security_mirror);
+	g->updates = get_bool(c, O_UPDATES) &&
+		     g->method == INSTALL_DEBOOTSTRAP;
+	g->offline = get_bool(c, O_OFFLINE);
+	if (parse_uint(config_get(c, O_CACHE_MAX_AGE), 7 * 24 * 3600,
+		       &age) < 0)
+		return bad(err, c, O_CACHE_MAX_AGE, "'cache-max-age' must be "
+			   "0 to 604800 seconds, not '%s'",
+			   config_get(c, O_CACHE_MAX_AGE));
+	g->cache_max_age = (unsigned)age;
+	return 0;
+}
+
 static int validate_install(const struct config *c, struct guest *g,
 			    struct strbuf *err)
 {
@@ -768,13 +831,13 @@ static int validate_install(const struct config *c, struct guest *g,
 			return bad(err, c, O_INSTALL_SOURCE, "'%s' does not "
 				   "exist", src);
 	}
-	if (!mirror || (strncmp(mirror, "http://", 7) &&
-			strncmp(mirror, "https://", 8) &&
-			strncmp(mirror, "file:/", 6)) ||
-	    strpbrk(mirror, " \t'\""))
+	if (!mirror_valid(mirror))
 		return bad(err, c, O_MIRROR, "invalid mirror URL '%s'",
 			   mirror ? mirror : "");
 	g->mirror = strdup(mirror);
+	r = validate_mirrors(c, g, err);
+	if (r < 0)
+		return r;
 	if (get_abs_path(c, O_KEYRING, &g->keyring, err) < 0)
 		return -EINVAL;
 	if (g->keyring && !path_exists(g->keyring))

@@ -45,12 +45,26 @@ struct guest_ip {
 	char addr_text[16];	/* "10.0.2.50" */
 };
 
+/* Where Debian's security suites are published. */
+#define DEFAULT_SECURITY_MIRROR "http://security.debian.org/debian-security"
+
 struct guest {
 	char *hostname;
 	struct distro distro;
 	char *arch;
 	char *mirror;
 	char *keyring;
+	/* The security suite's mirror (NULL when the release has none), and
+	 * what the guest's own apt sources name: the build's by default. */
+	char *security_mirror;
+	char *guest_mirror, *guest_security_mirror;
+	/* Install from the -updates and -security suites too (debootstrap
+	 * only, and releases that have them). */
+	int updates;
+	/* Never ask the mirror for the archive's state; how long an answer
+	 * counts as current. */
+	int offline;
+	unsigned cache_max_age;
 
 	char *dir;		/* --dir */
 	char *guest_dir;	/* DIR/domains/HOSTNAME */

@@ -28,16 +28,72 @@ void install_packages(const struct guest *g, struct strvec *ret)
 	}
 }
 
+void install_suites(const struct guest *g, struct strvec *suites,
+		    struct strvec *mirrors)
+{
+	strvec_push(suites, g->distro.codename);
+	strvec_push(mirrors, g->mirror);
+	if (g->method != INSTALL_DEBOOTSTRAP || !g->updates)
+		return;
+	if (distro_has(&g->distro, "updates")) {
+		strvec_pushf(suites, "%s-updates", g->distro.codename);
+		strvec_push(mirrors, g->mirror);
+	}
+	if (g->security_mirror) {
+		strvec_pushf(suites, "%s-security", g->distro.codename);
+		strvec_push(mirrors, g->security_mirror);
+	}
+}
+
+int install_upgrades(const struct guest *g)
+{
+	struct strvec suites = STRVEC_INIT, mirrors = STRVEC_INIT;
+	int more;
+
+	install_suites(g, &suites, &mirrors);
+	more = suites.nr > 1;
+	strvec_clear(&suites);
+	strvec_clear(&mirrors);
+	return more;
+}
+
+/*
+ * The kernel is the largest package and the one every point release
+ * and security update replaces: installed by debootstrap from the release
+ * and then upgraded, it would be unpacked, and its initramfs made, twice.
+ * When the build upgrades, it comes from the upgrade alone.
+ */
+static int is_kernel(const char *pkg)
+{
+	return !strncmp(pkg, "linux-image-", 12);
+}
+
+void install_kernel_packages(const struct guest *g, struct strvec *ret)
+{
+	struct strvec pkgs = STRVEC_INIT;
+
+	install_packages(g, &pkgs);
+	for (size_t i = 0; i < pkgs.nr; i++)
+		if (is_kernel(pkgs.v[i]))
+			strvec_push(ret, pkgs.v[i]);
+	strvec_clear(&pkgs);
+}
+
 void install_debootstrap_args(const struct guest *g, const char *root,
 			      struct strvec *args)
 {
 	struct strvec pkgs = STRVEC_INIT;
 	struct strbuf include = STRBUF_INIT;
 	char *debs = path_join(g->cachedir, "debs");
+	int defer = install_upgrades(g);
 
 	install_packages(g, &pkgs);
-	for (size_t i = 0; i < pkgs.nr; i++)
-		strbuf_addf(&include, "%s%s", i ? "," : "", pkgs.v[i]);
+	for (size_t i = 0; i < pkgs.nr; i++) {
+		if (defer && is_kernel(pkgs.v[i]))
+			continue;
+		strbuf_addf(&include, "%s%s", include.len ? "," : "",
+			    pkgs.v[i]);
+	}
 	/* minbase plus every package the guest needs, in one pass: no
 	 * second apt run per hook, and nothing the guest does not use. */
 	strvec_pushl(args, "debootstrap", "--variant=minbase", NULL);
@@ -102,7 +158,8 @@ int install_base_tree_files(const struct guest *g, struct strvec *ret)
 	return r;
 }
 
-/* debootstrap's own reason for a failure is its last "E:" line. */
+/* debootstrap's and apt's own reason for a failure is the last "E:"
+ * line. */
 static void add_debootstrap_reason(struct child_process *cp,
 				   struct strbuf *err)
 {
@@ -247,6 +304,83 @@ static int unseed(const struct rootfs *root)
 	int r = rootfs_unlink(root, unsafe_io);
 
 	return r == -ENOENT ? 0 : r;
+}
+
+/*
+ * The upgrade, in the guest's sandbox: apt reads the suites the build
+ * installs from, upgrades what debootstrap put in from the release,
+ * installs the kernel (see is_kernel()), and leaves one kernel, the
+ * newest: a base renewed by upgrading still holds the one it had. No
+ * recommended packages, as with debootstrap: the package set is the same
+ * whichever way a base was made.
+ */
+static const char upgrade_script[] =
+	"export DEBIAN_FRONTEND=noninteractive\n"
+	"apt='apt-get -q -y -o APT::Install-Recommends=false "
+	"-o Dpkg::Options::=--force-confdef "
+	"-o Dpkg::Options::=--force-confold'\n"
+	"$apt update\n"
+	"$apt full-upgrade\n"
+	"[ $# -eq 0 ] || $apt install \"$@\"\n"
+	"if command -v linux-version >/dev/null; then\n"
+	"	newest=$(linux-version list | linux-version sort --reverse |"
+	" head -n 1)\n"
+	"	old=\n"
+	"	for v in $(linux-version list); do\n"
+	"		[ \"$v\" = \"$newest\" ] || old=\"$old linux-image-$v\"\n"
+	"	done\n"
+	"	[ -z \"$old\" ] || $apt purge $old\n"
+	"fi\n";
+
+void install_build_sources(const struct guest *g, struct strbuf *out)
+{
+	struct strvec suites = STRVEC_INIT, mirrors = STRVEC_INIT;
+
+	install_suites(g, &suites, &mirrors);
+	for (size_t i = 0; i < suites.nr; i++)
+		strbuf_addf(out, "deb %s %s main\n", mirrors.v[i],
+			    suites.v[i]);
+	strvec_clear(&suites);
+	strvec_clear(&mirrors);
+}
+
+int install_upgrade(const struct guest *g, const struct rootfs *root,
+		    struct strbuf *err)
+{
+	static const char list[] = "etc/apt/sources.list";
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf sources = STRBUF_INIT;
+	char *in_guest = paths_in_guest();
+	int r;
+
+	/* The guest's own sources are written for each guest later. */
+	install_build_sources(g, &sources);
+	r = rootfs_write_file(root, list, sources.buf, sources.len, 0644);
+	if (r < 0) {
+		strbuf_addf(err, "cannot write the guest's '/%s': %s", list,
+			    rootfs_strerror(r));
+		goto out;
+	}
+	strvec_pushl(&cp.args, in_guest, "/bin/sh", "-euc", upgrade_script,
+		     "upgrade", NULL);
+	install_kernel_packages(g, &cp.args);
+	cp.clear_env = 1;
+	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root->path);
+	r = run_command(&cp);
+	if (r == -EPROTO && !cp.term_signal) {
+		strbuf_addf(err, "upgrading from %s exited with status %d",
+			    g->distro.codename, cp.exit_status);
+		add_debootstrap_reason(&cp, err);
+		if (cp.exit_status >= 125)
+			child_add_last_line(&cp, err);
+	} else if (r < 0) {
+		child_describe_failure(&cp, r, err);
+	}
+out:
+	free(in_guest);
+	strbuf_release(&sources);
+	child_process_clear(&cp);
+	return r;
 }
 
 int install_system(const struct guest *g, const struct rootfs *root,

@@ -18,6 +18,29 @@ struct rootfs;
  */
 int install_system(const struct guest *g, const struct rootfs *root,
 		   struct strbuf *err);
+/*
+ * The suites a build installs from, the release first, and the mirror of
+ * each: with --updates (debootstrap only) also -updates and -security,
+ * where the release has them.
+ */
+void install_suites(const struct guest *g, struct strvec *suites,
+		    struct strvec *mirrors);
+/* Whether the build upgrades from more suites than the release. */
+int install_upgrades(const struct guest *g);
+/* The apt sources of those suites, as the build uses them. */
+void install_build_sources(const struct guest *g, struct strbuf *out);
+/*
+ * Bring root (debootstrap's fresh install, or a base being renewed) to
+ * the newest packages of the suites, in the guest's sandbox: apt-get
+ * update and full-upgrade, the kernel installed (the upgrade brings it
+ * rather than debootstrap), every kernel but the newest purged. Runs with
+ * the guest's policy-rc.d in place and a resolv.conf lent. 0, or -errno
+ * with apt's reason in err.
+ */
+int install_upgrade(const struct guest *g, const struct rootfs *root,
+		    struct strbuf *err);
+/* The packages of install_packages() that are kernels. */
+void install_kernel_packages(const struct guest *g, struct strvec *ret);
 /* The packages installed besides the minimal base, in the order given. */
 void install_packages(const struct guest *g, struct strvec *ret);
 /*

@@ -202,6 +202,12 @@ TEST(defaults)
 	CHECK_STREQ(g.arch, host_arch());
 	CHECK_STREQ(g.mirror, "http://deb.debian.org/debian");
 	CHECK(!g.keyring);
+	CHECK_STREQ(g.guest_mirror, "http://deb.debian.org/debian");
+	CHECK(g.security_mirror != NULL);
+	CHECK_STREQ(g.guest_security_mirror, g.security_mirror);
+	CHECK_INTEQ(g.updates, 1);
+	CHECK_INTEQ(g.offline, 0);
+	CHECK_INTEQ(g.cache_max_age, 300);
 	CHECK_STREQ(g.dir, "/srv/xen");
 	CHECK_STREQ(g.guest_dir, "/srv/xen/domains/web1");
 	CHECK_STREQ(g.output, "/etc/xen");
@@ -749,6 +755,18 @@ TEST(refused)
 		{ NULL, { "--mirror", "ftp://ftp.debian.org/debian" },
 		  "--mirror: invalid mirror URL 'ftp://ftp.debian.org/"
 		  "debian'" },
+		{ NULL, { "--security-mirror", "ftp://s.example/ds" },
+		  "--security-mirror: invalid mirror URL 'ftp://s.example/ds' "
+		  "for 'security-mirror'" },
+		{ "guest-mirror = http://m.example/a b", { NULL },
+		  "g.conf:1: invalid mirror URL 'http://m.example/a b' for "
+		  "'guest-mirror'" },
+		{ NULL, { "--guest-security-mirror", "http://m.example/\\x" },
+		  "--guest-security-mirror: invalid mirror URL " },
+		{ NULL, { "--cache-max-age", "-1" },
+		  "--cache-max-age: invalid number '-1' for 'cache-max-age'" },
+		{ "cache-max-age = 604801", { NULL },
+		  "g.conf:1: 'cache-max-age' must be 0 to 604800 seconds" },
 		{ NULL, { "--keyring", "/nonexistent/k.gpg" },
 		  "--keyring: keyring '/nonexistent/k.gpg' does not exist" },
 		/* Network. */
@@ -998,6 +1016,55 @@ TEST(cachedir_trust)
 		guest_release(&g);
 		strbuf_release(&err);
 		strbuf_release(&want);
+	}
+}
+
+TEST(mirrors)
+{
+	static const struct {
+		const char *flags[MAX_FLAGS];
+		const char *security, *guest, *guest_security;
+		int updates;
+	} cases[] = {
+		{ { "--security-mirror", "https://s.example/ds",
+		    "--mirror", "http://m.example/debian" },
+		  "https://s.example/ds", "http://m.example/debian",
+		  "https://s.example/ds", 1 },
+		{ { "--security-mirror", "https://s.example/ds",
+		    "--guest-mirror", "http://g.example/debian",
+		    "--guest-security-mirror", "http://g.example/ds",
+		    "--noupdates" },
+		  "https://s.example/ds", "http://g.example/debian",
+		  "http://g.example/ds", 0 },
+		/* sid has no security suite: nothing to name. */
+		{ { "--dist", "sid", "--security-mirror", "https://s.example/"
+		    "ds" }, NULL, "http://deb.debian.org/debian", NULL, 1 },
+		/* Only debootstrap upgrades. */
+		{ { "--install-method", "copy", "--install-source", "/" },
+		  "*", "http://deb.debian.org/debian", "*", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *flags[MAX_FLAGS + 3] = { "--hostname", "web1" };
+		struct strbuf err = STRBUF_INIT;
+		struct guest g;
+
+		for (size_t k = 0; cases[i].flags[k]; k++)
+			flags[k + 2] = cases[i].flags[k];
+		CHECK_INTEQ(guest_of(1, NULL, flags, &g, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		if (!cases[i].security)
+			CHECK(!g.security_mirror && !g.guest_security_mirror);
+		else if (strcmp(cases[i].security, "*"))
+			CHECK_STREQ(g.security_mirror, cases[i].security);
+		if (cases[i].guest_security &&
+		    strcmp(cases[i].guest_security, "*"))
+			CHECK_STREQ(g.guest_security_mirror,
+				    cases[i].guest_security);
+		CHECK_STREQ(g.guest_mirror, cases[i].guest);
+		CHECK_INTEQ(g.updates, cases[i].updates);
+		guest_release(&g);
+		strbuf_release(&err);
 	}
 }
 
