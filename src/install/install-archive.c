@@ -66,24 +66,6 @@ static const int extract_flags =
 /* Give up on a download that has stalled completely for this long. */
 #define STALL_SECONDS 120L
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct strbuf *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return r;
-	strbuf_reset(err);
-	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
-	va_end(ap);
-	/* Callers print it as the tail of a single log line. */
-	for (size_t i = 0; i < err->len; i++)
-		if (err->buf[i] == '\n')
-			err->buf[i] = ' ';
-	strbuf_rtrim(err);
-	return r;
-}
 
 /*
  * libarchive reports a format error as EILSEQ on Linux, whose text
@@ -105,7 +87,7 @@ static int archive_errno_to_r(struct archive *a)
  */
 static int interrupted(struct strbuf *err, const char *source)
 {
-	return fail(err, -EINTR, "'%s': interrupted", source);
+	return strbuf_error(err, -EINTR, "'%s': interrupted", source);
 }
 
 static int archive_fail(struct archive *a, struct strbuf *err,
@@ -117,8 +99,8 @@ static int archive_fail(struct archive *a, struct strbuf *err,
 	if (!msg)
 		msg = strerror(-r);
 	if (member)
-		return fail(err, r, "'%s': '%s': %s", source, member, msg);
-	return fail(err, r, "'%s': %s", source, msg);
+		return strbuf_error(err, r, "'%s': '%s': %s", source, member, msg);
+	return strbuf_error(err, r, "'%s': %s", source, msg);
 }
 
 int source_is_url(const char *s)
@@ -144,17 +126,17 @@ static int resolve_target(const char *target, char **ret_root,
 	struct stat st;
 
 	if (!root)
-		return fail(err, -errno, "target '%s': %s", target,
+		return strbuf_error(err, -errno, "target '%s': %s", target,
 			    strerror(errno));
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		free(root);
-		return fail(err, -ENOTDIR, "target '%s': %s", target,
+		return strbuf_error(err, -ENOTDIR, "target '%s': %s", target,
 			    strerror(ENOTDIR));
 	}
 	/* Only a bug would ask for this, and the result is a wrecked host. */
 	if (streq(root, "/")) {
 		free(root);
-		return fail(err, -EINVAL, "refusing to install into '/'");
+		return strbuf_error(err, -EINVAL, "refusing to install into '/'");
 	}
 	*ret_root = root;
 	return 0;
@@ -307,7 +289,7 @@ static int top_times_apply(const struct top_times *t, const char *root,
 			   const char *source, struct strbuf *err)
 {
 	if (t->set && utimensat(AT_FDCWD, root, t->ts, 0) < 0)
-		return fail(err, -errno, "'%s': cannot set times of '%s': %s",
+		return strbuf_error(err, -errno, "'%s': cannot set times of '%s': %s",
 			    source, root, strerror(errno));
 	return 0;
 }
@@ -326,7 +308,7 @@ static int place_member(struct archive_entry *e, const char *root,
 	int top, r;
 
 	if (!name)
-		return fail(err, -EINVAL, "'%s': a member has no name",
+		return strbuf_error(err, -EINVAL, "'%s': a member has no name",
 			    source);
 	strbuf_reset(member);
 	strbuf_addstr(member, name);
@@ -341,19 +323,19 @@ static int place_member(struct archive_entry *e, const char *root,
 
 	top = path_under(root, name, path);
 	if (top < 0)
-		return fail(err, top, "'%s': '%s': a '..' component leaves "
+		return strbuf_error(err, top, "'%s': '%s': a '..' component leaves "
 			    "the target", source, name);
 	if (top && archive_entry_filetype(e) != AE_IFDIR)
-		return fail(err, -EINVAL, "'%s': '%s': the top of the tree is "
+		return strbuf_error(err, -EINVAL, "'%s': '%s': the top of the tree is "
 			    "not a directory", source, name);
 
 	if (hl) {
 		r = path_under(root, hl, link);
 		if (r < 0)
-			return fail(err, r, "'%s': '%s': hard-link target '%s' "
+			return strbuf_error(err, r, "'%s': '%s': hard-link target '%s' "
 				    "leaves the target", source, name, hl);
 		if (r > 0)
-			return fail(err, -EINVAL, "'%s': '%s': hard link to "
+			return strbuf_error(err, -EINVAL, "'%s': '%s': hard link to "
 				    "the top directory", source, name);
 		archive_entry_copy_hardlink(e, link->buf);
 	}
@@ -494,16 +476,16 @@ static int unsupported(const struct source *s, const char *filter,
 		       const char *source, struct strbuf *err)
 {
 	if (*filter)
-		return fail(err, -EINVAL, "'%s': not a tar or cpio archive "
+		return strbuf_error(err, -EINVAL, "'%s': not a tar or cpio archive "
 			    "inside its %s compression", source, filter);
 	for (size_t i = 0; i < ARRAY_SIZE(other_compressions); i++)
 		if (s->head_len >= other_compressions[i].len &&
 		    !memcmp(s->head, other_compressions[i].magic,
 			    other_compressions[i].len))
-			return fail(err, -EINVAL, "'%s': unsupported "
+			return strbuf_error(err, -EINVAL, "'%s': unsupported "
 				    "compression '%s' (want " WANT_FILTERS ")",
 				    source, other_compressions[i].name);
-	return fail(err, -EINVAL, "'%s': unsupported compression or archive "
+	return strbuf_error(err, -EINVAL, "'%s': unsupported compression or archive "
 		    "format (want a tar or cpio archive, plain or compressed "
 		    "with " WANT_FILTERS ")", source);
 }
@@ -525,7 +507,7 @@ static int unpack_fd(struct source *src, int decompress, const char *source,
 	int r;
 
 	if (!in || !out) {
-		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
+		r = strbuf_error(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
 		goto out;
 	}
 	if (decompress && enable_filters(in) < 0) {
@@ -598,17 +580,17 @@ static int open_local(const char *source, int *ret_fd, struct strbuf *err)
 	int fd = open(source, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(err, -errno, "'%s': %s", source, strerror(errno));
+		return strbuf_error(err, -errno, "'%s': %s", source, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
 
 		close(fd);
-		return fail(err, r, "'%s': %s", source, strerror(-r));
+		return strbuf_error(err, r, "'%s': %s", source, strerror(-r));
 	}
 	/* A directory would only fail later, as a baffling read error. */
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
-		return fail(err, -EISDIR, "'%s': %s (a tree is copied, not "
+		return strbuf_error(err, -EISDIR, "'%s': %s (a tree is copied, not "
 			    "unpacked)", source, strerror(EISDIR));
 	}
 	*ret_fd = fd;
@@ -634,7 +616,7 @@ static int open_tmpfile(int *ret_fd, struct strbuf *err)
 	}
 	/* File systems (and old kernels) without O_TMPFILE. */
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return fail(err, -errno, "temporary directory '%s': %s", dir,
+		return strbuf_error(err, -errno, "temporary directory '%s': %s", dir,
 			    strerror(errno));
 	strbuf_addf(&tmpl, "%s/create-image.XXXXXX", dir);
 	fd = mkostemp(tmpl.buf, O_CLOEXEC);
@@ -642,7 +624,7 @@ static int open_tmpfile(int *ret_fd, struct strbuf *err)
 		int r = -errno;
 
 		strbuf_release(&tmpl);
-		return fail(err, r, "temporary directory '%s': %s", dir,
+		return strbuf_error(err, r, "temporary directory '%s': %s", dir,
 			    strerror(-r));
 	}
 	unlink(tmpl.buf);
@@ -655,7 +637,7 @@ static int open_tmpfile(int *ret_fd, struct strbuf *err)
  * The program is single-threaded, so a flag is enough. curl's global state
  * lives until exit: tearing it down per download buys nothing.
  */
-static int curl_setup(void)
+int fetch_global_init(void)
 {
 	static int ready;
 
@@ -692,7 +674,7 @@ static size_t sink_write(char *data, size_t size, size_t n, void *opaque)
 static int mismatch(struct strbuf *err, const char *source, const char *got,
 		    const char *want)
 {
-	return fail(err, -EBADMSG, "'%s' does not match its checksum: "
+	return strbuf_error(err, -EBADMSG, "'%s' does not match its checksum: "
 		    "SHA-256 %s, expected %s", source, got, want);
 }
 
@@ -712,6 +694,37 @@ static int fetch_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow,
 	(void)ultotal;
 	return signals_pending() != 0;
 }
+
+void fetch_configure(CURL *c, const char *url, char *errbuf)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 20L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "create-image");
+	/* Called at least once a second, even while no data flows. */
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	/*
+	 * A mirror may redirect elsewhere on the web, never into our disk,
+	 * and never from https to http: what was asked for over TLS must
+	 * not arrive in the clear, where anyone on the way could change it.
+	 */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			 fetch_redirect_protocols(url));
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+			 CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
+			 strcmp(fetch_redirect_protocols(url), "https") ?
+			 CURLPROTO_HTTP | CURLPROTO_HTTPS : CURLPROTO_HTTPS);
+#endif
+}
+
 
 static int curl_code_to_r(CURLcode rc)
 {
@@ -761,49 +774,24 @@ static int fetch(const char *url, const char *sha256, int fd,
 	CURL *c;
 	int r;
 
-	r = curl_setup();
+	r = fetch_global_init();
 	if (r < 0)
-		return fail(err, r, "cannot initialise libcurl");
+		return strbuf_error(err, r, "cannot initialise libcurl");
 	c = curl_easy_init();
 	if (sha256)
 		sink.sum = sha256_new();
 	if (!c || (sha256 && !sink.sum)) {
-		r = fail(err, -ENOMEM, "cannot fetch '%s': %s", url,
+		r = strbuf_error(err, -ENOMEM, "cannot fetch '%s': %s", url,
 			 strerror(ENOMEM));
 		goto out;
 	}
 
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 20L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "create-image");
-	/*
-	 * A mirror may redirect elsewhere on the web, never into our disk,
-	 * and never from https to http: what was asked for over TLS must
-	 * not arrive in the clear, where anyone on the way could change it.
-	 */
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
-			 fetch_redirect_protocols(url));
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
-			 CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE);
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
-			 strcmp(fetch_redirect_protocols(url), "https") ?
-			 CURLPROTO_HTTP | CURLPROTO_HTTPS : CURLPROTO_HTTPS);
-#endif
+	fetch_configure(c, url, errbuf);
 	/* No overall timeout (images are big), but a dead transfer ends. */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	/* Called at least once a second, even while no data flows. */
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -815,20 +803,20 @@ static int fetch(const char *url, const char *sha256, int fd,
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		r = interrupted(err, url);
 	else if (rc == CURLE_HTTP_RETURNED_ERROR)
-		r = fail(err, http_status_to_r(status),
+		r = strbuf_error(err, http_status_to_r(status),
 			 "HTTP %ld fetching '%s'", status, url);
 	else if (rc == CURLE_WRITE_ERROR && sink.error)
-		r = fail(err, -sink.error, "cannot store '%s': %s", url,
+		r = strbuf_error(err, -sink.error, "cannot store '%s': %s", url,
 			 strerror(sink.error));
 	else if (moved)
-		r = fail(err, -EPROTONOSUPPORT, "cannot fetch '%s': refusing "
+		r = strbuf_error(err, -EPROTONOSUPPORT, "cannot fetch '%s': refusing "
 			 "its redirect to '%s' (allowed: %s)", url, moved,
 			 fetch_redirect_protocols(url));
 	else if (rc != CURLE_OK)
-		r = fail(err, curl_code_to_r(rc), "cannot fetch '%s': %s", url,
+		r = strbuf_error(err, curl_code_to_r(rc), "cannot fetch '%s': %s", url,
 			 *errbuf ? errbuf : curl_easy_strerror(rc));
 	else if (lseek(fd, 0, SEEK_SET) < 0)
-		r = fail(err, -errno, "cannot fetch '%s': %s", url,
+		r = strbuf_error(err, -errno, "cannot fetch '%s': %s", url,
 			 strerror(errno));
 	else
 		r = 0;
@@ -935,7 +923,7 @@ static int unpack_inflated(struct source *src, const char *source,
 	int pipefd[2], unknown = 0, r;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return fail(err, -errno, "'%s': %s", source, strerror(errno));
+		return strbuf_error(err, -errno, "'%s': %s", source, strerror(errno));
 	/* Fewer, larger hand-overs between the threads. */
 	(void)fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
 	f.out = pipefd[1];
@@ -951,7 +939,7 @@ static int unpack_inflated(struct source *src, const char *source,
 	if (plain.buf)
 		r = unpack_fd(&plain, 0, source, root, &unknown, err);
 	else
-		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
+		r = strbuf_error(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
 	/* Unblock the writer if the reader gave up early. */
 	close(pipefd[0]);
 	pthread_join(f.thread, NULL);
@@ -959,7 +947,7 @@ static int unpack_inflated(struct source *src, const char *source,
 	/* A damaged stream shows up on the reader's side as a truncated
 	 * archive: the decompressor's own reason is the one to give. */
 	if (f.r < 0)
-		return fail(err, f.r, "'%s': %s", source, f.msg);
+		return strbuf_error(err, f.r, "'%s': %s", source, f.msg);
 	if (unknown)
 		return unsupported(src, f.filter, source, err);
 	return r;
@@ -982,7 +970,7 @@ static int unpack_checked(int fd, const char *source, const char *sha256,
 	if (sha256)
 		src.sum = sha256_new();
 	if (!src.buf || (sha256 && !src.sum)) {
-		r = fail(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
+		r = strbuf_error(err, -ENOMEM, "'%s': %s", source, strerror(ENOMEM));
 		goto out;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -993,7 +981,7 @@ static int unpack_checked(int fd, const char *source, const char *sha256,
 	sha256_finish(src.sum, got);
 	src.sum = NULL;
 	if (rest < 0 && r >= 0)
-		r = fail(err, rest, "'%s': %s", source, strerror(-rest));
+		r = strbuf_error(err, rest, "'%s': %s", source, strerror(-rest));
 	else if (rest >= 0 && strcmp(got, sha256))
 		r = mismatch(err, source, got, sha256);
 out:
@@ -1035,11 +1023,11 @@ int install_tar_checked(const char *source, const char *sha256,
 	 */
 	r = sha256_fd(fd, got, NULL);
 	if (r < 0)
-		return fail(err, r, "'%s': %s", source, strerror(-r));
+		return strbuf_error(err, r, "'%s': %s", source, strerror(-r));
 	if (strcmp(got, sha256))
 		return mismatch(err, source, got, sha256);
 	if (lseek(fd, 0, SEEK_SET) < 0)
-		return fail(err, -errno, "'%s': %s", source, strerror(errno));
+		return strbuf_error(err, -errno, "'%s': %s", source, strerror(errno));
 	return unpack_checked(fd, source, sha256, root, err);
 }
 
@@ -1120,14 +1108,14 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 		return r;
 	src = realpath(source_dir, NULL);
 	if (!src)
-		return fail(err, -errno, "'%s': %s", source_dir,
+		return strbuf_error(err, -errno, "'%s': %s", source_dir,
 			    strerror(errno));
 	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
-		return fail(err, -ENOTDIR, "'%s': %s", source_dir,
+		return strbuf_error(err, -ENOTDIR, "'%s': %s", source_dir,
 			    strerror(ENOTDIR));
 	/* The walk would find its own output and never end. */
 	if (path_is_within(root, src))
-		return fail(err, -EINVAL, "target '%s' lies inside '%s'",
+		return strbuf_error(err, -EINVAL, "target '%s' lies inside '%s'",
 			    target, source_dir);
 	srclen = streq(src, "/") ? 0 : strlen(src);
 
@@ -1136,7 +1124,7 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 	links = archive_entry_linkresolver_new();
 	e = archive_entry_new();
 	if (!in || !out || !links || !e) {
-		r = fail(err, -ENOMEM, "'%s': %s", source_dir,
+		r = strbuf_error(err, -ENOMEM, "'%s': %s", source_dir,
 			 strerror(ENOMEM));
 		goto out;
 	}
@@ -1169,7 +1157,7 @@ static int copy_tree(const char *source_dir, const char *target, int overlay,
 		/* The walk yields names below src; ".." cannot occur. */
 		r = path_under(root, member.buf, &path);
 		if (r < 0) {
-			r = fail(err, r, "'%s': '%s': unexpected '..'",
+			r = strbuf_error(err, r, "'%s': '%s': unexpected '..'",
 				 source_dir, member.buf);
 			goto out;
 		}
@@ -1271,7 +1259,7 @@ int archive_tree(const char *root_dir, int fd,
 	links = archive_entry_linkresolver_new();
 	e = archive_entry_new();
 	if (!in || !out || !links || !e) {
-		r = fail(err, -ENOMEM, "'%s': %s", root_dir, strerror(ENOMEM));
+		r = strbuf_error(err, -ENOMEM, "'%s': %s", root_dir, strerror(ENOMEM));
 		goto out;
 	}
 	archive_entry_linkresolver_set_strategy(

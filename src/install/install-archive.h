@@ -7,6 +7,8 @@
 #ifndef INSTALL_ARCHIVE_H
 #define INSTALL_ARCHIVE_H
 
+#include <curl/curl.h>
+
 #include "strbuf.h"
 
 /*
@@ -71,6 +73,17 @@ int install_tar_fd(int fd, const char *name, const char *sha256,
  * from any other.
  */
 const char *fetch_redirect_protocols(const char *url);
+
+/*
+ * Set up a libcurl handle for url as every download here is: errors into
+ * errbuf (CURL_ERROR_SIZE), redirects followed within
+ * fetch_redirect_protocols(), http, https and file only, an HTTP error a
+ * failure, no signals, and a transfer that gives up once a signal is
+ * pending (signals_pending()).
+ */
+void fetch_configure(CURL *c, const char *url, char *errbuf);
+/* curl_global_init(), once: 0 or -EIO. */
+int fetch_global_init(void);
 
 /*
  * Copy the tree at source_dir into target, an existing directory, as it is:

@@ -209,3 +209,20 @@ void strbuf_release_secret(struct strbuf *sb)
 		explicit_bzero(sb->buf, sb->alloc);
 	strbuf_release(sb);
 }
+
+int strbuf_error(struct strbuf *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return r;
+	strbuf_reset(err);
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < err->len; i++)
+		if (err->buf[i] == '\n')
+			err->buf[i] = ' ';
+	strbuf_rtrim(err);
+	return r;
+}

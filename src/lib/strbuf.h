@@ -45,6 +45,13 @@ void strbuf_add_escaped(struct strbuf *sb, const char *s);
 
 void strbuf_trim(struct strbuf *sb);
 void strbuf_rtrim(struct strbuf *sb);
+/*
+ * Replace err (when not NULL) with one line from fmt, newlines turned to
+ * spaces (it is printed as the tail of one log line), and return r: for
+ * "return strbuf_error(err, -EIO, ...)".
+ */
+__attribute__((format(printf, 3, 4)))
+int strbuf_error(struct strbuf *err, int r, const char *fmt, ...);
 /* Append a file's whole contents; returns 0 or -errno. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 /*
