@@ -67,3 +67,50 @@ assert_no_leftovers()
 # What create-image records about the guests it built stays in $TRASH.
 CREATE_IMAGE_STATEDIR=$TRASH/state
 export CREATE_IMAGE_STATEDIR
+
+# mirror_packages SOURCES: the Packages files (main, amd64) of every suite
+# a sources.list names, from its mirrors, one after the other.
+mirror_packages()
+{
+	awk '$1 == "deb" { print $2, $3 }' "$1" | while read -r url suite; do
+		curl -sfL "$url/dists/$suite/main/binary-amd64/Packages.xz" |
+			xz -d || return 1
+	done
+}
+
+# newest PKG <PACKAGES: "VERSION DEPENDS..." of PKG's highest version
+# among the stanzas read: the candidate apt picks from those suites.
+newest()
+{
+	awk -v p="$1" '
+		$1 == "Package:" { pkg = $2; dep = "" }
+		pkg == p && $1 == "Depends:" { sub(/^Depends: */, ""); dep = $0 }
+		pkg == p && $1 == "Version:" { ver = $2 }
+		pkg == p && $0 == "" { print ver, dep; pkg = "" }' |
+	{
+		best= line=
+		while read -r v rest; do
+			if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+				best=$v line="$v $rest"
+			fi
+		done
+		echo "$line"
+	}
+}
+
+# installed_version DISK PKG: the version dpkg records in the image.
+installed_version()
+{
+	guest_cat "$1" /var/lib/dpkg/status | awk -v p="$2" '
+		$1 == "Package:" { pkg = $2 }
+		pkg == p && $1 == "Version:" { print $2; exit }'
+}
+
+# private_cache DIR: a base cache of a test's own (bases built by other
+# tests, or by an older create-image, must not answer for it), sharing
+# the suite's downloaded packages.
+private_cache()
+{
+	mkdir -p "$1" "$CACHEDIR/debs" &&
+	ln -s "$CACHEDIR/debs" "$1/debs"
+}

@@ -75,6 +75,8 @@ void build_release(struct build *b)
 	strvec_clear(&b->fingerprints);
 	strvec_clear(&b->settings);
 	free(b->pool);
+	archive_state_release(&b->archive);
+	free(b->built_from);
 	strbuf_release(&b->xl_cfg);
 	strbuf_release(&b->error);
 	free(b->j.e);
@@ -290,13 +292,50 @@ static void add_network_lines(const struct guest *g, const char *label,
 			    i == 0 ? g->gateway : "");
 }
 
-/* Where the base would come from: the cache, a build (and why), or a
- * build that is not cached. */
-static void add_base_line(const struct guest *g, struct strbuf *out)
+/* The archive's state now, as a base's description records it. */
+static void current_state(const struct build *b, struct strbuf *out)
 {
+	if (b->archive_known)
+		archive_state_format(&b->archive, out);
+}
+
+/*
+ * Whether cached base e is older than the archive: one of its suites has
+ * changed since it was built. Never when the archive's state is not known
+ * (offline), nor for a base that records none. What changed goes to why.
+ */
+static int base_is_stale(const struct build *b, const struct base_entry *e,
+			 struct strbuf *why)
+{
+	struct archive_state old = { 0 };
+	struct strbuf now = STRBUF_INIT;
+	int stale;
+
+	current_state(b, &now);
+	stale = now.len && strcmp(e->state, now.buf);
+	if (stale && why) {
+		if (*e->state && archive_state_parse(e->state, &old) >= 0)
+			archive_state_diff(&old, &b->archive, why);
+		if (!why->len)
+			strbuf_addstr(why, "it records no archive state");
+	}
+	archive_state_release(&old);
+	strbuf_release(&now);
+	return stale;
+}
+
+/*
+ * Where the base would come from: the cache, a renewal or a build (and
+ * why), or a build that is not cached. archive_err: why the archive's
+ * state is not known, when it is not.
+ */
+static void add_base_line(const struct build *b, const char *archive_err,
+			  struct strbuf *out)
+{
+	const struct guest *g = &b->g;
 	struct base_key key = BASE_KEY_INIT;
 	struct base_entry e = { 0 };
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
 	const char *nocache;
 	char *dir = base_cache_dir(g->cachedir), *name = NULL;
 
@@ -310,17 +349,30 @@ static void add_base_line(const struct guest *g, struct strbuf *out)
 			strbuf_addf(out, "base      %s, built anew "
 				    "(--cache=refresh)\n", name);
 		} else if (base_cache_find(dir, &key, &e)) {
-			strbuf_addf(out, "base      %s, from the cache\n",
-				    name);
+			if (base_is_stale(b, &e, &why)) {
+				strbuf_addf(out, "base      %s, renewed: %s\n",
+					    name, why.buf);
+			} else if (archive_err && *archive_err) {
+				base_describe_state(&e, time(NULL), &why);
+				strbuf_addf(out, "base      %s, from the cache "
+					    "as it is (%s), %s\n", name,
+					    archive_err, why.buf);
+			} else {
+				strbuf_addf(out, "base      %s, from the "
+					    "cache\n", name);
+			}
 		} else {
 			strbuf_addf(out, "base      %s, built: ", name);
 			base_cache_explain_miss(dir, &key, out);
+			if (archive_err && *archive_err)
+				strbuf_addf(out, "; but %s", archive_err);
 			strbuf_addch(out, '\n');
 		}
 	}
 	base_entry_release(&e);
 	base_key_release(&key);
 	strbuf_release(&err);
+	strbuf_release(&why);
 	free(dir);
 	free(name);
 }
@@ -334,7 +386,8 @@ static void add_access_lines(const struct guest *g, const char *label,
 			    i + 1 == g->admins.nr ? "\n" : "");
 }
 
-static void plan_text(const struct build *b, struct strbuf *out)
+static void plan_text(const struct build *b, const char *archive_err,
+		      struct strbuf *out)
 {
 	const struct guest *g = &b->g;
 	struct strvec args = STRVEC_INIT;
@@ -347,12 +400,32 @@ static void plan_text(const struct build *b, struct strbuf *out)
 		for (size_t i = 0; i < args.nr; i++)
 			strbuf_addf(out, " %s", args.v[i]);
 		strbuf_addch(out, '\n');
+		if (install_upgrades(g)) {
+			struct strvec suites = STRVEC_INIT,
+				      mirrors = STRVEC_INIT,
+				      kernels = STRVEC_INIT;
+
+			install_suites(g, &suites, &mirrors);
+			install_kernel_packages(g, &kernels);
+			strbuf_addstr(out, "upgrade   apt-get full-upgrade "
+				      "from");
+			for (size_t i = 0; i < suites.nr; i++)
+				strbuf_addf(out, " %s (%s)", suites.v[i],
+					    mirrors.v[i]);
+			for (size_t i = 0; i < kernels.nr; i++)
+				strbuf_addf(out, "%s%s", i ? " " :
+					    ", then install ", kernels.v[i]);
+			strbuf_addch(out, '\n');
+			strvec_clear(&suites);
+			strvec_clear(&mirrors);
+			strvec_clear(&kernels);
+		}
 	} else {
 		strbuf_addf(out, "install   %s from %s\n",
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	}
-	add_base_line(g, out);
+	add_base_line(b, archive_err, out);
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
@@ -412,7 +485,19 @@ int build_prepare(struct build *b, struct strbuf *err)
 
 void build_plan(struct build *b, struct strbuf *out)
 {
-	plan_text(b, out);
+	struct strbuf err = STRBUF_INIT;
+	const char *nocache;
+
+	/* The plan asks the mirrors too: whether the base is current. */
+	if (b->g.method == INSTALL_DEBOOTSTRAP && !b->archive_known &&
+	    base_cacheable(&b->g, &nocache)) {
+		if (b->g.offline)
+			strbuf_addstr(&err, "--offline");
+		else if (base_archive_state(&b->g, &b->archive, &err) >= 0)
+			b->archive_known = 1;
+	}
+	plan_text(b, err.buf, out);
+	strbuf_release(&err);
 	strbuf_addf(out, "--- %s\n%s", b->g.cfg_path, b->xl_cfg.buf);
 }
 
@@ -621,13 +706,23 @@ static int lend_resolv_conf(const struct rootfs *root, int lend)
 	return r;
 }
 
-static int root_is_full(const char *dir)
+static int root_is_full(const struct build *b)
 {
+	struct strbuf log = STRBUF_INIT;
 	struct statvfs st;
+	int full = 0;
 
-	if (statvfs(dir, &st) < 0)
-		return 0;
-	return (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
+	if (statvfs(b->mnt, &st) == 0)
+		full = (unsigned long long)st.f_bavail * st.f_frsize <
+		       (1ULL << 20);
+	/* dpkg cleans up after a failed unpack, freeing what it wrote; its
+	 * log under debootstrap still says why. */
+	if (!full && b->root &&
+	    rootfs_read_file(b->root, "debootstrap/debootstrap.log",
+			     O_NOFOLLOW, 16 << 20, &log, NULL) >= 0)
+		full = strstr(log.buf, "No space left on device") != NULL;
+	strbuf_release(&log);
+	return full;
 }
 
 /*
@@ -750,7 +845,7 @@ static int finish_base(struct build *b)
 			strvec_clear(&suites);
 			strvec_clear(&mirrors);
 			r = install_upgrade(&b->g, b->root, &err);
-			if (r < 0 && root_is_full(b->mnt))
+			if (r < 0 && root_is_full(b))
 				strbuf_addstr(&err, " (the root file system "
 					      "is full: give a larger --size)");
 			if (r < 0) {
@@ -800,7 +895,7 @@ static int make_base(struct build *b)
 			"serves", b->g.install_source);
 	r = install_system(&b->g, b->root, &err);
 	/* debootstrap words a full disk as "file already exists". */
-	if (r < 0 && root_is_full(b->mnt))
+	if (r < 0 && root_is_full(b))
 		strbuf_addstr(&err, " (the root file system is full: give a "
 			      "larger --size)");
 	if (r < 0) {
@@ -844,7 +939,7 @@ static int unpack_base(struct build *b, const struct base_key *key,
 	if (r == -EBADMSG) {
 		strbuf_add(damage, err.buf, err.len);
 	} else if (r < 0) {
-		if (root_is_full(b->mnt))
+		if (root_is_full(b))
 			strbuf_addstr(&err, " (the root file system is full: "
 				      "give a larger --size)");
 		r = fail(b, r, "unpack the cached base", &err);
@@ -918,24 +1013,36 @@ static int drop_damaged_base(struct build *b, const char *dir,
 	return r;
 }
 
+static void set_built_from(struct build *b, const char *state)
+{
+	free(b->built_from);
+	b->built_from = xstrdup(state ? state : "");
+}
+
 /*
  * The base from the cache, or built here and then stored in it. A base
  * is read under a shared lock, so the guests of a fleet unpack it side by
- * side; building, replacing or removing one takes the lock alone.
+ * side; building, renewing or removing one takes the lock alone. A base
+ * older than the archive is renewed: unpacked, upgraded to the newest
+ * packages and stored again, which takes a fraction of a fresh install.
  */
 static int install_base(struct build *b)
 {
 	struct base_key key = BASE_KEY_INIT;
 	struct base_entry e = { 0 };
 	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf state = STRBUF_INIT;
 	const char *nocache;
 	char *dir = NULL, *name = NULL;
 	int lock = -1, waited = 0, refresh, r;
 	double t0 = clock_seconds();
 
+	current_state(b, &state);
 	if (!base_cacheable(&b->g, &nocache)) {
 		debug("not using the base cache: %s", nocache);
-		return make_base(b);
+		set_built_from(b, state.buf);
+		r = make_base(b);
+		goto out;
 	}
 	dir = base_cache_dir(b->g.cachedir);
 	r = base_key_for(&b->g, &key, &err);
@@ -963,6 +1070,7 @@ static int install_base(struct build *b)
 	if (r < 0 && r != -EINTR) {
 		warning("cannot use the base cache: %s; building the base "
 			"without it", err.buf);
+		set_built_from(b, state.buf);
 		r = make_base(b);
 		goto out;
 	}
@@ -970,36 +1078,60 @@ static int install_base(struct build *b)
 		r = fail(b, r, "lock the base cache", &err);
 		goto out;
 	}
-	/* The common case: a good base, read beside other runs. */
-	if (!refresh && base_cache_find(dir, &key, &e)) {
+	/* The common case: a good, current base, read beside other runs. */
+	if (!refresh && base_cache_find(dir, &key, &e) &&
+	    !base_is_stale(b, &e, NULL)) {
+		set_built_from(b, e.state);
 		r = unpack_base(b, &key, &e, t0, &err);
 		if (r == -EBADMSG)
 			r = drop_damaged_base(b, dir, &key, &e, &lock, &err);
 		if (r != 1)
 			goto out;
-		base_entry_release(&e);
-		memset(&e, 0, sizeof(e));
-		strbuf_reset(&err);
 	}
+	base_entry_release(&e);
+	memset(&e, 0, sizeof(e));
+	strbuf_reset(&err);
 
-	/* To build it, or to replace it, alone; then look again: another
-	 * run may have built it meanwhile. */
+	/* To build, renew or replace it, alone; then look again: another
+	 * run may have done it meanwhile. */
 	r = lock_base(dir, name, &lock, 1, &waited, &err);
 	if (r < 0) {
 		r = fail(b, r, "lock the base cache", &err);
 		goto out;
 	}
+	set_built_from(b, state.buf);
 	if (base_cache_find(dir, &key, &e)) {
 		if (refresh && !waited) {
 			strbuf_addstr(&why, "--cache=refresh");
 			r = base_cache_remove(&e);
+		} else if (base_is_stale(b, &e, &why)) {
+			info("renewing the cached base %s: %s", name, why.buf);
+			r = unpack_base(b, &key, &e, t0, &err);
+			if (r == -EBADMSG)
+				r = drop_damaged_base(b, dir, &key, &e, &lock,
+						      &err);
+			if (r == 0)
+				r = finish_base(b);
+			if (r <= 0) {
+				if (r == 0)
+					debug("renewed the base in %.1f s",
+					      clock_seconds() - t0);
+				goto store;
+			}
+			warning("the cached base %s is damaged (%s): building "
+				"it again", e.name, err.buf);
+			strbuf_reset(&why);
+			strbuf_addf(&why, "the cached copy was damaged");
+			r = base_cache_remove(&e);
 		} else {
+			set_built_from(b, e.state);
 			r = unpack_base(b, &key, &e, t0, &err);
 			if (r == -EBADMSG)
 				r = drop_damaged_base(b, dir, &key, &e, &lock,
 						      &err);
 			if (r != 1)
 				goto out;
+			set_built_from(b, state.buf);
 			warning("the cached base %s is damaged (%s): building "
 				"it again", e.name, err.buf);
 			strbuf_addf(&why, "the cached copy was damaged");
@@ -1017,13 +1149,15 @@ static int install_base(struct build *b)
 	info("building the base %s", name);
 	debug("why: %s", why.buf);
 	r = make_base(b);
+	if (r >= 0)
+		debug("built the base in %.1f s", clock_seconds() - t0);
+store:
 	if (r < 0)
 		goto out;
-	debug("built the base in %.1f s", clock_seconds() - t0);
 	info("storing the base in '%s'", dir);
 	t0 = clock_seconds();
 	strbuf_reset(&err);
-	r = base_cache_store(dir, &key, b->mnt, &err);
+	r = base_cache_store(dir, &key, state.buf, b->mnt, &err);
 	if (r >= 0)
 		debug("stored the base in %.1f s", clock_seconds() - t0);
 	/* The guest is fine without it: the next run builds it again. */
@@ -1039,6 +1173,7 @@ out:
 	base_key_release(&key);
 	strbuf_release(&err);
 	strbuf_release(&why);
+	strbuf_release(&state);
 	free(dir);
 	free(name);
 	return r;
@@ -1236,6 +1371,7 @@ void build_record(const struct build *b, struct manifest *m)
 		f->partition = v->partno;
 	}
 	m->pool = xstrdup(b->pool);
+	m->archive = xstrdup(b->built_from);
 	strvec_pushv(&m->settings, b->settings.v);
 }
 
@@ -1275,6 +1411,28 @@ int build_boot(struct build *b, struct strbuf *err)
 	return r;
 }
 
+/* The suites the packages come from and the date of each. */
+static void add_archive_line(const char *state, const char *label,
+			     struct strbuf *out)
+{
+	struct archive_state st = { 0 };
+
+	if (!state || !*state || archive_state_parse(state, &st) < 0)
+		return;
+	strbuf_addstr(out, label);
+	for (size_t i = 0; i < st.nr; i++) {
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&st.v[i].date, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		strbuf_addf(out, "%s%s %s", i ? ", " : "", st.v[i].suite,
+			    when);
+	}
+	strbuf_addstr(out, " UTC\n");
+	archive_state_release(&st);
+}
+
 void build_summary(const struct build *b, struct strbuf *out)
 {
 	const struct guest *g = &b->g;
@@ -1283,6 +1441,7 @@ void build_summary(const struct build *b, struct strbuf *out)
 	strbuf_addf(out, "  Distribution:  %s (%s)\n", g->distro.codename,
 		    g->arch);
 	strbuf_addf(out, "  Kernel:        %s\n", b->boot.kernel_version);
+	add_archive_line(b->built_from, "  Archive:       ", out);
 	strbuf_addf(out, "  Config:        %s\n", g->cfg_path);
 	add_storage_lines(b, "  Disk ", "    Partition ", out);
 	strbuf_addf(out, "  MAC:           %s\n", g->mac_text);
@@ -1391,9 +1550,60 @@ static int unmount_all(struct build *b)
 	return finish_disks(b);
 }
 
+/*
+ * The archive's state, asked of the mirrors before anything is created:
+ * it says whether the cached base is current, and a build that would need
+ * an unreachable mirror fails here, leaving nothing. With --offline, or
+ * when the mirror cannot be reached, a cached base is used as it is.
+ */
+static int check_archive(struct build *b)
+{
+	struct base_entry e = { 0 };
+	struct strbuf err = STRBUF_INIT, age = STRBUF_INIT;
+	int r = 0, cached;
+
+	if (b->g.method != INSTALL_DEBOOTSTRAP)
+		return 0;
+	if (!b->g.offline) {
+		r = base_archive_state(&b->g, &b->archive, &err);
+		if (r >= 0) {
+			b->archive_known = 1;
+			goto out;
+		}
+		if (r != -ENETUNREACH) {
+			r = fail(b, r, "check the archive's state", &err);
+			goto out;
+		}
+	}
+	cached = base_find_cached(&b->g, &e);
+	if (!cached) {
+		r = build_error(b, -ENETUNREACH, "%s%s no base for this guest "
+				"is cached, and building one needs the mirror",
+				b->g.offline ? "--offline:" : err.buf,
+				b->g.offline ? "" : ";");
+		goto out;
+	}
+	base_describe_state(&e, time(NULL), &age);
+	if (b->g.offline)
+		info("--offline: using the cached base %s as it is, %s",
+		     e.name, age.buf);
+	else
+		warning("%s: using the cached base %s as it is, %s", err.buf,
+			e.name, age.buf);
+	r = 0;
+out:
+	base_entry_release(&e);
+	strbuf_release(&err);
+	strbuf_release(&age);
+	return r;
+}
+
 static int prepare_dirs(struct build *b)
 {
-	int r = make_output_dir(b);
+	int r = check_archive(b);
+
+	if (r >= 0)
+		r = make_output_dir(b);
 
 	if (r >= 0)
 		r = replace_existing(b);

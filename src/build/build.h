@@ -10,6 +10,7 @@
 #define BUILD_H
 
 #include "config.h"
+#include "archive-state.h"
 #include "guest.h"
 #include "journal.h"
 #include "render.h"
@@ -55,6 +56,14 @@ struct build {
 	 * the pool its address came from, if any: the caller's to fill. */
 	struct strvec settings;
 	char *pool;
+	/*
+	 * The archive as the mirrors give it now (archive_known), and the
+	 * state the guest's packages come from (archive_state_format(); ""
+	 * when not known): the cached base's, or the one just built.
+	 */
+	struct archive_state archive;
+	int archive_known;
+	char *built_from;
 	struct strbuf error;	/* why the build failed, once it has */
 	const char *stage;	/* the stage running, or the one that failed */
 	double started;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive-state.h"
 #include "base-cache.h"
 #include "base.h"
 #include "commands.h"
@@ -79,23 +80,33 @@ static int cache_list(const struct cache_cmd *cc)
 		return 1;
 	}
 	if (nr)
-		printf("%-28s %-16s %-12s %7s  %-16s  %s\n", "NAME",
-		       "RELEASE", "METHOD", "SIZE", "BUILT", "LAST USED");
+		printf("%-28s %-16s %-12s %7s  %-16s  %-16s  %s\n", "NAME",
+		       "RELEASE", "METHOD", "SIZE", "ARCHIVE", "BUILT",
+		       "LAST USED");
 	for (size_t i = 0; i < nr; i++) {
 		const struct base_entry *e = &v[i];
 		struct strbuf rel = STRBUF_INIT;
-		char size[16], built[32], used[32];
+		struct archive_state st = { 0 };
+		char size[16], built[32], used[32], archive[32] = "-";
 
 		strbuf_addf(&rel, "%s/%s", e->key.part[BASE_KEY_DIST],
 			    e->key.part[BASE_KEY_ARCH]);
 		human_size(e->size, size, sizeof(size));
 		format_time(e->created, built, sizeof(built));
 		format_time(e->used, used, sizeof(used));
-		printf("%-28s %-16s %-12s %7s  %-16s  %s\n", e->name, rel.buf,
-		       e->key.part[BASE_KEY_METHOD], size, built, used);
+		/* The newest of its suites: the archive as it was then. */
+		if (*e->state && archive_state_parse(e->state, &st) >= 0)
+			format_time(archive_state_date(&st), archive,
+				    sizeof(archive));
+		printf("%-28s %-16s %-12s %7s  %-16s  %-16s  %s\n", e->name,
+		       rel.buf, e->key.part[BASE_KEY_METHOD], size, archive,
+		       built, used);
 		for (int p = 0; cc->verbose && p < BASE_KEY_NR; p++)
 			printf("    %-9s %s\n", base_key_part_name(p),
 			       e->key.part[p]);
+		if (cc->verbose)
+			printf("    %-9s %s\n", "state", e->state);
+		archive_state_release(&st);
 		strbuf_release(&rel);
 	}
 	base_cache_list_free(v, nr);

@@ -14,6 +14,7 @@
 #include "macros.h"
 #include "manifest.h"
 #include "parse.h"
+#include "report.h"
 #include "strbuf.h"
 #include "strvec.h"
 #include "banned.h"
@@ -55,6 +56,7 @@ static void guest_json(struct json_writer *w, const struct manifest *m)
 	manifest_json_disks(w, m);
 	manifest_json_filesystems(w, m);
 	json_kv_nonempty(w, "pool", m->pool);
+	report_json_archive(w, m->archive);
 	json_object_end(w);
 }
 

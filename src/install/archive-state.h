@@ -82,7 +82,7 @@ struct archive_opts {
  * anything else but letters, digits and ".+~-" as %XX, so that no two
  * URLs share one ("http_deb.debian.org_debian_dists_bookworm_InRelease").
  * It is written under a temporary name and renamed, its mtime set to when
- * the mirror answered. A kept copy younger than o->max_age is used
+ * the mirror answered; a copy that cannot be written is not an error. A kept copy younger than o->max_age is used
  * without asking the mirror, an older one is fetched again. A kept copy
  * is verified again each time it is used: trust comes from its signature,
  * not from the directory. With o->offline no mirror is asked and kept

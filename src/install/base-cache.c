@@ -29,6 +29,7 @@ static const struct {
 	[BASE_KEY_PACKAGES] = { "packages", "the package set" },
 	[BASE_KEY_HOOKS] = { "hooks", "the base hooks" },
 	[BASE_KEY_TREE] = { "tree", "the base files" },
+	[BASE_KEY_SUITES] = { "suites", "the suites installed from" },
 };
 
 #define ARCHIVE_SUFFIX BASE_ARCHIVE_SUFFIX
@@ -109,6 +110,7 @@ void base_entry_release(struct base_entry *e)
 	free(e->name);
 	free(e->archive);
 	free(e->conf);
+	free(e->state);
 	base_key_release(&e->key);
 	memset(e, 0, sizeof(*e));
 }
@@ -161,6 +163,7 @@ static int read_conf(const char *dir, const char *name, struct base_entry *e)
 	if (!config_lookup_string(&cfg, "sha256", &s) || strlen(s) != 64)
 		goto out;
 	memcpy(e->sha256, s, SHA256_HEX_SIZE);
+	e->state = xstrdup(config_lookup_string(&cfg, "state", &s) ? s : "");
 	if (!config_lookup_int64(&cfg, "size", &ll) || ll < 0)
 		goto out;
 	e->size = (unsigned long long)ll;
@@ -460,8 +463,8 @@ static void add_string(config_setting_t *g, const char *name, const char *v)
 }
 
 static int write_conf(const char *path, const struct base_key *k,
-		      const char *sha256, unsigned long long size,
-		      struct strbuf *err)
+		      const char *sha256, const char *state,
+		      unsigned long long size, struct strbuf *err)
 {
 	config_t cfg;
 	config_setting_t *root, *key;
@@ -474,6 +477,7 @@ static int write_conf(const char *path, const struct base_key *k,
 		add_string(key, parts[p].name, k->part[p]);
 	add_string(root, "id", k->id);
 	add_string(root, "sha256", sha256);
+	add_string(root, "state", state ? state : "");
 	config_setting_set_int64(config_setting_add(root, "size",
 						    CONFIG_TYPE_INT64),
 				 (long long)size);
@@ -502,7 +506,7 @@ static void count_and_hash(const void *data, size_t len, void *opaque)
 }
 
 int base_cache_store(const char *dir, const struct base_key *k,
-		     const char *root, struct strbuf *err)
+		     const char *state, const char *root, struct strbuf *err)
 {
 	char *name = base_cache_name(k);
 	char *archive = file_of(dir, name, ARCHIVE_SUFFIX);
@@ -556,7 +560,7 @@ int base_cache_store(const char *dir, const struct base_key *k,
 		goto out;
 	}
 	strbuf_setlen(&tmp, 0);
-	r = write_conf(conf, k, hex, size, err);
+	r = write_conf(conf, k, hex, state, size, err);
 	if (r < 0)
 		unlink(archive);
 out:

@@ -40,6 +40,7 @@ enum base_key_part {
 	BASE_KEY_PACKAGES,	/* sorted, comma separated */
 	BASE_KEY_HOOKS,		/* "NAME:SHA256" of each base hook, in order */
 	BASE_KEY_TREE,		/* "PATH:MODE:SHA256" of each base-tree file */
+	BASE_KEY_SUITES,	/* "bookworm bookworm-updates ...": installed from */
 	BASE_KEY_NR,
 };
 
@@ -78,6 +79,10 @@ struct base_entry {
 	char *conf;		/* full path of the .conf */
 	struct base_key key;
 	char sha256[SHA256_HEX_SIZE];
+	/* The state of the archive it was built from, as
+	 * archive_state_format() gives it; "" when that is not known (a
+	 * tarball's base, or one built offline). */
+	char *state;
 	unsigned long long size;	/* of the archive, in bytes */
 	time_t created;
 	time_t used;		/* last reuse (the description's mtime) */
@@ -160,13 +165,14 @@ void base_cache_explain_miss(const char *dir, const struct base_key *k,
 			     struct strbuf *why);
 
 /*
- * Store the tree at root as k's base: the archive is written to a
- * temporary name, then renamed, then the description is. The caller
- * holds the lock. Contents of dev/, proc/ and sys/ are left out.
- * 0 or -errno with err.
+ * Store the tree at root as k's base, built from the archive in state
+ * (NULL or "" when not known): the archive is written to a temporary
+ * name, then renamed (over the base it renews, if any), then the
+ * description is. The caller holds the lock. Contents of dev/, proc/ and
+ * sys/ are left out. 0 or -errno with err.
  */
 int base_cache_store(const char *dir, const struct base_key *k,
-		     const char *root, struct strbuf *err);
+		     const char *state, const char *root, struct strbuf *err);
 
 /* Remove both files of e (the caller holds its lock). 0 or -errno. */
 int base_cache_remove(const struct base_entry *e);

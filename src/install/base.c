@@ -9,6 +9,7 @@
 #include "hooks.h"
 #include "install-archive.h"
 #include "install.h"
+#include "macros.h"
 #include "paths.h"
 #include "banned.h"
 
@@ -104,6 +105,18 @@ int base_key_for(const struct guest *g, struct base_key *ret,
 	if (r < 0)
 		goto out;
 	base_key_set(ret, BASE_KEY_TREE, sb.buf);
+
+	strbuf_reset(&sb);
+	strvec_clear(&list);
+	if (debootstrap) {
+		struct strvec mirrors = STRVEC_INIT;
+
+		install_suites(g, &list, &mirrors);
+		strvec_clear(&mirrors);
+	}
+	for (size_t i = 0; i < list.nr; i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", list.v[i]);
+	base_key_set(ret, BASE_KEY_SUITES, sb.buf);
 	base_key_seal(ret);
 out:
 	free(distros);
@@ -128,4 +141,82 @@ int base_cacheable(const struct guest *g, const char **why)
 char *base_cache_dir(const char *cachedir)
 {
 	return path_join(cachedir, "bases");
+}
+
+int base_archive_state(const struct guest *g, struct archive_state *ret,
+		       struct strbuf *err)
+{
+	struct strvec suites = STRVEC_INIT, mirrors = STRVEC_INIT;
+	struct suite_ref *refs;
+	struct archive_opts o = {
+		.keyring = g->keyring,
+		.cachedir = g->cache == CACHE_NO ? NULL : g->cachedir,
+		.max_age = (long)g->cache_max_age,
+		.timeout = BASE_ARCHIVE_TIMEOUT,
+		.offline = g->offline,
+	};
+	int r;
+
+	install_suites(g, &suites, &mirrors);
+	refs = xcalloc(suites.nr, sizeof(*refs));
+	for (size_t i = 0; i < suites.nr; i++) {
+		refs[i].mirror = mirrors.v[i];
+		refs[i].suite = suites.v[i];
+	}
+	r = archive_state_get(refs, suites.nr, &o, ret, err);
+	free(refs);
+	strvec_clear(&suites);
+	strvec_clear(&mirrors);
+	return r;
+}
+
+int base_find_cached(const struct guest *g, struct base_entry *ret)
+{
+	struct base_key key = BASE_KEY_INIT;
+	struct strbuf err = STRBUF_INIT;
+	const char *why;
+	char *dir = base_cache_dir(g->cachedir);
+	int found = 0;
+
+	if (base_cacheable(g, &why) && base_key_for(g, &key, &err) >= 0)
+		found = base_cache_find(dir, &key, ret);
+	base_key_release(&key);
+	strbuf_release(&err);
+	free(dir);
+	return found;
+}
+
+static void add_ago(struct strbuf *out, time_t then, time_t now)
+{
+	long long s = now > then ? (long long)(now - then) : 0;
+
+	if (s < 2 * 3600)
+		strbuf_addf(out, "%lld minutes ago", s / 60);
+	else if (s < 2 * 86400)
+		strbuf_addf(out, "%lld hours ago", s / 3600);
+	else
+		strbuf_addf(out, "%lld days ago", s / 86400);
+}
+
+void base_describe_state(const struct base_entry *e, time_t now,
+			 struct strbuf *out)
+{
+	struct archive_state st = { 0 };
+	time_t t = e->created;
+	char when[32];
+	struct tm tm;
+
+	if (e->state && *e->state && archive_state_parse(e->state, &st) >= 0 &&
+	    archive_state_date(&st) > 0) {
+		t = archive_state_date(&st);
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		strbuf_addf(out, "built from the archive of %s, ", when);
+	} else {
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		strbuf_addf(out, "built %s, ", when);
+	}
+	add_ago(out, t, now);
+	archive_state_release(&st);
 }

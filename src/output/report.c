@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "archive-state.h"
 #include "clock.h"
 #include "json.h"
 #include "log.h"
@@ -68,6 +70,32 @@ static void json_addresses(struct json_writer *w, const struct manifest *m)
 	json_array_end(w);
 }
 
+void report_json_archive(struct json_writer *w, const char *state)
+{
+	struct archive_state st = { 0 };
+
+	json_key(w, "archive");
+	if (!state || !*state || archive_state_parse(state, &st) < 0) {
+		json_null(w);
+		return;
+	}
+	json_array_begin(w);
+	for (size_t i = 0; i < st.nr; i++) {
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&st.v[i].date, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_begin(w);
+		json_kv_string(w, "suite", st.v[i].suite);
+		json_kv_string(w, "date", when);
+		json_kv_string(w, "sha256", st.v[i].sha256);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	archive_state_release(&st);
+}
+
 void report_guest_json(struct strbuf *out, const struct outcome *o,
 		       const struct manifest *m, const struct build *b)
 {
@@ -103,6 +131,7 @@ void report_guest_json(struct strbuf *out, const struct outcome *o,
 	json_kv_string(&w, "password", built && b ? b->password : NULL);
 	json_kv_string(&w, "kernel", built && b ? b->boot.kernel_version :
 					   NULL);
+	report_json_archive(&w, m ? m->archive : NULL);
 	if (built && b && b->st.ndisks && b->st.disks[0].inactive)
 		strbuf_addf(&activate, "lvchange -ay --select "
 			    "'lv_tags=create-image:%s' %s", o->hostname,

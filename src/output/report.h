@@ -47,6 +47,10 @@ struct outcome {
 	const char *json;		/* the "guest" event, one line */
 };
 
+/* "archive": the suites, dates and checksums of state
+ * (archive_state_format()), or null when it is empty or not one. */
+struct json_writer;
+void report_json_archive(struct json_writer *w, const char *state);
 /*
  * The "guest" event for o, from the guest's record (m: what was built,
  * or for a failed build what was planned; NULL when nothing is known but

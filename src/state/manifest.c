@@ -56,6 +56,7 @@ void manifest_release(struct manifest *m)
 	}
 	free(m->fss);
 	free(m->pool);
+	free(m->archive);
 	strvec_clear(&m->settings);
 	manifest_init(m);
 }
@@ -171,6 +172,7 @@ static void manifest_to_config(const struct manifest *m, config_t *cfg)
 		add_int(g, "partition", (int)f->partition);
 	}
 	add_string(root, "pool", m->pool);
+	add_string(root, "archive", m->archive);
 	list = add(root, "settings", CONFIG_TYPE_GROUP);
 	for (size_t i = 0; i < m->settings.nr; i++) {
 		const char *kv = m->settings.v[i], *eq = strchr(kv, '=');
@@ -482,6 +484,8 @@ static int config_to_manifest(const struct reader *rd, const config_t *cfg,
 		r = read_filesystems(rd, root, m);
 	if (r >= 0 && config_setting_get_member(root, "pool"))
 		r = get_string(rd, root, "pool", 1, &m->pool);
+	if (r >= 0 && config_setting_get_member(root, "archive"))
+		r = get_string(rd, root, "archive", 1, &m->archive);
 	if (r >= 0)
 		r = read_settings(rd, root, m);
 	return r;

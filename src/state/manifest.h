@@ -31,11 +31,14 @@
  *	                  type = "ext4"; size = 4294967296L;
  *	                  uuid = "..."; disk = "xvda2"; partition = 0; } );
  *	pool = "lab";           # "" unless its address came from a pool
+ *	archive = "bookworm@2026-07-11T10:16:37Z@<sha256> ...";
+ *	                        # the archive state its packages come from
+ *	                        # (archive-state.h), "" when not known
  *	settings = { dist = "bookworm"; size = "4294967296"; ... };
  *
  * Sizes are 64-bit integers (the L suffix); a reader also takes a plain
- * integer. Every setting above is required but pool and settings, which
- * records written before they existed lack; version must be 1. settings
+ * integer. Every setting above is required but pool, archive and settings,
+ * which records written before they existed lack; version must be 1. settings
  * holds what the guest was built from (settings.h), every value a string.
  */
 #ifndef MANIFEST_H
@@ -77,6 +80,7 @@ struct manifest {
 	struct manifest_fs *fss;
 	size_t nfss;
 	char *pool;		/* NULL: none */
+	char *archive;		/* NULL: not known */
 	/* "key=value" (settings.h); empty in a record from before them */
 	struct strvec settings;
 };

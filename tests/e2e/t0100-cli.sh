@@ -283,7 +283,9 @@ test_expect_success 'children search a fixed PATH: an xl planted first on it nev
 dry_run() {
 	name=$1; shift
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$CREATE_IMAGE" --dry-run --cache=no "$@" >"$name.out" 2>"$name.err" &&
+		"$CREATE_IMAGE" --dry-run --cache=no \
+		--security-mirror http://security.debian.org/debian-security \
+		"$@" >"$name.out" 2>"$name.err" &&
 	test_cmp "$TEST_DIRECTORY/data/$name.expected" "$name.out"
 }
 

@@ -34,7 +34,7 @@ test_expect_success 'the password is never written to the log, which is private'
 	log=$CREATE_IMAGE_LOGDIR/web1.log &&
 	test -s "$log" &&
 	test "$(stat -c %a "$log")" = 600 &&
-	grep -Eq "debootstrap --variant=minbase|using the cached base" "$log" &&
+	grep -Eq "debootstrap (--foreign )?--variant=minbase|using the cached base" "$log" &&
 	! grep -qF "$password" "$log" &&
 	! grep -qF "$password" progress
 '
@@ -77,12 +77,26 @@ test_expect_success 'guest files: hostname, hosts, fstab by UUID, apt sources, n
 	guest_cat "$disk" /etc/apt/sources.list >sources &&
 	grep -q "^deb http://deb.debian.org/debian bookworm main contrib non-free non-free-firmware" sources &&
 	grep -q " bookworm-updates " sources &&
-	grep -q "^deb http://security.debian.org/debian-security bookworm-security " sources &&
+	grep -qE "^deb http://(security|deb).debian.org/debian-security bookworm-security " sources &&
 	guest_cat "$disk" /etc/systemd/network/10-create-image.network >net &&
 	grep -q "^MACAddress=$mac" net &&
 	grep -q "^DHCP=ipv4" net &&
 	test "$(guest_readlink "$disk" /etc/resolv.conf)" = \
 		../run/systemd/resolve/stub-resolv.conf
+'
+
+test_expect_success 'current packages: the newest kernel and openssh the three suites offer' '
+	guest_cat "$disk" /etc/apt/sources.list >sources &&
+	mirror_packages sources >packages &&
+	ssh=$(newest openssh-server <packages | cut -d" " -f1) &&
+	kernel=$(newest linux-image-cloud-amd64 <packages | cut -d" " -f2) &&
+	kernel=${kernel#linux-image-} &&
+	echo "want openssh-server $ssh, kernel $kernel" &&
+	test -n "$ssh" && test -n "$kernel" &&
+	test "$(installed_version "$disk" openssh-server)" = "$ssh" &&
+	grep -q "^  Kernel: *$kernel$" summary &&
+	test "$(guest_ls "$disk" /boot | grep "^vmlinuz-")" = "vmlinuz-$kernel" &&
+	guest_cat "$disk" /boot/grub/grub.cfg | grep -q "vmlinuz-$kernel"
 '
 
 test_expect_success 'fresh identity: machine-id, host keys; no packages left in the image' '
@@ -108,11 +122,13 @@ test_expect_success 'a second build of the same guest is refused' '
 '
 
 test_expect_success '--force whose rebuild fails restores the old guest untouched' '
+	echo "not a tarball" >"$TRASH/not-a.tar" &&
 	sum=$(md5sum <"$out/web1.cfg") &&
 	ino=$(stat -c %i "$disk") &&
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname web1 --dir "$dir" --output "$out" --force \
-		--cachedir "$CACHEDIR" --mirror http://127.0.0.1:9/debian >o 2>e || rc=$? &&
+		--cachedir "$CACHEDIR" --install-method tar \
+		--install-source "$TRASH/not-a.tar" >o 2>e || rc=$? &&
 	test "$rc" = 1 &&
 	cat e &&
 	grep -q "cannot install the system" e &&

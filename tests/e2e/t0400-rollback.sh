@@ -34,9 +34,17 @@ run_build() {
 	test "$rc" = "$want" || { echo "exit $rc, want $want"; return 1; }
 }
 
-test_expect_success 'a bad mirror fails and leaves nothing behind' '
+test_expect_success 'a bad mirror fails before anything is made, and leaves nothing' '
 	run_build 1 --hostname web3 --mirror http://127.0.0.1:9/debian &&
-	grep -q "cannot install the system: .debootstrap. exited with status 1" stderr &&
+	grep -q "cannot reach .http://127.0.0.1:9/debian/dists/bookworm/InRelease.*no base for this guest is cached, and building one needs the mirror" stderr &&
+	clean
+'
+
+test_expect_success 'a failed install after the disks were made leaves nothing' '
+	echo "not a tarball" >"$TRASH/not-a.tar" &&
+	run_build 1 --hostname web3 --install-method tar \
+		--install-source "$TRASH/not-a.tar" &&
+	grep -q "cannot install the system" stderr &&
 	clean
 '
 

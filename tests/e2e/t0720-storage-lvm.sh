@@ -7,6 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/lib-lvm.sh"
 
+# A failure once the volumes are made: the install source is no tarball.
+echo "not a tarball" >"$TRASH/not-a.tar"
+
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
 
@@ -74,7 +77,7 @@ test_expect_success 'a failed build removes the volumes it made, and only those'
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname web1 --lvm "$vg" --output "$out" \
 		--size 1G --swap 64M --cachedir "$CACHEDIR" \
-		--mirror http://127.0.0.1:9/debian >o 2>e || rc=$? &&
+		--install-method tar --install-source "$TRASH/not-a.tar" >o 2>e || rc=$? &&
 	test "$rc" = 1 && grep -q "cannot install the system" e &&
 	test "$(lvs_state)" = "$before" &&
 	test "$(losetup -a | sort)" = "$loops" &&
@@ -166,7 +169,7 @@ test_expect_success '--force whose rebuild fails puts the old volumes back' '
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname web1 --lvm "$vg" --output "$out" \
 		--size 1G --swap 64M --force --cachedir "$CACHEDIR" \
-		--mirror http://127.0.0.1:9/debian >o 2>e || rc=$? &&
+		--install-method tar --install-source "$TRASH/not-a.tar" >o 2>e || rc=$? &&
 	test "$rc" = 1 && cat e &&
 	test "$(lvs_state)" = "$before" &&
 	test "$(blkid -o value -s UUID "$(lvm_lv_loop "$vg" web1-disk)")" = "$uuid" &&

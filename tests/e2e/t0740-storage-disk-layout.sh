@@ -5,6 +5,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/lib-lvm.sh"
 
+# A failure once the volumes are made: the install source is no tarball.
+echo "not a tarball" >"$TRASH/not-a.tar"
+
 dir=$TRASH/srv
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
@@ -138,7 +141,8 @@ test_expect_success 'a failed partitioned build leaves the VG, loops and mounts 
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname db2 --lvm "$vg" --output "$out" \
 		--layout=disk --size 700M --swap 64M --cachedir "$CACHEDIR" \
-		--mirror http://127.0.0.1:9/debian >o 2>e || rc=$? &&
+		--install-method tar --install-source "$TRASH/not-a.tar" \
+		>o 2>e || rc=$? &&
 	test "$rc" = 1 && cat e &&
 	test "$(lvs --driverloaded n --noheadings -o lv_name "$vg" | sort)" = "$before" &&
 	test "$(losetup -a | sort)" = "$loops" &&

@@ -16,8 +16,7 @@ export CREATE_IMAGE_LOGDIR=$TRASH/log
 # create-image, must not answer for it), sharing the suite's packages.
 cache=$TRASH/cache
 bases=$cache/bases
-mkdir -p "$cache" "$CACHEDIR/debs" &&
-ln -s "$CACHEDIR/debs" "$cache/debs"
+private_cache "$cache"
 
 # build NAME [FLAG...]: a small guest with --verbose; NAME.out, NAME.err.
 build()

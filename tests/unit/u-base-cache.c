@@ -75,6 +75,7 @@ static const char *const values[BASE_KEY_NR] = {
 	"1", "bookworm", "amd64", "http://deb.debian.org/debian",
 	"debootstrap", "", "dbus,linux-image-amd64",
 	"30-enable-services:00ff", "debian/base-tree/x:0644:aa",
+	"bookworm bookworm-updates bookworm-security",
 };
 
 static void sample_key(struct base_key *k)
@@ -168,7 +169,8 @@ static char *stored_base(struct base_key *k, char **ret_dir)
 	char *dir = base_cache_dir(cache);
 
 	sample_key(k);
-	CHECK_INTEQ(base_cache_store(dir, k, tree, &err), 0);
+	CHECK_INTEQ(base_cache_store(dir, k, "bookworm@2026-12-03T02:15:27Z@ab",
+				     tree, &err), 0);
 	if (err.len)
 		fprintf(stderr, "store: %s\n", err.buf);
 	strbuf_release(&err);
@@ -192,6 +194,7 @@ TEST(store_find_verify_unpack)
 	CHECK(!strncmp(name, "bookworm-amd64-", 15));
 	CHECK_INTEQ(strlen(name), 15 + 12);
 	CHECK_INTEQ(base_cache_find(dir, &k, &e), 1);
+	CHECK_STREQ(e.state, "bookworm@2026-12-03T02:15:27Z@ab");
 	CHECK_STREQ(e.name, name);
 	CHECK_STREQ(e.key.part[BASE_KEY_PACKAGES], values[BASE_KEY_PACKAGES]);
 	CHECK_INTEQ(base_cache_verify(&e, &err), 0);
