@@ -158,17 +158,29 @@ int install_base_tree_files(const struct guest *g, struct strvec *ret)
 	return r;
 }
 
-/* debootstrap's and apt's own reason for a failure is the last "E:"
- * line. */
-static void add_debootstrap_reason(struct child_process *cp,
-				   struct strbuf *err)
+/*
+ * debootstrap's own reason for a failure is its last "E:" line; apt's is
+ * its first (the download that failed, before "Unable to fetch some
+ * archives").
+ */
+static void add_reason(struct child_process *cp, int first,
+		       struct strbuf *err)
 {
 	const char *tail = cp->tail.buf, *p;
 
-	for (p = tail; (p = strstr(p, "E: ")); p += 3)
+	for (p = tail; (p = strstr(p, "E: ")); p += 3) {
 		tail = p;
+		if (first)
+			break;
+	}
 	if (tail != cp->tail.buf)
 		strbuf_addf(err, ": %.*s", (int)strcspn(tail, "\n"), tail);
+}
+
+static void add_debootstrap_reason(struct child_process *cp,
+				   struct strbuf *err)
+{
+	add_reason(cp, 0, err);
 }
 
 /*
@@ -370,7 +382,7 @@ int install_upgrade(const struct guest *g, const struct rootfs *root,
 	if (r == -EPROTO && !cp.term_signal) {
 		strbuf_addf(err, "upgrading from %s exited with status %d",
 			    g->distro.codename, cp.exit_status);
-		add_debootstrap_reason(&cp, err);
+		add_reason(&cp, 1, err);
 		if (cp.exit_status >= 125)
 			child_add_last_line(&cp, err);
 	} else if (r < 0) {
