@@ -8,13 +8,17 @@ dir=$TRASH/srv
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
 
+# --noupdates: the plan's one debootstrap command then installs everything,
+# the kernel included (an upgrading build installs the kernel afterwards).
 test_expect_success 'prepare a root tree with the debootstrap create-image would run' '
-	"$CREATE_IMAGE" --dry-run --hostname prep --cachedir "$CACHEDIR" |
+	"$CREATE_IMAGE" --dry-run --hostname prep --cachedir "$CACHEDIR" \
+		--noupdates |
 		sed -n "s/^install   //p" >cmd &&
 	grep -q "^debootstrap --variant=minbase " cmd &&
 	mkdir rootfs &&
 	$(sed "s|ROOT|$TRASH/rootfs|" cmd) >debootstrap.log 2>&1 &&
 	test -x rootfs/usr/bin/ssh-keygen &&
+	ls rootfs/boot/vmlinuz-* &&
 	tar -C rootfs --numeric-owner --zstd -cf root.tar.zst .
 '
 
