@@ -770,17 +770,9 @@ int fleet_file_load(const char *path, struct fleet_file *ret,
 	struct strbuf text = STRBUF_INIT;
 	struct fleet_file f;
 	struct stat st;
-	int fd, r, secret;
+	int r, secret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-	} else {
-		r = fstat(fd, &st) < 0 ? -errno :
-		    strbuf_read_fd(&text, fd, S_ISREG(st.st_mode) ?
-				   (size_t)st.st_size : 0);
-		close(fd);
-	}
+	r = strbuf_read_file_stat(&text, path, &st);
 	if (r < 0) {
 		strbuf_addf(err, "cannot read '%s': %s", path, strerror(-r));
 		goto out;

@@ -365,17 +365,9 @@ static int load_file(struct config *c, const char *path,
 {
 	struct strbuf text = STRBUF_INIT;
 	struct stat st;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-	} else {
-		r = fstat(fd, &st) < 0 ? -errno :
-		    strbuf_read_fd(&text, fd, S_ISREG(st.st_mode) ?
-				   (size_t)st.st_size : 0);
-		close(fd);
-	}
+	r = strbuf_read_file_stat(&text, path, &st);
 	if (r == -ENOENT && !must_exist) {
 		r = 0;
 		goto out;

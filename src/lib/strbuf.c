@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macros.h"
@@ -181,6 +182,20 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 	close(fd);
 	strbuf_grow(sb, 0);
 	return 0;
+}
+
+int strbuf_read_file_stat(struct strbuf *sb, const char *path,
+			  struct stat *ret_st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = fstat(fd, ret_st) < 0 ? -errno :
+	    strbuf_read_fd(sb, fd, S_ISREG(ret_st->st_mode) ?
+			   (size_t)ret_st->st_size : 0);
+	close(fd);
+	return r;
 }
 
 int strbuf_read_fd(struct strbuf *sb, int fd, size_t hint)

@@ -55,6 +55,14 @@ int strbuf_error(struct strbuf *err, int r, const char *fmt, ...);
 /* Append a file's whole contents; returns 0 or -errno. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 /*
+ * The same, read through strbuf_read_fd() with the file's size as the
+ * hint, and *ret_st the stat of what was read (for a check of who may
+ * read it that must be of the same file). 0 or -errno.
+ */
+struct stat;
+int strbuf_read_file_stat(struct strbuf *sb, const char *path,
+			  struct stat *ret_st);
+/*
  * Append what fd holds to its end, read straight into the buffer, which
  * is first grown by hint (the file's size, say) so that it is not moved
  * while a file that does not grow is read. For text that may hold
