@@ -725,6 +725,15 @@ static int root_is_full(const struct build *b)
 	return full;
 }
 
+/* A step that failed on a full root says so: its own words seldom do
+ * (debootstrap's are "file already exists"). */
+static void add_full_hint(const struct build *b, struct strbuf *err)
+{
+	if (root_is_full(b))
+		strbuf_addstr(err, " (the root file system is full: give a "
+			      "larger --size)");
+}
+
 /*
  * The guest as hooks find it: no daemon started by a package script, and
  * the host's resolver lent. Nothing is mounted in it: each command a hook
@@ -806,11 +815,6 @@ out:
 }
 
 /*
- * The part of the guest every guest of its recipe shares: the system
- * installed, the base hooks run in it, and everything of one guest or of
- * this host taken out again. The tree is then what the cache keeps.
- */
-/*
  * What makes an installed tree a base: the upgrade to the newest packages
  * of the -updates and -security suites, the base hooks, and taking out
  * what belongs to one guest. For a fresh install, and for a stale base
@@ -845,9 +849,8 @@ static int finish_base(struct build *b)
 			strvec_clear(&suites);
 			strvec_clear(&mirrors);
 			r = install_upgrade(&b->g, b->root, &err);
-			if (r < 0 && root_is_full(b))
-				strbuf_addstr(&err, " (the root file system "
-					      "is full: give a larger --size)");
+			if (r < 0)
+				add_full_hint(b, &err);
 			if (r < 0) {
 				r = fail(b, r, "upgrade the system", &err);
 				goto out;
@@ -878,6 +881,11 @@ out:
 	return r;
 }
 
+/*
+ * The part of the guest every guest of its recipe shares: the system
+ * installed, the base hooks run in it, and everything of one guest or of
+ * this host taken out again. The tree is then what the cache keeps.
+ */
 static int make_base(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -894,10 +902,8 @@ static int make_base(struct build *b)
 			"--install-source-sha256 to be sure of what it "
 			"serves", b->g.install_source);
 	r = install_system(&b->g, b->root, &err);
-	/* debootstrap words a full disk as "file already exists". */
-	if (r < 0 && root_is_full(b))
-		strbuf_addstr(&err, " (the root file system is full: give a "
-			      "larger --size)");
+	if (r < 0)
+		add_full_hint(b, &err);
 	if (r < 0) {
 		r = fail(b, r, "install the system", &err);
 		goto out;
@@ -939,9 +945,7 @@ static int unpack_base(struct build *b, const struct base_key *key,
 	if (r == -EBADMSG) {
 		strbuf_add(damage, err.buf, err.len);
 	} else if (r < 0) {
-		if (root_is_full(b))
-			strbuf_addstr(&err, " (the root file system is full: "
-				      "give a larger --size)");
+		add_full_hint(b, &err);
 		r = fail(b, r, "unpack the cached base", &err);
 	} else {
 		base_cache_touch(e);
@@ -1089,7 +1093,6 @@ static int install_base(struct build *b)
 			goto out;
 	}
 	base_entry_release(&e);
-	memset(&e, 0, sizeof(e));
 	strbuf_reset(&err);
 
 	/* To build, renew or replace it, alone; then look again: another
