@@ -63,10 +63,15 @@ assert all(len(s[\"sha256\"]) == 64 and s[\"date\"].endswith(\"Z\") for s in a),
 "
 '
 
-test_expect_success 'an unchanged archive keeps the build warm' '
-	build s1 --cachedir "$cache" &&
+test_expect_success 'an unchanged archive keeps the build warm; the guest names its own mirrors' '
+	build s1 --cachedir "$cache" --guest-mirror http://m.example/debian \
+		--guest-security-mirror http://s.example/debian-security &&
 	grep -q "using the cached base " s1.err &&
-	! grep -q "renewing\|building the base" s1.err
+	! grep -q "renewing\|building the base" s1.err &&
+	guest_cat "$(disk_of s1)" /etc/apt/sources.list >s1.sources &&
+	grep -q "^deb http://m.example/debian bookworm " s1.sources &&
+	grep -q "^deb http://m.example/debian bookworm-updates " s1.sources &&
+	grep -q "^deb http://s.example/debian-security bookworm-security " s1.sources
 '
 
 test_expect_success 'the state once asked is kept: no mirror needed within --cache-max-age' '
