@@ -1,8 +1,10 @@
 /* journal.c: see journal.h. */
 #include <errno.h>
+#include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ static struct journal_entry *push(struct journal *j)
 			abort();
 	}
 	memset(&j->e[j->nr], 0, sizeof(j->e[0]));
+	j->e[j->nr].fd = -1;
 	return &j->e[j->nr++];
 }
 
@@ -34,6 +37,16 @@ void journal_add(struct journal *j, enum journal_kind kind,
 	e->kind = kind;
 	e->action = action;
 	e->arg = xstrdup(arg);
+}
+
+void journal_add_loop(struct journal *j, const char *dev, int fd)
+{
+	struct journal_entry *e = push(j);
+
+	e->kind = JOURNAL_HELD;
+	e->action = UNDO_LOOP_DETACH;
+	e->arg = xstrdup(dev);
+	e->fd = fd;
 }
 
 void journal_add_in_root(struct journal *j, enum journal_kind kind,
@@ -214,7 +227,19 @@ static int undo(struct journal_entry *e, int restore)
 		}
 		break;
 	case UNDO_LOOP_DETACH:
-		r = run_tool((const char *[]){ "losetup", "-d", e->arg, NULL });
+		if (e->fd < 0) {
+			r = run_tool((const char *[]){ "losetup", "-d", e->arg,
+						      NULL });
+			break;
+		}
+		/* With another holder left (a mount not yet undone, udev's
+		 * probe) the kernel only marks it to go with that holder:
+		 * that is enough, nothing of the run holds it any more.
+		 * ENXIO: it is detached already. */
+		if (ioctl(e->fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO)
+			r = -errno;
+		close(e->fd);
+		e->fd = -1;
 		break;
 	case UNDO_RENAME_BACK:
 		if (restore) {
@@ -235,6 +260,9 @@ static int undo(struct journal_entry *e, int restore)
 
 static void entry_free(struct journal_entry *e)
 {
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
 	free(e->arg);
 	free(e->arg2);
 	free(e->root);

@@ -31,8 +31,10 @@ int blockdev_probe(const char *path, struct strbuf *what,
 int blockdev_wipe(const char *path, int full, struct strbuf *err);
 /*
  * A loop device over [offset, offset+size) of path (size 0: to the end),
- * journaled as held so it is always detached. *ret_dev is freed by the
- * caller.
+ * attached in process with LO_FLAGS_AUTOCLEAR and journaled as held with
+ * the one descriptor that keeps it: detached by the journal, or by the
+ * kernel when a run killed outright loses that descriptor (and once no
+ * mount holds it). *ret_dev is freed by the caller.
  */
 int loop_attach_range(const char *path, uint64_t offset, uint64_t size,
 		      struct journal *j, char **ret_dev, struct strbuf *err);
