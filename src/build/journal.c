@@ -227,6 +227,7 @@ static int undo(struct journal_entry *e, int restore)
 		}
 		break;
 	case UNDO_LOOP_DETACH:
+		/* An entry of journal_add(), with no descriptor of ours. */
 		if (e->fd < 0) {
 			r = run_tool((const char *[]){ "losetup", "-d", e->arg,
 						      NULL });
@@ -235,9 +236,13 @@ static int undo(struct journal_entry *e, int restore)
 		/* With another holder left (a mount not yet undone, udev's
 		 * probe) the kernel only marks it to go with that holder:
 		 * that is enough, nothing of the run holds it any more.
-		 * ENXIO: it is detached already. */
-		if (ioctl(e->fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO)
+		 * ENXIO: it is detached already. On an error the
+		 * descriptor stays, for the next try; the entry's end
+		 * closes it in any case. */
+		if (ioctl(e->fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO) {
 			r = -errno;
+			break;
+		}
 		close(e->fd);
 		e->fd = -1;
 		break;

@@ -42,7 +42,7 @@ struct child_process {
 	int term_signal;	/* non-zero when the child was killed */
 	/*
 	 * Run and finish even when SIGINT/SIGTERM/SIGHUP is pending or
-	 * arrives: for the commands that undo a run (umount, losetup -d),
+	 * arrives: for the commands that undo a run (umount, say),
 	 * which must complete. Never returns -EINTR.
 	 */
 	int uninterruptible;
