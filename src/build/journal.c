@@ -1,6 +1,6 @@
 /* journal.c: see journal.h. */
 #include <errno.h>
-#include <linux/loop.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,13 +233,19 @@ static int undo(struct journal_entry *e, int restore)
 						      NULL });
 			break;
 		}
-		/* With another holder left (a mount not yet undone, udev's
-		 * probe) the kernel only marks it to go with that holder:
-		 * that is enough, nothing of the run holds it any more.
-		 * ENXIO: it is detached already. On an error the
+		/*
+		 * Written back first: what a partition's loop device wrote
+		 * sits in the page cache of the disk's, and reaches the
+		 * image file only from there (no barrier flushes it, see
+		 * build_mount_options()). Then closed, not cleared:
+		 * LOOP_CLR_FD would stop the device taking I/O before its
+		 * last close writes back what is left. Autoclear detaches it
+		 * at that close, ours or that of a holder still left (a
+		 * mount not yet undone, udev's probe). On an error the
 		 * descriptor stays, for the next try; the entry's end
-		 * closes it in any case. */
-		if (ioctl(e->fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO) {
+		 * closes it in any case.
+		 */
+		if (ioctl(e->fd, BLKFLSBUF, 0) < 0) {
 			r = -errno;
 			break;
 		}

@@ -22,7 +22,7 @@ enum journal_action {
 	UNDO_RMDIR,		/* remove an empty directory */
 	UNDO_RM_RF,		/* remove a directory tree */
 	UNDO_UMOUNT,		/* unmount, with everything mounted below */
-	UNDO_LOOP_DETACH,	/* detach a loop device and close its fd */
+	UNDO_LOOP_DETACH,	/* close a loop device (or losetup -d) */
 	UNDO_RENAME_BACK,	/* arg2 was renamed to arg: rename it back */
 	UNDO_CALL,		/* call fn(arg): what only a module can undo */
 };
@@ -49,9 +49,9 @@ void journal_add(struct journal *j, enum journal_kind kind,
 /*
  * Loop device dev, which the run holds open through fd (the journal's
  * from now on) and which the kernel detaches on its last close
- * (LO_FLAGS_AUTOCLEAR). The undo detaches it and closes fd; a run that
- * dies first loses fd all the same, and the device goes with it, or with
- * the mount that still holds it.
+ * (LO_FLAGS_AUTOCLEAR). The undo writes back what it caches and closes
+ * fd; a run that dies first loses fd all the same. Either way the device
+ * goes then, or with the mount that still holds it.
  */
 void journal_add_loop(struct journal *j, const char *dev, int fd);
 struct rootfs;

@@ -781,3 +781,43 @@ out:
 	free(file);
 	scratch_done(dir);
 }
+
+/*
+ * What a partition's loop device holds unflushed (a file system mounted
+ * without barriers leaves it so) reaches the image file when the journal
+ * lets go of the devices: the disk's loop device caches it in between.
+ */
+TEST(loop_release_writes_back_what_is_cached)
+{
+	struct journal j = JOURNAL_INIT;
+	struct strbuf err = STRBUF_INIT;
+	char *dir, *file, *disk = NULL, *part = NULL;
+	int fd;
+
+	if (!need_root())
+		return;
+	dir = scratch();
+	file = new_file(dir, "disk.img", 8 * MIB);
+	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &disk, &err), 0);
+	if (disk)
+		CHECK_INTEQ(loop_attach_range(disk, MIB, 4 * MIB, &j, &part,
+					      &err), 0);
+	if (!part)
+		goto out;
+	fd = open(part, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_INTEQ(pwrite(fd, "cached", 6, 4096), 6);
+		close(fd);
+	}
+out:
+	CHECK_INTEQ(journal_finish(&j, 0, 0), 0);
+	CHECK(holds(file, MIB + 4096, "cached"));
+	if (disk)
+		CHECK(!still_attached(disk, file));
+	free(disk);
+	free(part);
+	strbuf_release(&err);
+	free(file);
+	scratch_done(dir);
+}
