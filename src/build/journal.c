@@ -1,8 +1,10 @@
 /* journal.c: see journal.h. */
 #include <errno.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ static struct journal_entry *push(struct journal *j)
 			abort();
 	}
 	memset(&j->e[j->nr], 0, sizeof(j->e[0]));
+	j->e[j->nr].fd = -1;
 	return &j->e[j->nr++];
 }
 
@@ -34,6 +37,16 @@ void journal_add(struct journal *j, enum journal_kind kind,
 	e->kind = kind;
 	e->action = action;
 	e->arg = xstrdup(arg);
+}
+
+void journal_add_loop(struct journal *j, const char *dev, int fd)
+{
+	struct journal_entry *e = push(j);
+
+	e->kind = JOURNAL_HELD;
+	e->action = UNDO_LOOP_DETACH;
+	e->arg = xstrdup(dev);
+	e->fd = fd;
 }
 
 void journal_add_in_root(struct journal *j, enum journal_kind kind,
@@ -214,7 +227,30 @@ static int undo(struct journal_entry *e, int restore)
 		}
 		break;
 	case UNDO_LOOP_DETACH:
-		r = run_tool((const char *[]){ "losetup", "-d", e->arg, NULL });
+		/* An entry of journal_add(), with no descriptor of ours. */
+		if (e->fd < 0) {
+			r = run_tool((const char *[]){ "losetup", "-d", e->arg,
+						      NULL });
+			break;
+		}
+		/*
+		 * Written back first: what a partition's loop device wrote
+		 * sits in the page cache of the disk's, and reaches the
+		 * image file only from there (no barrier flushes it, see
+		 * build_mount_options()). Then closed, not cleared:
+		 * LOOP_CLR_FD would stop the device taking I/O before its
+		 * last close writes back what is left. Autoclear detaches it
+		 * at that close, ours or that of a holder still left (a
+		 * mount not yet undone, udev's probe). On an error the
+		 * descriptor stays, for the next try; the entry's end
+		 * closes it in any case.
+		 */
+		if (ioctl(e->fd, BLKFLSBUF, 0) < 0) {
+			r = -errno;
+			break;
+		}
+		close(e->fd);
+		e->fd = -1;
 		break;
 	case UNDO_RENAME_BACK:
 		if (restore) {
@@ -235,6 +271,9 @@ static int undo(struct journal_entry *e, int restore)
 
 static void entry_free(struct journal_entry *e)
 {
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
 	free(e->arg);
 	free(e->arg2);
 	free(e->root);

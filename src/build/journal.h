@@ -22,7 +22,7 @@ enum journal_action {
 	UNDO_RMDIR,		/* remove an empty directory */
 	UNDO_RM_RF,		/* remove a directory tree */
 	UNDO_UMOUNT,		/* unmount, with everything mounted below */
-	UNDO_LOOP_DETACH,	/* losetup -d */
+	UNDO_LOOP_DETACH,	/* close a loop device (or losetup -d) */
 	UNDO_RENAME_BACK,	/* arg2 was renamed to arg: rename it back */
 	UNDO_CALL,		/* call fn(arg): what only a module can undo */
 };
@@ -34,6 +34,7 @@ struct journal_entry {
 	char *arg2;
 	int (*fn)(const char *arg, int restore);
 	char *root, *rel;	/* arg is rel inside the guest's tree root */
+	int fd;			/* UNDO_LOOP_DETACH: the run's hold, or -1 */
 };
 
 struct journal {
@@ -45,6 +46,14 @@ struct journal {
 
 void journal_add(struct journal *j, enum journal_kind kind,
 		 enum journal_action action, const char *arg);
+/*
+ * Loop device dev, which the run holds open through fd (the journal's
+ * from now on) and which the kernel detaches on its last close
+ * (LO_FLAGS_AUTOCLEAR). The undo writes back what it caches and closes
+ * fd; a run that dies first loses fd all the same. Either way the device
+ * goes then, or with the mount that still holds it.
+ */
+void journal_add_loop(struct journal *j, const char *dev, int fd);
 struct rootfs;
 /*
  * UNDO_UNLINK or UNDO_RMDIR of rel inside a guest's tree (rootfs.h). The

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,113 @@ static void wake_pipe_drain(void)
 			continue;
 		break;
 	}
+}
+
+/*
+ * The guard: a process of its own, not our child, that is told the
+ * process group of each command as it starts and as it ends. When its
+ * pipe from us reaches end of file, we are gone; a group not taken back
+ * by then belongs to a command we did not see to its end (we were killed
+ * outright), and the guard kills what is left in it: the grandchildren
+ * that PR_SET_PDEATHSIG does not reach (debootstrap's dpkg, a hook's
+ * background job).
+ */
+static int guard_fd = -1;	/* write end of the pipe; -1: no guard */
+static pid_t guard_owner;	/* the process the guard watches */
+/* run_command() runs one command at a time, leave_behind ones are taken
+ * back at once: a handful of groups is ever held. */
+#define GUARD_GROUPS 64
+
+static void guard_main(int in)
+{
+	pid_t groups[GUARD_GROUPS];
+	size_t nr = 0;
+	int32_t msg;
+
+	for (;;) {
+		ssize_t n = read(in, &msg, sizeof(msg));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* Messages are written whole (PIPE_BUF): anything else is
+		 * the end of file. */
+		if (n != (ssize_t)sizeof(msg))
+			break;
+		if (msg > 0 && nr < GUARD_GROUPS) {
+			groups[nr++] = msg;
+			continue;
+		}
+		for (size_t i = 0; i < nr; i++) {
+			if (groups[i] == -msg) {
+				groups[i] = groups[--nr];
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < nr; i++)
+		kill(-groups[i], SIGKILL);
+	_exit(0);
+}
+
+/*
+ * Start the guard unless this process has one. Without it (fork failed)
+ * commands still die with us, only not what they started.
+ */
+static void guard_start(void)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (guard_fd >= 0 && guard_owner == getpid())
+		return;
+	/* A fork of ours that did not exec (a worker, say) watches its own
+	 * commands; the descriptor it inherited is left alone, as it may
+	 * no longer be the pipe. */
+	guard_fd = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		/* In between: the guard is orphaned at once, so it is
+		 * never ours to reap, and it is out of our session, so
+		 * no Ctrl-C on our terminal reaches it. */
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+			signal(stop_signals[i], SIG_IGN);
+		/* Nothing of ours held open: not our loop devices, not our
+		 * locks, not a directory in our mount namespace. */
+		if (chdir("/") < 0)
+			_exit(1);
+		if (fds[0] > 0)
+			close_range(0, (unsigned)fds[0] - 1, 0);
+		close_range((unsigned)fds[0] + 1, ~0U, 0);
+		guard_main(fds[0]);
+	}
+	close(fds[0]);
+	if (pid < 0) {
+		close(fds[1]);
+		return;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	guard_fd = fds[1];
+	guard_owner = getpid();
+}
+
+/* Tell the guard group pgid started (add) or was taken back (!add). */
+static void guard_tell(pid_t pgid, int add)
+{
+	int32_t msg = add ? pgid : -pgid;
+	ssize_t n;
+
+	if (guard_fd < 0)
+		return;
+	do
+		n = write(guard_fd, &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
 }
 
 int signals_install(void)
@@ -199,9 +307,20 @@ static void log_argv(const struct child_process *cp)
  * blocked (see run_command()), so the caller's handler never runs here.
  */
 static void exec_child(struct child_process *cp, char *const *envp, int in_fd,
-		       int out_fd, int err_fd, const sigset_t *mask)
+		       int out_fd, int err_fd, pid_t parent,
+		       const sigset_t *mask)
 {
 	setpgid(0, 0);
+	/* Told before anything can start in the group, and before we can
+	 * know whether the parent is still there. */
+	guard_tell(getpid(), 1);
+	/*
+	 * Dies with the caller, however it dies: SIGKILL, as the command
+	 * may catch or ignore SIGTERM. A caller gone before the prctl()
+	 * has left us to another parent: end here, before the exec.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(128 + SIGKILL);
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
 		int sig = stop_signals[i];
 		struct sigaction old;
@@ -479,7 +598,7 @@ int run_command(struct child_process *cp)
 	int out_w = -1, err_w = -1, in_r = -1, nullfd = -1;
 	int status = 0, r, rr;
 	sigset_t mask;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!cp->args.nr)
 		return -EINVAL;
@@ -502,10 +621,12 @@ int run_command(struct child_process *cp)
 	if (r < 0)
 		goto out;
 
+	guard_start();
+	parent = getpid();
 	pid = fork_stop_signals_blocked(&mask);
 	if (pid == 0)
 		exec_child(cp, (char *const *)envp.v, cp->in ? in_r : nullfd,
-			   out_w, err_w, &mask);
+			   out_w, err_w, parent, &mask);
 	if (pid < 0)
 		r = -errno;
 	if (r < 0)
@@ -534,6 +655,9 @@ int run_command(struct child_process *cp)
 	 */
 	if (r < 0 || (r > 0 && !cp->leave_behind))
 		kill(-pid, SIGKILL);
+	/* Taken back while the unreaped leader still holds the group's id,
+	 * so the guard can never kill a later group of that id. */
+	guard_tell(pid, 0);
 	close_fd(&rn.out);
 	close_fd(&rn.err);
 	close_fd(&rn.in);
@@ -577,6 +701,7 @@ static void worker_child(int (*fn)(void *data, int fd), void *data, int out_w,
 	 * a live view its messages would have to step around (whose lock
 	 * another thread of the parent may have held at fork()). */
 	wake_pipe[0] = wake_pipe[1] = -1;
+	guard_fd = -1;
 	stop_signal = 0;
 	log_set_stderr_hooks(NULL, NULL, NULL);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||

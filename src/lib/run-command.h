@@ -7,7 +7,9 @@
  * its last lines kept so a failure can show them. Each child runs in its own
  * process group; when SIGINT, SIGTERM or SIGHUP reaches us the whole group is
  * stopped and run_command() returns -EINTR, unless the command is marked
- * uninterruptible.
+ * uninterruptible. When we die outright (SIGKILL) the child gets SIGKILL
+ * (PR_SET_PDEATHSIG), and a guard process of ours, started with the first
+ * command, kills what is left in its group.
  */
 #ifndef RUN_COMMAND_H
 #define RUN_COMMAND_H
@@ -40,7 +42,7 @@ struct child_process {
 	int term_signal;	/* non-zero when the child was killed */
 	/*
 	 * Run and finish even when SIGINT/SIGTERM/SIGHUP is pending or
-	 * arrives: for the commands that undo a run (umount, losetup -d),
+	 * arrives: for the commands that undo a run (umount, say),
 	 * which must complete. Never returns -EINTR.
 	 */
 	int uninterruptible;
@@ -102,7 +104,8 @@ void child_add_last_line(struct child_process *cp, struct strbuf *sb);
  * what it reports; every other descriptor is closed but keep_fd (-1 for
  * none), which it keeps open (a lock it holds for us). Its stop signals
  * start with their default action and no signal pending, it is sent
- * SIGTERM when we die, and it exits with fn's return value.
+ * SIGTERM when we die (so it rolls back what it did; its own commands
+ * die with it as with us), and it exits with fn's return value.
  */
 struct worker {
 	int pid;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,7 +14,6 @@
 #include "blockdev.h"
 #include "macros.h"
 #include "run-command.h"
-#include "strvec.h"
 #include "banned.h"
 
 #define MIB (1024 * 1024)
@@ -25,6 +25,8 @@
  * than this many is not one libblkid is making progress on.
  */
 #define MAX_SIGNATURES 256
+/* How often another program may take the free loop device before us. */
+#define LOOP_ATTACH_TRIES 64
 
 int blockdev_size(const char *path, uint64_t *ret)
 {
@@ -353,35 +355,103 @@ int blockdev_wipe(const char *path, int full, struct strbuf *err)
 	return 0;
 }
 
+/*
+ * Bind free loop device fd to backing, autoclear set from the first
+ * moment when the kernel has LOOP_CONFIGURE (5.8); before it, in two
+ * steps. -EBUSY: someone else bound it first.
+ */
+static int loop_bind(int fd, int backing, uint64_t offset, uint64_t size,
+		     const char *path)
+{
+	struct loop_config cfg;
+	struct loop_info64 *info = &cfg.info;
+	size_t n = strlen(path);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.fd = (uint32_t)backing;
+	info->lo_offset = offset;
+	info->lo_sizelimit = size;
+	info->lo_flags = LO_FLAGS_AUTOCLEAR;
+	/* The name losetup shows when sysfs does not have it: the tail of
+	 * path, which says more than its head. */
+	if (n >= LO_NAME_SIZE)
+		path += n - (LO_NAME_SIZE - 1);
+	memcpy(info->lo_file_name, path, strlen(path));
+	if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOTTY)
+		return -errno;
+	if (ioctl(fd, LOOP_SET_FD, backing) < 0)
+		return -errno;
+	if (ioctl(fd, LOOP_SET_STATUS64, info) < 0) {
+		int r = -errno;
+
+		ioctl(fd, LOOP_CLR_FD, 0);
+		return r;
+	}
+	return 0;
+}
+
 int loop_attach_range(const char *path, uint64_t offset, uint64_t size,
 		      struct journal *j, char **ret_dev, struct strbuf *err)
 {
-	struct child_process cp = CHILD_PROCESS_INIT;
-	int r;
+	_cleanup_close_ int backing = -1, ctl = -1;
+	struct strbuf dev = STRBUF_INIT;
+	int r = 0;
 
-	strvec_pushl(&cp.args, "losetup", "--find", "--show", NULL);
-	if (offset)
-		strvec_pushf(&cp.args, "--offset=%" PRIu64, offset);
-	if (size)
-		strvec_pushf(&cp.args, "--sizelimit=%" PRIu64, size);
-	strvec_push(&cp.args, path);
-	cp.capture = 1;
-	/* Quick, and what it makes must be journaled: never cut it short. */
-	cp.uninterruptible = 1;
-	r = run_command(&cp);
-	if (r < 0) {
-		child_describe_failure_output(&cp, r, err);
-	} else {
-		strbuf_trim(&cp.out);
-		if (strncmp(cp.out.buf, "/dev/", 5)) {
-			strbuf_addf(err, "losetup printed '%s'", cp.out.buf);
-			r = -EIO;
-		} else {
-			journal_add(j, JOURNAL_HELD, UNDO_LOOP_DETACH,
-				    cp.out.buf);
-			*ret_dev = strbuf_detach(&cp.out, NULL);
-		}
+	backing = open(path, O_RDWR | O_CLOEXEC);
+	if (backing < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot open '%s': %s", path, strerror(-r));
+		goto out;
 	}
-	child_process_clear(&cp);
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot open '/dev/loop-control': %s",
+			    strerror(-r));
+		goto out;
+	}
+	/*
+	 * The device the kernel calls free can be taken by another program
+	 * (losetup, another build) before we bind it: ask again.
+	 */
+	for (int tries = 0; tries < LOOP_ATTACH_TRIES; tries++) {
+		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		int fd;
+
+		if (n < 0) {
+			r = -errno;
+			strbuf_addf(err, "cannot find a free loop device: %s",
+				    strerror(-r));
+			goto out;
+		}
+		strbuf_reset(&dev);
+		strbuf_addf(&dev, "/dev/loop%d", n);
+		fd = open(dev.buf, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			if (r == -ENOENT || r == -ENXIO)
+				continue;
+			strbuf_addf(err, "cannot open '%s': %s", dev.buf,
+				    strerror(-r));
+			goto out;
+		}
+		r = loop_bind(fd, backing, offset, size, path);
+		if (r == 0) {
+			/* Held open by the run alone, so it goes when the
+			 * run goes, however that happens. */
+			journal_add_loop(j, dev.buf, fd);
+			*ret_dev = strbuf_detach(&dev, NULL);
+			goto out;
+		}
+		close(fd);
+		if (r != -EBUSY)
+			break;
+	}
+	strbuf_addf(err, "cannot attach '%s' to a loop device: %s", path,
+		    strerror(-r));
+out:
+	strbuf_release(&dev);
 	return r;
 }

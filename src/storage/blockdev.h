@@ -31,8 +31,10 @@ int blockdev_probe(const char *path, struct strbuf *what,
 int blockdev_wipe(const char *path, int full, struct strbuf *err);
 /*
  * A loop device over [offset, offset+size) of path (size 0: to the end),
- * journaled as held so it is always detached. *ret_dev is freed by the
- * caller.
+ * attached in process with LO_FLAGS_AUTOCLEAR and journaled as held with
+ * the one descriptor that keeps it: the kernel detaches it when the
+ * journal closes that descriptor, or a run killed outright loses it, and
+ * no mount holds it any more. *ret_dev is freed by the caller.
  */
 int loop_attach_range(const char *path, uint64_t offset, uint64_t size,
 		      struct journal *j, char **ret_dev, struct strbuf *err);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "blockdev.h"
@@ -510,6 +511,38 @@ static void backing_file(const char *dev, struct strbuf *sb)
 	strbuf_release(&path);
 }
 
+/* Whether dev still has file behind it after up to 2 s of waiting for
+ * the kernel to let go of it (udev may be probing it). */
+static int still_attached(const char *dev, const char *file)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = 0;
+
+	for (int i = 0; i < 200; i++) {
+		backing_file(dev, &sb);
+		r = !strcmp(sb.buf, file);
+		if (!r)
+			break;
+		usleep(10 * 1000);
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
+/* The content of /sys/block/DEV/loop/NAME, trimmed. */
+static void loop_attr(const char *dev, const char *name, struct strbuf *sb)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	strbuf_reset(sb);
+	strbuf_addf(&path, "/sys/block/%s/loop/%s", strrchr(dev, '/') + 1,
+		    name);
+	if (strbuf_read_file(sb, path.buf) < 0)
+		strbuf_reset(sb);
+	strbuf_trim(sb);
+	strbuf_release(&path);
+}
+
 TEST(loop_over_a_range_and_over_a_loop)
 {
 	struct journal j = JOURNAL_INIT;
@@ -562,8 +595,10 @@ TEST(loop_over_a_range_and_over_a_loop)
 		CHECK_INTEQ(size, 6 * MIB);
 	}
 
-	CHECK(loop_attach_range(missing, 0, 0, &j, &none, &err) < 0);
-	CHECK(strstr(err.buf, "losetup") != NULL);
+	CHECK_INTEQ(loop_attach_range(missing, 0, 0, &j, &none, &err),
+		    -ENOENT);
+	CHECK(strstr(err.buf, "cannot open '") != NULL);
+	CHECK(strstr(err.buf, "/missing'") != NULL);
 	CHECK(none == NULL);
 	CHECK_INTEQ(j.nr, 3);
 out:
@@ -629,6 +664,160 @@ out:
 	strbuf_release(&err);
 	strbuf_release(&what);
 	free(mnt);
+	free(file);
+	scratch_done(dir);
+}
+
+TEST(loop_is_autoclear_with_its_range)
+{
+	struct journal j = JOURNAL_INIT;
+	struct strbuf err = STRBUF_INIT, sb = STRBUF_INIT;
+	char *dir, *file, *dev = NULL;
+
+	if (!need_root())
+		return;
+	dir = scratch();
+	file = new_file(dir, "disk.img", 8 * MIB);
+	CHECK_INTEQ(loop_attach_range(file, 2 * MIB, 3 * MIB, &j, &dev, &err),
+		    0);
+	if (!dev)
+		goto out;
+	loop_attr(dev, "autoclear", &sb);
+	CHECK_STREQ(sb.buf, "1");
+	loop_attr(dev, "offset", &sb);
+	CHECK_STREQ(sb.buf, "2097152");
+	loop_attr(dev, "sizelimit", &sb);
+	CHECK_STREQ(sb.buf, "3145728");
+	CHECK_INTEQ(j.nr, 1);
+	CHECK_INTEQ(j.e[0].kind, JOURNAL_HELD);
+	CHECK_INTEQ(j.e[0].action, UNDO_LOOP_DETACH);
+	CHECK(j.e[0].fd >= 0);
+	/* Not inherited by what the run starts. */
+	CHECK(fcntl(j.e[0].fd, F_GETFD) & FD_CLOEXEC);
+	CHECK_INTEQ(journal_finish(&j, 0, 0), 0);
+	CHECK(!still_attached(dev, file));
+out:
+	free(dev);
+	strbuf_release(&err);
+	strbuf_release(&sb);
+	free(file);
+	scratch_done(dir);
+}
+
+/*
+ * A run killed outright undoes nothing, yet its loop devices go: the
+ * kernel closes the run's descriptors, the last holders of them.
+ */
+TEST(loop_goes_with_a_killed_run)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *dir, *file, devs[2][64];
+	int fds[2], status = 0;
+	pid_t pid;
+
+	if (!need_root())
+		return;
+	dir = scratch();
+	file = new_file(dir, "disk.img", 8 * MIB);
+	CHECK_INTEQ(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct journal j = JOURNAL_INIT;
+		struct strbuf err = STRBUF_INIT;
+		char *d1 = NULL, *d2 = NULL;
+
+		close(fds[0]);
+		if (loop_attach_range(file, 0, 0, &j, &d1, &err) < 0 ||
+		    loop_attach_range(d1, MIB, MIB, &j, &d2, &err) < 0)
+			_exit(1);
+		dprintf(fds[1], "%s %s\n", d1, d2);
+		close(fds[1]);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	close(fds[1]);
+	CHECK(pid > 0);
+	CHECK(strbuf_read_fd(&sb, fds[0], 0) >= 0);
+	close(fds[0]);
+	CHECK_INTEQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_INTEQ(sscanf(sb.buf, "%63s %63s", devs[0], devs[1]), 2);
+	/* The partition's loop first, then the disk's, which the
+	 * partition's held. */
+	CHECK(!still_attached(devs[1], devs[0]));
+	CHECK(!still_attached(devs[0], file));
+	strbuf_release(&sb);
+	free(file);
+	scratch_done(dir);
+}
+
+/* A mount still holding it when the journal lets go keeps it until the
+ * unmount: the namespace's end does the same for a killed run. */
+TEST(loop_outlives_the_journal_while_mounted)
+{
+	struct journal j = JOURNAL_INIT;
+	struct strbuf err = STRBUF_INIT;
+	char *dir, *file, *mnt, *dev = NULL;
+
+	if (!need_root())
+		return;
+	dir = scratch();
+	file = new_file(dir, "disk.img", 32 * MIB);
+	mnt = path_join(dir, "mnt");
+	CHECK_INTEQ(mkdir(mnt, 0700), 0);
+	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &dev, &err), 0);
+	if (!dev)
+		goto out;
+	CHECK_INTEQ(mkfs_ext4(dev), 0);
+	CHECK_INTEQ(mount(dev, mnt, "ext4", 0, NULL), 0);
+	CHECK_INTEQ(journal_finish(&j, 0, 0), 0);
+	CHECK(still_attached(dev, file));
+	CHECK_INTEQ(umount(mnt), 0);
+	CHECK(!still_attached(dev, file));
+out:
+	free(dev);
+	strbuf_release(&err);
+	free(mnt);
+	free(file);
+	scratch_done(dir);
+}
+
+/*
+ * What a partition's loop device holds unflushed (a file system mounted
+ * without barriers leaves it so) reaches the image file when the journal
+ * lets go of the devices: the disk's loop device caches it in between.
+ */
+TEST(loop_release_writes_back_what_is_cached)
+{
+	struct journal j = JOURNAL_INIT;
+	struct strbuf err = STRBUF_INIT;
+	char *dir, *file, *disk = NULL, *part = NULL;
+	int fd;
+
+	if (!need_root())
+		return;
+	dir = scratch();
+	file = new_file(dir, "disk.img", 8 * MIB);
+	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &disk, &err), 0);
+	if (disk)
+		CHECK_INTEQ(loop_attach_range(disk, MIB, 4 * MIB, &j, &part,
+					      &err), 0);
+	if (!part)
+		goto out;
+	fd = open(part, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_INTEQ(pwrite(fd, "cached", 6, 4096), 6);
+		close(fd);
+	}
+out:
+	CHECK_INTEQ(journal_finish(&j, 0, 0), 0);
+	CHECK(holds(file, MIB + 4096, "cached"));
+	if (disk)
+		CHECK(!still_attached(disk, file));
+	free(disk);
+	free(part);
+	strbuf_release(&err);
 	free(file);
 	scratch_done(dir);
 }

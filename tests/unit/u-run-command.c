@@ -487,3 +487,94 @@ TEST(reset_forgets_signal)
 	CHECK_INTEQ(run_command(&cp), 0);
 	child_process_clear(&cp);
 }
+
+/*
+ * Run script in a process of ours that is then killed with SIGKILL while
+ * the command runs (or, with leave_behind, once it is done): the command
+ * writes "LEADER BACKGROUND" into ready once it has started both.
+ * Returns 0 with both pids, or -1 when it never got that far.
+ */
+static int run_and_kill_caller(const char *script, int leave_behind,
+			       pid_t *ret_leader, pid_t *ret_bg)
+{
+	char dir[] = "/tmp/u-run-command.XXXXXX";
+	struct strbuf ready = STRBUF_INIT, sb = STRBUF_INIT;
+	int r = -1;
+	long leader = 0, bg = 0;
+	pid_t pid;
+
+	CHECK(mkdtemp(dir) != NULL);
+	strbuf_addf(&ready, "%s/ready", dir);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct child_process cp = CHILD_PROCESS_INIT;
+
+		start();
+		strvec_pushl(&cp.args, "/bin/sh", "-c", script, "sh",
+			     ready.buf, NULL);
+		cp.leave_behind = leave_behind;
+		run_command(&cp);
+		/* leave_behind: done, and still here to be killed. */
+		for (;;)
+			pause();
+	}
+	CHECK(pid > 0);
+	for (int i = 0; i < 500 && sb.len == 0; i++) {
+		if (strbuf_read_file(&sb, ready.buf) < 0)
+			sleep_ms(10);
+	}
+	/* The command is over with leave_behind: let it be taken back. */
+	if (leave_behind)
+		sleep_ms(200);
+	kill(pid, SIGKILL);
+	reap_helper(pid);
+	if (sscanf(sb.buf, "%ld %ld", &leader, &bg) == 2 && leader > 1 &&
+	    bg > 1) {
+		*ret_leader = (pid_t)leader;
+		*ret_bg = (pid_t)bg;
+		r = 0;
+	}
+	unlink(ready.buf);
+	rmdir(dir);
+	strbuf_release(&ready);
+	strbuf_release(&sb);
+	return r;
+}
+
+/*
+ * A caller killed outright takes the command with it, and what the
+ * command started too, though both ignore SIGTERM.
+ */
+TEST(commands_die_with_a_killed_caller)
+{
+	pid_t leader = 0, bg = 0;
+
+	CHECK_INTEQ(run_and_kill_caller("trap '' TERM; sleep 60 & "
+					"echo $$ $! >\"$1.tmp\"; "
+					"mv \"$1.tmp\" \"$1\"; wait",
+					0, &leader, &bg), 0);
+	if (!leader)
+		return;
+	CHECK(process_gone(leader));
+	CHECK(process_gone(bg));
+	kill(leader, SIGKILL);
+	kill(bg, SIGKILL);
+}
+
+/* What a leave_behind command left running was handed over for good. */
+TEST(leave_behind_outlives_a_killed_caller)
+{
+	pid_t leader = 0, bg = 0;
+
+	CHECK_INTEQ(run_and_kill_caller("sleep 60 >/dev/null 2>&1 & "
+					"echo $$ $! >\"$1.tmp\"; "
+					"mv \"$1.tmp\" \"$1\"",
+					1, &leader, &bg), 0);
+	if (!bg)
+		return;
+	CHECK(process_gone(leader));
+	sleep_ms(200);
+	CHECK(kill(bg, 0) == 0);
+	kill(bg, SIGKILL);
+}
