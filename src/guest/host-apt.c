@@ -40,10 +40,16 @@ static int host_release_is(const char *etc, const char *codename)
 	return found;
 }
 
+/*
+ * http or https with a host: "http://" or "http:///" would be trimmed to
+ * "http:", which names no mirror at all.
+ */
 static int usable_uri(const char *uri)
 {
-	return (!strncmp(uri, "http://", 7) || !strncmp(uri, "https://", 8)) &&
-	       !strpbrk(uri, " \t'\"\\");
+	size_t n = !strncmp(uri, "http://", 7) ? 7 :
+		   !strncmp(uri, "https://", 8) ? 8 : 0;
+
+	return n && uri[n] && uri[n] != '/' && !strpbrk(uri, " \t'\"\\");
 }
 
 static char *trimmed_uri(const char *uri, size_t n)

@@ -101,6 +101,15 @@ static const struct {
 	 * guest, nor does cdrom:. */
 	{ bookworm, "deb file:/srv/ds bookworm-security main\n", NULL, NULL,
 	  "bookworm", NULL },
+	/* A URI without a host is no mirror, slashes or not: the next
+	 * source is taken. */
+	{ bookworm, "deb http:/// bookworm-security main\n"
+	  "deb [arch=amd64] https:// bookworm-security main\n"
+	  "deb http://m.example/ds/ bookworm-security main\n", NULL, NULL,
+	  "bookworm", "http://m.example/ds" },
+	{ bookworm, NULL, "debian.sources",
+	  "Types: deb\nURIs: http:///\nSuites: bookworm-security\n",
+	  "bookworm", NULL },
 	/* A .list file in sources.list.d; other names are not read. */
 	{ bookworm, NULL, "security.list",
 	  "deb https://m.example/ds bookworm-security main\n", "bookworm",
