@@ -146,7 +146,12 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,\
 	$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FB)/fuzz-%)
 
-$(FB)/%.o: %.c $(HEADERS) $(B)/defs
+$(FB)/defs: FORCE
+	@mkdir -p $(FB)
+	@echo '$(DEFS) $(FUZZ_CFLAGS)' | cmp -s - $@ || \
+		echo '$(DEFS) $(FUZZ_CFLAGS)' >$@
+
+$(FB)/%.o: %.c $(HEADERS) $(FB)/defs
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS) $(INCLUDES) -c -o $@ $<
 
@@ -154,7 +159,7 @@ $(FB)/libfuzz.a: $(FUZZ_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(FB)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(FB)/libfuzz.a
+$(FB)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(HEADERS) $(FB)/libfuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INCLUDES) -Itests/fuzz \
 		-fsanitize=fuzzer -o $@ $< $(FB)/libfuzz.a \
 		$(FUZZ_LIBS)
