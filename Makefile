@@ -6,6 +6,8 @@
 #                        commands with
 #   make check           unit tests, then the end-to-end suite (root)
 #   make unit            unit tests only
+#   make fuzz            the parsers under libFuzzer and the sanitizers,
+#                        FUZZ_SECONDS (20) each; needs clang
 #   make deps            install the Debian packages needed to build and test
 #   make demo            build, then create the demo guest from built-in defaults
 #   make install         install PREFIX (/usr/local) into DESTDIR
@@ -112,6 +114,73 @@ unit: $(UNIT_BIN)
 check: all $(UNIT_BIN) $(B)/test-tool
 	tests/run $(UNIT_BIN)
 
+# The parsers of text that comes from files and flags, fuzzed: each
+# tests/fuzz/fuzz-NAME.c is built with clang's libFuzzer and the address
+# and undefined-behaviour sanitizers into build-fuzz/ (never $(B): its
+# objects are not the program's), and run for FUZZ_SECONDS on the seeds
+# in tests/fuzz/corpus/NAME/. A crash, a leak or a sanitizer report fails
+# the run and leaves the input in build-fuzz/NAME-crash-*. The harnesses
+# link the modules they test and src/lib, through an archive so each takes
+# only what it calls: never the storage layer, whose libparted reads
+# past a buffer as it loads under the address sanitizer.
+FB := build-fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -g -O1 \
+	-fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	$(shell pkg-config --cflags libcurl)
+# What those modules call: libcurl and libarchive for archive-state,
+# libcrypto for sha256, libcrypt for secrets.
+FUZZ_LIBS = -Wl,--as-needed $(shell pkg-config --libs libcurl libarchive \
+	libcrypto libcrypt)
+ifneq ($(CI),)
+FUZZ_CFLAGS += -Werror
+endif
+FUZZ_CORE := src/guest/config.c src/guest/options.c src/guest/secrets.c \
+	src/guest/partitions.c src/guest/net.c src/guest/host-apt.c \
+	src/build/template.c src/install/archive-state.c \
+	src/install/install-archive.c
+FUZZ_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC) $(FUZZ_CORE))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,\
+	$(sort $(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FB)/fuzz-%)
+
+$(FB)/defs: FORCE
+	@mkdir -p $(FB)
+	@echo '$(DEFS) $(FUZZ_CFLAGS)' | cmp -s - $@ || \
+		echo '$(DEFS) $(FUZZ_CFLAGS)' >$@
+
+$(FB)/%.o: %.c $(HEADERS) $(FB)/defs
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS) $(INCLUDES) -c -o $@ $<
+
+$(FB)/libfuzz.a: $(FUZZ_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FB)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(HEADERS) $(FB)/libfuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INCLUDES) -Itests/fuzz \
+		-fsanitize=fuzzer -o $@ $< $(FB)/libfuzz.a \
+		$(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# New inputs go to build-fuzz/corpus/NAME, so the seeds stay as they are.
+fuzz: $(FUZZ_BIN)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FB)/corpus/$$n || exit 1; \
+		echo "fuzz $$n: $(FUZZ_SECONDS) s"; \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ASAN_OPTIONS=detect_leaks=1 \
+		$(FB)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=0 -artifact_prefix=$(FB)/$$n- \
+			$(FB)/corpus/$$n tests/fuzz/corpus/$$n \
+			>$(FB)/$$n.log 2>&1 || \
+			{ tail -n 60 $(FB)/$$n.log; exit 1; }; \
+		tail -n 1 $(FB)/$$n.log; \
+	done
+
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -147,7 +216,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) $(FB)
 
-.PHONY: all unit check deps demo install clean FORCE
+.PHONY: all unit check fuzz fuzz-build deps demo install clean FORCE
 .DELETE_ON_ERROR:
