@@ -91,13 +91,18 @@ static int copy_file(const struct rootfs *root, const char *rel,
 	in = rootfs_open_read(root, rel, 0, &st);
 	if (in < 0)
 		return in;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (out < 0) {
-		r = -errno;
+	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, to);
+	if (r < 0) {
 		close(in);
 		return r;
 	}
-	journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, to);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		r = -errno;
+		journal_cancel(j);
+		close(in);
+		return r;
+	}
 	for (off_t left = st.st_size; left > 0;) {
 		ssize_t n = sendfile(out, in, NULL, (size_t)left);
 

@@ -41,6 +41,7 @@
 #include "parse.h"
 #include "parttable.h"
 #include "paths.h"
+#include "recover.h"
 #include "render.h"
 #include "run-command.h"
 #include "secrets.h"
@@ -511,12 +512,16 @@ static int make_guest_dir(struct build *b)
 	*strrchr(parent, '/') = '\0';
 	r = journal_mkdir_p(&b->j, parent, 0755);
 	free(parent);
-	if (r >= 0 && mkdir(b->g.guest_dir, 0700) < 0)
+	if (r >= 0)
+		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR,
+				b->g.guest_dir);
+	if (r >= 0 && mkdir(b->g.guest_dir, 0700) < 0) {
 		r = -errno;
+		journal_cancel(&b->j);
+	}
 	if (r < 0)
 		return build_error(b, r, "cannot create '%s': %m",
 				   b->g.guest_dir);
-	journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR, b->g.guest_dir);
 	return 0;
 }
 
@@ -1266,12 +1271,15 @@ static int write_config(struct build *b)
 	r = make_xl_cfg(b, &err);
 	if (r >= 0) {
 		/* Never over a file that appeared since the check. */
-		r = write_file_new(b->g.cfg_path, b->xl_cfg.buf,
-				   b->xl_cfg.len, 0644);
-		if (r >= 0)
-			journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK,
-				    b->g.cfg_path);
-		else
+		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK,
+				b->g.cfg_path);
+		if (r >= 0) {
+			r = write_file_new(b->g.cfg_path, b->xl_cfg.buf,
+					   b->xl_cfg.len, 0644);
+			if (r < 0)
+				journal_cancel(&b->j);
+		}
+		if (r < 0)
 			strbuf_addf(&err, "cannot write '%s': %s",
 				    b->g.cfg_path, strerror(-r));
 	}
@@ -1388,8 +1396,12 @@ static int write_manifest(struct build *b)
 	manifest_init(&m);
 	build_record(b, &m);
 	/* Journaled first: a failed write leaves no half a manifest. */
-	journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
-	r = manifest_write(path, &m, &err);
+	r = journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
+	if (r < 0)
+		strbuf_addf(&err, "cannot journal '%s': %s", path,
+			    strerror(-r));
+	else
+		r = manifest_write(path, &m, &err);
 	if (r < 0)
 		r = fail(b, r, "record the guest", &err);
 	manifest_release(&m);
@@ -1516,18 +1528,28 @@ static int writeback_wait(const char *arg, int restore)
 	return 0;
 }
 
+static const struct journal_undo writeback_undo = {
+	"writeback-wait", "wait for the writeback of", NULL, writeback_wait,
+};
+
 static void writeback_start(struct build *b)
 {
 	writeback.fd = open(b->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (writeback.fd < 0)
 		return;
+	/* Only a head start: without a journal entry to wait for it, or
+	 * without a thread, the unmount writes it all. */
+	if (journal_add_call(&b->j, JOURNAL_HELD, &writeback_undo,
+			     b->mnt) < 0) {
+		close(writeback.fd);
+		return;
+	}
 	if (pthread_create(&writeback.thread, NULL, writeback_thread,
 			   NULL) != 0) {
 		close(writeback.fd);
 		return;
 	}
 	writeback.running = 1;
-	journal_add_call(&b->j, JOURNAL_HELD, writeback_wait, b->mnt);
 }
 
 static void close_root(struct build *b)
@@ -1601,9 +1623,27 @@ out:
 	return r;
 }
 
+/* The journal on disk, before anything is made (recover.h). */
+static int open_journal(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *path = recover_journal_path(b->g.hostname);
+	int r;
+
+	r = journal_open_file(&b->j, path, b->g.hostname, b->g.keep, &err);
+	if (r < 0)
+		r = fail(b, r, "keep the journal", &err);
+	free(path);
+	strbuf_release(&err);
+	return r;
+}
+
 static int prepare_dirs(struct build *b)
 {
-	int r = check_archive(b);
+	int r = open_journal(b);
+
+	if (r >= 0)
+		r = check_archive(b);
 
 	if (r >= 0)
 		r = make_output_dir(b);
@@ -1650,8 +1690,9 @@ static const struct stage {
 	const char *journals;
 } stages[] = {
 	{ "prepare", "preparing directories", prepare_dirs,
-	  "the output and guest directories; with --force, the old guest's "
-	  "config, directory, record and volumes moved aside" },
+	  "the journal on disk; the output and guest directories; with "
+	  "--force, the old guest's config, directory, record and volumes "
+	  "moved aside" },
 	{ "disks", "making the disks", make_disks,
 	  "image files or logical volumes, the loop devices over them" },
 	{ "filesystems", "making the file systems", make_filesystems,
@@ -1688,6 +1729,7 @@ int build_run(struct build *b)
 		double t0 = clock_seconds();
 
 		b->stage = s->name;
+		journal_set_stage(&b->j, s->name);
 		report(b, BUILD_STAGE_STARTED, s->name, s->title, 0);
 		debug("stage '%s': journals %s", s->name, s->journals);
 		r = s->run(b);

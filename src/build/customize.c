@@ -240,12 +240,20 @@ int customize_block_daemons(const struct rootfs *root, struct journal *j,
 	if (rootfs_stat(root, policy, AT_SYMLINK_NOFOLLOW, &st) == 0)
 		return 0;
 	r = rootfs_mkdir_p(root, "usr/sbin", 0755);
-	if (r >= 0)
+	if (r >= 0) {
+		r = journal_add_in_root(j, JOURNAL_HELD, UNDO_UNLINK, root,
+					policy);
+		if (r < 0) {
+			strbuf_addf(err, "cannot journal the guest's '/%s': "
+				    "%s", policy, strerror(-r));
+			return r;
+		}
 		r = rootfs_write_file(root, policy, script, sizeof(script) - 1,
 				      0755);
-	if (r >= 0)
-		journal_add_in_root(j, JOURNAL_HELD, UNDO_UNLINK, root, policy);
-	else
+		if (r < 0)
+			journal_cancel(j);
+	}
+	if (r < 0)
 		strbuf_addf(err, "cannot write the guest's '/%s': %s", policy,
 			    rootfs_strerror(r));
 	return r;

@@ -20,6 +20,7 @@
 #include "options.h"
 #include "report.h"
 #include "paths.h"
+#include "recover.h"
 #include "run-command.h"
 #include "secrets.h"
 #include "settings.h"
@@ -182,6 +183,14 @@ int cmd_create(int argc, char **argv)
 	r = guest_lock(b.g.hostname, &err);
 	if (r < 0) {
 		error("%s", err.buf);
+		status = 1;
+		goto out;
+	}
+	/* A run of this guest killed outright left its journal: undone
+	 * first, so that the same command simply works again. What cannot
+	 * be undone is reported and kept; the checks below see the rest. */
+	r = recover_guest_logged(b.g.hostname);
+	if (r < 0 && r != -EIO) {
 		status = 1;
 		goto out;
 	}

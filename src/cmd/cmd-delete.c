@@ -26,6 +26,7 @@
 #include "manifest.h"
 #include "net.h"
 #include "paths.h"
+#include "recover.h"
 #include "pool.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -586,6 +587,13 @@ static int delete_guest(const struct settings *s, const char *name)
 		fd = guest_lock(name, &err);
 		if (fd < 0) {
 			error("%s", err.buf);
+			status = 1;
+			goto out;
+		}
+		/* What a killed build of it left goes first: then the
+		 * plan sees only what is really there. */
+		r = recover_guest_logged(name);
+		if (r < 0 && r != -EIO) {
 			status = 1;
 			goto out;
 		}

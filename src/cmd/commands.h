@@ -15,5 +15,7 @@ int cmd_list(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 /* create-image fleet: build the guests of a fleet file. */
 int cmd_fleet(int argc, char **argv);
+/* create-image recover: undo what runs killed outright left behind. */
+int cmd_recover(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include "macros.h"
 #include "net.h"
 #include "paths.h"
+#include "recover.h"
 #include "settings.h"
 #include "banned.h"
 
@@ -643,6 +644,15 @@ static int start_member(struct runner *rn, struct fleet_member *m)
 		strbuf_addstr(&m->error, err.buf);
 		strbuf_release(&err);
 		return lock;
+	}
+	/* A killed build of it first (see cmd_create()). */
+	r = recover_guest_logged(m->entry->hostname);
+	if (r < 0 && r != -EIO) {
+		strbuf_addstr(&m->error, "cannot read the journals of "
+			      "killed runs (see above)");
+		strbuf_release(&err);
+		close(lock);
+		return r;
 	}
 	if (m->pool) {
 		struct pool_lease planned = m->lease;

@@ -441,7 +441,7 @@ int loop_attach_range(const char *path, uint64_t offset, uint64_t size,
 		if (r == 0) {
 			/* Held open by the run alone, so it goes when the
 			 * run goes, however that happens. */
-			journal_add_loop(j, dev.buf, fd);
+			journal_add_loop(j, dev.buf, path, fd);
 			*ret_dev = strbuf_detach(&dev, NULL);
 			goto out;
 		}

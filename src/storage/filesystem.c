@@ -102,9 +102,15 @@ int fs_mount(const char *dev, const char *fs, const char *dir,
 		strvec_pushl(&cp.args, "-o", opts, NULL);
 	strvec_pushl(&cp.args, dev, dir, NULL);
 	cp.uninterruptible = 1;
-	r = run_or_describe(&cp, err);
-	if (r >= 0)
-		journal_add(j, JOURNAL_HELD, UNDO_UMOUNT, dir);
+	r = journal_add(j, JOURNAL_HELD, UNDO_UMOUNT, dir);
+	if (r < 0) {
+		strbuf_addf(err, "cannot journal the mount on '%s': %s", dir,
+			    strerror(-r));
+	} else {
+		r = run_or_describe(&cp, err);
+		if (r < 0)
+			journal_cancel(j);
+	}
 	child_process_clear(&cp);
 	return r;
 }
@@ -159,14 +165,36 @@ int scratch_dir(const char *prefix, struct journal *j, char **ret)
 
 	if (!base || !*base)
 		base = path_is_dir("/run") ? "/run" : "/tmp";
-	strbuf_addf(&sb, "%s/%s.XXXXXX", base, prefix);
-	if (!mkdtemp(sb.buf)) {
-		int r = -errno;
+	/*
+	 * Journaled before it exists, so a run killed in between leaves no
+	 * directory behind: the name is drawn first, then made. Another
+	 * program taking the same name in between makes it EEXIST, and a
+	 * new name is drawn.
+	 */
+	for (int tries = 0;; tries++) {
+		int r;
 
-		strbuf_release(&sb);
-		return r;
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s.XXXXXX", base, prefix);
+		if (!mkdtemp(sb.buf) || rmdir(sb.buf) < 0) {
+			r = -errno;
+			strbuf_release(&sb);
+			return r;
+		}
+		r = journal_add(j, JOURNAL_HELD, UNDO_RMDIR, sb.buf);
+		if (r < 0) {
+			strbuf_release(&sb);
+			return r;
+		}
+		if (mkdir(sb.buf, 0700) == 0)
+			break;
+		r = -errno;
+		journal_cancel(j);
+		if (r != -EEXIST || tries == 10) {
+			strbuf_release(&sb);
+			return r;
+		}
 	}
-	journal_add(j, JOURNAL_HELD, UNDO_RMDIR, sb.buf);
 	*ret = strbuf_detach(&sb, NULL);
 	return 0;
 }

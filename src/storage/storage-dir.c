@@ -126,12 +126,15 @@ static int dir_create(const struct guest *g, struct disk *d,
 	const char *file = d->stage ? d->stage : d->path;
 	int fd, r = 0;
 
+	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, file);
+	if (r < 0)
+		goto out;
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
+		journal_cancel(j);
 		goto out;
 	}
-	journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, file);
 	/* A qcow2 file is as full as qemu-img makes it; its stage need
 	 * not be. */
 	if (g->image_full && !d->stage)
@@ -169,9 +172,13 @@ static int dir_finish(const struct guest *g, struct disk *d,
 	strvec_pushl(&cp.args, d->stage, d->path, NULL);
 	/* The output is journaled before it exists, so a signal during the
 	 * conversion still removes what qemu-img wrote. */
-	journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, d->path);
-	r = run_command(&cp);
+	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, d->path);
 	if (r < 0)
+		strbuf_addf(err, "cannot journal '%s': %s", d->path,
+			    strerror(-r));
+	else
+		r = run_command(&cp);
+	if (r < 0 && !err->len)
 		child_describe_failure(&cp, r, err);
 	else if (unlink(d->stage) < 0)
 		r = -errno;

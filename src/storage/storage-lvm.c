@@ -167,7 +167,10 @@ static int remove_lv(const char *spec, int restore)
 
 	(void)restore;
 	split_lv(spec, &vg, &lv);
-	r = lvm_lv_remove(vg, lv, &err);
+	/* Journaled before it was made: it may never have been. */
+	r = lvm_lv_exists(vg, lv, &err);
+	if (r > 0)
+		r = lvm_lv_remove(vg, lv, &err);
 	if (r < 0)
 		error("cannot remove logical volume '%s': %s", spec, err.buf);
 	free(vg);
@@ -193,7 +196,13 @@ static int restore_lv(const char *spec, int restore)
 	split_lv(spec, &vg, &aside);
 	dot = strrchr(aside, '.');
 	strbuf_add(&name, aside, (size_t)(dot - aside));
-	r = lvm_lv_exists(vg, name.buf, &err);
+	/* Journaled before the rename: it may never have happened, or a
+	 * run before this one put it back already. */
+	r = lvm_lv_exists(vg, aside, &err);
+	if (r == 0)
+		goto out;
+	if (r > 0)
+		r = lvm_lv_exists(vg, name.buf, &err);
 	if (r > 0) {
 		struct strbuf failed = STRBUF_INIT;
 
@@ -209,11 +218,21 @@ static int restore_lv(const char *spec, int restore)
 	if (r < 0)
 		error("cannot restore logical volume '%s/%s': %s", vg,
 		      name.buf, err.buf);
+out:
 	free(vg);
 	strbuf_release(&name);
 	strbuf_release(&err);
 	return r;
 }
+
+const struct journal_undo lvm_undo_create = {
+	"lvm-remove", "remove logical volume", NULL, remove_lv,
+};
+
+const struct journal_undo lvm_undo_replace = {
+	"lvm-restore", "put back logical volume",
+	"remove the replaced logical volume", restore_lv,
+};
 
 /* --force: every volume tagged for the guest goes aside, whatever its
  * name, so none of an older layout is left behind. */
@@ -233,15 +252,19 @@ static int lvm_replace(const struct guest *g, struct storage *st,
 
 		info("replacing logical volume '%s/%s' (--force)", mine[i].vg,
 		     mine[i].name);
-		strbuf_addf(&aside, "%s.replaced-%d", mine[i].name,
-			    (int)getpid());
-		r = lvm_lv_rename(mine[i].vg, mine[i].name, aside.buf, err);
-		if (r >= 0) {
-			strbuf_reset(&aside);
-			strbuf_addf(&aside, "%s/%s.replaced-%d", mine[i].vg,
-				    mine[i].name, (int)getpid());
-			journal_add_call(j, JOURNAL_REPLACED, restore_lv,
-					 aside.buf);
+		strbuf_addf(&aside, "%s/%s.replaced-%d", mine[i].vg,
+			    mine[i].name, (int)getpid());
+		r = journal_add_call(j, JOURNAL_REPLACED, &lvm_undo_replace,
+				     aside.buf);
+		if (r < 0) {
+			strbuf_addf(err, "cannot journal '%s': %s", aside.buf,
+				    strerror(-r));
+		} else {
+			r = lvm_lv_rename(mine[i].vg, mine[i].name,
+					  aside.buf + strlen(mine[i].vg) + 1,
+					  err);
+			if (r < 0)
+				journal_cancel(j);
 		}
 		strbuf_release(&aside);
 	}
@@ -262,11 +285,18 @@ static int lvm_create(const struct guest *g, struct disk *d,
 	split_lv(d->lv, &vg, &lv);
 	r = lvm_vg_info(vg, &info, err);
 	if (r >= 0) {
+		r = journal_add_call(j, JOURNAL_CREATED, &lvm_undo_create,
+				     d->lv);
+		if (r < 0)
+			strbuf_addf(err, "cannot journal '%s': %s", d->lv,
+				    strerror(-r));
+	}
+	if (r >= 0) {
 		r = lvm_lv_create(vg, lv, d->size / info.extent_size, tags,
 				  err);
+		if (r < 0)
+			journal_cancel(j);
 	}
-	if (r >= 0)
-		journal_add_call(j, JOURNAL_CREATED, remove_lv, d->lv);
 	free(vg);
 	free(tag);
 	return r;

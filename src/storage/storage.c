@@ -29,6 +29,12 @@ static const struct volume *find_mount(const struct storage *st,
 	return NULL;
 }
 
+const struct journal_undo *const storage_undos[] = {
+	&lvm_undo_create,
+	&lvm_undo_replace,
+	NULL,
+};
+
 const struct volume *storage_root_volume(const struct storage *st)
 {
 	return find_mount(st, "/");

@@ -92,6 +92,10 @@ extern const struct storage_ops storage_dir_ops;
 extern const struct storage_ops storage_lvm_ops;
 extern const struct storage_ops storage_device_ops;
 
+/* What the back ends journal for undoing by name (journal_load()). */
+extern const struct journal_undo lvm_undo_create, lvm_undo_replace;
+extern const struct journal_undo *const storage_undos[];
+
 /* Lay out g's volumes on disks and name them. */
 void storage_plan(const struct guest *g, struct storage *st);
 void storage_release(struct storage *st);

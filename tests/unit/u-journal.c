@@ -9,6 +9,7 @@
  * installs the signal handlers and forgets any pending signal.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -703,6 +704,364 @@ TEST(in_root_undo_stays_in_the_tree)
 		}
 		check_calls(&s, "");
 		rootfs_free(root);
+		teardown(&s);
+	}
+}
+
+/* An undo by name, for the journals on disk: records its calls in the
+ * scratch directory's "calls" file, and fails while "fail" exists. */
+static char *call_dir;
+
+static int test_undo_fn(const char *arg, int restore)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	int r = 0;
+
+	strbuf_addf(&path, "%s/fail", call_dir);
+	if (path_exists(path.buf))
+		r = -EIO;
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/calls", call_dir);
+	(void)strbuf_read_file(&sb, path.buf);
+	strbuf_addf(&sb, "%s %d%s\n", arg, restore, r ? " failed" : "");
+	CHECK_INTEQ(write_string(path.buf, sb.buf, 0644), 0);
+	strbuf_release(&sb);
+	strbuf_release(&path);
+	return r;
+}
+
+static const struct journal_undo test_undo = {
+	"test-undo", "test-undo", NULL, test_undo_fn,
+};
+static const struct journal_undo *const test_undos[] = { &test_undo, NULL };
+
+/* Forget j as a run killed outright would: nothing undone. */
+static void die(struct journal *j)
+{
+	journal_release(j);
+}
+
+static void collect(void *data, const char *what)
+{
+	strbuf_addf(data, "%s\n", what);
+}
+
+/*
+ * What goes to disk comes back: every entry still standing, with names
+ * holding spaces, newlines, backslashes and a lone "-"; not those
+ * cancelled or popped; the run's guest, pid, stage and --keep.
+ */
+TEST(journal_file_round_trip)
+{
+	static const char *const odd[] = {
+		"a b", "new\nline", "back\\slash", "-", "tab\there",
+	};
+	struct scratch s;
+	struct journal j = JOURNAL_INIT, back = JOURNAL_INIT;
+	struct journal_run run;
+	struct strbuf err = STRBUF_INIT;
+	const char *path;
+
+	setup(&s);
+	call_dir = s.dir;
+	path = at(&s, "runs/web1@42.journal");
+	CHECK_INTEQ(journal_open_file(&j, path, "web1", 1, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	/* Never over another run's journal. */
+	{
+		struct journal other = JOURNAL_INIT;
+
+		CHECK_INTEQ(journal_open_file(&other, path, "web1", 0, &err),
+			    -EEXIST);
+		CHECK(strstr(err.buf, path) != NULL);
+		strbuf_reset(&err);
+	}
+	journal_set_stage(&j, "disks");
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++)
+		CHECK_INTEQ(journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK,
+					at(&s, odd[i])), 0);
+	CHECK_INTEQ(journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK,
+				at(&s, "cancelled")), 0);
+	journal_cancel(&j);
+	CHECK_INTEQ(journal_add(&j, JOURNAL_HELD, UNDO_RMDIR,
+				at(&s, "popped")), 0);
+	CHECK_INTEQ(journal_pop(&j), 0);
+	CHECK_INTEQ(journal_add_call(&j, JOURNAL_CREATED, &test_undo,
+				     "vg/lv one"), 0);
+	journal_set_stage(&j, "install");
+	die(&j);
+
+	CHECK_INTEQ(journal_load(path, test_undos, &back, &run, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_STREQ(run.guest, "web1");
+	CHECK_INTEQ(run.pid, (long)getpid());
+	CHECK_STREQ(run.stage, "install");
+	CHECK_INTEQ(run.keep, 1);
+	CHECK_INTEQ(run.committed, 0);
+	CHECK_INTEQ(back.nr, ARRAY_SIZE(odd) + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
+		CHECK_STREQ(back.e[i].arg, at(&s, odd[i]));
+		CHECK_INTEQ(back.e[i].kind, JOURNAL_CREATED);
+		CHECK_INTEQ(back.e[i].action, UNDO_UNLINK);
+	}
+	CHECK_INTEQ(back.e[ARRAY_SIZE(odd)].action, UNDO_CALL);
+	CHECK(back.e[ARRAY_SIZE(odd)].undo == &test_undo);
+	CHECK_STREQ(back.e[ARRAY_SIZE(odd)].arg, "vg/lv one");
+	journal_release(&back);
+	journal_run_release(&run);
+	strbuf_release(&err);
+	teardown(&s);
+}
+
+/*
+ * A dead run's journal undone: what it made goes (unless it had
+ * committed, or ran with --keep), what it moved aside comes back (or goes,
+ * once committed), its scratch directory goes, and what died with it (a
+ * mount, a loop device, a file in the guest's tree) is left alone. A dry
+ * run says the same and does nothing.
+ */
+TEST(dead_run_undone)
+{
+	static const struct {
+		int committed, keep;
+		const char *want_cfg;	/* at the config's name after */
+		int made_stays, restore_arg;
+	} cases[] = {
+		{ 0, 0, "old\n", 0, 1 },
+		{ 1, 0, "new\n", 1, 0 },
+		{ 0, 1, "old\n", 1, 1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT, back = JOURNAL_INIT;
+		struct journal_run run;
+		struct strbuf err = STRBUF_INIT, said = STRBUF_INIT;
+		struct strbuf aside = STRBUF_INIT, want = STRBUF_INIT;
+		const char *path, *cfg, *dir, *disk, *mnt;
+		struct rootfs *root;
+		int n;
+
+		setup(&s);
+		call_dir = s.dir;
+		path = at(&s, "runs/web1@7.journal");
+		cfg = at(&s, "web1.cfg");
+		dir = at(&s, "domains");
+		disk = at(&s, "domains/disk.img");
+		mnt = at(&s, "mnt");
+		put(cfg, "old\n");
+		CHECK_INTEQ(journal_open_file(&j, path, "web1", cases[i].keep,
+					      &err), 0);
+		CHECK_INTEQ(journal_move_aside(&j, cfg), 0);
+		put(cfg, "new\n");
+		CHECK_INTEQ(journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, cfg),
+			    0);
+		CHECK_INTEQ(journal_mkdir_p(&j, dir, 0755), 0);
+		CHECK_INTEQ(journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK, disk),
+			    0);
+		put(disk, "data\n");
+		CHECK_INTEQ(journal_add_call(&j, JOURNAL_CREATED, &test_undo,
+					     "vg/web1-disk"), 0);
+		CHECK_INTEQ(journal_add(&j, JOURNAL_HELD, UNDO_RMDIR, mnt), 0);
+		CHECK_INTEQ(mkdir(mnt, 0700), 0);
+		CHECK_INTEQ(journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT, mnt), 0);
+		journal_add_loop(&j, "/dev/loop9", disk, -1);
+		CHECK_INTEQ(rootfs_open(s.dir, &root, NULL), 0);
+		CHECK_INTEQ(journal_add_in_root(&j, JOURNAL_HELD, UNDO_UNLINK,
+						root, "domains/disk.img"), 0);
+		rootfs_free(root);
+		die(&j);
+		if (cases[i].committed) {
+			int fd = open(path, O_WRONLY | O_APPEND);
+
+			CHECK(fd >= 0);
+			CHECK_INTEQ(write_all(fd, "commit\n", 7), 0);
+			close(fd);
+		}
+
+		CHECK_INTEQ(journal_load(path, test_undos, &back, &run, &err),
+			    0);
+		CHECK_INTEQ(run.committed, cases[i].committed);
+		n = (int)back.nr;
+		/* Dry run: said, not done. */
+		CHECK(journal_undo_dead(&back, &run, 1, collect, &said) > 0);
+		CHECK_INTEQ((int)back.nr, n);
+		CHECK_STREQ(contents(&s, cfg), "new\n");
+		CHECK(path_is_dir(mnt));
+		strbuf_addf(&aside, "%s/.web1.cfg.replaced-%d", s.dir,
+			    (int)getpid());
+		if (cases[i].committed || cases[i].keep) {
+			strbuf_addf(&want, "remove the directory '%s' if "
+				    "empty\n", mnt);
+		} else {
+			strbuf_addf(&want, "remove the directory '%s' if "
+				    "empty\ntest-undo 'vg/web1-disk'\n"
+				    "remove '%s'\nremove the directory '%s' "
+				    "if empty\nremove '%s'\n", mnt, disk, dir,
+				    cfg);
+		}
+		if (cases[i].committed)
+			strbuf_addf(&want, "remove '%s' (what '%s' replaced)\n",
+				    aside.buf, cfg);
+		else
+			strbuf_addf(&want, "put '%s' back from '%s'\n", cfg,
+				    aside.buf);
+		CHECK_STREQ(said.buf, want.buf);
+
+		CHECK(journal_undo_dead(&back, &run, 0, NULL, NULL) > 0);
+		CHECK_INTEQ(back.nr, 0);
+		CHECK_INTEQ(journal_save_left(&back, &run, path), 0);
+		CHECK(!path_exists(path));
+		CHECK_STREQ(contents(&s, cfg), cases[i].want_cfg);
+		CHECK(!path_exists(aside.buf));
+		CHECK_INTEQ(path_exists(disk), cases[i].made_stays);
+		CHECK(!path_exists(mnt));
+		CHECK_STREQ(contents(&s, at(&s, "calls")),
+			    cases[i].made_stays ? "(missing)" :
+			    "vg/web1-disk 1\n");
+		/* Nothing of what died with the run was touched. */
+		check_calls(&s, "");
+		journal_release(&back);
+		journal_run_release(&run);
+		strbuf_release(&err);
+		strbuf_release(&said);
+		strbuf_release(&aside);
+		strbuf_release(&want);
+		teardown(&s);
+	}
+}
+
+/* An undo that fails is reported and kept, on disk too, for the next try;
+ * what is already gone is no failure. */
+TEST(dead_run_failure_kept)
+{
+	struct scratch s;
+	struct journal j = JOURNAL_INIT, back = JOURNAL_INIT;
+	struct journal_run run;
+	struct strbuf err = STRBUF_INIT;
+	const char *path;
+
+	setup(&s);
+	call_dir = s.dir;
+	path = at(&s, "runs/web1@7.journal");
+	CHECK_INTEQ(journal_open_file(&j, path, "web1", 0, &err), 0);
+	CHECK_INTEQ(journal_add(&j, JOURNAL_CREATED, UNDO_UNLINK,
+				at(&s, "never-made")), 0);
+	CHECK_INTEQ(journal_add_call(&j, JOURNAL_CREATED, &test_undo,
+				     "vg/lv"), 0);
+	die(&j);
+	put(at(&s, "fail"), "");
+
+	for (int round = 0; round < 2; round++) {
+		CHECK_INTEQ(journal_load(path, test_undos, &back, &run, &err),
+			    0);
+		CHECK_INTEQ(back.nr, round ? 1 : 2);
+		CHECK_INTEQ(journal_undo_dead(&back, &run, 0, NULL, NULL),
+			    round ? 0 : 1);
+		CHECK_INTEQ(back.nr, 1);
+		CHECK_STREQ(back.e[0].arg, "vg/lv");
+		CHECK_INTEQ(journal_save_left(&back, &run, path), 0);
+		CHECK(path_exists(path));
+		journal_release(&back);
+		journal_run_release(&run);
+	}
+	unlink(at(&s, "fail"));
+	CHECK_INTEQ(journal_load(path, test_undos, &back, &run, &err), 0);
+	CHECK_INTEQ(journal_undo_dead(&back, &run, 0, NULL, NULL), 1);
+	CHECK_INTEQ(journal_save_left(&back, &run, path), 0);
+	CHECK(!path_exists(path));
+	CHECK_STREQ(contents(&s, at(&s, "calls")),
+		    "vg/lv 1 failed\nvg/lv 1 failed\nvg/lv 1\n");
+	journal_release(&back);
+	journal_run_release(&run);
+	strbuf_release(&err);
+	teardown(&s);
+}
+
+/* A live run's journal goes when it finishes, whether it failed or not;
+ * what it could not undo stays in it for the next run. */
+TEST(finish_removes_or_keeps_the_file)
+{
+	for (int fail_undo = 0; fail_undo < 2; fail_undo++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT, back = JOURNAL_INIT;
+		struct journal_run run;
+		struct strbuf err = STRBUF_INIT;
+		const char *path;
+
+		setup(&s);
+		call_dir = s.dir;
+		path = at(&s, "runs/web1@7.journal");
+		CHECK_INTEQ(journal_open_file(&j, path, "web1", 0, &err), 0);
+		CHECK_INTEQ(journal_add_call(&j, JOURNAL_CREATED, &test_undo,
+					     "vg/lv"), 0);
+		CHECK_INTEQ(journal_add(&j, JOURNAL_HELD, UNDO_UMOUNT,
+					at(&s, "mnt")), 0);
+		if (fail_undo) {
+			put(at(&s, "fail"), "");
+			queue(&s, "umount", "32\n32\n");
+		}
+		CHECK_INTEQ(journal_finish(&j, 1, 0) < 0, fail_undo);
+		CHECK_INTEQ(path_exists(path), fail_undo);
+		if (fail_undo) {
+			CHECK_INTEQ(journal_load(path, test_undos, &back, &run,
+						 &err), 0);
+			/* The mount went with the run's namespace. */
+			CHECK_INTEQ(back.nr, 1);
+			CHECK_STREQ(back.e[0].arg, "vg/lv");
+			journal_release(&back);
+			journal_run_release(&run);
+		}
+		strbuf_release(&err);
+		teardown(&s);
+	}
+}
+
+/* Not a journal, or a damaged one: -EBADMSG naming the file (and line);
+ * a last record cut short by the run's death is no damage. */
+TEST(journal_load_refuses_damage)
+{
+	static const struct {
+		const char *text;
+		int want, entries;
+	} cases[] = {
+		{ "", -EBADMSG, 0 },
+		{ "something else\n", -EBADMSG, 0 },
+		{ "create-image-journal 1\npid 1\n", -EBADMSG, 0 },
+		{ "create-image-journal 1\nguest a\npid 1\n+ 1 created "
+		  "unlink /x - -\n+ 2 created unl", 0, 1 },
+		{ "create-image-journal 1\nguest a\npid 1\n+ 1 made "
+		  "unlink /x - -\n", -EBADMSG, 0 },
+		{ "create-image-journal 1\nguest a\npid 1\n+ 1 created "
+		  "unlink /x -\n", -EBADMSG, 0 },
+		{ "create-image-journal 1\nguest a\npid 1\n+ 1 created "
+		  "unlink /\\x0 - -\n", -EBADMSG, 0 },
+		{ "create-image-journal 1\nguest a\npid 1\n+ 1 created "
+		  "call vg/lv - -\n", -EBADMSG, 0 },
+		{ "create-image-journal 1\nguest a\npid 1\n+ 1 created "
+		  "call vg/lv - unknown-undo\n", 0, 1 },
+		{ "create-image-journal 1\nguest a\npid 1\nwhat 3\n",
+		  -EBADMSG, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal back = JOURNAL_INIT;
+		struct journal_run run;
+		struct strbuf err = STRBUF_INIT;
+		const char *path;
+
+		setup(&s);
+		path = at(&s, "j");
+		put(path, cases[i].text);
+		CHECK_INTEQ(journal_load(path, test_undos, &back, &run, &err),
+			    cases[i].want);
+		CHECK_INTEQ(back.nr, cases[i].entries);
+		if (cases[i].want < 0)
+			CHECK(strstr(err.buf, path) != NULL);
+		journal_release(&back);
+		journal_run_release(&run);
+		strbuf_release(&err);
 		teardown(&s);
 	}
 }
