@@ -909,7 +909,7 @@ int journal_undo_dead(struct journal *j, const struct journal_run *run,
 {
 	struct strbuf what = STRBUF_INIT;
 	size_t keep = j->nr;
-	int undone = 0;
+	int undone = 0, failed = 0;
 
 	for (size_t i = j->nr; i-- > 0;) {
 		struct journal_entry *e = &j->e[i];
@@ -938,8 +938,13 @@ int journal_undo_dead(struct journal *j, const struct journal_run *run,
 		r = undo(e, restore);
 		if (r < 0) {
 			log_error_errno(r, "cannot %s: %m", what.buf);
+			failed = 1;
 			continue;
 		}
+		/* Still full of what failed above: kept with it, so the
+		 * next try removes it too. */
+		if (failed && e->action == UNDO_RMDIR && path_is_dir(e->arg))
+			continue;
 		undone++;
 done:
 		if (!dry_run) {

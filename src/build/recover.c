@@ -208,19 +208,16 @@ void recover_describe(const struct recover_result *res, int dry_run,
 		strbuf_addf(out, ", in stage '%s'", res->stage);
 	strbuf_addch(out, ')');
 	if (res->committed)
-		strbuf_addstr(out, " had built it; ");
-	else
-		strbuf_addstr(out, " left ");
+		strbuf_addstr(out, " had built it, and");
+	strbuf_addf(out, " left %d %s", res->undone + res->left,
+		    res->undone + res->left == 1 ? "entry" : "entries");
 	if (dry_run)
-		strbuf_addf(out, "%d %s to undo", res->undone,
-			    res->undone == 1 ? "entry" : "entries");
+		strbuf_addstr(out, " to undo");
 	else if (!res->left)
-		strbuf_addf(out, "%d %s, all undone", res->undone,
-			    res->undone == 1 ? "entry" : "entries");
+		strbuf_addstr(out, ", all undone");
 	else
-		strbuf_addf(out, "%d %s undone, %d that failed kept in '%s' "
-			    "for the next try", res->undone,
-			    res->undone == 1 ? "entry" : "entries", res->left,
+		strbuf_addf(out, ": %d undone, %d that failed kept in '%s' "
+			    "for the next try", res->undone, res->left,
 			    res->path);
 }
 
