@@ -884,6 +884,92 @@ static void add_full_hint(const struct build *b, struct strbuf *err)
 }
 
 /*
+ * The directory to name for the file system holding the guest's files:
+ * --dir, unless DIR/domains/HOST is on another file system.
+ */
+static char *files_holder(const struct guest *g)
+{
+	char *dir = fsspace_existing_dir(g->guest_dir);
+	struct stat a, c;
+
+	if (stat(dir, &a) == 0 && stat(g->dir, &c) == 0 &&
+	    a.st_dev == c.st_dev) {
+		free(dir);
+		return xstrdup(g->dir);
+	}
+	return dir;
+}
+
+/* A guest file system that went read-only: the kernel's answer to a
+ * write its disk refused. Its mount point in the guest, or NULL. */
+static const char *read_only_volume(const struct build *b)
+{
+	for (size_t i = 0; b->mnt && i < b->st.nvols; i++) {
+		const struct volume *v = &b->st.vols[i];
+		struct statvfs st;
+		char *dir;
+		int ro;
+
+		if (!v->mountpoint)
+			continue;
+		dir = path_join(b->mnt, v->mountpoint);
+		ro = statvfs(dir, &st) == 0 && (st.f_flag & ST_RDONLY);
+		free(dir);
+		if (ro)
+			return v->mountpoint;
+	}
+	return NULL;
+}
+
+/*
+ * What made a step fail when it was not the step: a host file system
+ * that filled up (the image files could not grow, the cache could not
+ * take a download), or a guest file system that went read-only after a
+ * failed write. The step's own words seldom say so ("hook failed",
+ * "Input/output error"). One line into cause, or nothing.
+ */
+static void failure_cause(const struct build *b, struct strbuf *cause)
+{
+	const struct guest *g = &b->g;
+	const char *mp;
+
+	if (g->need_guest_dir && g->guest_dir &&
+	    fsspace_is_full(g->guest_dir)) {
+		char *dir = files_holder(g);
+		int grows = g->storage == STORAGE_DIR &&
+			    (!g->image_full || g->qcow2);
+
+		strbuf_addf(cause, "the file system holding '%s' is full%s",
+			    dir, grows ? " (the image files could not grow)" :
+			    "");
+		free(dir);
+	} else if (b->stage && streq(b->stage, "install") && g->cachedir &&
+		   path_is_dir(g->cachedir) && fsspace_is_full(g->cachedir)) {
+		/* Only installing writes there: downloads, a new base. */
+		strbuf_addf(cause, "the file system holding the cache '%s' is "
+			    "full", g->cachedir);
+	} else if ((mp = read_only_volume(b))) {
+		strbuf_addf(cause, "the guest's file system '%s' went "
+			    "read-only after a write to its disk failed", mp);
+	}
+}
+
+/* The build's reason, led by its cause when that was not the step. */
+static void name_the_cause(struct build *b)
+{
+	struct strbuf cause = STRBUF_INIT;
+
+	failure_cause(b, &cause);
+	if (cause.len && b->error.len) {
+		strbuf_addf(&cause, ": %s", b->error.buf);
+		strbuf_release(&b->error);
+		b->error = cause;
+		return;
+	}
+	strbuf_release(&cause);
+}
+
+/*
  * The guest as hooks find it: no daemon started by a package script, and
  * the host's resolver lent. Nothing is mounted in it: each command a hook
  * runs in the guest (in-guest) gets /dev, /proc and /sys of its own
@@ -1850,6 +1936,7 @@ int build_run(struct build *b)
 		return -EINTR;
 	if (r < 0) {
 		build_error(b, r, "stage '%s' failed: %m", b->stage);
+		name_the_cause(b);
 		report(b, BUILD_FAILED, b->stage, NULL, 0);
 	}
 	return r;

@@ -23,7 +23,9 @@ enum build_event_kind {
 	BUILD_STAGE_STARTED,
 	BUILD_STAGE_FINISHED,
 	/* The build failed: message is the one-line reason, already
-	 * naming the step ("cannot install the system: ..."). */
+	 * naming the step ("cannot install the system: ..."), led by
+	 * the cause when that was not the step ("the file system holding
+	 * '/srv/xen' is full ...: cannot customize the guest: ..."). */
 	BUILD_FAILED,
 };
 
