@@ -27,6 +27,7 @@
 #include "config.h"
 #include "customize.h"
 #include "filesystem.h"
+#include "fsspace.h"
 #include "fsutil.h"
 #include "guest.h"
 #include "hooks.h"
@@ -135,6 +136,152 @@ static int fail(struct build *b, int r, const char *what,
 }
 
 /*
+ * Disk space: what the guest's files will take on the host's file
+ * systems, told before anything is made (create-image(8), DISK SPACE).
+ * A sparse image needs what is installed in it plus a margin, for the
+ * file systems' journals, the guest's own files and what hooks add.
+ */
+#define SPACE_MARGIN_MIN (256ULL << 20)
+/* A system debootstrap installs, when no cached base tells its size:
+ * Debian's minbase with the guest's packages is 350 to 700 MiB, and the
+ * packages are in the tree as well while they are unpacked. */
+#define SPACE_INSTALL_ESTIMATE (1ULL << 30)
+/* A compressed archive unpacks to at most this many times its size
+ * (zstd bases: about 3). */
+#define SPACE_UNPACK_RATIO 4
+/* The kernel and initrd copied out for Xen without pygrub. */
+#define SPACE_BOOT_FILES (128ULL << 20)
+
+/* Sizes that do not fit in 64 bits are more than any disk holds. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return size_add(a, b, &r) < 0 ? UINT64_MAX : r;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return size_mul(a, b, &r) < 0 ? UINT64_MAX : r;
+}
+
+/* A tarball by its name: compressed unless it ends in ".tar". */
+static int is_plain_tar(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 4 && !strcasecmp(path + n - 4, ".tar");
+}
+
+/*
+ * What the guest's tree will take, as well as it can be told before it
+ * is there: what the cached base records (or its archive's size times
+ * SPACE_UNPACK_RATIO for a base from before that), the size of a copy's
+ * source or of a local tarball, else SPACE_INSTALL_ESTIMATE. *ret_store:
+ * whether a base will be built and stored in the cache.
+ */
+static uint64_t installed_size(const struct guest *g, int *ret_store,
+			       const char **ret_how)
+{
+	struct base_entry e = { 0 };
+	const char *nocache;
+	uint64_t size = SPACE_INSTALL_ESTIMATE;
+	struct stat st;
+
+	*ret_store = 0;
+	*ret_how = "an estimate for an install";
+	if (g->method == INSTALL_COPY) {
+		if (fsspace_tree_usage(g->install_source, &size) >= 0)
+			*ret_how = "the size of --install-source";
+		else
+			size = SPACE_INSTALL_ESTIMATE;
+		return size;
+	}
+	if (base_cacheable(g, &nocache)) {
+		if (g->cache != CACHE_REFRESH && base_find_cached(g, &e)) {
+			size = e.unpacked ? e.unpacked :
+			       mul_sat(e.size, SPACE_UNPACK_RATIO);
+			*ret_how = e.unpacked ? "the cached base's size" :
+				   "an estimate from the cached base's archive";
+			base_entry_release(&e);
+			return size;
+		}
+		*ret_store = 1;
+	}
+	if (g->method == INSTALL_TAR && !source_is_url(g->install_source) &&
+	    stat(g->install_source, &st) == 0 && S_ISREG(st.st_mode)) {
+		size = mul_sat((uint64_t)st.st_size,
+			       is_plain_tar(g->install_source) ? 1 :
+			       SPACE_UNPACK_RATIO);
+		*ret_how = "an estimate from the tarball's size";
+	}
+	return size;
+}
+
+/*
+ * Whether the host's file systems have room for the guest's image files
+ * (and the kernel copied out for Xen) and for a base to be stored in the
+ * cache; summed where they share one. -ENOSPC with both figures in err.
+ */
+static int check_space(struct build *b, struct strbuf *err)
+{
+	const struct guest *g = &b->g;
+	struct fsspace_plan plan = FSSPACE_PLAN_INIT;
+	struct strbuf what = STRBUF_INIT;
+	uint64_t tree, data, sizes = 0, files = 0;
+	const char *how;
+	char *cache = NULL;
+	char t[32], f[32];
+	int store, r = 0;
+
+	tree = installed_size(g, &store, &how);
+	data = add_sat(tree, tree / 4 > SPACE_MARGIN_MIN ? tree / 4 :
+			     SPACE_MARGIN_MIN);
+	if (g->storage == STORAGE_DIR) {
+		uint64_t sparse;
+
+		for (size_t i = 0; i < b->st.ndisks; i++)
+			sizes = add_sat(sizes, b->st.disks[i].size);
+		/* A sparse file never grows past its size. */
+		sparse = data < sizes ? data : sizes;
+		files = g->image_full && !g->qcow2 ? sizes : sparse;
+		/* The raw stage and the qcow2 file made from it, side by
+		 * side until the stage goes. */
+		if (g->qcow2)
+			files = add_sat(files, g->image_full ? sizes : sparse);
+	}
+	if (g->need_guest_dir && !g->pygrub && !g->kernel)
+		files = add_sat(files, SPACE_BOOT_FILES);
+	fsspace_format(tree, t, sizeof(t));
+	fsspace_format(files, f, sizeof(f));
+	debug("space: the guest's tree takes %s (%s); its files need %s", t,
+	      how, f);
+	if (files && g->guest_dir) {
+		strbuf_addf(&what, "guest '%s' in '%s'", g->hostname, g->dir);
+		r = fsspace_plan_add(&plan, g->guest_dir, what.buf, files);
+	}
+	if (r >= 0 && store && g->cachedir) {
+		/* The archive is compressed to about a third of the tree:
+		 * half, to be safe. */
+		cache = base_cache_dir(g->cachedir);
+		strbuf_reset(&what);
+		strbuf_addf(&what, "the base cache '%s'", cache);
+		r = fsspace_plan_add(&plan, cache, what.buf, tree / 2);
+	}
+	if (r < 0)
+		strbuf_addf(err, "cannot tell the free space for '%s': %s",
+			    cache ? cache : g->guest_dir, strerror(-r));
+	else
+		r = fsspace_plan_check(&plan, err);
+	fsspace_plan_release(&plan);
+	strbuf_release(&what);
+	free(cache);
+	return r;
+}
+
+/*
  * Whether the guest exists already: its config, its directory, or a disk
  * in the way. -EEXIST is what --force may replace (refused while the guest
  * runs); any other error (no such volume group, no room) is final.
@@ -206,6 +353,8 @@ int build_check_existing(struct build *b, int check_storage,
 		r = 0;
 	}
 	strbuf_release(&found);
+	if (r >= 0)
+		r = check_space(b, err);
 	return r;
 }
 
@@ -737,6 +886,92 @@ static void add_full_hint(const struct build *b, struct strbuf *err)
 	if (root_is_full(b))
 		strbuf_addstr(err, " (the root file system is full: give a "
 			      "larger --size)");
+}
+
+/*
+ * The directory to name for the file system holding the guest's files:
+ * --dir, unless DIR/domains/HOST is on another file system.
+ */
+static char *files_holder(const struct guest *g)
+{
+	char *dir = fsspace_existing_dir(g->guest_dir);
+	struct stat a, c;
+
+	if (stat(dir, &a) == 0 && stat(g->dir, &c) == 0 &&
+	    a.st_dev == c.st_dev) {
+		free(dir);
+		return xstrdup(g->dir);
+	}
+	return dir;
+}
+
+/* A guest file system that went read-only: the kernel's answer to a
+ * write its disk refused. Its mount point in the guest, or NULL. */
+static const char *read_only_volume(const struct build *b)
+{
+	for (size_t i = 0; b->mnt && i < b->st.nvols; i++) {
+		const struct volume *v = &b->st.vols[i];
+		struct statvfs st;
+		char *dir;
+		int ro;
+
+		if (!v->mountpoint)
+			continue;
+		dir = path_join(b->mnt, v->mountpoint);
+		ro = statvfs(dir, &st) == 0 && (st.f_flag & ST_RDONLY);
+		free(dir);
+		if (ro)
+			return v->mountpoint;
+	}
+	return NULL;
+}
+
+/*
+ * What made a step fail when it was not the step: a host file system
+ * that filled up (the image files could not grow, the cache could not
+ * take a download), or a guest file system that went read-only after a
+ * failed write. The step's own words seldom say so ("hook failed",
+ * "Input/output error"). One line into cause, or nothing.
+ */
+static void failure_cause(const struct build *b, struct strbuf *cause)
+{
+	const struct guest *g = &b->g;
+	const char *mp;
+
+	if (g->need_guest_dir && g->guest_dir &&
+	    fsspace_is_full(g->guest_dir)) {
+		char *dir = files_holder(g);
+		int grows = g->storage == STORAGE_DIR &&
+			    (!g->image_full || g->qcow2);
+
+		strbuf_addf(cause, "the file system holding '%s' is full%s",
+			    dir, grows ? " (the image files could not grow)" :
+			    "");
+		free(dir);
+	} else if (b->stage && streq(b->stage, "install") && g->cachedir &&
+		   path_is_dir(g->cachedir) && fsspace_is_full(g->cachedir)) {
+		/* Only installing writes there: downloads, a new base. */
+		strbuf_addf(cause, "the file system holding the cache '%s' is "
+			    "full", g->cachedir);
+	} else if ((mp = read_only_volume(b))) {
+		strbuf_addf(cause, "the guest's file system '%s' went "
+			    "read-only after a write to its disk failed", mp);
+	}
+}
+
+/* The build's reason, led by its cause when that was not the step. */
+static void name_the_cause(struct build *b)
+{
+	struct strbuf cause = STRBUF_INIT;
+
+	failure_cause(b, &cause);
+	if (cause.len && b->error.len) {
+		strbuf_addf(&cause, ": %s", b->error.buf);
+		strbuf_release(&b->error);
+		b->error = cause;
+		return;
+	}
+	strbuf_release(&cause);
 }
 
 /*
@@ -1743,6 +1978,7 @@ int build_run(struct build *b)
 		return -EINTR;
 	if (r < 0) {
 		build_error(b, r, "stage '%s' failed: %m", b->stage);
+		name_the_cause(b);
 		report(b, BUILD_FAILED, b->stage, NULL, 0);
 	}
 	return r;

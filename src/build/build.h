@@ -23,7 +23,9 @@ enum build_event_kind {
 	BUILD_STAGE_STARTED,
 	BUILD_STAGE_FINISHED,
 	/* The build failed: message is the one-line reason, already
-	 * naming the step ("cannot install the system: ..."). */
+	 * naming the step ("cannot install the system: ..."), led by
+	 * the cause when that was not the step ("the file system holding
+	 * '/srv/xen' is full ...: cannot customize the guest: ..."). */
 	BUILD_FAILED,
 };
 
@@ -90,7 +92,9 @@ void build_plan(struct build *b, struct strbuf *out);
  * Whether the guest exists already: its config, its directory, its
  * record, or (with check_storage, which may ask LVM or open devices) a
  * disk in the way. -EEXIST is what --force may replace; with --force,
- * -EBUSY while the guest runs. build_bad_input() tells which errors are
+ * -EBUSY while the guest runs. Then whether the host's file systems have
+ * room for the image files and a base to be cached: -ENOSPC with what
+ * is needed and what is free. build_bad_input() tells which errors are
  * the user's to fix (exit status 2).
  */
 int build_check_existing(struct build *b, int check_storage,

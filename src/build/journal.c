@@ -629,6 +629,14 @@ int journal_finish(struct journal *j, int failed, int keep)
 			r = undo(e, failed);
 			break;
 		}
+		/* A guest file system that went read-only after a failed
+		 * write to its disk goes with the failed build: what is
+		 * left in it is no one's concern. */
+		if ((r == -EROFS || r == -EIO) && e->root && failed && !keep) {
+			debug("leaving '%s' in the discarded guest: %s",
+			      e->arg, strerror(-r));
+			r = 0;
+		}
 		if (r < 0) {
 			log_error_errno(r, "cannot undo '%s': %m", e->arg);
 			if (!first)

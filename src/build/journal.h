@@ -110,6 +110,8 @@ struct rootfs;
  * UNDO_UNLINK or UNDO_RMDIR of rel inside a guest's tree (rootfs.h). The
  * undo opens the tree at root->path anew and resolves rel inside it, so a
  * symlink that hooks left in the tree since cannot send it outside.
+ * EROFS or EIO from it, when a failed run that is not kept finishes, is no
+ * error: that file system went read-only and goes with the run.
  */
 int journal_add_in_root(struct journal *j, enum journal_kind kind,
 			enum journal_action action,

@@ -11,6 +11,7 @@
 
 #include "base-cache.h"
 #include "conffile.h"
+#include "fsspace.h"
 #include "fsutil.h"
 #include "install-archive.h"
 #include "macros.h"
@@ -167,6 +168,8 @@ static int read_conf(const char *dir, const char *name, struct base_entry *e)
 	if (!config_lookup_int64(&cfg, "size", &ll) || ll < 0)
 		goto out;
 	e->size = (unsigned long long)ll;
+	if (config_lookup_int64(&cfg, "unpacked", &ll) && ll > 0)
+		e->unpacked = (unsigned long long)ll;
 	if (!config_lookup_int64(&cfg, "created", &ll))
 		goto out;
 	e->created = (time_t)ll;
@@ -464,7 +467,8 @@ static void add_string(config_setting_t *g, const char *name, const char *v)
 
 static int write_conf(const char *path, const struct base_key *k,
 		      const char *sha256, const char *state,
-		      unsigned long long size, struct strbuf *err)
+		      unsigned long long size, unsigned long long unpacked,
+		      struct strbuf *err)
 {
 	config_t cfg;
 	config_setting_t *root, *key;
@@ -481,6 +485,10 @@ static int write_conf(const char *path, const struct base_key *k,
 	config_setting_set_int64(config_setting_add(root, "size",
 						    CONFIG_TYPE_INT64),
 				 (long long)size);
+	if (unpacked)
+		config_setting_set_int64(config_setting_add(root, "unpacked",
+							    CONFIG_TYPE_INT64),
+					 (long long)unpacked);
 	config_setting_set_int64(config_setting_add(root, "created",
 						    CONFIG_TYPE_INT64),
 				 (long long)time(NULL));
@@ -515,6 +523,7 @@ int base_cache_store(const char *dir, const struct base_key *k,
 	struct hashing sum = { NULL, 0 };
 	char hex[SHA256_HEX_SIZE];
 	unsigned long long size = 0;
+	uint64_t unpacked = 0;
 	int fd = -1, r;
 
 	r = mkdir_p(dir, 0755);
@@ -539,6 +548,9 @@ int base_cache_store(const char *dir, const struct base_key *k,
 			    strerror(ENOMEM));
 		goto out;
 	}
+	/* For the space check of the guests it goes into; a tree that
+	 * cannot be measured is stored all the same, without the figure. */
+	(void)fsspace_tree_usage(root, &unpacked);
 	r = archive_tree(root, fd, count_and_hash, &sum, err);
 	sha256_finish(sum.c, hex);
 	size = sum.size;
@@ -560,7 +572,7 @@ int base_cache_store(const char *dir, const struct base_key *k,
 		goto out;
 	}
 	strbuf_setlen(&tmp, 0);
-	r = write_conf(conf, k, hex, state, size, err);
+	r = write_conf(conf, k, hex, state, size, unpacked, err);
 	if (r < 0)
 		unlink(archive);
 out:

@@ -84,6 +84,10 @@ struct base_entry {
 	 * tarball's base, or one built offline). */
 	char *state;
 	unsigned long long size;	/* of the archive, in bytes */
+	/* What the tree took on disk when it was stored (du), the room a
+	 * guest's disk needs for it; 0 when a base from before does not
+	 * say. */
+	unsigned long long unpacked;
 	time_t created;
 	time_t used;		/* last reuse (the description's mtime) */
 };
@@ -168,8 +172,9 @@ void base_cache_explain_miss(const char *dir, const struct base_key *k,
  * Store the tree at root as k's base, built from the archive in state
  * (NULL or "" when not known): the archive is written to a temporary
  * name, then renamed (over the base it renews, if any), then the
- * description is. The caller holds the lock. Contents of dev/, proc/ and
- * sys/ are left out. 0 or -errno with err.
+ * description is, with what the tree takes on disk. The caller holds the
+ * lock. Contents of dev/, proc/ and sys/ are left out. 0 or -errno with
+ * err.
  */
 int base_cache_store(const char *dir, const struct base_key *k,
 		     const char *state, const char *root, struct strbuf *err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "blockdev.h"
+#include "fsspace.h"
 #include "fsutil.h"
 #include "macros.h"
 #include "parse.h"
@@ -34,23 +35,6 @@ static void dir_plan(const struct guest *g, struct storage *st)
 		}
 		d->owned = 1;
 	}
-}
-
-/* The deepest directory of path that exists: where its files would go. */
-static char *existing_dir(const char *path)
-{
-	char *dir = xstrdup(path);
-
-	while (!path_is_dir(dir)) {
-		char *slash = strrchr(dir, '/');
-
-		if (!slash || slash == dir) {
-			free(dir);
-			return xstrdup("/");
-		}
-		*slash = '\0';
-	}
-	return dir;
 }
 
 /*
@@ -102,7 +86,7 @@ static int dir_check(const struct guest *g, struct storage *st,
 		}
 	}
 	/* A qcow2 file is no larger than its raw stage. */
-	dir = existing_dir(g->guest_dir);
+	dir = fsspace_existing_dir(g->guest_dir);
 	for (size_t i = 0; i < st->ndisks && r >= 0; i++) {
 		const struct disk *d = &st->disks[i];
 

@@ -16,6 +16,7 @@
 #include "base.h"
 #include "config.h"
 #include "customize.h"
+#include "fsspace.h"
 #include "fsutil.h"
 #include "guest.h"
 #include "install-archive.h"
@@ -197,6 +198,14 @@ TEST(store_find_verify_unpack)
 	CHECK_STREQ(e.state, "bookworm@2026-12-03T02:15:27Z@ab");
 	CHECK_STREQ(e.name, name);
 	CHECK_STREQ(e.key.part[BASE_KEY_PACKAGES], values[BASE_KEY_PACKAGES]);
+	{
+		uint64_t du = 0;
+
+		/* What the tree takes, for the guests' space check. */
+		CHECK_INTEQ(fsspace_tree_usage(tree, &du), 0);
+		CHECK(du > 1024);
+		CHECK_INTEQ(e.unpacked, du);
+	}
 	CHECK_INTEQ(base_cache_verify(&e, &err), 0);
 	CHECK_INTEQ(base_cache_list(dir, &v, &nr), 0);
 	CHECK_INTEQ(nr, 1);

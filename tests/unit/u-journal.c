@@ -10,10 +10,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -646,6 +648,53 @@ TEST(pending_signal_does_not_stop_undo)
 	CHECK(!path_exists(f));
 	CHECK_INTEQ(signals_pending(), SIGTERM);
 	teardown(&s);
+}
+
+/*
+ * A guest file system that went read-only after a write to its disk
+ * failed goes with the failed build: what cannot be undone inside it is
+ * no error then. Kept (--keep), or after a build that did not fail, it is.
+ */
+TEST(read_only_guest_tree_goes_with_a_failed_build)
+{
+	static const struct {
+		int failed, keep, want;
+	} cases[] = {
+		{ 1, 0, 0 },
+		{ 1, 1, -EROFS },
+		{ 0, 0, -EROFS },
+	};
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		fprintf(stderr, "# skipped: a read-only mount needs root\n");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct scratch s;
+		struct journal j = JOURNAL_INIT;
+		struct rootfs *root = NULL;
+		const char *tree, *policy;
+
+		setup(&s);
+		tree = at(&s, "root");
+		policy = at(&s, "root/usr/sbin/policy-rc.d");
+		CHECK_INTEQ(mkdir_p(at(&s, "root/usr/sbin"), 0755), 0);
+		put(policy, "exit 101\n");
+		CHECK_INTEQ(rootfs_open(tree, &root, NULL), 0);
+		journal_add_in_root(&j, JOURNAL_HELD, UNDO_UNLINK, root,
+				    "usr/sbin/policy-rc.d");
+		rootfs_free(root);
+		CHECK_INTEQ(mount(tree, tree, NULL, MS_BIND, NULL), 0);
+		CHECK_INTEQ(mount(NULL, tree, NULL,
+				  MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+		CHECK_INTEQ(journal_finish(&j, cases[i].failed, cases[i].keep),
+			    cases[i].want);
+		check_emptied(&j);
+		CHECK(path_exists(policy));
+		CHECK_INTEQ(umount(tree), 0);
+		teardown(&s);
+	}
 }
 
 /*
