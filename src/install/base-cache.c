@@ -14,6 +14,7 @@
 #include "fsspace.h"
 #include "fsutil.h"
 #include "install-archive.h"
+#include "log.h"
 #include "macros.h"
 #include "run-command.h"
 #include "banned.h"
@@ -513,6 +514,33 @@ static void count_and_hash(const void *data, size_t len, void *opaque)
 	h->size += len;
 }
 
+/*
+ * NAME.part-XXXXXX files a run killed outright while it stored NAME left:
+ * under NAME's lock no other run writes one, so every one there is dead.
+ */
+static void remove_dead_parts(const char *dir, const char *name)
+{
+	struct strvec files = STRVEC_INIT;
+	struct strbuf prefix = STRBUF_INIT;
+
+	strbuf_addf(&prefix, "%s.part-", name);
+	if (list_dir(dir, &files) >= 0) {
+		for (size_t i = 0; i < files.nr; i++) {
+			char *path;
+
+			if (strncmp(files.v[i], prefix.buf, prefix.len))
+				continue;
+			path = path_join(dir, files.v[i]);
+			if (unlink(path) == 0)
+				debug("removed '%s', left by a killed run",
+				      path);
+			free(path);
+		}
+	}
+	strvec_clear(&files);
+	strbuf_release(&prefix);
+}
+
 int base_cache_store(const char *dir, const struct base_key *k,
 		     const char *state, const char *root, struct strbuf *err)
 {
@@ -531,6 +559,7 @@ int base_cache_store(const char *dir, const struct base_key *k,
 		strbuf_addf(err, "cannot create '%s': %s", dir, strerror(-r));
 		goto out;
 	}
+	remove_dead_parts(dir, name);
 	/* Without the suffix: never taken for a base. */
 	strbuf_addf(&tmp, "%s/%s.part-XXXXXX", dir, name);
 	fd = mkostemp(tmp.buf, O_CLOEXEC);

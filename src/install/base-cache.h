@@ -173,8 +173,9 @@ void base_cache_explain_miss(const char *dir, const struct base_key *k,
  * (NULL or "" when not known): the archive is written to a temporary
  * name, then renamed (over the base it renews, if any), then the
  * description is, with what the tree takes on disk. The caller holds the
- * lock. Contents of dev/, proc/ and sys/ are left out. 0 or -errno with
- * err.
+ * lock; temporary files of k's base that runs killed while storing it left
+ * go first. Contents of dev/, proc/ and sys/ are left out. 0 or -errno
+ * with err.
  */
 int base_cache_store(const char *dir, const struct base_key *k,
 		     const char *state, const char *root, struct strbuf *err);

@@ -391,6 +391,23 @@ TEST(unfinished_is_never_a_base)
 	CHECK_INTEQ(base_cache_list(dir, &v, &nr), 0);
 	CHECK_INTEQ(nr, 0);
 	base_cache_list_free(v, nr);
+	/* The next store of the base, under its lock, removes what a run
+	 * killed while storing it left; another base's stays. */
+	{
+		struct strbuf err = STRBUF_INIT, sb = STRBUF_INIT;
+		char *tree = sample_tree();
+
+		put(dir, "other-base.part-abc123", "not ours", 0600);
+		CHECK_INTEQ(base_cache_store(dir, &k, NULL, tree, &err), 0);
+		strbuf_addf(&sb, "%s/%s.part-abc123", dir, name);
+		CHECK(!path_exists(sb.buf));
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/other-base.part-abc123", dir);
+		CHECK(path_exists(sb.buf));
+		strbuf_release(&sb);
+		strbuf_release(&err);
+		free(tree);
+	}
 	base_key_release(&k);
 	free(name);
 	free(dir);
