@@ -643,7 +643,7 @@ void build_plan(struct build *b, struct strbuf *out)
 	    base_cacheable(&b->g, &nocache)) {
 		if (b->g.offline)
 			strbuf_addstr(&err, "--offline");
-		else if (base_archive_state(&b->g, &b->archive, &err) >= 0)
+		else if (base_archive_state(&b->g, NULL, &b->archive, &err) >= 0)
 			b->archive_known = 1;
 	}
 	plan_text(b, err.buf, out);
@@ -1825,7 +1825,7 @@ static int check_archive(struct build *b)
 	if (b->g.method != INSTALL_DEBOOTSTRAP)
 		return 0;
 	if (!b->g.offline) {
-		r = base_archive_state(&b->g, &b->archive, &err);
+		r = base_archive_state(&b->g, &b->j, &b->archive, &err);
 		if (r >= 0) {
 			b->archive_known = 1;
 			goto out;

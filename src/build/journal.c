@@ -349,6 +349,40 @@ int journal_mkdir_p(struct journal *j, const char *dir, int mode)
 	return r;
 }
 
+int journal_mkdtemp(struct journal *j, enum journal_action action,
+		    const char *dir, const char *prefix, char **ret)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	/*
+	 * The name is drawn first, then journaled, then made: another
+	 * program taking the same name in between makes it EEXIST, and a
+	 * new name is drawn.
+	 */
+	for (int tries = 0;; tries++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s.XXXXXX", dir, prefix);
+		if (!mkdtemp(sb.buf) || rmdir(sb.buf) < 0) {
+			r = -errno;
+			break;
+		}
+		r = journal_add(j, JOURNAL_HELD, action, sb.buf);
+		if (r < 0)
+			break;
+		if (mkdir(sb.buf, 0700) == 0) {
+			*ret = strbuf_detach(&sb, NULL);
+			return 0;
+		}
+		r = -errno;
+		journal_cancel(j);
+		if (r != -EEXIST || tries == 10)
+			break;
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
 int journal_move_aside(struct journal *j, const char *path)
 {
 	struct strbuf aside = STRBUF_INIT;
@@ -454,6 +488,8 @@ static int undo(struct journal_entry *e, int restore)
 		break;
 	case UNDO_RM_RF:
 		r = rm_rf(e->arg);
+		if (r == -ENOENT)
+			r = 0;
 		break;
 	case UNDO_UMOUNT:
 		/* Recursive: a killed debootstrap leaves proc and sys
@@ -573,7 +609,8 @@ int journal_release_held(struct journal *j)
 static int worth_keeping(const struct journal_entry *e)
 {
 	return e->kind != JOURNAL_HELD ||
-	       (e->action == UNDO_RMDIR && !e->root);
+	       ((e->action == UNDO_RMDIR || e->action == UNDO_RM_RF) &&
+		!e->root);
 }
 
 static void close_file(struct journal *j)

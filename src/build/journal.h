@@ -123,6 +123,14 @@ int journal_add_call(struct journal *j, enum journal_kind kind,
  * exactly those and no directory that was already there. dir must be
  * absolute (-EINVAL); something else in the way is -ENOTDIR. */
 int journal_mkdir_p(struct journal *j, const char *dir, int mode);
+/*
+ * A new directory DIR/PREFIX.XXXXXX that the run holds while it works,
+ * journaled (HELD, with action UNDO_RMDIR or UNDO_RM_RF) before it exists,
+ * so a run killed any time after leaves a journal naming it. Its path in
+ * *ret (caller frees). 0 or -errno.
+ */
+int journal_mkdtemp(struct journal *j, enum journal_action action,
+		    const char *dir, const char *prefix, char **ret);
 /* Move path aside to a hidden name beside it; restored if the run fails. */
 int journal_move_aside(struct journal *j, const char *path);
 /* Undo the newest entry now (releasing a mount before the next step). */

@@ -16,6 +16,7 @@
 #include "archive-state.h"
 #include "fsutil.h"
 #include "install-archive.h"
+#include "journal.h"
 #include "macros.h"
 #include "run-command.h"
 #include "sha256.h"
@@ -287,9 +288,10 @@ struct verifier {
 };
 
 static int verifier_init(struct verifier *v, const char *keyring,
-			 struct strbuf *err)
+			 struct journal *j, struct strbuf *err)
 {
 	const char *tmp = getenv("TMPDIR");
+	int r;
 
 	v->keyring = keyring;
 	/* gpgv looks for a bare name in its home directory. */
@@ -298,16 +300,22 @@ static int verifier_init(struct verifier *v, const char *keyring,
 	if (access(keyring, R_OK) < 0)
 		return strbuf_error(err, -errno, "cannot read keyring '%s': %s",
 			    keyring, strerror(errno));
-	v->dir = path_join(tmp && *tmp ? tmp : "/tmp",
-			   "create-image-archive.XXXXXX");
-	if (!mkdtemp(v->dir)) {
-		int r = -errno;
-
-		free(v->dir);
-		v->dir = NULL;
-		return strbuf_error(err, r, "cannot make a temporary directory: %s",
-			    strerror(-r));
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (j) {
+		r = journal_mkdtemp(j, UNDO_RM_RF, tmp, "create-image-archive",
+				    &v->dir);
+	} else {
+		v->dir = path_join(tmp, "create-image-archive.XXXXXX");
+		r = mkdtemp(v->dir) ? 0 : -errno;
+		if (r < 0) {
+			free(v->dir);
+			v->dir = NULL;
+		}
 	}
+	if (r < 0)
+		return strbuf_error(err, r, "cannot make a temporary directory "
+				    "in '%s': %s", tmp, strerror(-r));
 	v->in = path_join(v->dir, "InRelease");
 	v->out = path_join(v->dir, "signed");
 	return 0;
@@ -667,7 +675,8 @@ int archive_state_get(const struct suite_ref *refs, size_t nr,
 	r = check_refs(refs, nr, err);
 	if (r < 0)
 		return r;
-	r = verifier_init(&v, o->keyring ? o->keyring : ARCHIVE_KEYRING, err);
+	r = verifier_init(&v, o->keyring ? o->keyring : ARCHIVE_KEYRING,
+			  o->journal, err);
 	if (r < 0)
 		goto out;
 	if (o->cachedir)

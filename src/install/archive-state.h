@@ -58,6 +58,9 @@ struct archive_opts {
 	long timeout;		/* for the whole fetch; 0: ARCHIVE_TIMEOUT */
 	int offline;		/* never ask a mirror: kept copies only */
 	time_t now;		/* 0: time(NULL); tests set it */
+	/* The run's journal, which then holds the scratch directory of the
+	 * signature checks (so a run killed outright leaves none); or NULL. */
+	struct journal *journal;
 };
 
 /*

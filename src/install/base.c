@@ -143,8 +143,8 @@ char *base_cache_dir(const char *cachedir)
 	return path_join(cachedir, "bases");
 }
 
-int base_archive_state(const struct guest *g, struct archive_state *ret,
-		       struct strbuf *err)
+int base_archive_state(const struct guest *g, struct journal *j,
+		       struct archive_state *ret, struct strbuf *err)
 {
 	struct strvec suites = STRVEC_INIT, mirrors = STRVEC_INIT;
 	struct suite_ref *refs;
@@ -154,6 +154,7 @@ int base_archive_state(const struct guest *g, struct archive_state *ret,
 		.max_age = (long)g->cache_max_age,
 		.timeout = BASE_ARCHIVE_TIMEOUT,
 		.offline = g->offline,
+		.journal = j,
 	};
 	int r;
 

@@ -34,11 +34,13 @@ char *base_cache_dir(const char *cachedir);
  * asked of their mirrors, or taken from copies kept in CACHEDIR for
  * --cache-max-age seconds (none with --cache=no). 0; -ENETUNREACH when a
  * mirror cannot be reached; -EBADMSG when what it serves is not signed or
- * has expired. err says which mirror.
+ * has expired. err says which mirror. j: the run's journal, or NULL
+ * (archive_opts).
  */
 #define BASE_ARCHIVE_TIMEOUT 15
-int base_archive_state(const struct guest *g, struct archive_state *ret,
-		       struct strbuf *err);
+struct journal;
+int base_archive_state(const struct guest *g, struct journal *j,
+		       struct archive_state *ret, struct strbuf *err);
 
 /* 1 and *ret when a base of g's recipe is cached (not verified), else 0. */
 int base_find_cached(const struct guest *g, struct base_entry *ret);

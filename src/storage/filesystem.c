@@ -161,40 +161,8 @@ int kill_processes_in(const char *root)
 int scratch_dir(const char *prefix, struct journal *j, char **ret)
 {
 	const char *base = getenv("TMPDIR");
-	struct strbuf sb = STRBUF_INIT;
 
 	if (!base || !*base)
 		base = path_is_dir("/run") ? "/run" : "/tmp";
-	/*
-	 * Journaled before it exists, so a run killed in between leaves no
-	 * directory behind: the name is drawn first, then made. Another
-	 * program taking the same name in between makes it EEXIST, and a
-	 * new name is drawn.
-	 */
-	for (int tries = 0;; tries++) {
-		int r;
-
-		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%s/%s.XXXXXX", base, prefix);
-		if (!mkdtemp(sb.buf) || rmdir(sb.buf) < 0) {
-			r = -errno;
-			strbuf_release(&sb);
-			return r;
-		}
-		r = journal_add(j, JOURNAL_HELD, UNDO_RMDIR, sb.buf);
-		if (r < 0) {
-			strbuf_release(&sb);
-			return r;
-		}
-		if (mkdir(sb.buf, 0700) == 0)
-			break;
-		r = -errno;
-		journal_cancel(j);
-		if (r != -EEXIST || tries == 10) {
-			strbuf_release(&sb);
-			return r;
-		}
-	}
-	*ret = strbuf_detach(&sb, NULL);
-	return 0;
+	return journal_mkdtemp(j, UNDO_RMDIR, base, prefix, ret);
 }
