@@ -4,8 +4,11 @@
 #                        list-images: links to it, told apart by name; and
 #                        build/libexec/in-guest, which hooks run guest
 #                        commands with
-#   make check           unit tests, then the end-to-end suite (root)
+#   make check           unit tests, then leakcheck, then the end-to-end
+#                        suite (root)
 #   make unit            unit tests only
+#   make leakcheck       the unit tests and dry runs of the program under
+#                        valgrind: no definite leak, no memory error
 #   make fuzz            the parsers under libFuzzer and the sanitizers,
 #                        FUZZ_SECONDS (20) each; needs clang
 #   make deps            install the Debian packages needed to build and test
@@ -110,7 +113,15 @@ $(B)/test-tool: tests/helper/test-tool.c $(CORE_OBJ) $(LIB_OBJ)
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-# Unit tests, then every tests/e2e/t*.sh; the last line is the total.
+# Each unit test, and create-image runs that change nothing (--dry-run,
+# --help, bad input, list-images, cache list), under valgrind's memcheck:
+# a definite leak or a memory error fails it. tests/valgrind.supp holds
+# the third-party libraries' known reports.
+leakcheck: all $(UNIT_BIN)
+	@tests/leakcheck $(UNIT_BIN)
+
+# Unit tests, then leakcheck, then every tests/e2e/t*.sh; the last line
+# is the total.
 check: all $(UNIT_BIN) $(B)/test-tool
 	tests/run $(UNIT_BIN)
 
@@ -218,5 +229,6 @@ install: all
 clean:
 	rm -rf $(B) $(FB)
 
-.PHONY: all unit check fuzz fuzz-build deps demo install clean FORCE
+.PHONY: all unit leakcheck check fuzz fuzz-build deps demo install clean \
+	FORCE
 .DELETE_ON_ERROR:
