@@ -281,7 +281,7 @@ TEST(damage_is_detected)
 	struct base_key k = BASE_KEY_INIT;
 	struct base_entry e = { 0 };
 	struct strbuf err = STRBUF_INIT;
-	char *dir = NULL, *tree = stored_base(&k, &dir);
+	char *dir = NULL, *tree = stored_base(&k, &dir), *archive;
 	int fd;
 
 	CHECK_INTEQ(base_cache_find(dir, &k, &e), 1);
@@ -317,12 +317,15 @@ TEST(damage_is_detected)
 	/* Gone. */
 	strbuf_reset(&err);
 	CHECK_INTEQ(base_cache_remove(&e), 0);
+	archive = xstrdup(e.archive);
+	base_entry_release(&e);
 	CHECK_INTEQ(base_cache_find(dir, &k, &e), 0);
-	CHECK(!path_exists(e.archive));
+	CHECK(!path_exists(archive));
 
 	base_entry_release(&e);
 	base_key_release(&k);
 	strbuf_release(&err);
+	free(archive);
 	free(tree);
 	free(dir);
 }
