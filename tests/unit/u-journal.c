@@ -682,6 +682,10 @@ TEST(read_only_guest_tree_goes_with_a_failed_build)
 		CHECK_INTEQ(mkdir_p(at(&s, "root/usr/sbin"), 0755), 0);
 		put(policy, "exit 101\n");
 		CHECK_INTEQ(rootfs_open(tree, &root, NULL), 0);
+		if (!root) {
+			teardown(&s);
+			break;
+		}
 		journal_add_in_root(&j, JOURNAL_HELD, UNDO_UNLINK, root,
 				    "usr/sbin/policy-rc.d");
 		rootfs_free(root);
