@@ -1868,6 +1868,8 @@ static int open_journal(struct build *b)
 	r = journal_open_file(&b->j, path, b->g.hostname, b->g.keep, &err);
 	if (r < 0)
 		r = fail(b, r, "keep the journal", &err);
+	else
+		journal_set_stage(&b->j, b->stage);
 	free(path);
 	strbuf_release(&err);
 	return r;

@@ -118,4 +118,117 @@ test_expect_success 'SIGKILL while a cached base is unpacked leaves nothing behi
 	killed_cleanly
 '
 
+# Ten points spread over a cold build, each in a run of its own: killed
+# there, nothing it held is left, and "create-image recover" undoes what
+# it made, leaving the host as before it started. The same command then
+# builds the guest. (t1140 has the same command undo a killed run itself.)
+runs=$CREATE_IMAGE_STATEDIR/runs
+
+# host_state: what is under the test's places, but the empty runs/.
+host_state() {
+	find "$dir" "$out" "$CREATE_IMAGE_STATEDIR" "$TMPDIR" 2>/dev/null |
+		grep -vx "$runs" | sort
+}
+
+# descendant_runs PATTERN: a process of the build (below $pid) whose
+# command line matches PATTERN.
+descendant_runs() {
+	local p q
+	for p in $(pgrep -f -- "$1"); do
+		q=$p
+		while [ "$q" -gt 1 ]; do
+			[ "$q" = "$pid" ] && return 0
+			q=$(awk '{ print $4 }' "/proc/$q/stat" 2>/dev/null) ||
+				break
+			[ -n "$q" ] || break
+		done
+	done
+	return 1
+}
+
+# reached EVENT: "stage:NAME", the build's journal says it began stage
+# NAME ("stage:prepare": there is a journal); "run:PATTERN", a process of
+# the build matches PATTERN.
+reached() {
+	case $1 in
+	stage:prepare) test -e "$runs/k1@$pid.journal" ;;
+	stage:*) grep -qx "stage ${1#stage:}" "$runs/k1@$pid.journal" \
+			2>/dev/null ;;
+	run:*) descendant_runs "${1#run:}" ;;
+	esac
+}
+
+# at_point EVENT SECONDS: once EVENT is reached, SECONDS more; the build
+# still running then.
+at_point() {
+	local i
+	for i in $(seq 30000); do
+		reached "$1" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	sleep "$2"
+	kill -0 "$pid" 2>/dev/null || {
+		echo "the build ended before $1 + $2 s"
+		cat stderr
+		return 1
+	}
+}
+
+# killed_and_recovered: SIGKILL now; nothing of the run left running,
+# attached or mounted; recover undoes the rest, naming the stage the run
+# was in.
+killed_and_recovered() {
+	local rc=0 t0 gone=
+	kill -KILL "$pid"
+	wait "$pid" || rc=$?
+	test "$rc" = 137 || { echo "exit $rc, want 137"; return 1; }
+	t0=$(date +%s)
+	while [ $(( $(date +%s) - t0 )) -lt 10 ]; do
+		if ! left_behind >left 2>&1; then
+			gone=1
+			break
+		fi
+		sleep 0.1
+	done
+	test -n "$gone" || { echo "still there after 10 s:"; cat left; return 1; }
+	# The stage the journal names, which recover must say.
+	stage=$(sed -n "s/^stage //p" "$runs/k1@$pid.journal" | tail -n 1)
+	"$CREATE_IMAGE" recover >o 2>e && cat o e &&
+	grep -q "^.k1.: the run killed earlier (pid $pid, in stage .$stage.) left [0-9]* entr[a-z]*, all undone" o &&
+	test -z "$(ls -A "$runs")"
+}
+
+# The runs killed above left their journals, of files since removed.
+"$CREATE_IMAGE" recover >/dev/null 2>&1
+rm -rf "$dir" "$TMPDIR"/* && mkdir -p "$out"
+host_state >initial
+
+# Most of a cold build is the install: debootstrap's first stage
+# (download, unpack), its second (dpkg in the guest), then the updates.
+for point in "stage:prepare 0" "stage:mount 0" "stage:install 1" \
+	     "stage:install 6" "run:debootstrap --second-stage 1" \
+	     "run:debootstrap --second-stage 8" \
+	     "run:debootstrap --second-stage 16" "run:^apt-get .* update$ 1" \
+	     "run:^apt-get .* full-upgrade$ 2" "stage:customize 0"; do
+	test_expect_success "SIGKILL at ${point% *} + ${point##* } s of a cold build: recover leaves the host as before" '
+		start_build --cache=no &&
+		at_point "${point% *}" "${point##* }" &&
+		killed_and_recovered &&
+		host_state >now && test_cmp initial now
+	'
+done
+
+test_expect_success 'the same command then builds the guest' '
+	start_build --cache=no &&
+	wait "$pid" && cat stderr &&
+	grep -q "guest .k1. is ready" stderr &&
+	test -z "$(ls -A "$runs")" &&
+	(cd "$dir" && find . | sort) >got &&
+	printf "%s\n" . ./domains ./domains/k1 ./domains/k1/disk.img \
+		./domains/k1/swap.img >want &&
+	test_cmp want got &&
+	! losetup -a | grep -F "$TRASH"
+'
+
 test_done
