@@ -4,7 +4,8 @@
 #                        list-images: links to it, told apart by name; and
 #                        build/libexec/in-guest, which hooks run guest
 #                        commands with
-#   make check           unit tests, then leakcheck, then the end-to-end
+#   make check           unit tests, then leakcheck, then the fuzzers for
+#                        FUZZ_CHECK_SECONDS (8) each, then the end-to-end
 #                        suite (root)
 #   make unit            unit tests only
 #   make leakcheck       the unit tests and dry runs of the program under
@@ -130,10 +131,13 @@ unit: $(UNIT_BIN)
 leakcheck: all $(UNIT_BIN) $(LSAN_BIN)
 	@tests/leakcheck $(UNIT_BIN)
 
-# Unit tests, then leakcheck, then every tests/e2e/t*.sh; the last line
-# is the total.
+# Unit tests, then leakcheck, then the fuzzers (FUZZ_CHECK_SECONDS each),
+# then every tests/e2e/t*.sh; the last line is the total. (The fuzzers
+# are its prerequisites below, once FUZZ_BIN is known.)
+FUZZ_CHECK_SECONDS ?= 8
 check: all $(UNIT_BIN) $(LSAN_BIN) $(B)/test-tool
-	tests/run $(UNIT_BIN)
+	FUZZ="$(FUZZ_BIN)" FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) \
+		tests/run $(UNIT_BIN)
 
 # The parsers of text that comes from files and flags, fuzzed: each
 # tests/fuzz/fuzz-NAME.c is built with clang's libFuzzer and the address
@@ -160,12 +164,13 @@ FUZZ_CFLAGS += -Werror
 endif
 FUZZ_CORE := src/guest/config.c src/guest/options.c src/guest/secrets.c \
 	src/guest/partitions.c src/guest/net.c src/guest/host-apt.c \
-	src/build/template.c src/install/archive-state.c \
+	src/build/template.c src/build/journal.c src/install/archive-state.c \
 	src/install/install-archive.c
 FUZZ_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC) $(FUZZ_CORE))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,\
 	$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FB)/fuzz-%)
+check: $(FUZZ_BIN)
 
 $(FB)/defs: FORCE
 	@mkdir -p $(FB)
@@ -189,18 +194,7 @@ fuzz-build: $(FUZZ_BIN)
 
 # New inputs go to build-fuzz/corpus/NAME, so the seeds stay as they are.
 fuzz: $(FUZZ_BIN)
-	@for n in $(FUZZ_NAMES); do \
-		mkdir -p $(FB)/corpus/$$n || exit 1; \
-		echo "fuzz $$n: $(FUZZ_SECONDS) s"; \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ASAN_OPTIONS=detect_leaks=1 \
-		$(FB)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			-print_final_stats=0 -artifact_prefix=$(FB)/$$n- \
-			$(FB)/corpus/$$n tests/fuzz/corpus/$$n \
-			>$(FB)/$$n.log 2>&1 || \
-			{ tail -n 60 $(FB)/$$n.log; exit 1; }; \
-		tail -n 1 $(FB)/$$n.log; \
-	done
+	@tests/fuzzcheck $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 deps:
 	apt-get update
