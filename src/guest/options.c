@@ -242,6 +242,7 @@ void options_help(struct strbuf *out)
 		    "usage: create-image --hostname NAME [options]\n"
 		    "       create-image fleet [options] FILE\n"
 		    "       create-image cache list|verify|prune [options]\n"
+		    "       create-image recover [--dry-run] [--verbose]\n"
 		    "\n"
 		    "Build a Xen guest: storage, a Debian install, its "
 		    "customization and\nits xl.cfg. Settings come from built-in "

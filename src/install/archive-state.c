@@ -284,6 +284,7 @@ struct verifier {
 	const char *keyring;	/* as given, for messages */
 	char *keyring_arg;	/* as gpgv takes it */
 	char *dir;		/* private scratch directory */
+	struct journal *journal;	/* which holds dir, or NULL */
 	char *in, *out;		/* the file gpgv reads, the text it writes */
 };
 
@@ -305,6 +306,8 @@ static int verifier_init(struct verifier *v, const char *keyring,
 	if (j) {
 		r = journal_mkdtemp(j, UNDO_RM_RF, tmp, "create-image-archive",
 				    &v->dir);
+		if (r >= 0)
+			v->journal = j;
 	} else {
 		v->dir = path_join(tmp, "create-image-archive.XXXXXX");
 		r = mkdtemp(v->dir) ? 0 : -errno;
@@ -323,7 +326,13 @@ static int verifier_init(struct verifier *v, const char *keyring,
 
 static void verifier_release(struct verifier *v)
 {
-	if (v->dir)
+	struct journal *j = v->journal;
+
+	/* Its entry is the journal's newest: nothing is journaled while
+	 * the suites are checked. */
+	if (j && j->nr && !strcmp(j->e[j->nr - 1].arg, v->dir))
+		(void)journal_pop(j);
+	else if (v->dir)
 		(void)rm_rf(v->dir);
 	free(v->keyring_arg);
 	free(v->dir);

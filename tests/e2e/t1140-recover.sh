@@ -78,6 +78,18 @@ files() {
 		2>/dev/null | sort
 }
 
+test_expect_success 'recover: bad usage is one line and exit 2; nothing to do is no error' '
+	for args in --bogus extra "--dry-run extra"; do
+		rc=0 && "$CREATE_IMAGE" recover $args >o 2>e || rc=$? &&
+		cat e && test "$rc" = 2 && test $(wc -l <e) = 1 &&
+		test ! -s o || return 1
+	done &&
+	"$CREATE_IMAGE" recover >o 2>e && cat e &&
+	grep -q "no run killed earlier left anything to undo" e &&
+	"$CREATE_IMAGE" --help | grep -q "create-image recover \[--dry-run\]" &&
+	"$CREATE_IMAGE" recover --help | grep -q "^usage: create-image recover"
+'
+
 test_expect_success 'a build killed while it unpacks leaves its journal' '
 	start_build k1 &&
 	kill_when_unpacking &&
