@@ -66,24 +66,30 @@ left_behind() {
 	return $found
 }
 
-# killed_cleanly: SIGKILL the build now; within 10 s nothing of it is
-# left (a process in uninterruptible I/O on a loaded host takes a moment
-# to die), and removing its files frees their space.
-killed_cleanly() {
-	local rc=0 t0 gone= alloc free0 free1 bsize
+# kill_now: SIGKILL the build now; within 10 s nothing of it is left (a
+# process in uninterruptible I/O on a loaded host takes a moment to die).
+kill_now() {
+	local rc=0 t0
 	kill -KILL "$pid"
 	wait "$pid" || rc=$?
 	test "$rc" = 137 || { echo "exit $rc, want 137"; return 1; }
 	t0=$(date +%s)
 	while [ $(( $(date +%s) - t0 )) -lt 10 ]; do
 		if ! left_behind >left 2>&1; then
-			gone=1
-			break
+			echo "all gone after $(( $(date +%s) - t0 )) s"
+			return 0
 		fi
 		sleep 0.1
 	done
-	test -n "$gone" || { echo "still there after 10 s:"; cat left; return 1; }
-	echo "all gone after $(( $(date +%s) - t0 )) s"
+	echo "still there after 10 s:"
+	cat left
+	return 1
+}
+
+# killed_cleanly: kill_now, and removing its files frees their space.
+killed_cleanly() {
+	local alloc free0 free1 bsize
+	kill_now || return 1
 	# The run undid nothing: its images are there, and what it wrote
 	# into them comes back once they are removed, as nothing holds them.
 	ls -l "$dir/domains/k1/"*.img
@@ -179,19 +185,7 @@ at_point() {
 # attached or mounted; recover undoes the rest, naming the stage the run
 # was in.
 killed_and_recovered() {
-	local rc=0 t0 gone=
-	kill -KILL "$pid"
-	wait "$pid" || rc=$?
-	test "$rc" = 137 || { echo "exit $rc, want 137"; return 1; }
-	t0=$(date +%s)
-	while [ $(( $(date +%s) - t0 )) -lt 10 ]; do
-		if ! left_behind >left 2>&1; then
-			gone=1
-			break
-		fi
-		sleep 0.1
-	done
-	test -n "$gone" || { echo "still there after 10 s:"; cat left; return 1; }
+	kill_now || return 1
 	# The stage the journal names, which recover must say.
 	stage=$(sed -n "s/^stage //p" "$runs/k1@$pid.journal" | tail -n 1)
 	"$CREATE_IMAGE" recover >o 2>e && cat o e &&
