@@ -749,8 +749,8 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 		return r;
 	r = lend_resolv_conf(b->root, 1);
 	if (r < 0)
-		strbuf_addf(err, "cannot lend the host's resolv.conf: %s",
-			    strerror(-r));
+		strbuf_addf(err, "cannot lend the host's resolv.conf to the "
+			    "guest's '/etc/resolv.conf': %s", strerror(-r));
 	return r;
 }
 
@@ -759,8 +759,8 @@ static int leave_chroot(struct build *b, struct strbuf *err)
 	int r = lend_resolv_conf(b->root, 0);
 
 	if (r < 0)
-		strbuf_addf(err, "cannot restore the guest's resolv.conf: %s",
-			    strerror(-r));
+		strbuf_addf(err, "cannot restore the guest's "
+			    "'/etc/resolv.conf': %s", strerror(-r));
 	return r;
 }
 
