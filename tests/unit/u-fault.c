@@ -17,6 +17,7 @@
 #include "conffile.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "macros.h"
 #include "rootfs.h"
 #include "run-command.h"
 #include "strbuf.h"
@@ -104,7 +105,7 @@ TEST(specs)
 		{ "write:99999999999999999999999", -EINVAL },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int r;
 
 		CHECK_INTEQ(setenv("CREATE_IMAGE_FAULT", cases[i].spec, 1), 0);
