@@ -144,7 +144,7 @@ test_cmp()
 # target and, below 1 MiB, checksum; and which locks are held: each *.lock
 # under the DIRs, and /run/create-image/NAME.lock for each NAME in
 # $HOST_STATE_GUESTS. Sizes of directories are left out: ext4 never
-# shrinks them.
+# shrinks them. Safe under "set -e".
 host_state()
 {
 	local f
@@ -186,7 +186,7 @@ host_state()
 					print pid
 			}
 		}' | while read -r f; do
-		cat "/proc/$f/comm" 2>/dev/null
+		cat "/proc/$f/comm" 2>/dev/null || :
 	done | sort
 	echo "# files"
 	for f in "$@"; do
@@ -198,15 +198,18 @@ host_state()
 	echo "# locks held"
 	{
 		for f in "$@"; do
-			[ -e "$f" ] && find "$f" -name '*.lock'
+			if [ -e "$f" ]; then
+				find "$f" -name '*.lock'
+			fi
 		done
 		for f in ${HOST_STATE_GUESTS-}; do
 			echo "/run/create-image/$f.lock"
 		done
 	} | sort | while read -r f; do
-		[ -e "$f" ] && ! flock -n -x "$f" true && echo "$f"
+		if [ -e "$f" ] && ! flock -n -x "$f" true; then
+			echo "$f"
+		fi
 	done
-	return 0
 }
 
 test_done()
