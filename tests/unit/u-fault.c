@@ -18,7 +18,6 @@
 #include "fault.h"
 #include "fsutil.h"
 #include "macros.h"
-#include "rootfs.h"
 #include "run-command.h"
 #include "strbuf.h"
 #include "unit.h"
@@ -162,14 +161,22 @@ TEST(forked_children_count_nothing)
 {
 	struct strbuf got = STRBUF_INIT;
 	char *log = setup("write:1");
-	int status = -1;
-	pid_t pid = fork();
+	int fds[2], r = 1;
+	pid_t pid;
 
-	if (pid == 0)
-		_exit(fault_check(FAULT_WRITE, "child") == 0 ? 0 : 1);
+	/* The answer by a pipe: under valgrind the exit status is its. */
+	CHECK_INTEQ(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		r = fault_check(FAULT_WRITE, "child");
+		_exit(write(fds[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
 	CHECK(pid > 0);
-	CHECK_INTEQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fds[1]);
+	CHECK_INTEQ(read(fds[0], &r, sizeof(r)), sizeof(r));
+	CHECK_INTEQ(r, 0);
+	close(fds[0]);
+	CHECK_INTEQ(waitpid(pid, NULL, 0), pid);
 	CHECK_INTEQ(fault_check(FAULT_WRITE, "parent"), -EIO);
 	read_log(log, &got);
 	CHECK_STREQ(got.buf, "write 1 parent\n");
@@ -202,15 +209,17 @@ TEST(a_failed_command_never_runs)
 	free(log);
 }
 
-/* write_file(), rootfs_write_file(), conffile_write(): the file is as it
- * was, no temporary is left beside it, and the point is named by the path
- * the caller gave. */
+/*
+ * write_file() and conffile_write(): the file is as it was, no temporary
+ * is left beside it, and the point is named by the path the caller gave.
+ * (rootfs_write_file()'s point is t1160-faults's: here it would need
+ * openat2(2), which valgrind lacks.)
+ */
 TEST(a_failed_write_leaves_nothing)
 {
 	struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
 	struct strbuf err = STRBUF_INIT;
 	char *dir = scratch("w"), *path = scratch("w/f"), *other;
-	struct rootfs *root = NULL;
 	config_t cfg;
 	char *log;
 
@@ -224,13 +233,6 @@ TEST(a_failed_write_leaves_nothing)
 	read_log(log, &got);
 	strbuf_addf(&want, "write 1 %s\nwrite 2 %s\n", path, other);
 	CHECK_STREQ(got.buf, want.buf);
-
-	free(setup("write:1"));
-	CHECK_INTEQ(rootfs_open(dir, &root, NULL), 0);
-	CHECK_INTEQ(rootfs_write_file(root, "/f", "new\n", 4, 0644), -EIO);
-	rootfs_free(root);
-	read_log(log, &got);
-	CHECK_STREQ(got.buf, "write 1 /f\n");
 
 	free(setup("write:1"));
 	config_init(&cfg);
