@@ -10,6 +10,8 @@
 #   make unit            unit tests only
 #   make leakcheck       the unit tests and dry runs of the program under
 #                        valgrind: no definite leak, no memory error
+#   make test-build      build/tests/create-image: the program with fault
+#                        injection (src/lib/fault.h), for the suite only
 #   make fuzz            the parsers under libFuzzer and the sanitizers,
 #                        FUZZ_SECONDS (20) each; needs clang
 #   make deps            install the Debian packages needed to build and test
@@ -121,6 +123,38 @@ $(B)/test-tool: tests/helper/test-tool.c $(CORE_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(DEFS) $(INCLUDES) -o $@ $< \
 		$(CORE_OBJ) $(LIB_OBJ) $(LIBS)
 
+# The test build: create-image compiled with -DFAULT_INJECTION, so that
+# $CREATE_IMAGE_FAULT can fail any step, command or write (fault.h). It
+# lives in build/tests/, beside the unit tests, where it finds the
+# checkout's data and build/libexec/in-guest as build/create-image does;
+# make install never installs it. Only the sources that include fault.h
+# (never a header) are compiled again, into $(FI); the rest are the
+# program's own objects.
+FI := $(B)/fault
+HASH := \#
+FAULT_SRC := $(shell grep -l '^$(HASH)include "fault.h"' \
+	$(MAIN_SRC) $(CORE_SRC) $(LIB_SRC))
+FAULT_OBJ := $(FAULT_SRC:%.c=$(FI)/%.o)
+TEST_OBJ := $(filter-out $(FAULT_SRC:%.c=$(B)/%.o),$(CORE_OBJ) $(LIB_OBJ)) \
+	$(FAULT_OBJ)
+
+$(FI)/%.o: %.c $(HEADERS) $(B)/defs
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEFS) -DFAULT_INJECTION $(INCLUDES) -c -o $@ $<
+
+$(B)/tests/create-image: $(B)/$(MAIN_SRC:.c=.o) $(TEST_OBJ) \
+		$(HELPERS:%=$(B)/libexec/%)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(B)/$(MAIN_SRC:.c=.o) $(TEST_OBJ) $(LIBS)
+
+test-build: $(B)/tests/create-image
+
+# fault.h's own test needs the fault-injection objects.
+$(B)/tests/u-fault: tests/unit/u-fault.c tests/unit/unit.h $(TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEFS) -DFAULT_INJECTION $(INCLUDES) \
+		-Itests/unit -o $@ $< $(TEST_OBJ) $(LIBS)
+
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
@@ -135,7 +169,7 @@ leakcheck: all $(UNIT_BIN) $(LSAN_BIN)
 # then every tests/e2e/t*.sh; the last line is the total. (The fuzzers
 # are its prerequisites below, once FUZZ_BIN is known.)
 FUZZ_CHECK_SECONDS ?= 8
-check: all $(UNIT_BIN) $(LSAN_BIN) $(B)/test-tool
+check: all $(UNIT_BIN) $(LSAN_BIN) $(B)/test-tool $(B)/tests/create-image
 	FUZZ="$(FUZZ_BIN)" FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) \
 		tests/run $(UNIT_BIN)
 
@@ -233,6 +267,6 @@ install: all
 clean:
 	rm -rf $(B) $(FB)
 
-.PHONY: all unit leakcheck check fuzz fuzz-build deps demo install clean \
-	FORCE
+.PHONY: all unit leakcheck check test-build fuzz fuzz-build deps demo \
+	install clean FORCE
 .DELETE_ON_ERROR:

@@ -19,8 +19,11 @@
 TEST_DIRECTORY=${TEST_DIRECTORY:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$(cd "$TEST_DIRECTORY/.." && pwd)/build}
 CREATE_IMAGE=${CREATE_IMAGE:-$BUILD/create-image}
+# The test build (make test-build): create-image that fails its Nth step,
+# command or write when $CREATE_IMAGE_FAULT asks (src/lib/fault.h).
+CREATE_IMAGE_FAULTS=${CREATE_IMAGE_FAULTS:-$BUILD/tests/create-image}
 BOOT_CHECK=$TEST_DIRECTORY/boot-check
-export TEST_DIRECTORY BUILD CREATE_IMAGE BOOT_CHECK
+export TEST_DIRECTORY BUILD CREATE_IMAGE CREATE_IMAGE_FAULTS BOOT_CHECK
 
 # Packages downloaded by one test are reused by the rest of the suite.
 PKG_CACHE=${PKG_CACHE:-/var/cache/create-image-test/debs}
@@ -129,6 +132,84 @@ test_expect_code()
 test_cmp()
 {
 	diff -u "$1" "$2"
+}
+
+# host_state DIR...: the host as a build may leave it, as text to compare
+# before and after one: the loop devices over files in $TRASH; the mounts
+# that mention $TRASH in the mount table of any process (this shell's, or
+# a namespace a build leaked with a process still in it); the logical
+# volumes of $LVM_VG, when set; the processes, other than this script's,
+# whose root, working directory or an open file is under a DIR; every
+# file under each DIR with its type, mode, size (of a regular file), link
+# target and, below 1 MiB, checksum; and which locks are held: each *.lock
+# under the DIRs, and /run/create-image/NAME.lock for each NAME in
+# $HOST_STATE_GUESTS. Sizes of directories are left out: ext4 never
+# shrinks them. Safe under "set -e".
+host_state()
+{
+	local f
+	echo "# loop devices"
+	losetup -l -n -O NAME,BACK-FILE,OFFSET,SIZELIMIT | grep -F "$TRASH" |
+		sed 's/  */ /g' | sort
+	echo "# mounts"
+	grep -sF "$TRASH" /proc/[0-9]*/mountinfo | awk '{ print $5 }' |
+		sort -u
+	if [ -n "${LVM_VG-}" ]; then
+		echo "# logical volumes of $LVM_VG"
+		lvs --driverloaded n --noheadings --nosuffix --units b \
+			-o lv_name,lv_size,lv_tags "$LVM_VG" 2>/dev/null |
+			awk '{ $1 = $1; print }' | sort
+	fi
+	echo "# processes"
+	# One pass over every process's links; this script's own processes
+	# (the pipeline here among them) are left out.
+	{
+		ps -e -o pid=,ppid= | sed 's/^/p /'
+		find /proc/[0-9]*/root /proc/[0-9]*/cwd /proc/[0-9]*/fd/ \
+			-maxdepth 1 -type l -printf 'l %p %l\n' 2>/dev/null
+	} | awk -v self=$$ -v dirs="$*" '
+		BEGIN { n = split(dirs, d, " ") }
+		$1 == "p" { parent[$2] = $3; next }
+		{
+			for (i = 1; i <= n; i++)
+				if ($3 == d[i] || index($3, d[i] "/") == 1) {
+					split($2, part, "/")
+					hit[part[3]] = 1
+				}
+		}
+		END {
+			for (pid in hit) {
+				p = pid + 0
+				while (p > 1 && p != self)
+					p = parent[p] + 0
+				if (p != self)
+					print pid
+			}
+		}' | while read -r f; do
+		cat "/proc/$f/comm" 2>/dev/null || :
+	done | sort
+	echo "# files"
+	for f in "$@"; do
+		[ -e "$f" ] || continue
+		find "$f" -type d -printf '%y %m %p\n' -o \
+			-printf '%y %m %s %p %l\n'
+		find "$f" -type f -size -1024k -exec md5sum {} +
+	done | sort
+	echo "# locks held"
+	{
+		for f in "$@"; do
+			if [ -e "$f" ]; then
+				find "$f" -name '*.lock'
+			fi
+		done
+		for f in ${HOST_STATE_GUESTS-}; do
+			echo "/run/create-image/$f.lock"
+		done
+	} | sort | while read -r f; do
+		if [ -e "$f" ] && ! flock -n -x "$f" true; then
+			echo "$f"
+		fi
+	done
 }
 
 test_done()

@@ -989,8 +989,8 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 		return r;
 	r = lend_resolv_conf(b->root, 1);
 	if (r < 0)
-		strbuf_addf(err, "cannot lend the host's resolv.conf: %s",
-			    strerror(-r));
+		strbuf_addf(err, "cannot lend the host's resolv.conf to the "
+			    "guest's '/etc/resolv.conf': %s", strerror(-r));
 	return r;
 }
 
@@ -999,8 +999,8 @@ static int leave_chroot(struct build *b, struct strbuf *err)
 	int r = lend_resolv_conf(b->root, 0);
 
 	if (r < 0)
-		strbuf_addf(err, "cannot restore the guest's resolv.conf: %s",
-			    strerror(-r));
+		strbuf_addf(err, "cannot restore the guest's "
+			    "'/etc/resolv.conf': %s", strerror(-r));
 	return r;
 }
 
@@ -1468,6 +1468,7 @@ static void read_fingerprints(struct build *b)
 		struct strbuf rel = STRBUF_INIT, key = STRBUF_INIT;
 		const char *e = entries.v[i];
 		size_t n = strlen(e);
+		int r;
 
 		if (strncmp(e, "ssh_host_", 9) || n < 4 ||
 		    strcmp(e + n - 4, ".pub"))
@@ -1479,7 +1480,8 @@ static void read_fingerprints(struct build *b)
 		strvec_pushl(&cp.args, "ssh-keygen", "-l", "-f", "-", NULL);
 		cp.in = key.buf;
 		cp.capture = 1;
-		if (run_command(&cp) >= 0) {
+		r = run_command(&cp);
+		if (r >= 0) {
 			/* "256 SHA256:... root@host (ED25519)": drop the
 			 * comment, which names the build host. */
 			struct strvec w = STRVEC_INIT;
@@ -1489,6 +1491,14 @@ static void read_fingerprints(struct build *b)
 				strvec_pushf(&b->fingerprints, "%s %s %s",
 					     w.v[w.nr - 1], w.v[0], w.v[1]);
 			strvec_clear(&w);
+		} else if (r != -EINTR) {
+			struct strbuf why = STRBUF_INIT;
+
+			/* The guest is whole; only the summary is short. */
+			child_describe_failure_output(&cp, r, &why);
+			warning("the summary lacks the fingerprint of the "
+				"guest's '/%s': %s", rel.buf, why.buf);
+			strbuf_release(&why);
 		}
 next:
 		child_process_clear(&cp);

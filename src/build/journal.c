@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "log.h"
@@ -158,14 +159,20 @@ static void entry_free(struct journal_entry *e)
 	free(e->rel);
 }
 
-/* Write the newest entry, or take it back when that fails. */
+/*
+ * Write the newest entry, or take it back when that fails. Each is a step
+ * of fault.h's: the test build fails the one it is asked to here, before
+ * the resource is made, as a journal that cannot be written would.
+ */
 static int commit_push(struct journal *j)
 {
 	struct strbuf line = STRBUF_INIT;
 	int r;
 
+	r = fault_check(FAULT_STEP, j->e[j->nr - 1].arg);
 	record_entry(&line, &j->e[j->nr - 1]);
-	r = record(j, &line);
+	if (r >= 0)
+		r = record(j, &line);
 	strbuf_release(&line);
 	if (r < 0) {
 		entry_free(&j->e[--j->nr]);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "banned.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "strvec.h"
 
@@ -233,6 +234,8 @@ static int write_via_temp(const char *path, const char *data, size_t len,
 	/* After fchown, which may clear set-id bits. */
 	if (!r && fchmod(fd, mode) < 0)
 		r = -errno;
+	if (!r)
+		r = fault_check(FAULT_WRITE, path);
 	if (!r)
 		r = write_all(fd, data, len);
 	if (close(fd) < 0 && !r)

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "fsutil.h"
 #include "macros.h"
 #include "rootfs.h"
@@ -370,6 +371,8 @@ int rootfs_write_file_owned(const struct rootfs *root, const char *rel,
 	/* After fchown, which may clear set-id bits. */
 	if (!r && fchmod(fd, mode) < 0)
 		r = -errno;
+	if (!r)
+		r = fault_check(FAULT_WRITE, rel);
 	if (!r)
 		r = write_all(fd, data, len);
 	if (!r && fsync(fd) < 0)

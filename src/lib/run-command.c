@@ -15,6 +15,7 @@
 
 #include "banned.h"
 #include "clock.h"
+#include "fault.h"
 #include "log.h"
 #include "macros.h"
 #include "run-command.h"
@@ -605,6 +606,10 @@ int run_command(struct child_process *cp)
 	if (!cp->uninterruptible && signals_pending())
 		return -EINTR;
 	log_argv(cp);
+	/* The test build fails it here as if it could not be started. */
+	r = fault_check(FAULT_COMMAND, cp->args.v[0]);
+	if (r < 0)
+		return r;
 	build_env(cp, &envp);
 
 	r = pipe_pair(&rn.out, &out_w);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "conffile.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "banned.h"
 
@@ -68,8 +69,9 @@ int conffile_write(const char *path, const config_t *cfg,
 		fprintf(f, "# %s\n", header_comment);
 	config_write(cfg, f);
 	errno = 0;
-	if (fflush(f) != 0 || ferror(f) || fchmod(fd, mode) < 0 ||
-	    fsync(fd) < 0)
+	r = fault_check(FAULT_WRITE, path);
+	if (!r && (fflush(f) != 0 || ferror(f) || fchmod(fd, mode) < 0 ||
+		   fsync(fd) < 0))
 		r = errno ? -errno : -EIO;
 	if (fclose(f) != 0 && !r)
 		r = -errno;
