@@ -784,9 +784,12 @@ static int mount_all(struct build *b)
 	struct strbuf err = STRBUF_INIT;
 	int r;
 
-	r = scratch_dir("create-image", &b->j, &b->mnt);
-	if (r < 0)
-		return build_error(b, r, "cannot make a mount point: %m");
+	r = scratch_dir("create-image", &b->j, &b->mnt, &err);
+	if (r < 0) {
+		r = fail(b, r, "make a mount point", &err);
+		strbuf_release(&err);
+		return r;
+	}
 	for (size_t i = 0; i < b->st.nvols && r >= 0; i++) {
 		const struct volume *v = &b->st.vols[i];
 		char *dir;
@@ -1777,24 +1780,29 @@ static const struct journal_undo writeback_undo = {
 	"writeback-wait", "wait for the writeback of", NULL, writeback_wait,
 };
 
-static void writeback_start(struct build *b)
+static int writeback_start(struct build *b)
 {
+	int r;
+
+	/* Only a head start: without a thread the unmount writes it all. */
 	writeback.fd = open(b->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (writeback.fd < 0)
-		return;
-	/* Only a head start: without a journal entry to wait for it, or
-	 * without a thread, the unmount writes it all. */
-	if (journal_add_call(&b->j, JOURNAL_HELD, &writeback_undo,
-			     b->mnt) < 0) {
+		return 0;
+	/* A journal that cannot be written fails the build here, as it
+	 * would at its next entry. */
+	r = journal_add_call(&b->j, JOURNAL_HELD, &writeback_undo, b->mnt);
+	if (r < 0) {
 		close(writeback.fd);
-		return;
+		return build_error(b, r, "cannot journal the writeback of "
+				   "'%s': %m", b->mnt);
 	}
 	if (pthread_create(&writeback.thread, NULL, writeback_thread,
 			   NULL) != 0) {
 		close(writeback.fd);
-		return;
+		return 0;
 	}
 	writeback.running = 1;
+	return 0;
 }
 
 static void close_root(struct build *b)
@@ -1921,7 +1929,7 @@ static int install(struct build *b)
 	if (r >= 0)
 		r = install_base(b);
 	if (r >= 0)
-		writeback_start(b);
+		r = writeback_start(b);
 	return r;
 }
 

@@ -317,8 +317,9 @@ static int verifier_init(struct verifier *v, const char *keyring,
 		}
 	}
 	if (r < 0)
-		return strbuf_error(err, r, "cannot make a temporary directory "
-				    "in '%s': %s", tmp, strerror(-r));
+		return strbuf_error(err, r, "cannot make the directory "
+				    "'%s/create-image-archive.XXXXXX': %s", tmp,
+				    strerror(-r));
 	v->in = path_join(v->dir, "InRelease");
 	v->out = path_join(v->dir, "signed");
 	return 0;

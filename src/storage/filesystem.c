@@ -158,11 +158,17 @@ int kill_processes_in(const char *root)
 	return killed;
 }
 
-int scratch_dir(const char *prefix, struct journal *j, char **ret)
+int scratch_dir(const char *prefix, struct journal *j, char **ret,
+		struct strbuf *err)
 {
 	const char *base = getenv("TMPDIR");
+	int r;
 
 	if (!base || !*base)
 		base = path_is_dir("/run") ? "/run" : "/tmp";
-	return journal_mkdtemp(j, UNDO_RMDIR, base, prefix, ret);
+	r = journal_mkdtemp(j, UNDO_RMDIR, base, prefix, ret);
+	if (r < 0)
+		strbuf_addf(err, "cannot make the directory '%s/%s.XXXXXX': %s",
+			    base, prefix, strerror(-r));
+	return r;
 }

@@ -29,7 +29,9 @@ int fs_mount(const char *dev, const char *fs, const char *dir,
  * system busy. Returns how many were killed.
  */
 int kill_processes_in(const char *root);
-/* Make a private scratch directory under /run (or $TMPDIR). */
-int scratch_dir(const char *prefix, struct journal *j, char **ret);
+/* Make a private scratch directory under /run (or $TMPDIR), journaled
+ * (journal_mkdtemp()). 0, or -errno with err naming it. */
+int scratch_dir(const char *prefix, struct journal *j, char **ret,
+		struct strbuf *err);
 
 #endif
