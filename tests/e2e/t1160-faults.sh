@@ -133,14 +133,14 @@ points() {
 
 # norm: scratch names (NAME.XXXXXX) made alike, as each run draws its own.
 norm() {
-	sed -E 's/\.[A-Za-z0-9]{6}(\/|$|[ )])/.XXXXXX\1/g'
+	sed -E "s/\.[A-Za-z0-9]{6}(\/|\$|[ )'])/.XXXXXX\1/g"
 }
 
 # fail_one CASE KIND N: the build with point N failed, checked; 0 when it
 # failed as it must, 2 when the point is one the build survives (the
 # guest is there), else 1.
 fail_one() {
-	local case=$1 kind=$2 n=$3 what host rc=0
+	local case=$1 kind=$2 n=$3 what want host rc=0
 	host=$(host_of "$case")
 	what=$(sed -n "s/^$kind $n //p" "$case.points" | norm)
 	rm -f "$CREATE_IMAGE_LOGDIR/$host.log"
@@ -167,8 +167,13 @@ fail_one() {
 		cat e
 		return 1
 	fi
+	# A file in the guest's tree is named as the guest sees it.
+	want=$what
+	case $what in
+	*/create-image.XXXXXX/*) want=/${what#*/create-image.XXXXXX/} ;;
+	esac
 	if ! unnamed "$kind ${what##*/}" &&
-	   ! grep -F -- "$what" e | grep -q cannot; then
+	   ! grep -F -- "$want" e | grep -q cannot; then
 		echo "$kind $n ($what): no error names it"
 		cat e
 		return 1
