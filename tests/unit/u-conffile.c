@@ -18,26 +18,9 @@
 
 UNIT_MAIN
 
-static char *scratch;
-
-static void remove_scratch(void)
-{
-	(void)rm_rf(scratch);
-	free(scratch);
-}
-
 static char *scratch_path(const char *rel)
 {
-	const char *base = getenv("TMPDIR");
-
-	if (!scratch) {
-		scratch = path_join(base && *base ? base : "/tmp",
-				    "u-conffile.XXXXXX");
-		if (!mkdtemp(scratch))
-			abort();
-		atexit(remove_scratch);
-	}
-	return path_join(scratch, rel);
+	return path_join(unit_scratch("u-conffile"), rel);
 }
 
 static void one_setting(config_t *cfg, const char *value)

@@ -25,27 +25,10 @@
 
 UNIT_MAIN
 
-static char *scratch_dir;
-
-static void remove_scratch(void)
-{
-	(void)rm_rf(scratch_dir);
-	free(scratch_dir);
-}
-
 /* scratch/rel, in a directory made for this run; caller frees. */
 static char *scratch(const char *rel)
 {
-	const char *base = getenv("TMPDIR");
-
-	if (!scratch_dir) {
-		scratch_dir = path_join(base && *base ? base : "/tmp",
-					"u-fault.XXXXXX");
-		if (!mkdtemp(scratch_dir))
-			abort();
-		atexit(remove_scratch);
-	}
-	return path_join(scratch_dir, rel);
+	return path_join(unit_scratch("u-fault"), rel);
 }
 
 /* Start counting anew with spec and a fresh count log (returned). */

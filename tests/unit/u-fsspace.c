@@ -20,26 +20,9 @@
 
 UNIT_MAIN
 
-static char *scratch_dir;
-
-static void remove_scratch(void)
-{
-	(void)rm_rf(scratch_dir);
-	free(scratch_dir);
-}
-
 static const char *scratch(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	if (!scratch_dir) {
-		scratch_dir = path_join(base && *base ? base : "/tmp",
-					"u-fsspace.XXXXXX");
-		if (!mkdtemp(scratch_dir))
-			abort();
-		atexit(remove_scratch);
-	}
-	return scratch_dir;
+	return unit_scratch("u-fsspace");
 }
 
 static char *at(const char *rel)

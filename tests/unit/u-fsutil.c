@@ -19,27 +19,10 @@
 
 UNIT_MAIN
 
-static char *scratch_dir;
-
-static void remove_scratch(void)
-{
-	(void)rm_rf(scratch_dir);
-	free(scratch_dir);
-}
-
 /* The scratch directory for this run, root's and 0755. */
 static const char *scratch(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	if (!scratch_dir) {
-		scratch_dir = path_join(base && *base ? base : "/tmp",
-					"u-fsutil.XXXXXX");
-		if (!mkdtemp(scratch_dir) || chmod(scratch_dir, 0755) < 0)
-			abort();
-		atexit(remove_scratch);
-	}
-	return scratch_dir;
+	return unit_scratch("u-fsutil");
 }
 
 /* scratch/rel as a directory of mode (umask aside) and owner. */

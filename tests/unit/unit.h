@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "fsutil.h"
+#include "strbuf.h"
 
 typedef void (*unit_fn)(void);
 struct unit_test {
@@ -77,6 +81,37 @@ static inline int unit_skipped(const char *name)
 		p += len;
 	}
 	return 0;
+}
+
+/*
+ * The scratch directory of this test program, made on first use in
+ * $TMPDIR (or /tmp) as PREFIX.XXXXXX, root's and 0755, and removed with all
+ * it holds when the program exits.
+ */
+__attribute__((unused)) static char *unit_scratch_dir_;
+
+__attribute__((unused)) static void unit_scratch_remove_(void)
+{
+	(void)rm_rf(unit_scratch_dir_);
+	free(unit_scratch_dir_);
+}
+
+static inline const char *unit_scratch(const char *prefix)
+{
+	const char *base = getenv("TMPDIR");
+	struct strbuf sb = STRBUF_INIT;
+	char *dir;
+
+	if (unit_scratch_dir_)
+		return unit_scratch_dir_;
+	strbuf_addf(&sb, "%s/%s.XXXXXX", base && *base ? base : "/tmp",
+		    prefix);
+	dir = strbuf_detach(&sb, NULL);
+	if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
+		abort();
+	unit_scratch_dir_ = dir;
+	atexit(unit_scratch_remove_);
+	return dir;
 }
 
 #define UNIT_MAIN                                                        \
