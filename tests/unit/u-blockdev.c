@@ -768,7 +768,7 @@ TEST(loop_outlives_the_journal_while_mounted)
 	 * running beside the tests) gets a copy, which holds the device.
 	 */
 	CHECK_INTEQ(unshare(CLONE_NEWNS), 0);
-	CHECK_INTEQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	CHECK_INTEQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
 	dir = scratch();
 	file = new_file(dir, "disk.img", 32 * MIB);
 	mnt = path_join(dir, "mnt");

@@ -666,7 +666,7 @@ TEST(read_only_guest_tree_goes_with_a_failed_build)
 	};
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "# skipped: a read-only mount needs root\n");
 		return;
 	}
