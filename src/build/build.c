@@ -252,7 +252,7 @@ static int check_space(struct build *b, struct strbuf *err)
 		if (g->qcow2)
 			files = add_sat(files, g->image_full ? sizes : sparse);
 	}
-	if (g->need_guest_dir && !g->pygrub && !g->kernel)
+	if (g->need_guest_dir && g->direct && !g->kernel)
 		files = add_sat(files, SPACE_BOOT_FILES);
 	fsspace_format(tree, t, sizeof(t));
 	fsspace_format(files, f, sizeof(f));
@@ -584,8 +584,17 @@ static void plan_text(const struct build *b, const char *archive_err,
 			    g->ssh_keys.nr, g->ssh_keys.nr == 1 ? "" : "s",
 			    g->lock_root ? ", password locked" : "");
 	add_access_lines(g, "admins    ", out);
-	strbuf_addf(out, "boot      %s\n", g->pygrub ? "pygrub" :
-		    g->kernel ? g->kernel : "the guest's own kernel from dom0");
+	strbuf_addf(out, "boot      %s: ", boot_mode_name(g->boot_mode));
+	if (g->pygrub)
+		strbuf_addstr(out, "pygrub reads the guest's boot menu\n");
+	else if (g->pvgrub)
+		strbuf_addf(out, "%s reads the guest's boot menu\n", g->pvgrub);
+	else if (g->direct)
+		strbuf_addf(out, "%s\n", g->kernel ? g->kernel :
+			    "the guest's own kernel, copied to dom0");
+	else
+		strbuf_addf(out, "the disk's own boot code (%s)\n",
+			    g->firmware == FIRMWARE_UEFI ? "uefi" : "bios");
 	strbuf_addf(out, "config    %s\n", g->cfg_path);
 	strvec_clear(&args);
 }
@@ -615,10 +624,10 @@ int build_prepare(struct build *b, struct strbuf *err)
 
 	storage_plan(&b->g, &b->st);
 	memset(&p, 0, sizeof(p));
-	if (!b->g.pygrub && b->g.kernel) {
+	if (b->g.direct && b->g.kernel) {
 		p.kernel_path = strdup(b->g.kernel);
 		p.initrd_path = strdup(b->g.initrd ? b->g.initrd : "");
-	} else if (!b->g.pygrub) {
+	} else if (b->g.direct) {
 		p.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
 		p.initrd_path = path_join(b->g.guest_dir, "initrd.img");
 	}
@@ -1435,7 +1444,7 @@ static int make_bootable(struct build *b)
 	if (r < 0)
 		goto out;
 	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
-	if (!b->g.pygrub) {
+	if (b->g.direct) {
 		r = boot_export_kernel(&b->g, b->root, &b->boot, &b->j, &err);
 		if (r < 0)
 			goto out;

@@ -150,7 +150,12 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 		tvars_setf(t, "maxmem_mb", "%llu",
 			   (unsigned long long)(g->maxmem >> 20));
 	tvars_setf(t, "vcpus", "%u", g->vcpus);
+	tvars_set(t, "boot_mode", boot_mode_name(g->boot_mode));
+	tvars_set(t, "type", boot_mode_type(g->boot_mode));
 	tvars_set_bool(t, "pygrub", g->pygrub);
+	tvars_set(t, "pvgrub", g->pvgrub ? g->pvgrub : "");
+	tvars_set_bool(t, "direct", g->direct);
+	tvars_set_bool(t, "hvm", g->boot_mode == BOOT_HVM);
 	tvars_set(t, "os_name", "Debian GNU/Linux");
 	tvars_set(t, "kernel", boot ? boot->kernel_path : "");
 	tvars_set(t, "initrd", boot ? boot->initrd_path : "");

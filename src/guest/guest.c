@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <arpa/inet.h>
 
 #include "base.h"
 #include "fsutil.h"
@@ -78,6 +79,9 @@ void guest_release(struct guest *g)
 	strvec_clear(&g->nameservers);
 	free(g->bridge);
 	free(g->vifname);
+	free(g->pvgrub);
+	free(g->vnclisten);
+	free(g->iso);
 	free(g->kernel);
 	free(g->initrd);
 	if (g->password)
@@ -449,6 +453,16 @@ static int validate_backend(const struct config *c, struct guest *g,
 	if (r < 0)
 		return r;
 	g->layout = r ? LAYOUT_DISK : LAYOUT_VOLUMES;
+	/* An HVM guest's firmware boots the disk: it needs a partition
+	 * table and boot code, which only a whole disk has. */
+	if (g->boot_mode == BOOT_HVM && g->layout != LAYOUT_DISK) {
+		if (config_is_set(c, O_LAYOUT))
+			return bad(err, c, O_LAYOUT, "--boot-mode=hvm needs "
+				   "--layout=disk (its firmware boots one "
+				   "partitioned disk), not '%s'",
+				   config_get(c, O_LAYOUT));
+		g->layout = LAYOUT_DISK;
+	}
 	r = pick(c, O_PARTITION_TABLE, labels, err);
 	if (r < 0)
 		return r;
@@ -810,11 +824,16 @@ static int validate_install(const struct config *c, struct guest *g,
 		g->method = INSTALL_TAR;
 	else if (!strcmp(m, "copy"))
 		g->method = INSTALL_COPY;
+	else if (!strcmp(m, "none"))
+		g->method = INSTALL_NONE;
 	else
 		return bad(err, c, O_INSTALL_METHOD, "unknown install method "
-			   "'%s' (want debootstrap, tar or copy)", m);
+			   "'%s' (want debootstrap, tar, copy or none)", m);
 	g->install_source = dup_or_null(src);
-	if (g->method != INSTALL_DEBOOTSTRAP) {
+	if (g->method == INSTALL_NONE && g->install_source)
+		return bad(err, c, O_INSTALL_SOURCE, "'install-source' is not "
+			   "used with --install-method=none");
+	if (g->method == INSTALL_TAR || g->method == INSTALL_COPY) {
 		int url = src && source_is_url(src);
 
 		if (!g->install_source)
@@ -853,20 +872,134 @@ static int validate_install(const struct config *c, struct guest *g,
 	return validate_cachedir(c, g, err);
 }
 
+/* Debian's pvgrub2 images (package grub-xen-host), by boot mode. */
+static char *pvgrub_image(enum boot_mode m)
+{
+	const char *dir = getenv("CREATE_IMAGE_PVGRUB_DIR");
+
+	if (!dir || !*dir)
+		dir = "/usr/lib/grub-xen";
+	switch (m) {
+	case BOOT_PVH:
+		return path_join(dir, "grub-i386-xen_pvh.bin");
+	case BOOT_PV_PVGRUB:
+		return path_join(dir, "grub-x86_64-xen.bin");
+	default:
+		return NULL;
+	}
+}
+
+static const char *const boot_modes[] = { "pv-pygrub", "pvh", "pv-pvgrub",
+					  "pvh-direct", "pv-direct", "hvm",
+					  NULL };
+
+const char *boot_mode_name(enum boot_mode m)
+{
+	return (size_t)m < ARRAY_SIZE(boot_modes) - 1 ? boot_modes[m] : "";
+}
+
+const char *boot_mode_type(enum boot_mode m)
+{
+	switch (m) {
+	case BOOT_PVH:
+	case BOOT_PVH_DIRECT:
+		return "pvh";
+	case BOOT_HVM:
+		return "hvm";
+	default:
+		return "pv";
+	}
+}
+
+/*
+ * --boot-mode, and --nopygrub as it was before it: the guest's own kernel
+ * copied to dom0 for PV. Read before the storage, which an HVM guest's
+ * firmware decides.
+ */
+static int validate_boot_mode(const struct config *c, struct guest *g,
+			      struct strbuf *err)
+{
+	static const char *const firmwares[] = { "bios", "uefi", NULL };
+	const char *listen = config_get(c, O_VNCLISTEN);
+	unsigned char addr[16];
+	struct stat st;
+	int r;
+
+	r = pick(c, O_BOOT_MODE, boot_modes, err);
+	if (r < 0)
+		return r;
+	g->boot_mode = (enum boot_mode)r;
+	if (config_is_set(c, O_PYGRUB)) {
+		int pygrub = get_bool(c, O_PYGRUB);
+
+		if (!config_is_set(c, O_BOOT_MODE))
+			g->boot_mode = pygrub ? BOOT_PV_PYGRUB : BOOT_PV_DIRECT;
+		else if (pygrub != (g->boot_mode == BOOT_PV_PYGRUB))
+			return bad(err, c, O_PYGRUB, "'%spygrub' contradicts "
+				   "'boot-mode=%s'", pygrub ? "" : "no",
+				   boot_mode_name(g->boot_mode));
+	}
+	g->pygrub = g->boot_mode == BOOT_PV_PYGRUB;
+	g->direct = g->boot_mode == BOOT_PV_DIRECT ||
+		    g->boot_mode == BOOT_PVH_DIRECT;
+
+	g->pvgrub = pvgrub_image(g->boot_mode);
+	if (g->pvgrub && !path_exists(g->pvgrub))
+		return bad(err, c, O_BOOT_MODE, "--boot-mode=%s needs '%s': "
+			   "install the package grub-xen-host",
+			   boot_mode_name(g->boot_mode), g->pvgrub);
+
+	r = pick(c, O_FIRMWARE, firmwares, err);
+	if (r < 0)
+		return r;
+	g->firmware = (enum firmware)r;
+	if (config_is_set(c, O_FIRMWARE) && g->boot_mode != BOOT_HVM)
+		return bad(err, c, O_FIRMWARE, "'firmware' is for "
+			   "--boot-mode=hvm, not '%s'", boot_mode_name(g->boot_mode));
+
+	if (get_abs_path(c, O_ISO, &g->iso, err) < 0)
+		return -EINVAL;
+	if (g->iso && g->boot_mode != BOOT_HVM)
+		return bad(err, c, O_ISO, "'iso' is for --boot-mode=hvm, not "
+			   "'%s'", boot_mode_name(g->boot_mode));
+	if (g->iso && (stat(g->iso, &st) < 0 || !S_ISREG(st.st_mode)))
+		return bad(err, c, O_ISO, "ISO image '%s' is not a file",
+			   g->iso);
+	/* Installers are driven on the screen: an ISO brings VNC with it. */
+	g->vnc = config_is_set(c, O_VNC) ? get_bool(c, O_VNC) : !!g->iso;
+	if (config_is_set(c, O_VNC) && g->boot_mode != BOOT_HVM)
+		return bad(err, c, O_VNC, "'vnc' is for --boot-mode=hvm (PV "
+			   "and PVH guests have no emulated display)");
+	if (!listen || (inet_pton(AF_INET, listen, addr) != 1 &&
+			inet_pton(AF_INET6, listen, addr) != 1))
+		return bad(err, c, O_VNCLISTEN, "'vnclisten' must be an IPv4 "
+			   "or IPv6 address, not '%s'", listen ? listen : "");
+	g->vnclisten = strdup(listen);
+	return 0;
+}
+
 static int validate_boot(const struct config *c, struct guest *g,
 			 struct strbuf *err)
 {
 	int r;
 
-	g->pygrub = get_bool(c, O_PYGRUB);
 	r = get_abs_path(c, O_KERNEL, &g->kernel, err);
 	if (r < 0)
 		return r;
 	r = get_abs_path(c, O_INITRD, &g->initrd, err);
 	if (r < 0)
 		return r;
-	if (g->pygrub)
+	if (g->iso && g->method != INSTALL_NONE)
+		return bad(err, c, O_ISO, "'iso' installs the guest: it needs "
+			   "--install-method=none");
+	/* xen-tools' configuration files set kernel and initrd next to
+	 * pygrub = 1: they only count for a direct boot. */
+	if (!g->direct)
 		return 0;
+	if (g->method == INSTALL_NONE && !g->kernel)
+		return bad(err, c, O_KERNEL, "direct boot with "
+			   "--install-method=none needs --kernel (no guest "
+			   "kernel is installed)");
 	if (g->kernel && !path_exists(g->kernel))
 		return bad(err, c, O_KERNEL, "kernel '%s' does not exist",
 			   g->kernel);
@@ -1064,6 +1197,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 			   "'%s'", vcpus);
 	g->vcpus = (unsigned)n;
 
+	r = validate_boot_mode(c, g, err);
+	if (r < 0)
+		return r;
 	r = validate_storage(c, g, err);
 	if (r < 0)
 		return r;
@@ -1079,11 +1215,11 @@ int guest_from_config(const struct config *c, struct guest *g,
 	r = validate_boot_fs(c, g, err);
 	if (r < 0)
 		return r;
-	/* Images live there, and a kernel handed to Xen without pygrub. */
-	g->need_guest_dir = g->storage == STORAGE_DIR || !g->pygrub;
+	/* Images live there, and a kernel handed to Xen for direct boot. */
+	g->need_guest_dir = g->storage == STORAGE_DIR || g->direct;
 	if (g->need_guest_dir && !g->guest_dir)
 		return bad(err, c, O_DIR, "'dir' is needed to hold the kernel "
-			   "without pygrub");
+			   "of a direct boot");
 	r = validate_access(c, g, err);
 	if (r < 0)
 		return r;

@@ -19,6 +19,22 @@ enum install_method {
 	INSTALL_DEBOOTSTRAP,
 	INSTALL_TAR,
 	INSTALL_COPY,
+	INSTALL_NONE,		/* storage and the xl.cfg only */
+};
+
+/* How Xen boots the guest (--boot-mode); see create-image(8). */
+enum boot_mode {
+	BOOT_PV_PYGRUB,		/* PV; pygrub reads the guest's boot menu */
+	BOOT_PVH,		/* PVH; pvgrub2 reads it, inside the guest */
+	BOOT_PV_PVGRUB,		/* PV; pvgrub2 reads it, inside the guest */
+	BOOT_PVH_DIRECT,	/* PVH; the guest's kernel, copied to dom0 */
+	BOOT_PV_DIRECT,		/* PV; the guest's kernel, copied to dom0 */
+	BOOT_HVM,		/* HVM; the disk boots by itself */
+};
+
+enum firmware {
+	FIRMWARE_BIOS,		/* SeaBIOS, GRUB in the disk's boot code */
+	FIRMWARE_UEFI,		/* OVMF, GRUB on an EFI system partition */
 };
 
 enum cache_mode {
@@ -114,7 +130,15 @@ struct guest {
 	char *bridge;
 	char *vifname;
 
-	int pygrub;
+	enum boot_mode boot_mode;
+	int pygrub;		/* boot_mode == BOOT_PV_PYGRUB */
+	int direct;		/* pv-direct or pvh-direct */
+	/* The pvgrub2 image Xen loads (pvh, pv-pvgrub), or NULL. */
+	char *pvgrub;
+	enum firmware firmware;
+	int vnc;
+	char *vnclisten;
+	char *iso;		/* --iso: an installer the HVM guest boots */
 	char *kernel;
 	char *initrd;
 
@@ -139,6 +163,11 @@ struct guest {
 int guest_from_config(const struct config *c, struct guest *ret,
 		      struct strbuf *err);
 void guest_release(struct guest *g);
+
+/* "pv-pygrub", "pvh", ...: as --boot-mode names it. */
+const char *boot_mode_name(enum boot_mode m);
+/* The domain type xl is given: "pv", "pvh" or "hvm". */
+const char *boot_mode_type(enum boot_mode m);
 
 /* The Debian architecture of this host ("amd64", "arm64", ...). */
 const char *host_arch(void);

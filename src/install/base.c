@@ -22,6 +22,8 @@ static const char *method_name(enum install_method m)
 		return "tar";
 	case INSTALL_COPY:
 		return "copy";
+	case INSTALL_NONE:
+		return "none";
 	}
 	return "";
 }

@@ -420,6 +420,8 @@ int install_system(const struct guest *g, const struct rootfs *root,
 		return r;
 	case INSTALL_COPY:
 		return install_copy(g->install_source, root->path, err);
+	case INSTALL_NONE:
+		break;
 	}
 	return -EINVAL;
 }
