@@ -1355,3 +1355,176 @@ TEST(password_length)
 	strbuf_release(&pw);
 	strbuf_release(&err);
 }
+
+/* ---- boot modes ---- */
+
+static void boot_text(const struct guest *g, struct strbuf *sb)
+{
+	const char *pvgrub = g->pvgrub ? strrchr(g->pvgrub, '/') + 1 : "-";
+
+	strbuf_addf(sb, "%s %s pygrub=%d direct=%d pvgrub=%s layout=%d "
+		    "firmware=%d vnc=%d@%s iso=%s", boot_mode_name(g->boot_mode),
+		    boot_mode_type(g->boot_mode), g->pygrub, g->direct, pvgrub,
+		    (int)g->layout, (int)g->firmware, g->vnc, g->vnclisten,
+		    g->iso ? strrchr(g->iso, '/') + 1 : "-");
+}
+
+/* Fake pvgrub2 images: only their presence is checked. */
+static void pvgrub_dir(void)
+{
+	static const char *const names[] = { "grub-i386-xen_pvh.bin",
+					     "grub-x86_64-xen.bin" };
+	char *dir = path_join(scratch(), "grub-xen");
+
+	mkdir(dir, 0755);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *p = path_join(dir, names[i]);
+
+		CHECK_INTEQ(write_file(p, "", 0, 0644), 0);
+		free(p);
+	}
+	setenv("CREATE_IMAGE_PVGRUB_DIR", dir, 1);
+	free(dir);
+}
+
+TEST(boot_modes)
+{
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want;
+	} cases[] = {
+		{ NULL, { NULL }, "pv-pygrub pv pygrub=1 direct=0 pvgrub=- "
+		  "layout=0 firmware=0 vnc=0@127.0.0.1 iso=-" },
+		{ NULL, { "--boot-mode", "pvh" }, "pvh pvh pygrub=0 direct=0 "
+		  "pvgrub=grub-i386-xen_pvh.bin layout=0 " },
+		{ "boot_mode = pv-pvgrub", { NULL }, "pv-pvgrub pv pygrub=0 "
+		  "direct=0 pvgrub=grub-x86_64-xen.bin " },
+		{ NULL, { "--boot-mode=pvh-direct" }, "pvh-direct pvh pygrub=0 "
+		  "direct=1 pvgrub=- " },
+		{ NULL, { "--boot-mode=pv-direct" }, "pv-direct pv pygrub=0 "
+		  "direct=1 " },
+		/* --nopygrub as it always was, alone or agreeing. */
+		{ NULL, { "--nopygrub" }, "pv-direct pv pygrub=0 direct=1 " },
+		{ "pygrub = 0", { "--boot-mode", "pvh-direct" }, "pvh-direct " },
+		{ "pygrub = 1", { NULL }, "pv-pygrub pv pygrub=1 " },
+		/* HVM: one partitioned disk, by itself. */
+		{ NULL, { "--boot-mode", "hvm" }, "hvm hvm pygrub=0 direct=0 "
+		  "pvgrub=- layout=1 firmware=0 vnc=0@127.0.0.1 iso=-" },
+		{ NULL, { "--boot-mode", "hvm", "--layout", "disk",
+			  "--firmware", "uefi", "--vnc", "--vnclisten", "::1" },
+		  "hvm hvm pygrub=0 direct=0 pvgrub=- layout=1 firmware=1 "
+		  "vnc=1@::1 iso=-" },
+		/* An installer ISO brings its screen, unless told not to. */
+		{ NULL, { "--boot-mode", "hvm", "--install-method", "none",
+			  "--iso", "@TMP@/vmlinuz" },
+		  "hvm hvm pygrub=0 direct=0 pvgrub=- layout=1 firmware=0 "
+		  "vnc=1@127.0.0.1 iso=vmlinuz" },
+		{ "vnc = 0", { "--boot-mode", "hvm", "--install-method", "none",
+			       "--iso", "@TMP@/vmlinuz" }, "hvm hvm pygrub=0 "
+		  "direct=0 pvgrub=- layout=1 firmware=0 vnc=0@" },
+		/* xen-tools files name a dom0 kernel next to pygrub. */
+		{ "kernel = /nonexistent/vmlinuz\ninitrd = /nonexistent/i",
+		  { "--boot-mode", "pvh" }, "pvh pvh " },
+	};
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want_err;
+	} bad[] = {
+		{ NULL, { "--boot-mode", "pv" }, "--boot-mode: 'boot-mode' must "
+		  "be pv-pygrub, pvh, pv-pvgrub, pvh-direct, pv-direct or hvm, "
+		  "not 'pv'" },
+		{ "boot-mode = HVM", { NULL }, "g.conf:1: 'boot-mode' must be " },
+		{ NULL, { "--pygrub", "--boot-mode", "pvh" },
+		  "--pygrub: 'pygrub' contradicts 'boot-mode=pvh'" },
+		{ NULL, { "--nopygrub", "--boot-mode", "pv-pygrub" },
+		  "--nopygrub: 'nopygrub' contradicts 'boot-mode=pv-pygrub'" },
+		{ "pygrub = 1", { "--boot-mode", "hvm" },
+		  "g.conf:1: 'pygrub' contradicts 'boot-mode=hvm'" },
+		{ NULL, { "--boot-mode", "hvm", "--layout", "volumes" },
+		  "--layout: --boot-mode=hvm needs --layout=disk (its firmware "
+		  "boots one partitioned disk), not 'volumes'" },
+		{ NULL, { "--firmware", "uefi" }, "--firmware: 'firmware' is for "
+		  "--boot-mode=hvm, not 'pv-pygrub'" },
+		{ NULL, { "--boot-mode", "hvm", "--firmware", "efi" },
+		  "--firmware: 'firmware' must be bios or uefi, not 'efi'" },
+		{ NULL, { "--vnc" }, "--vnc: 'vnc' is for --boot-mode=hvm " },
+		{ NULL, { "--boot-mode", "hvm", "--vnclisten", "localhost" },
+		  "--vnclisten: 'vnclisten' must be an IPv4 or IPv6 address, "
+		  "not 'localhost'" },
+		{ NULL, { "--boot-mode", "pvh", "--iso", "@TMP@/vmlinuz" },
+		  "--iso: 'iso' is for --boot-mode=hvm, not 'pvh'" },
+		{ NULL, { "--boot-mode", "hvm", "--install-method", "none",
+			  "--iso", "@TMP@/tree" },
+		  "--iso: ISO image '@TMP@/tree' is not a file" },
+		{ NULL, { "--boot-mode", "hvm", "--iso", "@TMP@/vmlinuz" },
+		  "--iso: 'iso' installs the guest: it needs "
+		  "--install-method=none" },
+		{ NULL, { "--boot-mode", "hvm", "--iso", "x.iso" },
+		  "--iso: 'iso' must be an absolute path, not 'x.iso'" },
+		{ NULL, { "--install-method", "none", "--boot-mode",
+			  "pvh-direct" },
+		  "--kernel: direct boot with --install-method=none needs "
+		  "--kernel (no guest kernel is installed)" },
+		{ NULL, { "--install-method", "none", "--install-source",
+			  "@TMP@/tree" },
+		  "--install-source: 'install-source' is not used with "
+		  "--install-method=none" },
+	};
+
+	pvgrub_dir();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, cases[i].file, cases[i].flags, &g,
+				     &err), 0);
+		CHECK_STREQ(err.buf, "");
+		if (!err.len) {
+			boot_text(&g, &got);
+			CHECK(starts_with(got.buf, cases[i].want));
+			if (!starts_with(got.buf, cases[i].want))
+				fprintf(stderr, "  got '%s'\n", got.buf);
+		}
+		report_case(before, i, cases[i].flags[0] ? cases[i].flags[0] :
+			    cases[i].file);
+		guest_release(&g);
+		strbuf_release(&err);
+		strbuf_release(&got);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK(guest_of(0, bad[i].file, bad[i].flags, &g, &err) < 0);
+		expand(bad[i].want_err, &want);
+		CHECK(starts_with(err.buf, want.buf));
+		if (!starts_with(err.buf, want.buf))
+			fprintf(stderr, "  got '%s'\n", err.buf);
+		report_case(before, i, bad[i].flags[0] ? bad[i].flags[0] :
+			    bad[i].file);
+		guest_release(&g);
+		strbuf_release(&err);
+		strbuf_release(&want);
+	}
+
+	/* Without grub-xen-host the mode is refused by what it lacks. */
+	setenv("CREATE_IMAGE_PVGRUB_DIR", "/nonexistent", 1);
+	{
+		static const char *const flags[MAX_FLAGS] = { "--boot-mode",
+							      "pv-pvgrub" };
+		struct strbuf err = STRBUF_INIT;
+		struct guest g;
+
+		CHECK(guest_of(0, NULL, flags, &g, &err) < 0);
+		CHECK_STREQ(err.buf, "--boot-mode: --boot-mode=pv-pvgrub needs "
+			    "'/nonexistent/grub-x86_64-xen.bin': install the "
+			    "package grub-xen-host");
+		guest_release(&g);
+		strbuf_release(&err);
+	}
+	unsetenv("CREATE_IMAGE_PVGRUB_DIR");
+}
