@@ -124,7 +124,7 @@ test_expect_success 'SIGKILL while a cached base is unpacked leaves nothing behi
 	killed_cleanly
 '
 
-# Ten points spread over a cold build, each in a run of its own: killed
+# Six points spread over a cold build, each in a run of its own: killed
 # there, nothing it held is left, and "create-image recover" undoes what
 # it made, leaving the host as before it started. The same command then
 # builds the guest. (t1140 has the same command undo a killed run itself.)
@@ -200,11 +200,11 @@ host_state >initial
 
 # Most of a cold build is the install: debootstrap's first stage
 # (download, unpack), its second (dpkg in the guest), then the updates.
-for point in "stage:prepare 0" "stage:mount 0" "stage:install 1" \
-	     "stage:install 6" "run:debootstrap --second-stage 1" \
-	     "run:debootstrap --second-stage 8" \
-	     "run:debootstrap --second-stage 16" "run:^apt-get .* update$ 1" \
-	     "run:^apt-get .* full-upgrade$ 2" "stage:customize 0"; do
+# One point in each: every point costs a cold build up to it, and the
+# suite's time is bounded.
+for point in "stage:prepare 0" "stage:mount 0" "stage:install 6" \
+	     "run:debootstrap --second-stage 8" "run:^apt-get .* update$ 1" \
+	     "stage:customize 0"; do
 	test_expect_success "SIGKILL at ${point% *} + ${point##* } s of a cold build: recover leaves the host as before" '
 		start_build --cache=no &&
 		at_point "${point% *}" "${point##* }" &&
