@@ -152,6 +152,17 @@ static int fail(struct build *b, int r, const char *what,
 /* The kernel and initrd copied out for Xen without pygrub. */
 #define SPACE_BOOT_FILES (128ULL << 20)
 
+/*
+ * Whether the build puts a system on the disks. --install-method=none
+ * makes the storage and the xl.cfg only: the stages that work on an
+ * installed system are skipped (struct stage's .system), and nothing else
+ * of the guest's tree is read or written.
+ */
+static int build_installs(const struct build *b)
+{
+	return b->g.method != INSTALL_NONE;
+}
+
 /* Sizes that do not fit in 64 bits are more than any disk holds. */
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
@@ -192,6 +203,10 @@ static uint64_t installed_size(const struct guest *g, int *ret_store,
 
 	*ret_store = 0;
 	*ret_how = "an estimate for an install";
+	if (g->method == INSTALL_NONE) {
+		*ret_how = "nothing is installed";
+		return 0;
+	}
 	if (g->method == INSTALL_COPY) {
 		if (fsspace_tree_usage(g->install_source, &size) >= 0)
 			*ret_how = "the size of --install-source";
@@ -570,25 +585,34 @@ static void plan_text(const struct build *b, const char *archive_err,
 			strvec_clear(&mirrors);
 			strvec_clear(&kernels);
 		}
+	} else if (g->method == INSTALL_NONE) {
+		strbuf_addstr(out, "install   none: the file systems are left "
+			      "empty; no base, hooks, roles or customization\n");
 	} else {
 		strbuf_addf(out, "install   %s from %s\n",
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	}
-	add_base_line(b, archive_err, out);
+	if (build_installs(b))
+		add_base_line(b, archive_err, out);
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
-	if (g->ssh_keys.nr)
+	/* Nothing installed, nobody to let in. */
+	if (g->ssh_keys.nr && build_installs(b))
 		strbuf_addf(out, "access    root: %zu SSH key%s%s\n",
 			    g->ssh_keys.nr, g->ssh_keys.nr == 1 ? "" : "s",
 			    g->lock_root ? ", password locked" : "");
-	add_access_lines(g, "admins    ", out);
+	if (build_installs(b))
+		add_access_lines(g, "admins    ", out);
 	strbuf_addf(out, "boot      %s: ", boot_mode_name(g->boot_mode));
 	if (g->pygrub)
-		strbuf_addstr(out, "pygrub reads the guest's boot menu\n");
+		strbuf_addf(out, "pygrub reads the guest's boot menu%s\n",
+			    build_installs(b) ? "" : ", once one is installed");
 	else if (g->pvgrub)
-		strbuf_addf(out, "%s reads the guest's boot menu\n", g->pvgrub);
+		strbuf_addf(out, "%s reads the guest's boot menu%s\n",
+			    g->pvgrub, build_installs(b) ? "" :
+			    ", once one is installed");
 	else if (g->direct)
 		strbuf_addf(out, "%s\n", g->kernel ? g->kernel :
 			    "the guest's own kernel, copied to dom0");
@@ -1440,10 +1464,28 @@ static int make_bootable(struct build *b)
 	struct tvars *vars = NULL;
 	int r;
 
+	/* Nothing installed: no boot menu to write, and a direct boot's
+	 * kernel is --kernel, which guest.c asks for. */
+	if (!build_installs(b)) {
+		b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
+		r = b->g.direct ? boot_export_kernel(&b->g, NULL, &b->boot,
+						     &b->j, &err) : 0;
+		goto out;
+	}
 	r = boot_find_kernel(b->root, &b->boot, &err);
 	if (r < 0)
 		goto out;
 	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
+	if (streq(boot_mode_type(b->g.boot_mode), "pvh")) {
+		r = boot_check_pvh(b->root, &b->boot, &err);
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			warning("cannot tell whether the guest's kernel %s "
+				"boots as a PVH guest: it has no "
+				"/boot/config-%s", b->boot.kernel_version,
+				b->boot.kernel_version);
+	}
 	if (b->g.direct) {
 		r = boot_export_kernel(&b->g, b->root, &b->boot, &b->j, &err);
 		if (r < 0)
@@ -1712,7 +1754,13 @@ void build_summary(const struct build *b, struct strbuf *out)
 	strbuf_addf(out, "Guest '%s' created.\n\n", g->hostname);
 	strbuf_addf(out, "  Distribution:  %s (%s)\n", g->distro.codename,
 		    g->arch);
-	strbuf_addf(out, "  Kernel:        %s\n", b->boot.kernel_version);
+	if (build_installs(b))
+		strbuf_addf(out, "  Kernel:        %s\n",
+			    b->boot.kernel_version);
+	else
+		strbuf_addstr(out, "  Installed:     nothing "
+			      "(--install-method=none): the file systems are "
+			      "empty\n");
 	add_archive_line(b->built_from, "  Archive:       ", out);
 	strbuf_addf(out, "  Config:        %s\n", g->cfg_path);
 	add_storage_lines(b, "  Disk ", "    Partition ", out);
@@ -1722,9 +1770,10 @@ void build_summary(const struct build *b, struct strbuf *out)
 		strbuf_addf(out, "  SSH host key:  %s\n", b->fingerprints.v[i]);
 	if (b->password)
 		strbuf_addf(out, "  Root password: %s\n", b->password);
-	else if (g->lock_root)
+	else if (g->lock_root && build_installs(b))
 		strbuf_addf(out, "  Root password: locked (SSH keys only)\n");
-	add_access_lines(g, "  Admins:        ", out);
+	if (build_installs(b))
+		add_access_lines(g, "  Admins:        ", out);
 	if (b->st.ndisks && b->st.disks[0].inactive)
 		strbuf_addf(out, "\nThe logical volumes are inactive: "
 			    "device-mapper is missing here.\nActivate them on "
@@ -1952,30 +2001,33 @@ static const struct stage {
 	const char *title;
 	int (*run)(struct build *b);
 	const char *journals;
+	/* Works on the installed system: skipped, and not reported, when
+	 * the build installs none (build_installs()). */
+	int system;
 } stages[] = {
 	{ "prepare", "preparing directories", prepare_dirs,
 	  "the journal on disk; the output and guest directories; with "
 	  "--force, the old guest's config, directory, record and volumes "
-	  "moved aside" },
+	  "moved aside", 0 },
 	{ "disks", "making the disks", make_disks,
-	  "image files or logical volumes, the loop devices over them" },
+	  "image files or logical volumes, the loop devices over them", 0 },
 	{ "filesystems", "making the file systems", make_filesystems,
-	  "a loop device per partition" },
+	  "a loop device per partition", 0 },
 	{ "mount", "mounting", mount_all,
-	  "the scratch mount point, the guest's mounts" },
+	  "the scratch mount point, the guest's mounts", 1 },
 	{ "install", "installing the system", install,
 	  "the guest's policy-rc.d while base hooks run; the writeback "
-	  "thread" },
+	  "thread", 1 },
 	{ "customize", "customizing the guest", customize,
-	  "the guest's policy-rc.d" },
+	  "the guest's policy-rc.d", 1 },
 	{ "bootloader", "making the guest bootable", make_bootable,
-	  "the kernel and initrd copied out for Xen without pygrub" },
+	  "the kernel and initrd copied out for Xen without pygrub", 0 },
 	{ "unmount", "unmounting", unmount_all,
-	  "releases every mount and loop device; a qcow2 image" },
+	  "releases every mount and loop device; a qcow2 image", 0 },
 	{ "config", "writing the xl configuration", write_config,
-	  "the xl.cfg" },
+	  "the xl.cfg", 0 },
 	{ "record", "recording the guest", write_manifest,
-	  "the guest's record" },
+	  "the guest's record", 0 },
 };
 
 const char *build_stage_name(size_t i)
@@ -1992,6 +2044,8 @@ int build_run(struct build *b)
 		const struct stage *s = &stages[i];
 		double t0 = clock_seconds();
 
+		if (s->system && !build_installs(b))
+			continue;
 		b->stage = s->name;
 		journal_set_stage(&b->j, s->name);
 		report(b, BUILD_STAGE_STARTED, s->name, s->title, 0);

@@ -620,7 +620,7 @@ static int validate_boot_fs(const struct config *c, struct guest *g,
 	return bad(err, c, g->partitions_file ? O_PARTITIONS : O_FS,
 		   "pygrub cannot read %s, which would hold /boot: give /boot "
 		   "a file system of its own (ext4) in a partitions file, or "
-		   "use --nopygrub", boot->type);
+		   "use --boot-mode=pvh (pvgrub2 reads it)", boot->type);
 }
 
 static int validate_storage(const struct config *c, struct guest *g,
