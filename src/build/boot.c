@@ -183,7 +183,7 @@ int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 	}
 	for (int i = 0; i < 2; i++) {
 		struct strbuf from = STRBUF_INIT;
-		char *to = path_join(g->guest_dir, names[i]);
+		char *to = path_join(g->kernel_dir, names[i]);
 		int r;
 
 		strbuf_addf(&from, "boot/%s", files[i]);

@@ -42,7 +42,7 @@ int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 		    struct strbuf *err);
 /*
  * A direct boot: xl boots a kernel from dom0: --kernel/--initrd, or the
- * guest's own, copied to DIR/domains/HOST (recorded in j). root is not
+ * guest's own, copied to g->kernel_dir (recorded in j). root is not
  * read with --kernel, and may be NULL then.
  */
 int boot_export_kernel(const struct guest *g, const struct rootfs *root,

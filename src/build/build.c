@@ -149,7 +149,7 @@ static int fail(struct build *b, int r, const char *what,
 /* A compressed archive unpacks to at most this many times its size
  * (zstd bases: about 3). */
 #define SPACE_UNPACK_RATIO 4
-/* The kernel and initrd copied out for Xen without pygrub. */
+/* The kernel and initrd copied out for a direct boot. */
 #define SPACE_BOOT_FILES (128ULL << 20)
 
 /*
@@ -267,8 +267,6 @@ static int check_space(struct build *b, struct strbuf *err)
 		if (g->qcow2)
 			files = add_sat(files, g->image_full ? sizes : sparse);
 	}
-	if (g->need_guest_dir && g->direct && !g->kernel)
-		files = add_sat(files, SPACE_BOOT_FILES);
 	fsspace_format(tree, t, sizeof(t));
 	fsspace_format(files, f, sizeof(f));
 	debug("space: the guest's tree takes %s (%s); its files need %s", t,
@@ -276,6 +274,12 @@ static int check_space(struct build *b, struct strbuf *err)
 	if (files && g->guest_dir) {
 		strbuf_addf(&what, "guest '%s' in '%s'", g->hostname, g->dir);
 		r = fsspace_plan_add(&plan, g->guest_dir, what.buf, files);
+	}
+	if (r >= 0 && g->kernel_dir) {
+		strbuf_reset(&what);
+		strbuf_addf(&what, "the kernel of guest '%s'", g->hostname);
+		r = fsspace_plan_add(&plan, g->kernel_dir, what.buf,
+				     SPACE_BOOT_FILES);
 	}
 	if (r >= 0 && store && g->cachedir) {
 		/* The archive is compressed to about a third of the tree:
@@ -286,8 +290,8 @@ static int check_space(struct build *b, struct strbuf *err)
 		r = fsspace_plan_add(&plan, cache, what.buf, tree / 2);
 	}
 	if (r < 0)
-		strbuf_addf(err, "cannot tell the free space for '%s': %s",
-			    cache ? cache : g->guest_dir, strerror(-r));
+		strbuf_addf(err, "cannot tell the free space for %s: %s",
+			    what.buf, strerror(-r));
 	else
 		r = fsspace_plan_check(&plan, err);
 	fsspace_plan_release(&plan);
@@ -313,6 +317,8 @@ int build_check_existing(struct build *b, int check_storage,
 		strbuf_addf(&found, "'%s'", g->cfg_path);
 	else if (g->need_guest_dir && path_exists(g->guest_dir))
 		strbuf_addf(&found, "'%s'", g->guest_dir);
+	else if (g->kernel_dir && path_exists(g->kernel_dir))
+		strbuf_addf(&found, "'%s'", g->kernel_dir);
 	else if (path_exists(manifest))
 		strbuf_addf(&found, "its record '%s'", manifest);
 	free(manifest);
@@ -652,8 +658,8 @@ int build_prepare(struct build *b, struct strbuf *err)
 		p.kernel_path = strdup(b->g.kernel);
 		p.initrd_path = strdup(b->g.initrd ? b->g.initrd : "");
 	} else if (b->g.direct) {
-		p.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
-		p.initrd_path = path_join(b->g.guest_dir, "initrd.img");
+		p.kernel_path = path_join(b->g.kernel_dir, "vmlinuz");
+		p.initrd_path = path_join(b->g.kernel_dir, "initrd.img");
 	}
 	p.cmdline = boot_cmdline("ROOT-UUID");
 	b->boot = p;
@@ -684,26 +690,24 @@ void build_plan(struct build *b, struct strbuf *out)
 	strbuf_addf(out, "--- %s\n%s", b->g.cfg_path, b->xl_cfg.buf);
 }
 
-/* DIR/domains/HOST, made by this run: a directory that appeared since the
- * existence check is not ours to fill. */
-static int make_guest_dir(struct build *b)
+/* DIR/domains/HOST or STATEDIR/kernels/HOST, made by this run: a
+ * directory that appeared since the existence check is not ours to fill. */
+static int make_guest_dir(struct build *b, const char *dir)
 {
-	char *parent = xstrdup(b->g.guest_dir);
+	char *parent = xstrdup(dir);
 	int r;
 
 	*strrchr(parent, '/') = '\0';
 	r = journal_mkdir_p(&b->j, parent, 0755);
 	free(parent);
 	if (r >= 0)
-		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR,
-				b->g.guest_dir);
-	if (r >= 0 && mkdir(b->g.guest_dir, 0700) < 0) {
+		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR, dir);
+	if (r >= 0 && mkdir(dir, 0700) < 0) {
 		r = -errno;
 		journal_cancel(&b->j);
 	}
 	if (r < 0)
-		return build_error(b, r, "cannot create '%s': %m",
-				   b->g.guest_dir);
+		return build_error(b, r, "cannot create '%s': %m", dir);
 	return 0;
 }
 
@@ -1605,8 +1609,9 @@ static int make_output_dir(struct build *b)
 static int replace_existing(struct build *b)
 {
 	char *manifest = manifest_path(b->g.hostname);
-	const char *paths[3] = { b->g.cfg_path, b->g.need_guest_dir ?
-				 b->g.guest_dir : NULL, manifest };
+	const char *paths[4] = { b->g.cfg_path, b->g.need_guest_dir ?
+				 b->g.guest_dir : NULL, b->g.kernel_dir,
+				 manifest };
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
@@ -1615,7 +1620,7 @@ static int replace_existing(struct build *b)
 		free(manifest);
 		return 0;
 	}
-	for (size_t i = 0; i < 3 && r >= 0; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(paths) && r >= 0; i++) {
 		if (!paths[i] || !path_exists(paths[i]))
 			continue;
 		info("replacing '%s' (--force)", paths[i]);
@@ -1964,7 +1969,9 @@ static int prepare_dirs(struct build *b)
 	if (r >= 0)
 		r = replace_existing(b);
 	if (r >= 0 && b->g.need_guest_dir)
-		r = make_guest_dir(b);
+		r = make_guest_dir(b, b->g.guest_dir);
+	if (r >= 0 && b->g.kernel_dir)
+		r = make_guest_dir(b, b->g.kernel_dir);
 	return r;
 }
 
@@ -2006,9 +2013,9 @@ static const struct stage {
 	int system;
 } stages[] = {
 	{ "prepare", "preparing directories", prepare_dirs,
-	  "the journal on disk; the output and guest directories; with "
-	  "--force, the old guest's config, directory, record and volumes "
-	  "moved aside", 0 },
+	  "the journal on disk; the output and guest directories, and the "
+	  "one a direct boot's kernel is copied to; with --force, the old "
+	  "guest's config, directories, record and volumes moved aside", 0 },
 	{ "disks", "making the disks", make_disks,
 	  "image files or logical volumes, the loop devices over them", 0 },
 	{ "filesystems", "making the file systems", make_filesystems,
@@ -2021,7 +2028,7 @@ static const struct stage {
 	{ "customize", "customizing the guest", customize,
 	  "the guest's policy-rc.d", 1 },
 	{ "bootloader", "making the guest bootable", make_bootable,
-	  "the kernel and initrd copied out for Xen without pygrub", 0 },
+	  "the kernel and initrd copied out for a direct boot", 0 },
 	{ "unmount", "unmounting", unmount_all,
 	  "releases every mount and loop device; a qcow2 image", 0 },
 	{ "config", "writing the xl configuration", write_config,

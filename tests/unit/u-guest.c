@@ -1384,38 +1384,48 @@ TEST(boot_modes_pv)
 	static const struct {
 		const char *flags[MAX_FLAGS];
 		/* "MODE type pygrub direct pvgrub-image need_guest_dir
-		 * method" */
+		 * kernel_dir method", kernel_dir below the state dir */
 		const char *want;
 	} cases[] = {
-		{ { NULL }, "pv-pygrub pv 1 0 - 1 0" },
+		{ { NULL }, "pv-pygrub pv 1 0 - 1 - 0" },
 		{ { "--boot-mode", "pvh" },
-		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 0" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 - 0" },
 		{ { "--boot-mode", "pv-pvgrub" },
-		  "pv-pvgrub pv 0 0 grub-x86_64-xen.bin 1 0" },
-		{ { "--boot-mode", "pvh-direct" }, "pvh-direct pvh 0 1 - 1 0" },
-		{ { "--boot-mode", "pv-direct" }, "pv-direct pv 0 1 - 1 0" },
-		{ { "--nopygrub" }, "pv-direct pv 0 1 - 1 0" },
+		  "pv-pvgrub pv 0 0 grub-x86_64-xen.bin 1 - 0" },
+		{ { "--boot-mode", "pvh-direct" },
+		  "pvh-direct pvh 0 1 - 1 kernels/web1 0" },
+		{ { "--boot-mode", "pv-direct" },
+		  "pv-direct pv 0 1 - 1 kernels/web1 0" },
+		{ { "--nopygrub" }, "pv-direct pv 0 1 - 1 kernels/web1 0" },
 		/* GRUB reads xfs and btrfs, pygrub does not. */
 		{ { "--boot-mode", "pvh", "--fs", "xfs" },
-		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 0" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 - 0" },
 		{ { "--boot-mode", "pv-pvgrub", "--fs", "btrfs" },
-		  "pv-pvgrub pv 0 0 grub-x86_64-xen.bin 1 0" },
-		/* On LVM the guest's directory holds only a direct boot's
-		 * kernel. */
+		  "pv-pvgrub pv 0 0 grub-x86_64-xen.bin 1 - 0" },
+		/* On LVM there is no guest directory: a direct boot's
+		 * kernel goes below the state directory all the same. */
 		{ { "--boot-mode", "pvh", "--lvm", "vg0" },
-		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 0 0" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 0 - 0" },
 		{ { "--boot-mode", "pvh-direct", "--lvm", "vg0" },
-		  "pvh-direct pvh 0 1 - 1 0" },
+		  "pvh-direct pvh 0 1 - 0 kernels/web1 0" },
 		/* Storage and the xl.cfg only. */
 		{ { "--boot-mode", "pvh", "--install-method", "none" },
-		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 3" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 - 3" },
 		{ { "--boot-mode", "pv-direct", "--install-method", "none",
 		    "--kernel", "@TMP@/vmlinuz" },
-		  "pv-direct pv 0 1 - 1 3" },
+		  "pv-direct pv 0 1 - 1 - 3" },
+		/* Not copied: --kernel is named as it is. */
+		{ { "--boot-mode", "pvh-direct", "--kernel", "@TMP@/vmlinuz" },
+		  "pvh-direct pvh 0 1 - 1 - 0" },
+		/* The copied kernel needs no --dir. */
+		{ { "--boot-mode", "pvh-direct", "--dir=", "--lvm", "vg0" },
+		  "pvh-direct pvh 0 1 - 0 kernels/web1 0" },
 	};
 	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+	char *state = path_join(scratch(), "state");
 
 	fake_pvgrub();
+	setenv("CREATE_IMAGE_STATEDIR", state, 1);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int before = unit_failed_checks;
 		const char *slash;
@@ -1426,15 +1436,24 @@ TEST(boot_modes_pv)
 		CHECK_STREQ(err.buf, "");
 		slash = g.pvgrub ? strrchr(g.pvgrub, '/') : NULL;
 		strbuf_reset(&got);
-		strbuf_addf(&got, "%s %s %d %d %s %d %d",
+		strbuf_addf(&got, "%s %s %d %d %s %d ",
 			    boot_mode_name(g.boot_mode),
 			    boot_mode_type(g.boot_mode), g.pygrub, g.direct,
-			    slash ? slash + 1 : "-", g.need_guest_dir,
-			    (int)g.method);
+			    slash ? slash + 1 : "-", g.need_guest_dir);
+		if (!g.kernel_dir)
+			strbuf_addch(&got, '-');
+		else if (!strncmp(g.kernel_dir, state, strlen(state)) &&
+			 g.kernel_dir[strlen(state)] == '/')
+			strbuf_addstr(&got, g.kernel_dir + strlen(state) + 1);
+		else
+			strbuf_addstr(&got, g.kernel_dir);
+		strbuf_addf(&got, " %d", (int)g.method);
 		CHECK_STREQ(got.buf, cases[i].want);
 		report_case(before, i, cases[i].want);
 		guest_release(&g);
 	}
+	unsetenv("CREATE_IMAGE_STATEDIR");
+	free(state);
 	strbuf_release(&err);
 	strbuf_release(&got);
 }
@@ -1459,9 +1478,6 @@ TEST(boot_modes_pv_refused)
 		  "--pygrub: 'pygrub' contradicts 'boot-mode=pvh'" },
 		{ { "--boot-mode", "pv-direct", "--pygrub" },
 		  "--pygrub: 'pygrub' contradicts 'boot-mode=pv-direct'" },
-		{ { "--boot-mode", "pvh-direct", "--dir=", "--lvm", "vg0" },
-		  "--dir: 'dir' is needed to hold the kernel of a direct "
-		  "boot" },
 		{ { "--boot-mode", "pvh", "--vnc" }, "--vnc: 'vnc' is for " },
 		{ { "--boot-mode", "pv-pvgrub", "--firmware", "uefi" },
 		  "--firmware: 'firmware' is for --boot-mode=hvm" },
