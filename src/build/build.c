@@ -1464,6 +1464,7 @@ out:
 
 static int make_bootable(struct build *b)
 {
+	const char *uuid = storage_root_volume(&b->st)->uuid;
 	struct strbuf err = STRBUF_INIT;
 	struct tvars *vars = NULL;
 	int r;
@@ -1471,7 +1472,7 @@ static int make_bootable(struct build *b)
 	/* Nothing installed: no boot menu to write, and a direct boot's
 	 * kernel is --kernel, which guest.c asks for. */
 	if (!build_installs(b)) {
-		b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
+		b->boot.cmdline = boot_cmdline(uuid);
 		r = b->g.direct ? boot_export_kernel(&b->g, NULL, &b->boot,
 						     &b->j, &err) : 0;
 		goto out;
@@ -1479,8 +1480,11 @@ static int make_bootable(struct build *b)
 	r = boot_find_kernel(b->root, &b->boot, &err);
 	if (r < 0)
 		goto out;
-	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
-	if (streq(boot_mode_type(b->g.boot_mode), "pvh")) {
+	b->boot.cmdline = boot_cmdline(uuid);
+	/* Unless --kernel boots it instead, the guest's kernel must start
+	 * as a PVH guest. */
+	if (streq(boot_mode_type(b->g.boot_mode), "pvh") &&
+	    !(b->g.direct && b->g.kernel)) {
 		r = boot_check_pvh(b->root, &b->boot, &err);
 		if (r < 0)
 			goto out;

@@ -2,10 +2,11 @@
  * cmd-delete.c: delete-image. Removes what create-image made for a guest:
  * what its manifest says it owns, and what carries its name where the
  * settings say guests are kept (DIR/domains/NAME, OUTPUT/NAME+EXT, LVs
- * tagged create-image:NAME, STATEDIR/kernels/NAME). Everything is found and checked first; then
- * the config goes before the disks and the manifest last, so an
- * interrupted or failed run can be repeated and finds what is left. The
- * addresses its pools leased it are released once the manifest is gone.
+ * tagged create-image:NAME, STATEDIR/kernels/NAME). Everything is found
+ * and checked first; then the config goes before the disks and the
+ * manifest last, so an interrupted or failed run can be repeated and finds
+ * what is left. The addresses its pools leased it are released once the
+ * manifest is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
