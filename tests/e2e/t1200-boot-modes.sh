@@ -355,6 +355,24 @@ test_expect_success 'pvh-direct: the copied kernel boots with the xl.cfg command
 		--append "$(cfg_value "$cfg" cmdline)"
 '
 
+test_expect_success 'pvh-direct: --force whose rebuild fails puts the copied kernel back' '
+	k=$TRASH/state/kernels/d1 &&
+	sum=$(cat "$k/vmlinuz" "$k/initrd.img" | md5sum) &&
+	ino=$(stat -c %i "$k/vmlinuz") &&
+	echo "not a tarball" >"$TRASH/not-a.tar" &&
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname d1 --dir "$dir" --output "$out" --force \
+		--boot-mode pvh-direct --install-method tar \
+		--install-source "$TRASH/not-a.tar" >o 2>e || rc=$? &&
+	cat e &&
+	test "$rc" = 1 &&
+	grep -q "replacing .$k. (--force)" e &&
+	test "$(cat "$k/vmlinuz" "$k/initrd.img" | md5sum)" = "$sum" &&
+	test "$(stat -c %i "$k/vmlinuz")" = "$ino" &&
+	test "$(ls -A "$TRASH/state/kernels")" = d1 &&
+	assert_no_leftovers "$TRASH"
+'
+
 test_expect_success 'delete-image removes the copied kernel with the guest' '
 	"$BUILD/delete-image" --dir "$dir" --output "$out" d1 >o &&
 	cat o &&
