@@ -63,8 +63,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # The unit tests valgrind 3.19 cannot run all of (it has no openat2(2),
 # no mount_setattr(2)): leakcheck runs these twins, linked with
 # LeakSanitizer, natively as well.
-LSAN_BIN := $(patsubst %,$(B)/tests/lsan-%,u-base-cache u-journal u-rootfs \
-	u-sandbox u-secrets)
+LSAN_BIN := $(patsubst %,$(B)/tests/lsan-%,u-base-cache u-boot u-journal \
+	u-rootfs u-sandbox u-secrets)
 
 # Where the program looks for distros/ hooks/ templates/ etc/ and for
 # in-guest; a build run from the checkout finds them beside the binary

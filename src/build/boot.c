@@ -66,6 +66,54 @@ int boot_find_kernel(const struct rootfs *root, struct boot_info *ret,
 	return r;
 }
 
+int boot_config_has_pvh(const char *config)
+{
+	static const char want[] = "CONFIG_XEN_PVH=y";
+	const char *p = config;
+
+	while ((p = strstr(p, want))) {
+		char end = p[sizeof(want) - 1];
+
+		if ((p == config || p[-1] == '\n') &&
+		    (end == '\n' || end == '\0'))
+			return 1;
+		p += sizeof(want) - 1;
+	}
+	return 0;
+}
+
+/* Debian's .config files are about 300 KiB. */
+#define KERNEL_CONFIG_MAX (8 << 20)
+
+int boot_check_pvh(const struct rootfs *root, const struct boot_info *b,
+		   struct strbuf *err)
+{
+	struct strbuf rel = STRBUF_INIT, config = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&rel, "boot/config-%s", b->kernel_version);
+	r = rootfs_read_file(root, rel.buf, 0, KERNEL_CONFIG_MAX, &config,
+			     NULL);
+	if (r == -ENOENT) {
+		r = 0;
+	} else if (r < 0) {
+		strbuf_addf(err, "cannot read the guest's '/%s': %s", rel.buf,
+			    rootfs_strerror(r));
+	} else if (boot_config_has_pvh(config.buf)) {
+		r = 1;
+	} else {
+		strbuf_addf(err, "the guest's kernel %s cannot boot as a PVH "
+			    "guest ('/%s' lacks CONFIG_XEN_PVH=y): install "
+			    "one that can (linux-image-cloud-amd64 or "
+			    "linux-image-amd64), or use --boot-mode=pv-pvgrub",
+			    b->kernel_version, rel.buf);
+		r = -ENOTSUP;
+	}
+	strbuf_release(&rel);
+	strbuf_release(&config);
+	return r;
+}
+
 char *boot_cmdline(const char *root_uuid)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -135,7 +183,7 @@ int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 	}
 	for (int i = 0; i < 2; i++) {
 		struct strbuf from = STRBUF_INIT;
-		char *to = path_join(g->guest_dir, names[i]);
+		char *to = path_join(g->kernel_dir, names[i]);
 		int r;
 
 		strbuf_addf(&from, "boot/%s", files[i]);

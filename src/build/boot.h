@@ -1,7 +1,8 @@
 /*
  * boot.h: making the guest bootable: finding the kernel and initrd the
- * install put in /boot (and refusing to report success without them), and
- * writing the boot menu pygrub reads.
+ * install put in /boot (and refusing to report success without them, or a
+ * kernel without PVH for a PVH guest), writing the boot menu pygrub and
+ * pvgrub2 read, copying the kernel out for a direct boot.
  */
 #ifndef BOOT_H
 #define BOOT_H
@@ -20,14 +21,29 @@
  * both regular files: a FIFO or device of such a name is passed over. */
 int boot_find_kernel(const struct rootfs *root, struct boot_info *ret,
 		     struct strbuf *err);
+/*
+ * Whether the kernel boot_find_kernel() found boots as a PVH guest, as its
+ * /boot/config-VERSION tells: 1 it does (CONFIG_XEN_PVH=y); 0 there is no
+ * such file to tell (a kernel of the admin's own, say); -ENOTSUP with the
+ * reason in err when it does not.
+ */
+int boot_check_pvh(const struct rootfs *root, const struct boot_info *b,
+		   struct strbuf *err);
+/* Whether the text of a kernel's .config enables Xen PVH guests. */
+int boot_config_has_pvh(const char *config);
 /* The kernel command line for a root file system with this UUID. */
 char *boot_cmdline(const char *root_uuid);
-/* Write /boot/grub/grub.cfg from templates/grub.cfg. */
+/*
+ * Write /boot/grub/grub.cfg from templates/grub.cfg: the menu pygrub reads
+ * in dom0, and pvgrub2 in the guest (it looks for /boot/grub/grub.cfg, then
+ * /grub/grub.cfg for a /boot of its own, on every disk).
+ */
 int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 		    struct strbuf *err);
 /*
- * Without pygrub, xl boots a kernel from dom0: --kernel/--initrd, or the
- * guest's own, copied beside its disks (recorded in j).
+ * A direct boot: xl boots a kernel from dom0: --kernel/--initrd, or the
+ * guest's own, copied to g->kernel_dir (recorded in j). root is not
+ * read with --kernel, and may be NULL then.
  */
 int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		       struct boot_info *b, struct journal *j,

@@ -149,8 +149,19 @@ static int fail(struct build *b, int r, const char *what,
 /* A compressed archive unpacks to at most this many times its size
  * (zstd bases: about 3). */
 #define SPACE_UNPACK_RATIO 4
-/* The kernel and initrd copied out for Xen without pygrub. */
+/* The kernel and initrd copied out for a direct boot. */
 #define SPACE_BOOT_FILES (128ULL << 20)
+
+/*
+ * Whether the build puts a system on the disks. --install-method=none
+ * makes the storage and the xl.cfg only: the stages that work on an
+ * installed system are skipped (struct stage's .system), and nothing else
+ * of the guest's tree is read or written.
+ */
+static int build_installs(const struct build *b)
+{
+	return b->g.method != INSTALL_NONE;
+}
 
 /* Sizes that do not fit in 64 bits are more than any disk holds. */
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -192,6 +203,10 @@ static uint64_t installed_size(const struct guest *g, int *ret_store,
 
 	*ret_store = 0;
 	*ret_how = "an estimate for an install";
+	if (g->method == INSTALL_NONE) {
+		*ret_how = "nothing is installed";
+		return 0;
+	}
 	if (g->method == INSTALL_COPY) {
 		if (fsspace_tree_usage(g->install_source, &size) >= 0)
 			*ret_how = "the size of --install-source";
@@ -252,8 +267,6 @@ static int check_space(struct build *b, struct strbuf *err)
 		if (g->qcow2)
 			files = add_sat(files, g->image_full ? sizes : sparse);
 	}
-	if (g->need_guest_dir && g->direct && !g->kernel)
-		files = add_sat(files, SPACE_BOOT_FILES);
 	fsspace_format(tree, t, sizeof(t));
 	fsspace_format(files, f, sizeof(f));
 	debug("space: the guest's tree takes %s (%s); its files need %s", t,
@@ -261,6 +274,12 @@ static int check_space(struct build *b, struct strbuf *err)
 	if (files && g->guest_dir) {
 		strbuf_addf(&what, "guest '%s' in '%s'", g->hostname, g->dir);
 		r = fsspace_plan_add(&plan, g->guest_dir, what.buf, files);
+	}
+	if (r >= 0 && g->kernel_dir) {
+		strbuf_reset(&what);
+		strbuf_addf(&what, "the kernel of guest '%s'", g->hostname);
+		r = fsspace_plan_add(&plan, g->kernel_dir, what.buf,
+				     SPACE_BOOT_FILES);
 	}
 	if (r >= 0 && store && g->cachedir) {
 		/* The archive is compressed to about a third of the tree:
@@ -271,8 +290,8 @@ static int check_space(struct build *b, struct strbuf *err)
 		r = fsspace_plan_add(&plan, cache, what.buf, tree / 2);
 	}
 	if (r < 0)
-		strbuf_addf(err, "cannot tell the free space for '%s': %s",
-			    cache ? cache : g->guest_dir, strerror(-r));
+		strbuf_addf(err, "cannot tell the free space for %s: %s",
+			    what.buf, strerror(-r));
 	else
 		r = fsspace_plan_check(&plan, err);
 	fsspace_plan_release(&plan);
@@ -298,6 +317,8 @@ int build_check_existing(struct build *b, int check_storage,
 		strbuf_addf(&found, "'%s'", g->cfg_path);
 	else if (g->need_guest_dir && path_exists(g->guest_dir))
 		strbuf_addf(&found, "'%s'", g->guest_dir);
+	else if (g->kernel_dir && path_exists(g->kernel_dir))
+		strbuf_addf(&found, "'%s'", g->kernel_dir);
 	else if (path_exists(manifest))
 		strbuf_addf(&found, "its record '%s'", manifest);
 	free(manifest);
@@ -570,25 +591,34 @@ static void plan_text(const struct build *b, const char *archive_err,
 			strvec_clear(&mirrors);
 			strvec_clear(&kernels);
 		}
+	} else if (g->method == INSTALL_NONE) {
+		strbuf_addstr(out, "install   none: the file systems are left "
+			      "empty; no base, hooks, roles or customization\n");
 	} else {
 		strbuf_addf(out, "install   %s from %s\n",
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	}
-	add_base_line(b, archive_err, out);
+	if (build_installs(b))
+		add_base_line(b, archive_err, out);
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
-	if (g->ssh_keys.nr)
+	/* Nothing installed, nobody to let in. */
+	if (g->ssh_keys.nr && build_installs(b))
 		strbuf_addf(out, "access    root: %zu SSH key%s%s\n",
 			    g->ssh_keys.nr, g->ssh_keys.nr == 1 ? "" : "s",
 			    g->lock_root ? ", password locked" : "");
-	add_access_lines(g, "admins    ", out);
+	if (build_installs(b))
+		add_access_lines(g, "admins    ", out);
 	strbuf_addf(out, "boot      %s: ", boot_mode_name(g->boot_mode));
 	if (g->pygrub)
-		strbuf_addstr(out, "pygrub reads the guest's boot menu\n");
+		strbuf_addf(out, "pygrub reads the guest's boot menu%s\n",
+			    build_installs(b) ? "" : ", once one is installed");
 	else if (g->pvgrub)
-		strbuf_addf(out, "%s reads the guest's boot menu\n", g->pvgrub);
+		strbuf_addf(out, "%s reads the guest's boot menu%s\n",
+			    g->pvgrub, build_installs(b) ? "" :
+			    ", once one is installed");
 	else if (g->direct)
 		strbuf_addf(out, "%s\n", g->kernel ? g->kernel :
 			    "the guest's own kernel, copied to dom0");
@@ -628,8 +658,8 @@ int build_prepare(struct build *b, struct strbuf *err)
 		p.kernel_path = strdup(b->g.kernel);
 		p.initrd_path = strdup(b->g.initrd ? b->g.initrd : "");
 	} else if (b->g.direct) {
-		p.kernel_path = path_join(b->g.guest_dir, "vmlinuz");
-		p.initrd_path = path_join(b->g.guest_dir, "initrd.img");
+		p.kernel_path = path_join(b->g.kernel_dir, "vmlinuz");
+		p.initrd_path = path_join(b->g.kernel_dir, "initrd.img");
 	}
 	p.cmdline = boot_cmdline("ROOT-UUID");
 	b->boot = p;
@@ -660,26 +690,24 @@ void build_plan(struct build *b, struct strbuf *out)
 	strbuf_addf(out, "--- %s\n%s", b->g.cfg_path, b->xl_cfg.buf);
 }
 
-/* DIR/domains/HOST, made by this run: a directory that appeared since the
- * existence check is not ours to fill. */
-static int make_guest_dir(struct build *b)
+/* DIR/domains/HOST or STATEDIR/kernels/HOST, made by this run: a
+ * directory that appeared since the existence check is not ours to fill. */
+static int make_guest_dir(struct build *b, const char *dir)
 {
-	char *parent = xstrdup(b->g.guest_dir);
+	char *parent = xstrdup(dir);
 	int r;
 
 	*strrchr(parent, '/') = '\0';
 	r = journal_mkdir_p(&b->j, parent, 0755);
 	free(parent);
 	if (r >= 0)
-		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR,
-				b->g.guest_dir);
-	if (r >= 0 && mkdir(b->g.guest_dir, 0700) < 0) {
+		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_RMDIR, dir);
+	if (r >= 0 && mkdir(dir, 0700) < 0) {
 		r = -errno;
 		journal_cancel(&b->j);
 	}
 	if (r < 0)
-		return build_error(b, r, "cannot create '%s': %m",
-				   b->g.guest_dir);
+		return build_error(b, r, "cannot create '%s': %m", dir);
 	return 0;
 }
 
@@ -1436,14 +1464,36 @@ out:
 
 static int make_bootable(struct build *b)
 {
+	const char *uuid = storage_root_volume(&b->st)->uuid;
 	struct strbuf err = STRBUF_INIT;
 	struct tvars *vars = NULL;
 	int r;
 
+	/* Nothing installed: no boot menu to write, and a direct boot's
+	 * kernel is --kernel, which guest.c asks for. */
+	if (!build_installs(b)) {
+		b->boot.cmdline = boot_cmdline(uuid);
+		r = b->g.direct ? boot_export_kernel(&b->g, NULL, &b->boot,
+						     &b->j, &err) : 0;
+		goto out;
+	}
 	r = boot_find_kernel(b->root, &b->boot, &err);
 	if (r < 0)
 		goto out;
-	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
+	b->boot.cmdline = boot_cmdline(uuid);
+	/* Unless --kernel boots it instead, the guest's kernel must start
+	 * as a PVH guest. */
+	if (streq(boot_mode_type(b->g.boot_mode), "pvh") &&
+	    !(b->g.direct && b->g.kernel)) {
+		r = boot_check_pvh(b->root, &b->boot, &err);
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			warning("cannot tell whether the guest's kernel %s "
+				"boots as a PVH guest: it has no "
+				"/boot/config-%s", b->boot.kernel_version,
+				b->boot.kernel_version);
+	}
 	if (b->g.direct) {
 		r = boot_export_kernel(&b->g, b->root, &b->boot, &b->j, &err);
 		if (r < 0)
@@ -1563,8 +1613,9 @@ static int make_output_dir(struct build *b)
 static int replace_existing(struct build *b)
 {
 	char *manifest = manifest_path(b->g.hostname);
-	const char *paths[3] = { b->g.cfg_path, b->g.need_guest_dir ?
-				 b->g.guest_dir : NULL, manifest };
+	const char *paths[4] = { b->g.cfg_path, b->g.need_guest_dir ?
+				 b->g.guest_dir : NULL, b->g.kernel_dir,
+				 manifest };
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
@@ -1573,7 +1624,7 @@ static int replace_existing(struct build *b)
 		free(manifest);
 		return 0;
 	}
-	for (size_t i = 0; i < 3 && r >= 0; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(paths) && r >= 0; i++) {
 		if (!paths[i] || !path_exists(paths[i]))
 			continue;
 		info("replacing '%s' (--force)", paths[i]);
@@ -1712,7 +1763,13 @@ void build_summary(const struct build *b, struct strbuf *out)
 	strbuf_addf(out, "Guest '%s' created.\n\n", g->hostname);
 	strbuf_addf(out, "  Distribution:  %s (%s)\n", g->distro.codename,
 		    g->arch);
-	strbuf_addf(out, "  Kernel:        %s\n", b->boot.kernel_version);
+	if (build_installs(b))
+		strbuf_addf(out, "  Kernel:        %s\n",
+			    b->boot.kernel_version);
+	else
+		strbuf_addstr(out, "  Installed:     nothing "
+			      "(--install-method=none): the file systems are "
+			      "empty\n");
 	add_archive_line(b->built_from, "  Archive:       ", out);
 	strbuf_addf(out, "  Config:        %s\n", g->cfg_path);
 	add_storage_lines(b, "  Disk ", "    Partition ", out);
@@ -1722,9 +1779,10 @@ void build_summary(const struct build *b, struct strbuf *out)
 		strbuf_addf(out, "  SSH host key:  %s\n", b->fingerprints.v[i]);
 	if (b->password)
 		strbuf_addf(out, "  Root password: %s\n", b->password);
-	else if (g->lock_root)
+	else if (g->lock_root && build_installs(b))
 		strbuf_addf(out, "  Root password: locked (SSH keys only)\n");
-	add_access_lines(g, "  Admins:        ", out);
+	if (build_installs(b))
+		add_access_lines(g, "  Admins:        ", out);
 	if (b->st.ndisks && b->st.disks[0].inactive)
 		strbuf_addf(out, "\nThe logical volumes are inactive: "
 			    "device-mapper is missing here.\nActivate them on "
@@ -1915,7 +1973,9 @@ static int prepare_dirs(struct build *b)
 	if (r >= 0)
 		r = replace_existing(b);
 	if (r >= 0 && b->g.need_guest_dir)
-		r = make_guest_dir(b);
+		r = make_guest_dir(b, b->g.guest_dir);
+	if (r >= 0 && b->g.kernel_dir)
+		r = make_guest_dir(b, b->g.kernel_dir);
 	return r;
 }
 
@@ -1952,30 +2012,33 @@ static const struct stage {
 	const char *title;
 	int (*run)(struct build *b);
 	const char *journals;
+	/* Works on the installed system: skipped, and not reported, when
+	 * the build installs none (build_installs()). */
+	int system;
 } stages[] = {
 	{ "prepare", "preparing directories", prepare_dirs,
-	  "the journal on disk; the output and guest directories; with "
-	  "--force, the old guest's config, directory, record and volumes "
-	  "moved aside" },
+	  "the journal on disk; the output and guest directories, and the "
+	  "one a direct boot's kernel is copied to; with --force, the old "
+	  "guest's config, directories, record and volumes moved aside", 0 },
 	{ "disks", "making the disks", make_disks,
-	  "image files or logical volumes, the loop devices over them" },
+	  "image files or logical volumes, the loop devices over them", 0 },
 	{ "filesystems", "making the file systems", make_filesystems,
-	  "a loop device per partition" },
+	  "a loop device per partition", 0 },
 	{ "mount", "mounting", mount_all,
-	  "the scratch mount point, the guest's mounts" },
+	  "the scratch mount point, the guest's mounts", 1 },
 	{ "install", "installing the system", install,
 	  "the guest's policy-rc.d while base hooks run; the writeback "
-	  "thread" },
+	  "thread", 1 },
 	{ "customize", "customizing the guest", customize,
-	  "the guest's policy-rc.d" },
+	  "the guest's policy-rc.d", 1 },
 	{ "bootloader", "making the guest bootable", make_bootable,
-	  "the kernel and initrd copied out for Xen without pygrub" },
+	  "the kernel and initrd copied out for a direct boot", 0 },
 	{ "unmount", "unmounting", unmount_all,
-	  "releases every mount and loop device; a qcow2 image" },
+	  "releases every mount and loop device; a qcow2 image", 0 },
 	{ "config", "writing the xl configuration", write_config,
-	  "the xl.cfg" },
+	  "the xl.cfg", 0 },
 	{ "record", "recording the guest", write_manifest,
-	  "the guest's record" },
+	  "the guest's record", 0 },
 };
 
 const char *build_stage_name(size_t i)
@@ -1992,6 +2055,8 @@ int build_run(struct build *b)
 		const struct stage *s = &stages[i];
 		double t0 = clock_seconds();
 
+		if (s->system && !build_installs(b))
+			continue;
 		b->stage = s->name;
 		journal_set_stage(&b->j, s->name);
 		report(b, BUILD_STAGE_STARTED, s->name, s->title, 0);

@@ -15,7 +15,7 @@ struct boot_info {
 	char *initrd_file;
 	char *kernel_version;	/* "6.1.0-13-amd64" */
 	char *cmdline;		/* "root=UUID=... ro console=hvc0" */
-	char *kernel_path;	/* dom0 path for xl.cfg without pygrub */
+	char *kernel_path;	/* dom0 path for the xl.cfg of a direct boot */
 	char *initrd_path;
 };
 

@@ -2,10 +2,11 @@
  * cmd-delete.c: delete-image. Removes what create-image made for a guest:
  * what its manifest says it owns, and what carries its name where the
  * settings say guests are kept (DIR/domains/NAME, OUTPUT/NAME+EXT, LVs
- * tagged create-image:NAME). Everything is found and checked first; then
- * the config goes before the disks and the manifest last, so an
- * interrupted or failed run can be repeated and finds what is left. The
- * addresses its pools leased it are released once the manifest is gone.
+ * tagged create-image:NAME, STATEDIR/kernels/NAME). Everything is found
+ * and checked first; then the config goes before the disks and the
+ * manifest last, so an interrupted or failed run can be repeated and finds
+ * what is left. The addresses its pools leased it are released once the
+ * manifest is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,8 +42,8 @@ static const char usage[] =
 	"usage: delete-image [OPTION]... [--hostname] NAME...\n"
 	"\n"
 	"Remove guests create-image built: their xl configuration and "
-	"autostart\nlink, disks, directory and manifest; release the "
-	"addresses their pools\nleased them.\n"
+	"autostart\nlink, disks, directory, copied kernel and manifest; "
+	"release the addresses\ntheir pools leased them.\n"
 	"\n"
 	"      --dir=DIR        also look for DIR/domains/NAME\n"
 	"      --dry-run        show what would be removed, remove nothing\n"
@@ -281,6 +282,21 @@ static void plan_dirs(struct plan *p)
 	}
 }
 
+/* STATEDIR/kernels/NAME: a direct boot's kernel and initrd, copied out
+ * of the guest; found by its name, whatever the guest's storage. */
+static void plan_kernels(struct plan *p)
+{
+	char *dir = paths_guest_kernels(p->name);
+	struct stat st;
+
+	add_once(&p->looked, dir);
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		add_item(p, ITEM_DIR, dir);
+	else if (lstat(dir, &st) == 0)
+		strvec_pushf(&p->notes, "leaving '%s' (not a directory)", dir);
+	free(dir);
+}
+
 /* The manifest's disks: owned image files and LVs; never a device. */
 static void plan_disks(struct plan *p, const struct manifest *m)
 {
@@ -451,6 +467,7 @@ static int make_plan(const struct settings *s, struct plan *p,
 
 	plan_configs(p);
 	plan_dirs(p);
+	plan_kernels(p);
 	if (geteuid() == 0) {
 		r = plan_lvs(p, err);
 		if (r < 0)

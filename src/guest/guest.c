@@ -17,6 +17,7 @@
 #include "macros.h"
 #include "net.h"
 #include "parse.h"
+#include "paths.h"
 #include "parttable.h"
 #include "sshkey.h"
 #include "storage.h"
@@ -59,6 +60,7 @@ void guest_release(struct guest *g)
 	free(g->guest_security_mirror);
 	free(g->dir);
 	free(g->guest_dir);
+	free(g->kernel_dir);
 	free(g->output);
 	free(g->cfg_path);
 	free(g->cachedir);
@@ -620,7 +622,7 @@ static int validate_boot_fs(const struct config *c, struct guest *g,
 	return bad(err, c, g->partitions_file ? O_PARTITIONS : O_FS,
 		   "pygrub cannot read %s, which would hold /boot: give /boot "
 		   "a file system of its own (ext4) in a partitions file, or "
-		   "use --nopygrub", boot->type);
+		   "use --boot-mode=pvh (pvgrub2 reads it)", boot->type);
 }
 
 static int validate_storage(const struct config *c, struct guest *g,
@@ -1215,11 +1217,11 @@ int guest_from_config(const struct config *c, struct guest *g,
 	r = validate_boot_fs(c, g, err);
 	if (r < 0)
 		return r;
-	/* Images live there, and a kernel handed to Xen for direct boot. */
-	g->need_guest_dir = g->storage == STORAGE_DIR || g->direct;
-	if (g->need_guest_dir && !g->guest_dir)
-		return bad(err, c, O_DIR, "'dir' is needed to hold the kernel "
-			   "of a direct boot");
+	g->need_guest_dir = g->storage == STORAGE_DIR;
+	/* Kept with the guest's record, not its storage: the same place for
+	 * image files, logical volumes and devices. */
+	if (g->direct && !g->kernel)
+		g->kernel_dir = paths_guest_kernels(g->hostname);
 	r = validate_access(c, g, err);
 	if (r < 0)
 		return r;

@@ -113,7 +113,10 @@ struct guest {
 	 */
 	struct partitions parts;
 	char *partitions_file;
-	int need_guest_dir;	/* DIR/domains/HOST holds images or a kernel */
+	int need_guest_dir;	/* DIR/domains/HOST holds the image files */
+	/* paths_guest_kernels(): where a direct boot's own kernel and
+	 * initrd are copied; NULL with --kernel or another boot mode. */
+	char *kernel_dir;
 
 	enum install_method method;
 	char *install_source;

@@ -98,7 +98,7 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "image-dev", O_IMAGE_DEV, S, 0, NULL, "DEV",
 	  "install onto this existing block device", "dir lvm" },
 	{ "initrd", O_INITRD, S, 0, NULL, "FILE",
-	  "dom0 initrd to boot without pygrub (default: the guest's own)",
+	  "dom0 initrd for a direct boot (default: the guest's own)",
 	  NULL },
 	{ "install-method", O_INSTALL_METHOD, S, 0, "debootstrap",
 	  "METHOD", "debootstrap, tar, copy, or none (storage and xl.cfg "
@@ -124,7 +124,7 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "keep", O_KEEP, B, RUN, "0", NULL,
 	  "on failure, keep what was created for debugging", NULL },
 	{ "kernel", O_KERNEL, S, 0, NULL, "FILE",
-	  "dom0 kernel to boot without pygrub (default: the guest's own)",
+	  "dom0 kernel for a direct boot (default: the guest's own)",
 	  NULL },
 	{ "keyring", O_KEYRING, S, 0, NULL, "FILE",
 	  "keyring debootstrap checks the mirror with", NULL },

@@ -102,6 +102,15 @@ const char *paths_statedir(void)
 	return env && *env ? env : "/var/lib/create-image";
 }
 
+char *paths_guest_kernels(const char *hostname)
+{
+	char *dir = path_join(paths_statedir(), "kernels");
+	char *ret = path_join(dir, hostname);
+
+	free(dir);
+	return ret;
+}
+
 char *paths_data(const char *rel)
 {
 	return path_join(paths_datadir(), rel);

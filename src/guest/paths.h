@@ -24,6 +24,11 @@ const char *paths_logdir(void);
 /* What the program keeps about the guests it built (manifests).
  * $CREATE_IMAGE_STATEDIR overrides it. */
 const char *paths_statedir(void);
+/*
+ * STATEDIR/kernels/HOST: a direct boot's kernel and initrd, copied out of
+ * the guest for xl, whatever its storage; caller frees.
+ */
+char *paths_guest_kernels(const char *hostname);
 /* datadir + "/" + rel; caller frees. */
 char *paths_data(const char *rel);
 

@@ -137,6 +137,10 @@ int base_cacheable(const struct guest *g, const char **why)
 		*why = "--install-method=copy copies a local tree as it is";
 		return 0;
 	}
+	if (g->method == INSTALL_NONE) {
+		*why = "--install-method=none installs nothing";
+		return 0;
+	}
 	return 1;
 }
 

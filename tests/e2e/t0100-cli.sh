@@ -282,6 +282,8 @@ test_expect_success 'children search a fixed PATH: an xl planted first on it nev
 # must not change the plan (t0900 covers the base line with a cache).
 dry_run() {
 	name=$1; shift
+	# The default state directory, which a direct boot's xl.cfg names.
+	CREATE_IMAGE_STATEDIR=/var/lib/create-image \
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$CREATE_IMAGE" --dry-run --cache=no \
 		--security-mirror http://security.debian.org/debian-security \

@@ -85,9 +85,9 @@ test_expect_success 'copy: without pygrub the xl.cfg boots the guest kernel from
 	cfg=$out/copied.cfg &&
 	"$TEST_TOOL" xlcfg-check "$cfg" &&
 	! grep -q bootloader "$cfg" &&
-	grep -q "^kernel *= .$dir/domains/copied/vmlinuz." "$cfg" &&
-	grep -q "^ramdisk *= .$dir/domains/copied/initrd.img." "$cfg" &&
-	cmp "$dir/domains/copied/vmlinuz" rootfs/boot/vmlinuz-* &&
+	grep -q "^kernel *= .$CREATE_IMAGE_STATEDIR/kernels/copied/vmlinuz." "$cfg" &&
+	grep -q "^ramdisk *= .$CREATE_IMAGE_STATEDIR/kernels/copied/initrd.img." "$cfg" &&
+	cmp "$CREATE_IMAGE_STATEDIR/kernels/copied/vmlinuz" rootfs/boot/vmlinuz-* &&
 	assert_no_leftovers "$TRASH"
 '
 

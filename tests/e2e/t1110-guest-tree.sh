@@ -141,7 +141,8 @@ test_expect_success 'FIFOs named like a kernel and a host key: passed over, no h
 	grep -q "using the cached base" t11c.err &&
 	kver=$(sed -n "s/^ *Kernel: *//p" t11c.out) &&
 	test -n "$kver" && test "$kver" != 99.0-fifo &&
-	test -s "$dir/domains/t11c/vmlinuz" && test -s "$dir/domains/t11c/initrd.img" &&
+	test -s "$CREATE_IMAGE_STATEDIR/kernels/t11c/vmlinuz" &&
+	test -s "$CREATE_IMAGE_STATEDIR/kernels/t11c/initrd.img" &&
 	test $(grep -c "SSH host key: .*SHA256:" t11c.out) -ge 2 &&
 	assert_no_leftovers "$TRASH"
 '

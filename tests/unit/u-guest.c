@@ -1528,3 +1528,172 @@ TEST(boot_modes)
 	}
 	unsetenv("CREATE_IMAGE_PVGRUB_DIR");
 }
+/* ---- the PV and PVH boot modes ---- */
+
+/* pvgrub2's images, as grub-xen-host installs them, in the scratch
+ * directory: $CREATE_IMAGE_PVGRUB_DIR points there. */
+static void fake_pvgrub(void)
+{
+	static const char *const images[] = { "grub-i386-xen_pvh.bin",
+					      "grub-x86_64-xen.bin" };
+	char *dir = path_join(scratch(), "grub-xen");
+
+	if (mkdir_p(dir, 0755) < 0)
+		abort();
+	for (size_t i = 0; i < ARRAY_SIZE(images); i++) {
+		char *p = path_join(dir, images[i]);
+
+		if (write_string(p, "x", 0644) < 0)
+			abort();
+		free(p);
+	}
+	setenv("CREATE_IMAGE_PVGRUB_DIR", dir, 1);
+	free(dir);
+}
+
+TEST(boot_modes_pv)
+{
+	static const struct {
+		const char *flags[MAX_FLAGS];
+		/* "MODE type pygrub direct pvgrub-image need_guest_dir
+		 * kernel_dir method", kernel_dir below the state dir */
+		const char *want;
+	} cases[] = {
+		{ { NULL }, "pv-pygrub pv 1 0 - 1 - 0" },
+		{ { "--boot-mode", "pvh" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 - 0" },
+		{ { "--boot-mode", "pv-pvgrub" },
+		  "pv-pvgrub pv 0 0 grub-x86_64-xen.bin 1 - 0" },
+		{ { "--boot-mode", "pvh-direct" },
+		  "pvh-direct pvh 0 1 - 1 kernels/web1 0" },
+		{ { "--boot-mode", "pv-direct" },
+		  "pv-direct pv 0 1 - 1 kernels/web1 0" },
+		{ { "--nopygrub" }, "pv-direct pv 0 1 - 1 kernels/web1 0" },
+		/* GRUB reads xfs and btrfs, pygrub does not. */
+		{ { "--boot-mode", "pvh", "--fs", "xfs" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 - 0" },
+		{ { "--boot-mode", "pv-pvgrub", "--fs", "btrfs" },
+		  "pv-pvgrub pv 0 0 grub-x86_64-xen.bin 1 - 0" },
+		/* On LVM there is no guest directory: a direct boot's
+		 * kernel goes below the state directory all the same. */
+		{ { "--boot-mode", "pvh", "--lvm", "vg0" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 0 - 0" },
+		{ { "--boot-mode", "pvh-direct", "--lvm", "vg0" },
+		  "pvh-direct pvh 0 1 - 0 kernels/web1 0" },
+		/* Storage and the xl.cfg only. */
+		{ { "--boot-mode", "pvh", "--install-method", "none" },
+		  "pvh pvh 0 0 grub-i386-xen_pvh.bin 1 - 3" },
+		{ { "--boot-mode", "pv-direct", "--install-method", "none",
+		    "--kernel", "@TMP@/vmlinuz" },
+		  "pv-direct pv 0 1 - 1 - 3" },
+		/* Not copied: --kernel is named as it is. */
+		{ { "--boot-mode", "pvh-direct", "--kernel", "@TMP@/vmlinuz" },
+		  "pvh-direct pvh 0 1 - 1 - 0" },
+		/* The copied kernel needs no --dir. */
+		{ { "--boot-mode", "pvh-direct", "--dir=", "--lvm", "vg0" },
+		  "pvh-direct pvh 0 1 - 0 kernels/web1 0" },
+	};
+	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+	char *state = path_join(scratch(), "state");
+
+	fake_pvgrub();
+	setenv("CREATE_IMAGE_STATEDIR", state, 1);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int before = unit_failed_checks;
+		const char *slash;
+		struct guest g;
+
+		strbuf_reset(&err);
+		CHECK_INTEQ(guest_of(0, NULL, cases[i].flags, &g, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		slash = g.pvgrub ? strrchr(g.pvgrub, '/') : NULL;
+		strbuf_reset(&got);
+		strbuf_addf(&got, "%s %s %d %d %s %d ",
+			    boot_mode_name(g.boot_mode),
+			    boot_mode_type(g.boot_mode), g.pygrub, g.direct,
+			    slash ? slash + 1 : "-", g.need_guest_dir);
+		if (!g.kernel_dir)
+			strbuf_addch(&got, '-');
+		else if (!strncmp(g.kernel_dir, state, strlen(state)) &&
+			 g.kernel_dir[strlen(state)] == '/')
+			strbuf_addstr(&got, g.kernel_dir + strlen(state) + 1);
+		else
+			strbuf_addstr(&got, g.kernel_dir);
+		strbuf_addf(&got, " %d", (int)g.method);
+		CHECK_STREQ(got.buf, cases[i].want);
+		report_case(before, i, cases[i].want);
+		guest_release(&g);
+	}
+	unsetenv("CREATE_IMAGE_STATEDIR");
+	free(state);
+	strbuf_release(&err);
+	strbuf_release(&got);
+}
+
+TEST(boot_modes_pv_refused)
+{
+	static const struct {
+		const char *flags[MAX_FLAGS];
+		const char *want_err;	/* the message's start */
+	} cases[] = {
+		{ { "--boot-mode", "pvh-direct", "--install-method", "none" },
+		  "--kernel: direct boot with --install-method=none needs "
+		  "--kernel" },
+		{ { "--nopygrub", "--install-method", "none" },
+		  "--kernel: direct boot with --install-method=none needs "
+		  "--kernel" },
+		{ { "--boot-mode", "pvh", "--install-method", "none",
+		    "--install-source", "@TMP@/root.tar" },
+		  "--install-source: 'install-source' is not used with "
+		  "--install-method=none" },
+		{ { "--boot-mode", "pvh", "--pygrub" },
+		  "--pygrub: 'pygrub' contradicts 'boot-mode=pvh'" },
+		{ { "--boot-mode", "pv-direct", "--pygrub" },
+		  "--pygrub: 'pygrub' contradicts 'boot-mode=pv-direct'" },
+		{ { "--boot-mode", "pvh", "--vnc" }, "--vnc: 'vnc' is for " },
+		{ { "--boot-mode", "pv-pvgrub", "--firmware", "uefi" },
+		  "--firmware: 'firmware' is for --boot-mode=hvm" },
+		{ { "--boot-mode", "pvhx" }, "--boot-mode: " },
+		/* pygrub still refuses what it cannot read, and names the
+		 * way out. */
+		{ { "--fs", "xfs" }, "--fs: pygrub cannot read xfs, which "
+		  "would hold /boot: give /boot a file system of its own "
+		  "(ext4) in a partitions file, or use --boot-mode=pvh" },
+	};
+	struct strbuf err = STRBUF_INIT;
+
+	fake_pvgrub();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int before = unit_failed_checks;
+		struct guest g;
+
+		strbuf_reset(&err);
+		CHECK_INTEQ(guest_of(0, NULL, cases[i].flags, &g, &err),
+			    -EINVAL);
+		CHECK(starts_with(err.buf, cases[i].want_err));
+		report_case(before, i, cases[i].want_err);
+		guest_release(&g);
+	}
+	strbuf_release(&err);
+}
+
+/* Without grub-xen-host, the pvgrub2 modes name the package. */
+TEST(boot_modes_pvgrub_missing)
+{
+	static const char *const flags[] = { "--boot-mode", "pv-pvgrub",
+					     NULL };
+	struct strbuf err = STRBUF_INIT;
+	char *dir = path_join(scratch(), "no-grub-xen");
+	struct guest g;
+
+	setenv("CREATE_IMAGE_PVGRUB_DIR", dir, 1);
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), -EINVAL);
+	CHECK(starts_with(err.buf, "--boot-mode: --boot-mode=pv-pvgrub "
+			  "needs '"));
+	CHECK(strstr(err.buf, "/no-grub-xen/grub-x86_64-xen.bin': install "
+		     "the package grub-xen-host") != NULL);
+	guest_release(&g);
+	unsetenv("CREATE_IMAGE_PVGRUB_DIR");
+	free(dir);
+	strbuf_release(&err);
+}
