@@ -22,6 +22,14 @@ int boot_find_kernel(const struct rootfs *root, struct boot_info *ret,
 		     struct strbuf *err);
 /* The kernel command line for a root file system with this UUID. */
 char *boot_cmdline(const char *root_uuid);
+/* The same for an HVM guest: its consoles are the screen and ttyS0. */
+char *boot_cmdline_serial(const char *root_uuid);
+/*
+ * An HVM guest's /etc/default/grub, unless it has one: what its own
+ * update-grub needs to write a menu like ours (the serial console), once
+ * a kernel update runs it.
+ */
+int boot_write_grub_defaults(const struct rootfs *root, struct strbuf *err);
 /* Write /boot/grub/grub.cfg from templates/grub.cfg. */
 int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 		    struct strbuf *err);

@@ -22,6 +22,7 @@
 #include "base.h"
 #include "blockdev.h"
 #include "boot.h"
+#include "bootcode.h"
 #include "build.h"
 #include "clock.h"
 #include "config.h"
@@ -687,23 +688,46 @@ static int make_guest_dir(struct build *b)
 static int partition_disk(struct build *b, struct strbuf *err)
 {
 	struct storage *st = &b->st;
-	struct parttable_entry *e = xcalloc(st->nvols, sizeof(*e));
+	size_t n, first = st->bios_boot ? 1 : 0;
+	struct parttable_entry *e = storage_parttable(st, &n);
 	int r;
 
-	for (size_t i = 0; i < st->nvols; i++) {
-		e[i].size = st->vols[i].size;
-		e[i].swap = !strcmp(st->vols[i].fs, "swap");
-		e[i].name = st->vols[i].name;
-	}
+	if (first)
+		e[0].name = "bios";
+	for (size_t i = 0; i < st->nvols; i++)
+		e[first + i].name = st->vols[i].name;
 	info("partitioning '%s' (%s)", st->disks[0].path,
 	     b->g.label == PARTTABLE_MSDOS ? "msdos" : "gpt");
-	r = parttable_write(st->disks[0].dev, b->g.label, e, st->nvols, err);
+	r = parttable_write(st->disks[0].dev, b->g.label, e, n, err);
 	for (size_t i = 0; r >= 0 && i < st->nvols; i++) {
-		st->vols[i].offset = e[i].offset;
-		st->vols[i].size = e[i].length;
+		st->vols[i].offset = e[first + i].offset;
+		st->vols[i].size = e[first + i].length;
 	}
 	free(e);
 	return r;
+}
+
+/*
+ * --boot-mode=hvm --install-method=none: the disk is left blank for the
+ * installer the guest boots (--iso) to partition; nothing is made on it
+ * and nothing installed.
+ */
+static int blank_disk(const struct build *b)
+{
+	return b->g.boot_mode == BOOT_HVM && b->g.method == INSTALL_NONE;
+}
+
+/* The stages that write inside the disk, which a blank disk skips. */
+static int blank_skips(const char *stage)
+{
+	static const char *const skipped[] = { "filesystems", "mount",
+					       "install", "customize",
+					       "bootloader" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(skipped); i++)
+		if (streq(stage, skipped[i]))
+			return 1;
+	return 0;
 }
 
 /* Make each disk and reach it through a block device. */
@@ -732,7 +756,7 @@ static int make_disks(struct build *b)
 		if (r < 0)
 			r = fail(b, r, "prepare the disk", &err);
 	}
-	if (r >= 0 && b->st.vols[0].partno) {
+	if (r >= 0 && b->st.vols[0].partno && !blank_disk(b)) {
 		r = partition_disk(b, &err);
 		if (r < 0)
 			r = fail(b, r, "partition the disk", &err);
@@ -810,7 +834,9 @@ static int mount_all(struct build *b)
 		if (r < 0)
 			strbuf_addf(&err, "cannot create '%s': %s", dir,
 				    strerror(-r));
-		else
+		/* The EFI system partition is written with mtools (see
+		 * bootcode.h): a dom0 kernel need not know FAT. */
+		else if (!streq(v->fs, "vfat"))
 			r = fs_mount(v->dev, v->fs, dir,
 				     build_mount_options(v), &b->j, &err);
 		free(dir);
@@ -1443,7 +1469,9 @@ static int make_bootable(struct build *b)
 	r = boot_find_kernel(b->root, &b->boot, &err);
 	if (r < 0)
 		goto out;
-	b->boot.cmdline = boot_cmdline(storage_root_volume(&b->st)->uuid);
+	b->boot.cmdline = b->g.boot_mode == BOOT_HVM ?
+		boot_cmdline_serial(storage_root_volume(&b->st)->uuid) :
+		boot_cmdline(storage_root_volume(&b->st)->uuid);
 	if (b->g.direct) {
 		r = boot_export_kernel(&b->g, b->root, &b->boot, &b->j, &err);
 		if (r < 0)
@@ -1451,6 +1479,13 @@ static int make_bootable(struct build *b)
 	}
 	vars = render_vars(&b->g, &b->st, &b->boot);
 	r = vars ? boot_write_menu(b->root, vars, &err) : -ENOMEM;
+	if (r >= 0 && b->g.boot_mode == BOOT_HVM) {
+		info("installing GRUB for %s on '%s'", b->g.firmware ==
+		     FIRMWARE_UEFI ? "UEFI" : "BIOS", b->st.disks[0].path);
+		r = boot_write_grub_defaults(b->root, &err);
+		if (r >= 0)
+			r = bootcode_install(&b->g, &b->st, b->root, &err);
+	}
 out:
 	if (r < 0)
 		r = fail(b, r, "make the guest bootable", &err);
@@ -1992,6 +2027,8 @@ int build_run(struct build *b)
 		const struct stage *s = &stages[i];
 		double t0 = clock_seconds();
 
+		if (blank_disk(b) && blank_skips(s->name))
+			continue;
 		b->stage = s->name;
 		journal_set_stage(&b->j, s->name);
 		report(b, BUILD_STAGE_STARTED, s->name, s->title, 0);

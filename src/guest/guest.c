@@ -477,6 +477,27 @@ static int validate_backend(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/*
+ * A UEFI guest's firmware loads GRUB from an EFI system partition, FAT,
+ * mounted at /boot/efi as Debian's installer does it; a partitions file
+ * may bring its own.
+ */
+#define ESP_SIZE (64ULL << 20)
+
+static int add_esp(struct guest *g)
+{
+	if (g->boot_mode != BOOT_HVM || g->firmware != FIRMWARE_UEFI)
+		return 0;
+	for (size_t i = 0; i < g->parts.nr; i++)
+		if (g->parts.p[i].mountpoint &&
+		    !strcmp(g->parts.p[i].mountpoint, "/boot/efi"))
+			return 0;
+	/* Parents come first in the list, and /boot/efi is deeper than
+	 * the / or /boot it lies on. */
+	return add_partition(g, "efi", ESP_SIZE, "--firmware=uefi", "vfat",
+			     "/boot/efi", "umask=0077");
+}
+
 /* The guest's file systems: a partitions file, or root and swap. */
 static int validate_partitions(const struct config *c, struct guest *g,
 			       struct strbuf *err)
@@ -499,6 +520,8 @@ static int validate_partitions(const struct config *c, struct guest *g,
 		if (r < 0)
 			r = bad(err, c, O_PARTITIONS, "%s", e.buf);
 		strbuf_release(&e);
+		if (r >= 0)
+			r = add_esp(g);
 		if (r < 0)
 			return r;
 		if (g->storage == STORAGE_DEVICE && g->layout != LAYOUT_DISK)
@@ -547,6 +570,8 @@ static int validate_partitions(const struct config *c, struct guest *g,
 	if (r >= 0)
 		r = add_partition(g, "disk", g->size, origin_of(c, O_SIZE, &o),
 				  g->fs, "/", g->fs_options);
+	if (r >= 0)
+		r = add_esp(g);
 	strbuf_release(&o);
 	return r;
 }
