@@ -373,6 +373,29 @@ static const char *disk_kind(const struct guest *g, const struct disk *d)
 }
 
 /*
+ * --boot-mode=hvm --install-method=none: the disk is left blank for the
+ * installer the guest boots (--iso) to partition; nothing is made on it
+ * and nothing installed.
+ */
+static int blank_disk(const struct build *b)
+{
+	return b->g.boot_mode == BOOT_HVM && b->g.method == INSTALL_NONE;
+}
+
+/* The stages that write inside the disk, which a blank disk skips. */
+static int blank_skips(const char *stage)
+{
+	static const char *const skipped[] = { "filesystems", "mount",
+					       "install", "customize",
+					       "bootloader" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(skipped); i++)
+		if (streq(stage, skipped[i]))
+			return 1;
+	return 0;
+}
+
+/*
  * The disks and the file systems on them, for the plan (without UUIDs)
  * and the summary: one line per disk, and for a partitioned disk one more
  * per partition.
@@ -392,7 +415,7 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 		for (size_t k = 0; k < st->nvols; k++) {
 			const struct volume *v = &st->vols[k];
 
-			if (v->disk != i || v->partno)
+			if (v->disk != i || v->partno || blank_disk(b))
 				continue;
 			strbuf_addf(out, " %s%s%s", v->fs,
 				    v->mountpoint ? " " : "",
@@ -400,7 +423,9 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 			if (v->uuid[0])
 				strbuf_addf(out, " UUID=%s", v->uuid);
 		}
-		if (st->vols[0].partno)
+		if (blank_disk(b))
+			strbuf_addstr(out, " blank");
+		else if (st->vols[0].partno)
 			strbuf_addf(out, " %s",
 				    b->g.label == PARTTABLE_MSDOS ? "msdos" :
 				    "gpt");
@@ -408,7 +433,7 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 		for (size_t k = 0; k < st->nvols; k++) {
 			const struct volume *v = &st->vols[k];
 
-			if (v->disk != i || !v->partno)
+			if (v->disk != i || !v->partno || blank_disk(b))
 				continue;
 			format_size(v->size, size, sizeof(size));
 			strbuf_addf(out, "%s%s%u %s %s%s%s", plabel, d->vdev,
@@ -571,12 +596,15 @@ static void plan_text(const struct build *b, const char *archive_err,
 			strvec_clear(&mirrors);
 			strvec_clear(&kernels);
 		}
-	} else {
+	} else if (g->method != INSTALL_NONE) {
 		strbuf_addf(out, "install   %s from %s\n",
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
+	} else {
+		strbuf_addstr(out, "install   nothing (--install-method=none)\n");
 	}
-	add_base_line(b, archive_err, out);
+	if (g->method != INSTALL_NONE)
+		add_base_line(b, archive_err, out);
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
@@ -705,29 +733,6 @@ static int partition_disk(struct build *b, struct strbuf *err)
 	}
 	free(e);
 	return r;
-}
-
-/*
- * --boot-mode=hvm --install-method=none: the disk is left blank for the
- * installer the guest boots (--iso) to partition; nothing is made on it
- * and nothing installed.
- */
-static int blank_disk(const struct build *b)
-{
-	return b->g.boot_mode == BOOT_HVM && b->g.method == INSTALL_NONE;
-}
-
-/* The stages that write inside the disk, which a blank disk skips. */
-static int blank_skips(const char *stage)
-{
-	static const char *const skipped[] = { "filesystems", "mount",
-					       "install", "customize",
-					       "bootloader" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(skipped); i++)
-		if (streq(stage, skipped[i]))
-			return 1;
-	return 0;
 }
 
 /* Make each disk and reach it through a block device. */
@@ -1747,7 +1752,9 @@ void build_summary(const struct build *b, struct strbuf *out)
 	strbuf_addf(out, "Guest '%s' created.\n\n", g->hostname);
 	strbuf_addf(out, "  Distribution:  %s (%s)\n", g->distro.codename,
 		    g->arch);
-	strbuf_addf(out, "  Kernel:        %s\n", b->boot.kernel_version);
+	if (b->boot.kernel_version)
+		strbuf_addf(out, "  Kernel:        %s\n",
+			    b->boot.kernel_version);
 	add_archive_line(b->built_from, "  Archive:       ", out);
 	strbuf_addf(out, "  Config:        %s\n", g->cfg_path);
 	add_storage_lines(b, "  Disk ", "    Partition ", out);

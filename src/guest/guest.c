@@ -484,9 +484,22 @@ static int validate_backend(const struct config *c, struct guest *g,
  */
 #define ESP_SIZE (64ULL << 20)
 
-static int add_esp(struct guest *g)
+/*
+ * --boot-mode=hvm --install-method=none: a blank disk of --size for an
+ * installer to partition; no swap or EFI system partition is planned.
+ * Read before validate_install() has g->method.
+ */
+static int blank_hvm(const struct config *c, const struct guest *g)
 {
-	if (g->boot_mode != BOOT_HVM || g->firmware != FIRMWARE_UEFI)
+	const char *m = config_get(c, O_INSTALL_METHOD);
+
+	return g->boot_mode == BOOT_HVM && m && !strcmp(m, "none");
+}
+
+static int add_esp(const struct config *c, struct guest *g)
+{
+	if (g->boot_mode != BOOT_HVM || g->firmware != FIRMWARE_UEFI ||
+	    blank_hvm(c, g))
 		return 0;
 	for (size_t i = 0; i < g->parts.nr; i++)
 		if (g->parts.p[i].mountpoint &&
@@ -521,7 +534,7 @@ static int validate_partitions(const struct config *c, struct guest *g,
 			r = bad(err, c, O_PARTITIONS, "%s", e.buf);
 		strbuf_release(&e);
 		if (r >= 0)
-			r = add_esp(g);
+			r = add_esp(c, g);
 		if (r < 0)
 			return r;
 		if (g->storage == STORAGE_DEVICE && g->layout != LAYOUT_DISK)
@@ -564,14 +577,14 @@ static int validate_partitions(const struct config *c, struct guest *g,
 			   "disk, or 'noswap'");
 	/* Swap first, as a partitions file sorts it. */
 	r = 0;
-	if (!g->noswap)
+	if (!g->noswap && !blank_hvm(c, g))
 		r = add_partition(g, "swap", g->swap, origin_of(c, O_SWAP, &o),
 				  "swap", NULL, "sw,nofail");
 	if (r >= 0)
 		r = add_partition(g, "disk", g->size, origin_of(c, O_SIZE, &o),
 				  g->fs, "/", g->fs_options);
 	if (r >= 0)
-		r = add_esp(g);
+		r = add_esp(c, g);
 	strbuf_release(&o);
 	return r;
 }
