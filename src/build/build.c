@@ -430,6 +430,9 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 				    b->g.label == PARTTABLE_MSDOS ? "msdos" :
 				    "gpt");
 		strbuf_addf(out, " (%s)\n", disk_kind(&b->g, d));
+		if (!i && st->bios_boot && !blank_disk(b))
+			strbuf_addf(out, "%s%s1 1M BIOS boot (GRUB)\n", plabel,
+				    d->vdev);
 		for (size_t k = 0; k < st->nvols; k++) {
 			const struct volume *v = &st->vols[k];
 
