@@ -70,8 +70,8 @@ int bootcode_write_bios(const char *path, const unsigned char *boot,
 	int fd = -1, r;
 
 	if (boot_len != SECTOR || boot[510] != 0x55 || boot[511] != 0xaa) {
-		strbuf_addf(err, "GRUB's boot.img is not a 512-byte boot "
-			    "sector");
+		strbuf_addstr(err, "GRUB's boot.img is not a 512-byte boot "
+			      "sector");
 		return -EINVAL;
 	}
 	if (core_len <= SECTOR) {

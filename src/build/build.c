@@ -604,7 +604,8 @@ static void plan_text(const struct build *b, const char *archive_err,
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	} else {
-		strbuf_addstr(out, "install   nothing (--install-method=none)\n");
+		strbuf_addstr(out, "install   nothing "
+			      "(--install-method=none)\n");
 	}
 	if (g->method != INSTALL_NONE)
 		add_base_line(b, archive_err, out);

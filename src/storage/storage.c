@@ -91,8 +91,11 @@ void storage_plan(const struct guest *g, struct storage *st)
 		st->bios_boot = g->boot_mode == BOOT_HVM &&
 				g->firmware == FIRMWARE_BIOS &&
 				g->label == PARTTABLE_GPT;
+		/* Partition 1 is the BIOS boot partition when there is
+		 * one. */
 		for (size_t i = 0; i < n; i++)
-			st->vols[i].partno = (unsigned)(i + 1 + !!st->bios_boot);
+			st->vols[i].partno = (unsigned)(i + 1) +
+					     (st->bios_boot ? 1 : 0);
 		e = storage_parttable(st, &ne);
 		st->ndisks = 1;
 		st->disks = xcalloc(1, sizeof(*st->disks));
