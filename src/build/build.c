@@ -22,6 +22,7 @@
 #include "base.h"
 #include "blockdev.h"
 #include "boot.h"
+#include "bootcode.h"
 #include "build.h"
 #include "clock.h"
 #include "config.h"
@@ -393,6 +394,29 @@ static const char *disk_kind(const struct guest *g, const struct disk *d)
 }
 
 /*
+ * --boot-mode=hvm --install-method=none: the disk is left blank for the
+ * installer the guest boots (--iso) to partition; nothing is made on it
+ * and nothing installed.
+ */
+static int blank_disk(const struct build *b)
+{
+	return b->g.boot_mode == BOOT_HVM && b->g.method == INSTALL_NONE;
+}
+
+/* The stages that write inside the disk, which a blank disk skips. */
+static int blank_skips(const char *stage)
+{
+	static const char *const skipped[] = { "filesystems", "mount",
+					       "install", "customize",
+					       "bootloader" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(skipped); i++)
+		if (streq(stage, skipped[i]))
+			return 1;
+	return 0;
+}
+
+/*
  * The disks and the file systems on them, for the plan (without UUIDs)
  * and the summary: one line per disk, and for a partitioned disk one more
  * per partition.
@@ -412,7 +436,7 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 		for (size_t k = 0; k < st->nvols; k++) {
 			const struct volume *v = &st->vols[k];
 
-			if (v->disk != i || v->partno)
+			if (v->disk != i || v->partno || blank_disk(b))
 				continue;
 			strbuf_addf(out, " %s%s%s", v->fs,
 				    v->mountpoint ? " " : "",
@@ -420,15 +444,20 @@ static void add_storage_lines(const struct build *b, const char *dlabel,
 			if (v->uuid[0])
 				strbuf_addf(out, " UUID=%s", v->uuid);
 		}
-		if (st->vols[0].partno)
+		if (blank_disk(b))
+			strbuf_addstr(out, " blank");
+		else if (st->vols[0].partno)
 			strbuf_addf(out, " %s",
 				    b->g.label == PARTTABLE_MSDOS ? "msdos" :
 				    "gpt");
 		strbuf_addf(out, " (%s)\n", disk_kind(&b->g, d));
+		if (!i && st->bios_boot && !blank_disk(b))
+			strbuf_addf(out, "%s%s1 1M BIOS boot (GRUB)\n", plabel,
+				    d->vdev);
 		for (size_t k = 0; k < st->nvols; k++) {
 			const struct volume *v = &st->vols[k];
 
-			if (v->disk != i || !v->partno)
+			if (v->disk != i || !v->partno || blank_disk(b))
 				continue;
 			format_size(v->size, size, sizeof(size));
 			strbuf_addf(out, "%s%s%u %s %s%s%s", plabel, d->vdev,
@@ -592,7 +621,10 @@ static void plan_text(const struct build *b, const char *archive_err,
 			strvec_clear(&kernels);
 		}
 	} else if (g->method == INSTALL_NONE) {
-		strbuf_addstr(out, "install   none: the file systems are left "
+		strbuf_addstr(out, blank_disk(b) ?
+			      "install   none: the disk is left blank, for an "
+			      "installer\n" :
+			      "install   none: the file systems are left "
 			      "empty; no base, hooks, roles or customization\n");
 	} else {
 		strbuf_addf(out, "install   %s from %s\n",
@@ -715,20 +747,20 @@ static int make_guest_dir(struct build *b, const char *dir)
 static int partition_disk(struct build *b, struct strbuf *err)
 {
 	struct storage *st = &b->st;
-	struct parttable_entry *e = xcalloc(st->nvols, sizeof(*e));
+	size_t n, first = st->bios_boot ? 1 : 0;
+	struct parttable_entry *e = storage_parttable(st, &n);
 	int r;
 
-	for (size_t i = 0; i < st->nvols; i++) {
-		e[i].size = st->vols[i].size;
-		e[i].swap = !strcmp(st->vols[i].fs, "swap");
-		e[i].name = st->vols[i].name;
-	}
+	if (first)
+		e[0].name = "bios";
+	for (size_t i = 0; i < st->nvols; i++)
+		e[first + i].name = st->vols[i].name;
 	info("partitioning '%s' (%s)", st->disks[0].path,
 	     b->g.label == PARTTABLE_MSDOS ? "msdos" : "gpt");
-	r = parttable_write(st->disks[0].dev, b->g.label, e, st->nvols, err);
+	r = parttable_write(st->disks[0].dev, b->g.label, e, n, err);
 	for (size_t i = 0; r >= 0 && i < st->nvols; i++) {
-		st->vols[i].offset = e[i].offset;
-		st->vols[i].size = e[i].length;
+		st->vols[i].offset = e[first + i].offset;
+		st->vols[i].size = e[first + i].length;
 	}
 	free(e);
 	return r;
@@ -760,7 +792,7 @@ static int make_disks(struct build *b)
 		if (r < 0)
 			r = fail(b, r, "prepare the disk", &err);
 	}
-	if (r >= 0 && b->st.vols[0].partno) {
+	if (r >= 0 && b->st.vols[0].partno && !blank_disk(b)) {
 		r = partition_disk(b, &err);
 		if (r < 0)
 			r = fail(b, r, "partition the disk", &err);
@@ -838,7 +870,9 @@ static int mount_all(struct build *b)
 		if (r < 0)
 			strbuf_addf(&err, "cannot create '%s': %s", dir,
 				    strerror(-r));
-		else
+		/* The EFI system partition is written with mtools (see
+		 * bootcode.h): a dom0 kernel need not know FAT. */
+		else if (!streq(v->fs, "vfat"))
 			r = fs_mount(v->dev, v->fs, dir,
 				     build_mount_options(v), &b->j, &err);
 		free(dir);
@@ -1480,7 +1514,8 @@ static int make_bootable(struct build *b)
 	r = boot_find_kernel(b->root, &b->boot, &err);
 	if (r < 0)
 		goto out;
-	b->boot.cmdline = boot_cmdline(uuid);
+	b->boot.cmdline = b->g.boot_mode == BOOT_HVM ?
+		boot_cmdline_serial(uuid) : boot_cmdline(uuid);
 	/* Unless --kernel boots it instead, the guest's kernel must start
 	 * as a PVH guest. */
 	if (streq(boot_mode_type(b->g.boot_mode), "pvh") &&
@@ -1501,6 +1536,13 @@ static int make_bootable(struct build *b)
 	}
 	vars = render_vars(&b->g, &b->st, &b->boot);
 	r = vars ? boot_write_menu(b->root, vars, &err) : -ENOMEM;
+	if (r >= 0 && b->g.boot_mode == BOOT_HVM) {
+		info("installing GRUB for %s on '%s'", b->g.firmware ==
+		     FIRMWARE_UEFI ? "UEFI" : "BIOS", b->st.disks[0].path);
+		r = boot_write_grub_defaults(b->root, &err);
+		if (r >= 0)
+			r = bootcode_install(&b->g, &b->st, b->root, &err);
+	}
 out:
 	if (r < 0)
 		r = fail(b, r, "make the guest bootable", &err);
@@ -1763,13 +1805,13 @@ void build_summary(const struct build *b, struct strbuf *out)
 	strbuf_addf(out, "Guest '%s' created.\n\n", g->hostname);
 	strbuf_addf(out, "  Distribution:  %s (%s)\n", g->distro.codename,
 		    g->arch);
-	if (build_installs(b))
+	if (b->boot.kernel_version)
 		strbuf_addf(out, "  Kernel:        %s\n",
 			    b->boot.kernel_version);
-	else
-		strbuf_addstr(out, "  Installed:     nothing "
-			      "(--install-method=none): the file systems are "
-			      "empty\n");
+	else if (!build_installs(b))
+		strbuf_addf(out, "  Installed:     nothing "
+			    "(--install-method=none): %s\n", blank_disk(b) ?
+			    "the disk is blank" : "the file systems are empty");
 	add_archive_line(b->built_from, "  Archive:       ", out);
 	strbuf_addf(out, "  Config:        %s\n", g->cfg_path);
 	add_storage_lines(b, "  Disk ", "    Partition ", out);
@@ -2055,7 +2097,8 @@ int build_run(struct build *b)
 		const struct stage *s = &stages[i];
 		double t0 = clock_seconds();
 
-		if (s->system && !build_installs(b))
+		if ((s->system && !build_installs(b)) ||
+		    (blank_disk(b) && blank_skips(s->name)))
 			continue;
 		b->stage = s->name;
 		journal_set_stage(&b->j, s->name);

@@ -74,6 +74,20 @@ static void add_vif(struct tvars *t, const struct guest *g)
 	strbuf_release(&vif);
 }
 
+/*
+ * An HVM guest's firmware, display and installer ISO (xl.cfg(5)): the
+ * disk boots first ('c'), or the ISO ('d') while there is nothing on the
+ * disk to boot.
+ */
+static void add_hvm(struct tvars *t, const struct guest *g)
+{
+	tvars_set_bool(t, "ovmf", g->firmware == FIRMWARE_UEFI);
+	tvars_set_bool(t, "vnc", g->vnc);
+	tvars_set(t, "vnclisten", g->vnclisten ? g->vnclisten : "");
+	tvars_set(t, "iso", g->iso ? g->iso : "");
+	tvars_set(t, "boot_order", g->iso ? "dc" : "c");
+}
+
 static void add_storage(struct tvars *t, const struct storage *st)
 {
 	const struct volume *boot = storage_boot_volume(st);
@@ -104,9 +118,11 @@ static void add_storage(struct tvars *t, const struct storage *st)
 		tvars_set(f, "fs", v->fs);
 		tvars_set(f, "options", v->options);
 		/* xfs and btrfs check themselves as they mount: their fsck
-		 * helpers do nothing, and need not be installed. */
+		 * helpers do nothing, and need not be installed. An EFI
+		 * system partition's (dosfstools) is not installed either. */
 		tvars_set(f, "pass", swap || !strcmp(v->fs, "xfs") ||
-			  !strcmp(v->fs, "btrfs") ? "0" :
+			  !strcmp(v->fs, "btrfs") || !strcmp(v->fs, "vfat") ?
+			  "0" :
 			  !strcmp(v->mountpoint, "/") ? "1" : "2");
 	}
 	/* Paths in the boot menu are relative to the file system holding
@@ -114,6 +130,7 @@ static void add_storage(struct tvars *t, const struct storage *st)
 	 * of its own. */
 	tvars_set(t, "boot_prefix", boot && boot->mountpoint &&
 		  !strcmp(boot->mountpoint, "/boot") ? "" : "/boot");
+	tvars_set(t, "boot_uuid", boot ? boot->uuid : "");
 }
 
 struct tvars *render_vars(const struct guest *g, const struct storage *st,
@@ -156,6 +173,7 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 	tvars_set(t, "pvgrub", g->pvgrub ? g->pvgrub : "");
 	tvars_set_bool(t, "direct", g->direct);
 	tvars_set_bool(t, "hvm", g->boot_mode == BOOT_HVM);
+	add_hvm(t, g);
 	tvars_set(t, "os_name", "Debian GNU/Linux");
 	tvars_set(t, "kernel", boot ? boot->kernel_path : "");
 	tvars_set(t, "initrd", boot ? boot->initrd_path : "");

@@ -193,11 +193,54 @@ static int check_resources(struct check *c)
 	return 0;
 }
 
+/* 1 for an HVM guest: "type = 'hvm'", or xm's "builder = 'hvm'". */
+static int is_hvm(struct check *c)
+{
+	const char *v;
+
+	if (xlu_cfg_get_string(c->cfg, "type", &v, 1) == 0)
+		return streq(v, "hvm");
+	return xlu_cfg_get_string(c->cfg, "builder", &v, 1) == 0 &&
+	       streq(v, "hvm");
+}
+
+/*
+ * An HVM guest's firmware boots its disks by itself: it needs neither a
+ * bootloader nor a kernel, but its boot order must name devices it has
+ * (a: floppy, c: the first disk, d: CD-ROM, n: network), and its
+ * firmware must be one xl knows.
+ */
+static int check_hvm_boot(struct check *c)
+{
+	static const char *const bioses[] = { "rombios", "seabios", "ovmf" };
+	const char *v;
+	int r = get_string(c, "boot", &v);
+
+	if (r < 0 && r != -ESRCH)
+		return r;
+	if (!r && (!*v || v[strspn(v, "acdn")]))
+		return fail(c, "boot '%s' is not a boot order of a, c, d and "
+			    "n", v);
+	r = get_string(c, "bios", &v);
+	if (r < 0 && r != -ESRCH)
+		return r;
+	if (!r) {
+		for (size_t i = 0; i < ARRAY_SIZE(bioses); i++)
+			if (streq(v, bioses[i]))
+				return 0;
+		return fail(c, "bios '%s' is none of rombios, seabios and "
+			    "ovmf", v);
+	}
+	return 0;
+}
+
 static int check_boot(struct check *c)
 {
 	static const char *const keys[] = { "bootloader", "kernel" };
 	int found = 0;
 
+	if (is_hvm(c))
+		return check_hvm_boot(c);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const char *v;
 		int r = get_string(c, keys[i], &v);
@@ -220,8 +263,13 @@ static int check_boot(struct check *c)
  * xvdX[N] (N < 256, N not starting with 0), sdX[N] (disk < 16, N < 16),
  * hdX[N] (disk < 4, N < 64), dNpM (N < 2^20, M < 256), or a number up to
  * INT_MAX.
+ *
+ * The names are aliases of one another: hda, sda, xvda and d0p0 are all
+ * disk 0 (Xen's vbd-interface.txt: an HVM guest sees the emulated hda
+ * and, once its PV drivers unplug it, the same disk as xvda). A valid
+ * name gives its key, "DISK.PART", in ret (a number stays as written).
  */
-static int vdev_valid(const char *v)
+static int vdev_key(const char *v, struct strbuf *ret)
 {
 	static const struct {
 		const char *prefix;
@@ -238,14 +286,20 @@ static int vdev_valid(const char *v)
 
 		errno = 0;
 		num = strtoul(v, &end, 0);
-		return !*end && !errno && num <= INT_MAX;
+		if (*end || errno || num > INT_MAX)
+			return 0;
+		strbuf_addf(ret, "%lu", num);
+		return 1;
 	}
 	if (v[0] == 'd' && isdigit((unsigned char)v[1])) {
 		disk = strtoul(v + 1, &end, 10);
 		if (*end != 'p' || !isdigit((unsigned char)end[1]))
 			return 0;
 		part = strtoul(end + 1, &end, 10);
-		return !*end && disk < (1UL << 20) && part < 256;
+		if (*end || disk >= (1UL << 20) || part >= 256)
+			return 0;
+		strbuf_addf(ret, "%lu.%lu", disk, part);
+		return 1;
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		size_t n = strlen(kinds[i].prefix);
@@ -266,15 +320,20 @@ static int vdev_valid(const char *v)
 			if (*end)
 				return 0;
 		}
-		return disk - 1 < kinds[i].max_disk &&
-		       part < kinds[i].max_part;
+		if (disk - 1 >= kinds[i].max_disk ||
+		    part >= kinds[i].max_part)
+			return 0;
+		strbuf_addf(ret, "%lu.%lu", disk - 1, part);
+		return 1;
 	}
 	return 0;
 }
 
+/* vdevs holds the keys of the disks so far, names their vdevs. */
 static int check_disk(struct check *c, int idx, const char *spec,
-		      struct strvec *vdevs)
+		      struct strvec *vdevs, struct strvec *names)
 {
+	_cleanup_strbuf_ struct strbuf key = STRBUF_INIT;
 	libxl_device_disk disk;
 	size_t mark = report_mark(c);
 	int e, r = 0, other;
@@ -288,14 +347,21 @@ static int check_disk(struct check *c, int idx, const char *spec,
 		r = entry_fail(c, mark, e, prefix.buf);
 	} else if (!disk.vdev) {
 		r = fail(c, "disk entry %d '%s': no vdev", idx, spec);
-	} else if (!vdev_valid(disk.vdev)) {
+	} else if (!vdev_key(disk.vdev, &key)) {
 		r = fail(c, "disk entry %d '%s': invalid vdev '%s'", idx,
 			 spec, disk.vdev);
-	} else if ((other = strvec_find(vdevs, disk.vdev)) >= 0) {
-		r = fail(c, "disk entry %d '%s': vdev '%s' is already used "
-			 "by disk entry %d", idx, spec, disk.vdev, other + 1);
+	} else if ((other = strvec_find(vdevs, key.buf)) >= 0) {
+		if (streq(names->v[other], disk.vdev))
+			r = fail(c, "disk entry %d '%s': vdev '%s' is already "
+				 "used by disk entry %d", idx, spec, disk.vdev,
+				 other + 1);
+		else
+			r = fail(c, "disk entry %d '%s': vdev '%s' is the "
+				 "same disk as '%s' of disk entry %d", idx,
+				 spec, disk.vdev, names->v[other], other + 1);
 	} else {
-		strvec_push(vdevs, disk.vdev);
+		strvec_push(vdevs, key.buf);
+		strvec_push(names, disk.vdev);
 	}
 	libxl_device_disk_dispose(&disk);
 	return r;
@@ -304,6 +370,7 @@ static int check_disk(struct check *c, int idx, const char *spec,
 static int check_disks(struct check *c)
 {
 	_cleanup_strvec_ struct strvec vdevs = STRVEC_INIT;
+	_cleanup_strvec_ struct strvec names = STRVEC_INIT;
 	XLU_ConfigList *list;
 	size_t mark = report_mark(c);
 	int n, e;
@@ -322,7 +389,7 @@ static int check_disks(struct check *c)
 		/* xl stops at the first entry that is no string: say so. */
 		if (!spec)
 			return fail(c, "disk entry %d is not a string", i + 1);
-		r = check_disk(c, i + 1, spec, &vdevs);
+		r = check_disk(c, i + 1, spec, &vdevs, &names);
 		if (r < 0)
 			return r;
 	}

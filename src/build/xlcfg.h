@@ -16,9 +16,12 @@ struct strbuf;
  *   name      a string that is a valid host name
  *   memory    a number > 0; maxmem, if set, no smaller
  *   vcpus     if set, >= 1
- *   bootloader or kernel
- *   disk      a non-empty list; each entry must pass xl's disk parser and
- *             no two may share a vdev
+ *   bootloader or kernel, unless type (or xm's builder) is 'hvm'; then
+ *             boot, if set, is made of a, c, d and n, and bios, if set,
+ *             is rombios, seabios or ovmf
+ *   disk      a non-empty list; each entry must pass xl's disk parser
+ *             (CD-ROMs too) and no two may name the same disk, whatever
+ *             names their vdevs use (hda, sda, xvda and d0p0 are aliases)
  *   vif       if set, each entry made of key=value pairs xl knows; mac
  *             must be unicast, and type, rate, devid and mtu well-formed
  *   dhcp      must not be set: an xm option that xl silently ignores

@@ -479,6 +479,40 @@ static int validate_backend(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/*
+ * A UEFI guest's firmware loads GRUB from an EFI system partition, FAT,
+ * mounted at /boot/efi as Debian's installer does it; a partitions file
+ * may bring its own.
+ */
+#define ESP_SIZE (64ULL << 20)
+
+/*
+ * --boot-mode=hvm --install-method=none: a blank disk of --size for an
+ * installer to partition; no swap or EFI system partition is planned.
+ * Read before validate_install() has g->method.
+ */
+static int blank_hvm(const struct config *c, const struct guest *g)
+{
+	const char *m = config_get(c, O_INSTALL_METHOD);
+
+	return g->boot_mode == BOOT_HVM && m && !strcmp(m, "none");
+}
+
+static int add_esp(const struct config *c, struct guest *g)
+{
+	if (g->boot_mode != BOOT_HVM || g->firmware != FIRMWARE_UEFI ||
+	    blank_hvm(c, g))
+		return 0;
+	for (size_t i = 0; i < g->parts.nr; i++)
+		if (g->parts.p[i].mountpoint &&
+		    !strcmp(g->parts.p[i].mountpoint, "/boot/efi"))
+			return 0;
+	/* Parents come first in the list, and /boot/efi is deeper than
+	 * the / or /boot it lies on. */
+	return add_partition(g, "efi", ESP_SIZE, "--firmware=uefi", "vfat",
+			     "/boot/efi", "umask=0077");
+}
+
 /* The guest's file systems: a partitions file, or root and swap. */
 static int validate_partitions(const struct config *c, struct guest *g,
 			       struct strbuf *err)
@@ -501,6 +535,8 @@ static int validate_partitions(const struct config *c, struct guest *g,
 		if (r < 0)
 			r = bad(err, c, O_PARTITIONS, "%s", e.buf);
 		strbuf_release(&e);
+		if (r >= 0)
+			r = add_esp(c, g);
 		if (r < 0)
 			return r;
 		if (g->storage == STORAGE_DEVICE && g->layout != LAYOUT_DISK)
@@ -543,12 +579,14 @@ static int validate_partitions(const struct config *c, struct guest *g,
 			   "disk, or 'noswap'");
 	/* Swap first, as a partitions file sorts it. */
 	r = 0;
-	if (!g->noswap)
+	if (!g->noswap && !blank_hvm(c, g))
 		r = add_partition(g, "swap", g->swap, origin_of(c, O_SWAP, &o),
 				  "swap", NULL, "sw,nofail");
 	if (r >= 0)
 		r = add_partition(g, "disk", g->size, origin_of(c, O_SIZE, &o),
 				  g->fs, "/", g->fs_options);
+	if (r >= 0)
+		r = add_esp(c, g);
 	strbuf_release(&o);
 	return r;
 }

@@ -26,6 +26,23 @@ void install_packages(const struct guest *g, struct strvec *ret)
 		if (pkg && strvec_find(ret, pkg) < 0)
 			strvec_push(ret, pkg);
 	}
+	/*
+	 * An HVM guest's disk boots GRUB (bootcode.h): its image is made
+	 * from the guest's own modules, for BIOS and UEFI alike, so that
+	 * both share one base. The -bin packages, not grub-pc or
+	 * grub-efi-amd64: those two conflict, and their scripts run
+	 * grub-install on devices the build's sandbox does not have.
+	 * grub2-common brings update-grub for kernel updates.
+	 */
+	if (g->boot_mode == BOOT_HVM) {
+		static const char *const grub[] = { "grub-pc-bin",
+						     "grub-efi-amd64-bin",
+						     "grub2-common" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(grub); i++)
+			if (strvec_find(ret, grub[i]) < 0)
+				strvec_push(ret, grub[i]);
+	}
 }
 
 void install_suites(const struct guest *g, struct strvec *suites,

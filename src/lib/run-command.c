@@ -617,7 +617,7 @@ int run_command(struct child_process *cp)
 		r = pipe_pair(&rn.err, &err_w);
 	if (r >= 0 && cp->in) {
 		r = pipe_pair(&in_r, &rn.in);
-		rn.in_len = strlen(cp->in);
+		rn.in_len = cp->in_len ? cp->in_len : strlen(cp->in);
 	} else if (r >= 0) {
 		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nullfd < 0)

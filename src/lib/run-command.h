@@ -33,6 +33,7 @@ struct child_process {
 				 * the proxies */
 	const char *dir;	/* chdir here first */
 	const char *in;		/* written to stdin; NULL means /dev/null */
+	size_t in_len;		/* in's length when it holds NULs, else 0 */
 	int capture;		/* keep stdout in out (stderr still logged) */
 	int quiet;		/* do not echo output even with --verbose */
 	int no_log_args;	/* the argv holds a secret: log argv[0] only */

@@ -55,6 +55,10 @@ int fs_make(const char *path, const char *fs, int keep_allocated,
 		/* -K: no discard, which would punch the image's blocks. */
 		if (keep_allocated)
 			strvec_push(&cp.args, "-K");
+	} else if (streq(fs, "vfat")) {
+		/* An EFI system partition: FAT, its size picking 12, 16 or
+		 * 32, all of which UEFI reads. */
+		strvec_pushl(&cp.args, "mkfs.fat", "-n", "EFI", NULL);
 	} else {
 		strbuf_addf(err, "cannot make a file system of type '%s'", fs);
 		return -EINVAL;

@@ -143,6 +143,19 @@ static int check_target(const char *path, struct strbuf *err)
 	return 0;
 }
 
+/* Set flag f on part when wanted: 0, or -1 when libparted refused it
+ * (a BIOS boot partition on msdos, where the MBR gap serves instead). */
+static int set_flag(PedPartition *part, int wanted, PedPartitionFlag f)
+{
+	if (!wanted)
+		return 0;
+	strbuf_reset(&ped_message);
+	if (!ped_partition_is_flag_available(part, f) ||
+	    !ped_partition_set_flag(part, f, 1))
+		return -1;
+	return 0;
+}
+
 static int add_partitions(PedDisk *disk, const char *path,
 			  const struct parttable_entry *e, size_t n,
 			  struct strbuf *err)
@@ -161,12 +174,15 @@ static int add_partitions(PedDisk *disk, const char *path,
 		int ok;
 
 		/* Only a hint for the type in the table: Linux data (0x83)
-		 * or Linux swap (0x82), and the GPT type GUIDs for them. */
-		fs = ped_file_system_type_get(e[i].swap ? "linux-swap" :
-					      "ext2");
+		 * or Linux swap (0x82), and the GPT type GUIDs for them;
+		 * the flags below make the firmware's partitions. */
+		const char *hint = e[i].swap ? "linux-swap" :
+				   e[i].esp ? "fat32" : "ext2";
+
+		fs = ped_file_system_type_get(hint);
 		if (!fs) {
 			strbuf_addf(err, "libparted does not know file system "
-				    "'%s'", e[i].swap ? "linux-swap" : "ext2");
+				    "'%s'", hint);
 			return -ENOTSUP;
 		}
 		strbuf_reset(&ped_message);
@@ -182,6 +198,13 @@ static int add_partitions(PedDisk *disk, const char *path,
 			ped_partition_destroy(part);
 			return ped_fail(err, "cannot name partition %zu on "
 					"'%s'", i + 1, path);
+		}
+		if (set_flag(part, e[i].bios_boot, PED_PARTITION_BIOS_GRUB) ||
+		    set_flag(part, e[i].esp, PED_PARTITION_ESP)) {
+			ped_partition_destroy(part);
+			return ped_fail(err, "cannot mark partition %zu on "
+					"'%s' as a %s partition", i + 1, path,
+					e[i].esp ? "EFI system" : "BIOS boot");
 		}
 		strbuf_reset(&ped_message);
 		exact = ped_constraint_exact(&part->geom);

@@ -21,6 +21,9 @@ enum parttable_label {
 struct parttable_entry {
 	uint64_t size;		/* in: bytes wanted, rounded up to 1 MiB */
 	int swap;		/* in: Linux swap rather than Linux data */
+	/* in: a BIOS boot partition (GPT), where GRUB's core image lives */
+	int bios_boot;
+	int esp;		/* in: an EFI system partition */
 	const char *name;	/* in: GPT partition name (may be NULL) */
 	uint64_t offset;	/* out: first byte on the disk */
 	uint64_t length;	/* out: bytes */
@@ -40,7 +43,8 @@ uint64_t parttable_disk_size(enum parttable_label label,
  * Write a new label with partitions e[0..n) on path (an image file or a
  * block device at least parttable_disk_size() long, else -ENOSPC), filling
  * in each entry's offset and length on success only. Partition types are
- * Linux data or Linux swap; GPT names are cut to 36 characters. msdos
+ * Linux data or Linux swap, a BIOS boot partition (GPT's bios_grub flag)
+ * or an EFI system partition; GPT names are cut to 36 characters. msdos
  * takes at most 4 partitions (-E2BIG). What libparted reports goes into
  * err, never to the terminal: for the call, libparted's process-wide
  * exception handler is ours (so this is not for threads), then the

@@ -84,20 +84,25 @@ void storage_plan(const struct guest *g, struct storage *st)
 	}
 
 	if (g->layout == LAYOUT_DISK) {
-		struct parttable_entry *e = xcalloc(n, sizeof(*e));
+		struct parttable_entry *e;
 		struct disk *d;
+		size_t ne;
 
-		for (size_t i = 0; i < n; i++) {
-			e[i].size = st->vols[i].size;
-			e[i].swap = !strcmp(st->vols[i].fs, "swap");
-			st->vols[i].partno = (unsigned)i + 1;
-		}
+		st->bios_boot = g->boot_mode == BOOT_HVM &&
+				g->firmware == FIRMWARE_BIOS &&
+				g->label == PARTTABLE_GPT;
+		/* Partition 1 is the BIOS boot partition when there is
+		 * one. */
+		for (size_t i = 0; i < n; i++)
+			st->vols[i].partno = (unsigned)(i + 1) +
+					     (st->bios_boot ? 1 : 0);
+		e = storage_parttable(st, &ne);
 		st->ndisks = 1;
 		st->disks = xcalloc(1, sizeof(*st->disks));
 		d = &st->disks[0];
 		d->name = xstrdup("disk");
 		memcpy(d->vdev, "xvda", 5);
-		d->size = parttable_disk_size(g->label, e, n);
+		d->size = parttable_disk_size(g->label, e, ne);
 		/* The partitions file, or the --size of root. */
 		d->origin = g->partitions_file;
 		for (size_t i = 0; !d->origin && i < n; i++)
@@ -129,6 +134,25 @@ void storage_plan(const struct guest *g, struct storage *st)
 	for (size_t i = 0; i < st->ndisks; i++)
 		st->disks[i].format = "raw";
 	st->ops->plan(g, st);
+}
+
+struct parttable_entry *storage_parttable(const struct storage *st,
+					  size_t *ret_n)
+{
+	size_t first = st->bios_boot ? 1 : 0;
+	struct parttable_entry *e = xcalloc(st->nvols + first, sizeof(*e));
+
+	if (first) {
+		e[0].size = STORAGE_BIOS_BOOT_SIZE;
+		e[0].bios_boot = 1;
+	}
+	for (size_t i = 0; i < st->nvols; i++) {
+		e[first + i].size = st->vols[i].size;
+		e[first + i].swap = !strcmp(st->vols[i].fs, "swap");
+		e[first + i].esp = !strcmp(st->vols[i].fs, "vfat");
+	}
+	*ret_n = st->nvols + first;
+	return e;
 }
 
 void storage_release(struct storage *st)

@@ -23,6 +23,8 @@
 #include "journal.h"
 #include "strbuf.h"
 
+struct parttable_entry;
+
 struct disk {
 	char *name;		/* "disk", "swap", "home" */
 	char vdev[16];		/* "xvda2", or "xvda" when partitioned */
@@ -58,7 +60,16 @@ struct storage {
 	size_t ndisks;
 	struct volume *vols;	/* in the guest's order: swap first */
 	size_t nvols;
+	/*
+	 * Partition 1 of disks[0] is a BIOS boot partition, holding no
+	 * volume: where GRUB's core image lives on a GPT disk an HVM
+	 * guest's BIOS boots (on msdos the gap before partition 1 serves).
+	 */
+	int bios_boot;
 };
+
+/* The BIOS boot partition's size: GRUB's core image takes some 100 KiB. */
+#define STORAGE_BIOS_BOOT_SIZE (1ULL << 20)
 
 /* Entries other than plan, check and attach may be NULL: nothing to do. */
 struct storage_ops {
@@ -98,6 +109,13 @@ extern const struct journal_undo *const storage_undos[];
 
 /* Lay out g's volumes on disks and name them. */
 void storage_plan(const struct guest *g, struct storage *st);
+/*
+ * The partition table of a --layout=disk guest: the BIOS boot partition
+ * first if st has one, then one entry per volume. *ret_n entries, to
+ * free(); the caller fills in the names it wants.
+ */
+struct parttable_entry *storage_parttable(const struct storage *st,
+					  size_t *ret_n);
 void storage_release(struct storage *st);
 
 /*

@@ -950,6 +950,56 @@ TEST(refused)
  * refused, naming where it came from, unless the cache is not read. Needs
  * root: the directories are root's, and one is nobody's.
  */
+/*
+ * An HVM guest's volumes: a UEFI one gains an EFI system partition; a
+ * blank disk for an installer (--install-method=none) holds no swap.
+ */
+TEST(hvm_partitions)
+{
+	static const struct {
+		const char *flags[MAX_FLAGS];
+		const char *want;	/* name:type:mountpoint:options:MiB */
+	} cases[] = {
+		{ { "--boot-mode=hvm" },
+		  "swap:swap::sw,nofail:512 disk:ext4:/:noatime,"
+		  "errors=remount-ro:4096" },
+		{ { "--boot-mode=hvm", "--firmware=uefi", "--noswap" },
+		  "disk:ext4:/:noatime,errors=remount-ro:4096 "
+		  "efi:vfat:/boot/efi:umask=0077:64" },
+		{ { "--boot-mode=hvm", "--install-method=none" },
+		  "disk:ext4:/:noatime,errors=remount-ro:4096" },
+		{ { "--boot-mode=hvm", "--install-method=none",
+		    "--firmware=uefi", "--size=20G" },
+		  "disk:ext4:/:noatime,errors=remount-ro:20480" },
+		/* Only HVM guests' firmware reads an ESP. */
+		{ { "--boot-mode=pvh", "--noswap" },
+		  "disk:ext4:/:noatime,errors=remount-ro:4096" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, NULL, cases[i].flags, &g, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		for (size_t k = 0; k < g.parts.nr; k++) {
+			const struct partition *p = &g.parts.p[k];
+
+			strbuf_addf(&got, "%s%s:%s:%s:%s:%llu", k ? " " : "",
+				    p->name, p->type,
+				    p->mountpoint ? p->mountpoint : "",
+				    p->options,
+				    (unsigned long long)(p->size >> 20));
+		}
+		CHECK_STREQ(got.buf, cases[i].want);
+		report_case(before, i, cases[i].flags[0]);
+		guest_release(&g);
+		strbuf_release(&got);
+		strbuf_release(&err);
+	}
+}
+
 TEST(cachedir_trust)
 {
 	static const struct {

@@ -302,6 +302,63 @@ TEST(write_and_read_back)
 	remove_scratch(dir);
 }
 
+#define GPT_BIOS "21686148-6449-6e6f-744e-656564454649"
+#define GPT_ESP "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+
+/* The partitions an HVM guest's firmware boots from. */
+TEST(firmware_partitions)
+{
+	char *dir = make_scratch();
+	static const struct {
+		enum parttable_label label;
+		int bios_boot[3], esp[3];
+		int want_r;
+		const char *want;
+	} cases[] = {
+		{ PARTTABLE_GPT, { 1, 0, 0 }, { 0, 0, 0 }, 0,
+		  "gpt 1:2048+2048:" GPT_BIOS ":a 2:4096+2048:" GPT_DATA
+		  ":b 3:6144+2048:" GPT_DATA ":c" },
+		{ PARTTABLE_GPT, { 0, 0, 0 }, { 0, 0, 1 }, 0,
+		  "gpt 1:2048+2048:" GPT_DATA ":a 2:4096+2048:" GPT_DATA
+		  ":b 3:6144+2048:" GPT_ESP ":c" },
+		{ PARTTABLE_MSDOS, { 0, 0, 0 }, { 0, 1, 0 }, 0,
+		  "dos 1:2048+2048:0x83: 2:4096+2048:0xef: "
+		  "3:6144+2048:0x83:" },
+		/* msdos has no BIOS boot partition: the gap serves. */
+		{ PARTTABLE_MSDOS, { 1, 0, 0 }, { 0, 0, 0 }, -EIO, "none" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		static const char *const names[] = { "a", "b", "c" };
+		struct parttable_entry e[3] = { { 0 } };
+		struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+		char *img;
+
+		for (size_t j = 0; j < 3; j++) {
+			e[j].size = MIB;
+			e[j].name = names[j];
+			e[j].bios_boot = cases[i].bios_boot[j];
+			e[j].esp = cases[i].esp[j];
+		}
+		img = make_image(dir, "fw.img",
+				 parttable_disk_size(cases[i].label, e, 3));
+		CHECK_INTEQ(parttable_write(img, cases[i].label, e, 3, &err),
+			    cases[i].want_r);
+		if (cases[i].want_r)
+			CHECK(strstr(err.buf, "cannot mark partition 1 on") &&
+			      strstr(err.buf, "as a BIOS boot partition"));
+		else
+			CHECK_STREQ(err.buf, "");
+		blkid_describe(img, &got);
+		CHECK_STREQ(got.buf, cases[i].want);
+		CHECK_INTEQ(unlink(img), 0);
+		free(img);
+		strbuf_release(&got);
+		strbuf_release(&err);
+	}
+	remove_scratch(dir);
+}
+
 /* A new table replaces the old one: nothing of the other label stays. */
 TEST(rewrite)
 {

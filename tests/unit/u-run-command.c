@@ -285,6 +285,22 @@ TEST(stdin_data)
 	strbuf_release(&big);
 }
 
+/* in_len: binary data, NULs and all, reaches the command whole. */
+TEST(stdin_binary)
+{
+	static const char data[] = "MZ\0\0PE\0\x01\xff\0end";
+	struct child_process cp = CHILD_PROCESS_INIT;
+
+	start();
+	strvec_pushl(&cp.args, "od", "-An", "-tx1", NULL);
+	cp.in = data;
+	cp.in_len = sizeof(data) - 1;
+	cp.capture = 1;
+	CHECK_INTEQ(run_command(&cp), 0);
+	CHECK_STREQ(cp.out.buf, " 4d 5a 00 00 50 45 00 01 ff 00 65 6e 64\n");
+	child_process_clear(&cp);
+}
+
 TEST(dir)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;

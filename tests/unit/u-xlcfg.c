@@ -179,6 +179,43 @@ static const struct {
 	{ NAME BOOT MEM DISKS "vif = 'bridge=xenbr0'\n", -EINVAL, NULL,
 	  "xl.cfg:7: parameter `vif' is a single value but should be a list" },
 
+	/* HVM: the firmware boots the disk; no bootloader or kernel. */
+	{ NAME "type = 'hvm'\n" MEM DISKS VIF, 0, "", NULL },
+	{ NAME "builder = 'hvm'\n" MEM DISKS, 0, "", NULL },
+	{ NAME "type = 'hvm'\nbios = 'ovmf'\nboot = 'dc'\nserial = 'pty'\n"
+	  "vnc = 1\nvnclisten = '127.0.0.1'\n" MEM
+	  "disk = [ 'format=raw, vdev=xvda, access=rw, target=/x', "
+	  "'format=raw, vdev=hdc, access=ro, devtype=cdrom, "
+	  "target=/srv/iso/debian.iso' ]\n", 0, "", NULL },
+	/* An empty cdrom drive, as xl allows it. */
+	{ NAME "type = 'hvm'\n" MEM "disk = [ 'vdev=xvda, target=/x', "
+	  "'vdev=hdc, devtype=cdrom, target=' ]\n", 0, "", NULL },
+	{ NAME "type = 'pvh'\n" MEM DISKS, -EINVAL,
+	  "xl.cfg: neither 'bootloader' nor 'kernel' is set", NULL },
+	{ NAME "type = 'hvm'\nboot = 'x'\n" MEM DISKS, -EINVAL,
+	  "xl.cfg: boot 'x' is not a boot order of a, c, d and n", NULL },
+	{ NAME "type = 'hvm'\nboot = ''\n" MEM DISKS, -EINVAL,
+	  "xl.cfg: boot '' is not a boot order of a, c, d and n", NULL },
+	{ NAME "type = 'hvm'\nbios = 'uefi'\n" MEM DISKS, -EINVAL,
+	  "xl.cfg: bios 'uefi' is none of rombios, seabios and ovmf", NULL },
+
+	/* hdX, sdX, xvdX and dNpM name the same disks. */
+	{ NAME "type = 'hvm'\n" MEM "disk = [ 'vdev=xvda, target=/x', "
+	  "'vdev=hda, devtype=cdrom, target=/y' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 2 'vdev=hda, devtype=cdrom, target=/y': vdev "
+	  "'hda' is the same disk as 'xvda' of disk entry 1", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=hdc, target=/x', "
+	  "'vdev=sdc, target=/y' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 2 'vdev=sdc, target=/y': vdev 'sdc' is the "
+	  "same disk as 'hdc' of disk entry 1", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=xvdb2, target=/x', "
+	  "'vdev=d1p2, target=/y' ]\n", -EINVAL,
+	  "xl.cfg: disk entry 2 'vdev=d1p2, target=/y': vdev 'd1p2' is the "
+	  "same disk as 'xvdb2' of disk entry 1", NULL },
+	{ NAME BOOT MEM "disk = [ 'vdev=xvda, target=/x', "
+	  "'vdev=hda1, target=/y', 'vdev=sdb, target=/z', "
+	  "'vdev=xvdc, target=/w' ]\n", 0, "", NULL },
+
 	/* xm leftovers */
 	{ GOOD "dhcp = 'dhcp'\n", -EINVAL,
 	  "xl.cfg: 'dhcp' is an xm option that xl ignores; configure DHCP "
