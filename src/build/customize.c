@@ -28,8 +28,43 @@ static const struct guest_file files[] = {
 	{ "hosts", "etc/hosts", 0644, 0 },
 	{ "fstab", "etc/fstab", 0644, 0 },
 	{ "sources.list", "etc/apt/sources.list", 0644, 1 },
-	{ "network", "etc/systemd/network/10-create-image.network", 0644, 1 },
 };
+
+/*
+ * One networkd file per interface, in the interface's scope: the primary's
+ * keeps the name it always had, the others are numbered after it.
+ */
+static int write_network(const struct guest *g, const struct rootfs *root,
+			 const struct tvars *vars, struct strbuf *err)
+{
+	struct strbuf tmpl = STRBUF_INIT, dest = STRBUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < g->nnics; i++) {
+		const struct tvars *nic = tvars_list_item(vars, "nics", i);
+
+		strbuf_reset(&tmpl);
+		strbuf_reset(&dest);
+		strbuf_addf(&tmpl, "%s/network", g->distro.family);
+		strbuf_addstr(&dest, "etc/systemd/network/10-create-image");
+		if (i)
+			strbuf_addf(&dest, "-vif%zu", i);
+		strbuf_addstr(&dest, ".network");
+		r = nic ? render_to_file(tmpl.buf, nic, root, dest.buf, 0644,
+					 err) : -EINVAL;
+	}
+	/* The kernel's own switch, so nothing else brings IPv6 up. */
+	if (r >= 0 && !g->ipv6) {
+		strbuf_reset(&tmpl);
+		strbuf_addf(&tmpl, "%s/sysctl-noipv6", g->distro.family);
+		r = render_to_file(tmpl.buf, vars, root,
+				   "etc/sysctl.d/90-create-image-noipv6.conf",
+				   0644, err);
+	}
+	strbuf_release(&tmpl);
+	strbuf_release(&dest);
+	return r;
+}
 
 /*
  * What no two guests may share, or what describes the machine that built
@@ -172,6 +207,7 @@ static const char *const written_dirs[] = {
 	"etc/apt",
 	"etc/ssh",
 	"etc/systemd/network",
+	"etc/sysctl.d",
 	"boot/grub",
 	"var/lib/dbus",
 	"var/lib/systemd",
@@ -331,6 +367,9 @@ int customize_guest(const struct guest *g, const struct rootfs *root,
 		if (r < 0)
 			return r;
 	}
+	r = write_network(g, root, vars, err);
+	if (r < 0)
+		return r;
 	r = write_identity(root, err);
 	if (r < 0)
 		return r;

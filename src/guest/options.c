@@ -194,9 +194,10 @@ const struct option_def option_defs[_O_MAX] = {
 	  "show every command and its output", NULL },
 	{ "version", O_VERSION, A, CLI, NULL, NULL,
 	  "show the version and exit", NULL },
-	{ "vif", O_VIF, L, 0, NULL, "SPEC",
+	{ "vif", O_VIF, L, OPT_WHOLE, NULL, "SPEC",
 	  "a network interface in xl's vif syntax plus ip=, ip6=, gateway=, "
-	  "dhcp; repeat for more (the first is the primary)", NULL },
+	  "gateway6=, dhcp; repeat for more (the first is the primary; see "
+	  "create-image(8))", NULL },
 	{ "vifname", O_VIFNAME, S, 0, NULL, "NAME",
 	  "name of the guest's interface in dom0", NULL },
 	{ "vlan", O_VLAN, U, 0, NULL, "N",
