@@ -31,42 +31,6 @@ static const struct guest_file files[] = {
 };
 
 /*
- * One networkd file per interface, in the interface's scope: the primary's
- * keeps the name it always had, the others are numbered after it.
- */
-static int write_network(const struct guest *g, const struct rootfs *root,
-			 const struct tvars *vars, struct strbuf *err)
-{
-	struct strbuf tmpl = STRBUF_INIT, dest = STRBUF_INIT;
-	int r = 0;
-
-	for (size_t i = 0; r >= 0 && i < g->nnics; i++) {
-		const struct tvars *nic = tvars_list_item(vars, "nics", i);
-
-		strbuf_reset(&tmpl);
-		strbuf_reset(&dest);
-		strbuf_addf(&tmpl, "%s/network", g->distro.family);
-		strbuf_addstr(&dest, "etc/systemd/network/10-create-image");
-		if (i)
-			strbuf_addf(&dest, "-vif%zu", i);
-		strbuf_addstr(&dest, ".network");
-		r = nic ? render_to_file(tmpl.buf, nic, root, dest.buf, 0644,
-					 err) : -EINVAL;
-	}
-	/* The kernel's own switch, so nothing else brings IPv6 up. */
-	if (r >= 0 && !g->ipv6) {
-		strbuf_reset(&tmpl);
-		strbuf_addf(&tmpl, "%s/sysctl-noipv6", g->distro.family);
-		r = render_to_file(tmpl.buf, vars, root,
-				   "etc/sysctl.d/90-create-image-noipv6.conf",
-				   0644, err);
-	}
-	strbuf_release(&tmpl);
-	strbuf_release(&dest);
-	return r;
-}
-
-/*
  * What no two guests may share, or what describes the machine that built
  * the tree rather than the guest: a base never carries it, and each
  * guest's own is written (machine-id, host keys, hostname, hosts,
@@ -345,6 +309,75 @@ static int write_root_keys(const struct guest *g, const struct rootfs *root,
 			    rootfs_strerror(r));
 out:
 	strbuf_release(&keys);
+	return r;
+}
+
+/*
+ * One networkd file per interface, in the interface's scope: the primary's
+ * keeps the name it always had, the others are numbered after it.
+ */
+static const char noipv6_conf[] = "etc/sysctl.d/90-create-image-noipv6.conf";
+
+/*
+ * What an earlier build wrote for interfaces, or for --noipv6, that this
+ * guest does not have: a tree copied from another guest may carry them,
+ * and a stale sysctl file would turn IPv6 off unasked.
+ */
+static int remove_stale_network(const struct rootfs *root, struct strbuf *err)
+{
+	static const char dir[] = "etc/systemd/network";
+	static const char prefix[] = "10-create-image-vif";
+	struct strvec names = STRVEC_INIT;
+	int r = rootfs_list_dir(root, dir, &names);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		r = 0;
+	for (size_t i = 0; r >= 0 && i < names.nr; i++) {
+		char *p;
+
+		if (strncmp(names.v[i], prefix, sizeof(prefix) - 1))
+			continue;
+		p = path_join(dir, names.v[i]);
+		r = unlink_in(root, p, 0);
+		free(p);
+	}
+	if (r >= 0)
+		r = unlink_in(root, noipv6_conf, 0);
+	if (r < 0)
+		strbuf_addf(err, "cannot clear the guest's old network files: "
+			    "%s", rootfs_strerror(r));
+	strvec_clear(&names);
+	return r;
+}
+
+static int write_network(const struct guest *g, const struct rootfs *root,
+			 const struct tvars *vars, struct strbuf *err)
+{
+	struct strbuf tmpl = STRBUF_INIT, dest = STRBUF_INIT;
+	int r = remove_stale_network(root, err);
+
+	for (size_t i = 0; r >= 0 && i < g->nnics; i++) {
+		const struct tvars *nic = tvars_list_item(vars, "nics", i);
+
+		strbuf_reset(&tmpl);
+		strbuf_reset(&dest);
+		strbuf_addf(&tmpl, "%s/network", g->distro.family);
+		strbuf_addstr(&dest, "etc/systemd/network/10-create-image");
+		if (i)
+			strbuf_addf(&dest, "-vif%zu", i);
+		strbuf_addstr(&dest, ".network");
+		r = nic ? render_to_file(tmpl.buf, nic, root, dest.buf, 0644,
+					 err) : -EINVAL;
+	}
+	/* The kernel's own switch, so nothing else brings IPv6 up. */
+	if (r >= 0 && !g->ipv6) {
+		strbuf_reset(&tmpl);
+		strbuf_addf(&tmpl, "%s/sysctl-noipv6", g->distro.family);
+		r = render_to_file(tmpl.buf, vars, root, noipv6_conf, 0644,
+				   err);
+	}
+	strbuf_release(&tmpl);
+	strbuf_release(&dest);
 	return r;
 }
 
