@@ -12,10 +12,19 @@ export CREATE_IMAGE_LOGDIR=$TRASH/log
 disk=$dir/domains/net1/disk.img
 password='two nics please'
 
+# A role that notes what the hook environment says of the network.
+mkdir roles
+cat >roles/netenv <<ROLE
+#!/bin/sh
+echo "\$vif_count \$ipv6 \$ip6_count \$ip6_1 \$gateway6 \$mac" >"$TRASH/netenv-\$hostname"
+ROLE
+chmod +x roles/netenv
+
 test_expect_success 'create-image builds a guest with two interfaces' '
 	echo "$password" |
 	"$CREATE_IMAGE" --hostname net1 --dist bookworm --dir "$dir" \
 		--output "$out" --size 2G --noswap --password=- \
+		--roledir "$TRASH/roles" --role netenv \
 		--vif "dhcp, vifname=net1-a" \
 		--vif "bridge=xenbr1, ip=192.0.2.10/24, ip6=2001:db8:1::10/64, model=e1000" \
 		--cachedir "$CACHEDIR" >summary 2>progress &&
@@ -48,6 +57,7 @@ test_expect_success 'one MAC-matched networkd file per interface; SLAAC where no
 	grep -qx "Address=192.0.2.10/24" net1 &&
 	grep -qx "Address=2001:db8:1::10/64" net1 &&
 	! grep -q "^Gateway=" net1 &&
+	test "$(cat netenv-net1)" = "2 1 0   $mac1" &&
 	test -z "$(guest_cat "$disk" /etc/sysctl.d/90-create-image-noipv6.conf)"
 '
 
@@ -62,6 +72,7 @@ test_expect_success 'a --noipv6 guest: no IPv6 in networkd, and the kernel told 
 		--output "$out" --size 2G --noswap --genpass --noipv6 \
 		--ip 192.0.2.20/24 --gateway 192.0.2.1 --nameserver 192.0.2.53 \
 		--vlan 20 --vifname net2-0 \
+		--roledir "$TRASH/roles" --role netenv \
 		--cachedir "$CACHEDIR" >summary2 2>progress2 &&
 	"$TEST_TOOL" xlcfg-check "$out/net2.cfg" &&
 	grep -q "vif *= \[ .mac=[0-9a-f:]*, bridge=xenbr0.20, vifname=net2-0, ip=192.0.2.20. \]" "$out/net2.cfg" &&
@@ -74,7 +85,8 @@ test_expect_success 'a --noipv6 guest: no IPv6 in networkd, and the kernel told 
 	test -z "$(guest_ls "$d2" /etc/systemd/network | grep vif)" &&
 	guest_cat "$d2" /etc/sysctl.d/90-create-image-noipv6.conf >sysctl &&
 	grep -qx "net.ipv6.conf.all.disable_ipv6 = 1" sysctl &&
-	grep -qx "net.ipv6.conf.default.disable_ipv6 = 1" sysctl
+	grep -qx "net.ipv6.conf.default.disable_ipv6 = 1" sysctl &&
+	grep -q "^1 0 0   00:16:3e:" netenv-net2
 '
 
 # refused FLAG-NAMED-IN-MESSAGE ARGS...: exit 2, the message names the
