@@ -479,6 +479,33 @@ int build_bad_input(int r)
 	       r == -EINVAL || r == -ENOTSUP || r == -EPERM || r == -EFBIG;
 }
 
+/* The primary's IPv6 addresses, then each other interface: its MAC and
+ * how it gets its addresses. */
+static void add_nic_lines(const struct guest *g, const char *label,
+			  const char *dhcp, struct strbuf *out)
+{
+	for (size_t i = 0; i < g->nnics; i++) {
+		const struct nic *n = &g->nics[i];
+		struct strbuf on = STRBUF_INIT;
+
+		if (i)
+			strbuf_addf(&on, " on %s (interface %zu)",
+				    n->mac_text, i + 1);
+		if (i && n->dhcp)
+			strbuf_addf(out, "%s%s%s\n", label, dhcp, on.buf);
+		for (size_t j = 0; i && j < n->nips; j++)
+			strbuf_addf(out, "%s%s%s%s%s\n", label, n->ips[j].text,
+				    j == 0 && n->gateway[0] ? " via " : "",
+				    j == 0 ? n->gateway : "", on.buf);
+		for (size_t j = 0; j < n->nips6; j++)
+			strbuf_addf(out, "%s%s%s%s%s\n", label,
+				    n->ips6[j].text,
+				    j == 0 && n->gateway6[0] ? " via " : "",
+				    j == 0 ? n->gateway6 : "", on.buf);
+		strbuf_release(&on);
+	}
+}
+
 /* One "LABEL..." line for DHCP and for each address, the first with its
  * gateway: the plan and the summary describe the network alike. */
 static void add_network_lines(const struct guest *g, const char *label,
@@ -490,6 +517,7 @@ static void add_network_lines(const struct guest *g, const char *label,
 		strbuf_addf(out, "%s%s%s%s\n", label, g->ips[i].text,
 			    i == 0 && g->gateway[0] ? " via " : "",
 			    i == 0 ? g->gateway : "");
+	add_nic_lines(g, label, dhcp, out);
 }
 
 /* The archive's state now, as a base's description records it. */

@@ -28,7 +28,6 @@ static const struct guest_file files[] = {
 	{ "hosts", "etc/hosts", 0644, 0 },
 	{ "fstab", "etc/fstab", 0644, 0 },
 	{ "sources.list", "etc/apt/sources.list", 0644, 1 },
-	{ "network", "etc/systemd/network/10-create-image.network", 0644, 1 },
 };
 
 /*
@@ -172,6 +171,7 @@ static const char *const written_dirs[] = {
 	"etc/apt",
 	"etc/ssh",
 	"etc/systemd/network",
+	"etc/sysctl.d",
 	"boot/grub",
 	"var/lib/dbus",
 	"var/lib/systemd",
@@ -312,6 +312,75 @@ out:
 	return r;
 }
 
+/*
+ * One networkd file per interface, in the interface's scope: the primary's
+ * keeps the name it always had, the others are numbered after it.
+ */
+static const char noipv6_conf[] = "etc/sysctl.d/90-create-image-noipv6.conf";
+
+/*
+ * What an earlier build wrote for interfaces, or for --noipv6, that this
+ * guest does not have: a tree copied from another guest may carry them,
+ * and a stale sysctl file would turn IPv6 off unasked.
+ */
+static int remove_stale_network(const struct rootfs *root, struct strbuf *err)
+{
+	static const char dir[] = "etc/systemd/network";
+	static const char prefix[] = "10-create-image-vif";
+	struct strvec names = STRVEC_INIT;
+	int r = rootfs_list_dir(root, dir, &names);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		r = 0;
+	for (size_t i = 0; r >= 0 && i < names.nr; i++) {
+		char *p;
+
+		if (strncmp(names.v[i], prefix, sizeof(prefix) - 1))
+			continue;
+		p = path_join(dir, names.v[i]);
+		r = unlink_in(root, p, 0);
+		free(p);
+	}
+	if (r >= 0)
+		r = unlink_in(root, noipv6_conf, 0);
+	if (r < 0)
+		strbuf_addf(err, "cannot clear the guest's old network files: "
+			    "%s", rootfs_strerror(r));
+	strvec_clear(&names);
+	return r;
+}
+
+static int write_network(const struct guest *g, const struct rootfs *root,
+			 const struct tvars *vars, struct strbuf *err)
+{
+	struct strbuf tmpl = STRBUF_INIT, dest = STRBUF_INIT;
+	int r = remove_stale_network(root, err);
+
+	for (size_t i = 0; r >= 0 && i < g->nnics; i++) {
+		const struct tvars *nic = tvars_list_item(vars, "nics", i);
+
+		strbuf_reset(&tmpl);
+		strbuf_reset(&dest);
+		strbuf_addf(&tmpl, "%s/network", g->distro.family);
+		strbuf_addstr(&dest, "etc/systemd/network/10-create-image");
+		if (i)
+			strbuf_addf(&dest, "-vif%zu", i);
+		strbuf_addstr(&dest, ".network");
+		r = nic ? render_to_file(tmpl.buf, nic, root, dest.buf, 0644,
+					 err) : -EINVAL;
+	}
+	/* The kernel's own switch, so nothing else brings IPv6 up. */
+	if (r >= 0 && !g->ipv6) {
+		strbuf_reset(&tmpl);
+		strbuf_addf(&tmpl, "%s/sysctl-noipv6", g->distro.family);
+		r = render_to_file(tmpl.buf, vars, root, noipv6_conf, 0644,
+				   err);
+	}
+	strbuf_release(&tmpl);
+	strbuf_release(&dest);
+	return r;
+}
+
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)
@@ -331,6 +400,9 @@ int customize_guest(const struct guest *g, const struct rootfs *root,
 		if (r < 0)
 			return r;
 	}
+	r = write_network(g, root, vars, err);
+	if (r < 0)
+		return r;
 	r = write_identity(root, err);
 	if (r < 0)
 		return r;

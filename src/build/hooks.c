@@ -122,6 +122,14 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	add_joined(&ns, &g->nameservers, " ");
 	strvec_pushf(env, "nameserver=%s", ns.buf);
 	strvec_pushf(env, "bridge=%s", g->bridge ? g->bridge : "");
+	/* IPv6 and the other interfaces: the xl.cfg and the guest's
+	 * network files say the rest. */
+	strvec_pushf(env, "ipv6=%d", g->ipv6);
+	strvec_pushf(env, "ip6_count=%zu", g->nnics ? g->nics[0].nips6 : 0);
+	for (size_t i = 0; g->nnics && i < g->nics[0].nips6; i++)
+		strvec_pushf(env, "ip6_%zu=%s", i + 1, g->nics[0].ips6[i].text);
+	strvec_pushf(env, "gateway6=%s", g->nnics ? g->nics[0].gateway6 : "");
+	strvec_pushf(env, "vif_count=%zu", g->nnics);
 	add_joined(&admins, &g->admins, " ");
 	strvec_pushf(env, "admins=%s", admins.buf);
 	add_joined(&keys, &g->ssh_keys, "\n");

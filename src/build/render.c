@@ -54,23 +54,69 @@ static void add_network(struct tvars *t, const struct guest *g)
 			  g->nameservers.v[i]);
 }
 
+/* One interface's side of the guest's network file (templates/FAMILY/network). */
+static void add_nic(struct tvars *t, const struct guest *g, size_t index)
+{
+	const struct nic *n = &g->nics[index];
+	struct tvars *v = tvars_list_add(t, "nics");
+
+	tvars_setf(v, "index", "%zu", index);
+	tvars_set_bool(v, "dhcp", n->dhcp);
+	tvars_set(v, "mac", n->mac_text);
+	tvars_set(v, "bridge", n->bridge);
+	tvars_set(v, "vifname", n->vifname);
+	tvars_set(v, "gateway", n->gateway);
+	tvars_set(v, "gateway6", n->gateway6);
+	tvars_set_bool(v, "ipv6", g->ipv6);
+	/* SLAAC wherever no static IPv6 address is given. */
+	tvars_set_bool(v, "accept_ra", g->ipv6 && !n->nips6);
+	tvars_declare_list(v, "ips");
+	for (size_t i = 0; i < n->nips; i++) {
+		struct tvars *ip = tvars_list_add(v, "ips");
+		char mask[16];
+
+		ipv4_format(ipv4_prefix_mask(n->ips[i].prefix), mask);
+		tvars_set(ip, "address", n->ips[i].addr_text);
+		tvars_set(ip, "cidr", n->ips[i].text);
+		tvars_setf(ip, "prefix", "%d", n->ips[i].prefix);
+		tvars_set(ip, "netmask", mask);
+		tvars_set(ip, "ip_broadcast", index == 0 && i == 0 ?
+			  g->broadcast : "");
+	}
+	tvars_declare_list(v, "ips6");
+	for (size_t i = 0; i < n->nips6; i++) {
+		struct tvars *ip = tvars_list_add(v, "ips6");
+
+		tvars_set(ip, "address", n->ips6[i].addr_text);
+		tvars_set(ip, "cidr", n->ips6[i].text);
+		tvars_setf(ip, "prefix", "%d", n->ips6[i].prefix);
+	}
+	/* The name servers go with the primary, once. */
+	tvars_declare_list(v, "nameservers");
+	for (size_t i = 0; index == 0 && i < g->nameservers.nr; i++)
+		tvars_set(tvars_list_add(v, "nameservers"), "address",
+			  g->nameservers.v[i]);
+}
+
 static void add_vif(struct tvars *t, const struct guest *g)
 {
 	struct strbuf vif = STRBUF_INIT;
 
-	strbuf_addf(&vif, "mac=%s", g->mac_text);
-	if (g->bridge)
-		strbuf_addf(&vif, ", bridge=%s", g->bridge);
-	if (g->vifname)
-		strbuf_addf(&vif, ", vifname=%s", g->vifname);
-	/* vif-route and anti-spoofing rules in dom0 read the addresses. */
-	if (g->nips) {
-		strbuf_addstr(&vif, ", ip=");
-		for (size_t i = 0; i < g->nips; i++)
-			strbuf_addf(&vif, "%s%s", i ? " " : "",
-				    g->ips[i].addr_text);
+	tvars_set_bool(t, "ipv6", g->ipv6);
+	tvars_declare_list(t, "nics");
+	tvars_declare_list(t, "vifs");
+	for (size_t i = 0; i < g->nnics; i++) {
+		struct tvars *v = tvars_list_add(t, "vifs");
+
+		strbuf_reset(&vif);
+		nic_xl_spec(&g->nics[i], &vif);
+		tvars_set(v, "spec", vif.buf);
+		tvars_set_bool(v, "last", i + 1 == g->nnics);
+		/* A template of one's own may still name the primary's. */
+		if (i == 0)
+			tvars_set(t, "vif", vif.buf);
+		add_nic(t, g, i);
 	}
-	tvars_set(t, "vif", vif.buf);
 	strbuf_release(&vif);
 }
 

@@ -167,6 +167,16 @@ struct tvars *tvars_list_add(struct tvars *v, const char *list)
 	return item;
 }
 
+const struct tvars *tvars_list_item(const struct tvars *v, const char *list,
+				    size_t i)
+{
+	const struct tvar *t = find(v, list, strlen(list));
+
+	if (!t || t->value || i >= t->nr_items)
+		return NULL;
+	return t->items[i];
+}
+
 const char *tvars_get(const struct tvars *v, const char *name)
 {
 	size_t len = strlen(name);

@@ -37,6 +37,12 @@ void tvars_declare_list(struct tvars *v, const char *name);
  * back to v. Never NULL.
  */
 struct tvars *tvars_list_add(struct tvars *v, const char *list);
+/*
+ * Item i of v's own list `list` (not its parents'), or NULL: a file
+ * rendered once per item (each network interface) is rendered in it.
+ */
+const struct tvars *tvars_list_item(const struct tvars *v, const char *list,
+				    size_t i);
 /* String value of name in v or its parents; NULL if unknown or a list. */
 const char *tvars_get(const struct tvars *v, const char *name);
 

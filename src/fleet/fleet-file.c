@@ -15,6 +15,7 @@
 #include "macros.h"
 #include "net.h"
 #include "secrets.h"
+#include "vif.h"
 #include "banned.h"
 
 #define MAX_COUNT 10000
@@ -247,6 +248,22 @@ static int check_settings(const struct parser *p,
 	return r;
 }
 
+/* Whether a spec gives what a pool gives the primary interface. (A bad
+ * spec is reported when the guest is built.) */
+static int vif_sets_pooled(const char *spec)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct nic n;
+	int r = 0;
+
+	if (nic_parse(spec, &n, &err) >= 0) {
+		r = !!(n.set & (NIC_SET_MAC | NIC_SET_IP | NIC_SET_GATEWAY));
+		nic_release(&n);
+	}
+	strbuf_release(&err);
+	return r;
+}
+
 /* A guest in a pool may not set what the pool gives. (None of those
  * settings has a '-' in its name, so it is named as written.) */
 static int check_pool_gives(const struct parser *p,
@@ -261,6 +278,12 @@ static int check_pool_gives(const struct parser *p,
 					       "set with pool '%s' (the pool "
 					       "gives the network settings)",
 					       s->def->name, pool);
+		if (s->def->id == O_VIF && s->list.nr &&
+		    vif_sets_pooled(s->list.v[0]))
+			return fail_at(p, s->line, "the first 'vif' may not "
+				       "give mac=, ip=, dhcp or gateway= with "
+				       "pool '%s' (the pool gives the primary "
+				       "interface's)", pool);
 	}
 	return 0;
 }

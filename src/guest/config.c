@@ -215,6 +215,9 @@ static int set_value(struct config *c, const struct option_def *def,
 			strvec_clear(&v->list);
 		if (elems)
 			strvec_pushv(&v->list, elems->v);
+		else if (def->flags & OPT_WHOLE)
+			/* As for any list, "" empties it. */
+			(void)(*value && strvec_push(&v->list, value));
 		else
 			strvec_split(&v->list, value, " \t,");
 	}

@@ -23,6 +23,13 @@
 #include "storage.h"
 #include "banned.h"
 
+#define SWAP(a, b)                                                       \
+	do {                                                             \
+		__typeof__(a) swap_ = (a);                               \
+		(a) = (b);                                               \
+		(b) = swap_;                                             \
+	} while (0)
+
 static char *dup_or_null(const char *s)
 {
 	return s && *s ? strdup(s) : NULL;
@@ -81,6 +88,9 @@ void guest_release(struct guest *g)
 	strvec_clear(&g->nameservers);
 	free(g->bridge);
 	free(g->vifname);
+	for (size_t i = 0; i < g->nnics; i++)
+		nic_release(&g->nics[i]);
+	free(g->nics);
 	free(g->pvgrub);
 	free(g->vnclisten);
 	free(g->iso);
@@ -220,23 +230,40 @@ static int check_ipv4(const struct config *c, enum opt_id id, char out[16],
 	return 0;
 }
 
-static int validate_network(const struct config *c, struct guest *g,
-			    struct strbuf *err)
+/* The highest layer any of ids was set in, or -1 when none was. */
+static int layer_of(const struct config *c, const enum opt_id *ids, size_t n)
+{
+	int layer = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (config_is_set(c, ids[i]) && (int)c->v[ids[i]].layer > layer)
+			layer = (int)c->v[ids[i]].layer;
+	return layer;
+}
+
+/*
+ * The primary interface as the single-NIC flags describe it (--ip, --dhcp,
+ * --netmask, --broadcast, --gateway, --ip6, --gateway6, --mac, --bridge,
+ * --vifname), and what they set: f->set.
+ */
+static int nic_from_flags(const struct config *c, struct guest *g,
+			  struct nic *f, int *ret_mask_prefix,
+			  struct strbuf *err)
 {
 	const struct strvec *ips = config_get_list(c, O_IP);
-	const struct strvec *ns = config_get_list(c, O_NAMESERVER);
+	const struct strvec *ips6 = config_get_list(c, O_IP6);
 	const char *mask = config_get(c, O_NETMASK);
+	const char *gw6 = config_get(c, O_GATEWAY6);
 	int mask_prefix = -1;
-	struct strbuf seed = STRBUF_INIT;
 	int r;
 
 	/* dhcp's built-in "1" means "unless --ip": addresses from any layer
 	 * make the guest static unless a layer set dhcp itself (setting one
 	 * already replaces the other from lower layers). */
 	if (ips->nr && !config_is_set(c, O_DHCP))
-		g->dhcp = 0;
+		f->dhcp = 0;
 	else
-		g->dhcp = get_bool(c, O_DHCP);
+		f->dhcp = get_bool(c, O_DHCP);
 	if (mask && *mask) {
 		uint32_t m;
 
@@ -245,14 +272,10 @@ static int validate_network(const struct config *c, struct guest *g,
 			return bad(err, c, O_NETMASK, "invalid netmask '%s'",
 				   mask);
 	}
-	if (!g->dhcp && ips->nr == 0)
-		return bad(err, c, O_DHCP,
-			   "no network configuration: give --ip or --dhcp");
-	g->ips = calloc(ips->nr ? ips->nr : 1, sizeof(*g->ips));
-	if (!g->ips)
-		return -ENOMEM;
+	if (ips->nr)
+		f->ips = xcalloc(ips->nr, sizeof(*f->ips));
 	for (size_t i = 0; i < ips->nr; i++) {
-		struct guest_ip *ip = &g->ips[i];
+		struct guest_ip *ip = &f->ips[i];
 
 		if (ipv4_parse_cidr(ips->v[i], &ip->addr, &ip->prefix) < 0 ||
 		    ip->prefix == 0)
@@ -267,67 +290,387 @@ static int validate_network(const struct config *c, struct guest *g,
 		ipv4_format(ip->addr, ip->addr_text);
 		snprintf(ip->text, sizeof(ip->text), "%s/%d", ip->addr_text,
 			 ip->prefix);
-		g->nips++;
+		f->nips++;
 	}
-	r = check_ipv4(c, O_GATEWAY, g->gateway, err);
+	if (ips->nr || config_is_set(c, O_DHCP) || mask_prefix >= 0 ||
+	    (config_get(c, O_BROADCAST) && *config_get(c, O_BROADCAST)))
+		f->set |= NIC_SET_IP;
+	r = check_ipv4(c, O_GATEWAY, f->gateway, err);
 	if (r < 0)
 		return r;
+	if (f->gateway[0])
+		f->set |= NIC_SET_GATEWAY;
 	r = check_ipv4(c, O_BROADCAST, g->broadcast, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ns->nr; i++) {
-		uint32_t a;
-		char buf[16];
+	for (size_t i = 0; i < ips6->nr; i++) {
+		struct strbuf why = STRBUF_INIT;
 
-		if (ipv4_parse(ns->v[i], &a) < 0)
-			return bad(err, c, O_NAMESERVER,
-				   "invalid IPv4 address '%s' for "
-				   "'nameserver'", ns->v[i]);
-		ipv4_format(a, buf);
-		strvec_push(&g->nameservers, buf);
+		r = nic_add_ip6(f, ips6->v[i], &why);
+		strbuf_release(&why);
+		if (r < 0)
+			return bad(err, c, O_IP6, "invalid IPv6 address '%s' "
+				   "(want ADDR/PREFIX)", ips6->v[i]);
+		f->set |= NIC_SET_IP6;
 	}
-	if (g->dhcp) {
-		if (g->gateway[0] || g->broadcast[0] || mask_prefix >= 0) {
-			enum opt_id id = g->gateway[0] ? O_GATEWAY :
-					 g->broadcast[0] ? O_BROADCAST :
-							   O_NETMASK;
+	if (gw6 && *gw6) {
+		uint8_t a[16];
 
-			return bad(err, c, id, "'%s' needs a static --ip, "
-				   "not DHCP", option_defs[id].name);
-		}
+		if (ipv6_parse(gw6, a) < 0)
+			return bad(err, c, O_GATEWAY6, "invalid IPv6 address "
+				   "'%s' for 'gateway6'", gw6);
+		ipv6_format(a, f->gateway6);
+		f->set |= NIC_SET_GATEWAY6;
 	}
-
 	if (config_get(c, O_MAC) && *config_get(c, O_MAC)) {
-		if (mac_parse(config_get(c, O_MAC), g->mac) < 0)
+		if (mac_parse(config_get(c, O_MAC), f->mac) < 0)
 			return bad(err, c, O_MAC, "invalid MAC address '%s' "
 				   "(want a unicast xx:xx:xx:xx:xx:xx)",
 				   config_get(c, O_MAC));
-	} else if (get_bool(c, O_RANDOMMAC)) {
-		r = mac_random(g->mac);
-		if (r < 0)
-			return r;
-	} else {
-		/* Stable across rebuilds of the same guest, so DHCP
-		 * reservations and firewall rules keep matching. */
-		strbuf_addf(&seed, "%s|%s", g->hostname, g->distro.codename);
-		for (size_t i = 0; i < g->nips; i++)
-			strbuf_addf(&seed, "|%s", g->ips[i].text);
-		mac_from_seed(seed.buf, g->mac);
-		strbuf_release(&seed);
+		mac_format(f->mac, f->mac_text);
+		f->set |= NIC_SET_MAC;
 	}
-	mac_format(g->mac, g->mac_text);
-	g->bridge = dup_or_null(config_get(c, O_BRIDGE));
-	g->vifname = dup_or_null(config_get(c, O_VIFNAME));
+	f->bridge = dup_or_null(config_get(c, O_BRIDGE));
+	f->vifname = dup_or_null(config_get(c, O_VIFNAME));
 	/* Both go into the xl.cfg's vif spec as they are. */
-	if (g->bridge && xl_name_valid(g->bridge, 0) < 0)
+	if (f->bridge && xl_name_valid(f->bridge, 0) < 0)
 		return bad(err, c, O_BRIDGE, "invalid bridge name '%s' (want "
 			   "letters, digits, '_', '.', ':' and '-', not "
-			   "starting with '-')", g->bridge);
+			   "starting with '-')", f->bridge);
 	/* An interface name: at most IFNAMSIZ - 1 characters. */
-	if (g->vifname && xl_name_valid(g->vifname, 15) < 0)
+	if (f->vifname && xl_name_valid(f->vifname, 15) < 0)
 		return bad(err, c, O_VIFNAME, "invalid interface name '%s' "
 			   "(want at most 15 letters, digits, '_', '.', ':' "
-			   "and '-', not starting with '-')", g->vifname);
+			   "and '-', not starting with '-')", f->vifname);
+	if (f->bridge)
+		f->set |= NIC_SET_BRIDGE;
+	if (f->vifname)
+		f->set |= NIC_SET_VIFNAME;
+	*ret_mask_prefix = mask_prefix;
+	return 0;
+}
+
+/* The flags of each part of the primary a --vif spec may set too. */
+static const struct {
+	unsigned set;			/* enum nic_set */
+	enum opt_id ids[4];
+	size_t nids;
+	const char *key;		/* as the spec says it */
+} primary_parts[] = {
+	{ NIC_SET_MAC, { O_MAC }, 1, "mac=" },
+	{ NIC_SET_BRIDGE, { O_BRIDGE }, 1, "bridge=" },
+	{ NIC_SET_VIFNAME, { O_VIFNAME }, 1, "vifname=" },
+	{ NIC_SET_IP, { O_IP, O_DHCP, O_NETMASK, O_BROADCAST }, 4,
+	  "ip= or dhcp" },
+	{ NIC_SET_GATEWAY, { O_GATEWAY }, 1, "gateway=" },
+	{ NIC_SET_IP6, { O_IP6 }, 1, "ip6=" },
+	{ NIC_SET_GATEWAY6, { O_GATEWAY6 }, 1, "gateway6=" },
+};
+
+/* Move part `set` of the primary from src to dst. */
+static void nic_take(struct nic *dst, struct nic *src, unsigned set)
+{
+	switch (set) {
+	case NIC_SET_MAC:
+		memcpy(dst->mac, src->mac, 6);
+		memcpy(dst->mac_text, src->mac_text, sizeof(dst->mac_text));
+		break;
+	case NIC_SET_BRIDGE:
+		SWAP(dst->bridge, src->bridge);
+		break;
+	case NIC_SET_VIFNAME:
+		SWAP(dst->vifname, src->vifname);
+		break;
+	case NIC_SET_IP:
+		SWAP(dst->ips, src->ips);
+		SWAP(dst->nips, src->nips);
+		dst->dhcp = src->dhcp;
+		break;
+	case NIC_SET_GATEWAY:
+		memcpy(dst->gateway, src->gateway, sizeof(dst->gateway));
+		break;
+	case NIC_SET_IP6:
+		SWAP(dst->ips6, src->ips6);
+		SWAP(dst->nips6, src->nips6);
+		break;
+	case NIC_SET_GATEWAY6:
+		memcpy(dst->gateway6, src->gateway6, sizeof(dst->gateway6));
+		break;
+	}
+	dst->set |= set;
+}
+
+/*
+ * The first --vif is the primary, and the single-NIC flags still apply to
+ * it. Where both set one part (its addresses, its MAC, ...), the higher
+ * configuration layer wins, as between any two settings; in one layer
+ * that is an error naming both. *ret_flags_ip: the IPv4 side came from
+ * the flags.
+ */
+static int merge_primary(const struct config *c, struct nic *vif,
+			 struct nic *f, int *ret_flags_ip, struct strbuf *err)
+{
+	int vif_layer = (int)c->v[O_VIF].layer;
+
+	*ret_flags_ip = !(vif->set & NIC_SET_IP);
+	for (size_t i = 0; i < ARRAY_SIZE(primary_parts); i++) {
+		unsigned part = primary_parts[i].set;
+		int layer;
+
+		if (!(f->set & part))
+			continue;
+		layer = layer_of(c, primary_parts[i].ids,
+				 primary_parts[i].nids);
+		if ((vif->set & part) && layer == vif_layer) {
+			enum opt_id id = primary_parts[i].ids[0];
+
+			for (size_t j = 0; j < primary_parts[i].nids; j++)
+				if (config_is_set(c, primary_parts[i].ids[j]) &&
+				    (int)c->v[primary_parts[i].ids[j]].layer ==
+					    layer) {
+					id = primary_parts[i].ids[j];
+					break;
+				}
+			return bad(err, c, O_VIF, "the first vif gives %s and "
+				   "'%s' (%s) sets that too: give it once",
+				   primary_parts[i].key, option_defs[id].name,
+				   config_origin(c, id));
+		}
+		if ((vif->set & part) && layer < vif_layer)
+			continue;
+		nic_take(vif, f, part);
+		if (part == NIC_SET_IP)
+			*ret_flags_ip = 1;
+	}
+	return 0;
+}
+
+/* --vlan=N: the primary joins VLAN N of its bridge (BRIDGE.N). */
+static int apply_vlan(const struct config *c, struct nic *n,
+		      struct strbuf *err)
+{
+	const char *v = config_get(c, O_VLAN);
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long vlan;
+
+	if (!v || !*v)
+		return 0;
+	if (parse_uint(v, 4094, &vlan) < 0 || vlan == 0)
+		return bad(err, c, O_VLAN, "invalid VLAN '%s' (want 1 to "
+			   "4094)", v);
+	if (n->bridge && strchr(n->bridge, '.'))
+		return bad(err, c, O_VLAN, "bridge '%s' names a VLAN "
+			   "already", n->bridge);
+	strbuf_addf(&sb, "%s.%lu", n->bridge ? n->bridge : "xenbr0", vlan);
+	free(n->bridge);
+	n->bridge = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+/* Each interface's MAC: given, random, or derived from the guest. */
+static int choose_macs(const struct config *c, struct guest *g,
+		       struct strbuf *err)
+{
+	struct strbuf base = STRBUF_INIT, seed = STRBUF_INIT;
+	int random = get_bool(c, O_RANDOMMAC);
+	int r = 0;
+
+	for (size_t i = 0; i < g->nnics; i++)
+		for (size_t j = 0; j < i; j++)
+			if ((g->nics[i].set & NIC_SET_MAC) &&
+			    (g->nics[j].set & NIC_SET_MAC) &&
+			    !memcmp(g->nics[i].mac, g->nics[j].mac, 6))
+				return bad(err, c, O_VIF, "duplicate MAC '%s' "
+					   "(interfaces %zu and %zu)",
+					   g->nics[i].mac_text, j + 1, i + 1);
+	strbuf_addf(&base, "%s|%s", g->hostname, g->distro.codename);
+	for (size_t i = 0; r >= 0 && i < g->nnics; i++) {
+		struct nic *n = &g->nics[i];
+
+		if (n->set & NIC_SET_MAC)
+			continue;
+		for (unsigned again = 0;; again++) {
+			int taken = 0;
+
+			if (random) {
+				r = mac_random(n->mac);
+				if (r < 0)
+					break;
+			} else {
+				/* Stable across rebuilds of the same guest,
+				 * so DHCP reservations and firewall rules
+				 * keep matching. */
+				strbuf_reset(&seed);
+				nic_mac_seed(n, base.buf, i, &seed);
+				if (again)
+					strbuf_addf(&seed, "|%u", again);
+				mac_from_seed(seed.buf, n->mac);
+			}
+			for (size_t j = 0; j < g->nnics; j++)
+				if (j != i && (j < i || (g->nics[j].set &
+							 NIC_SET_MAC)) &&
+				    !memcmp(n->mac, g->nics[j].mac, 6))
+					taken = 1;
+			if (!taken)
+				break;
+		}
+		mac_format(n->mac, n->mac_text);
+	}
+	strbuf_release(&base);
+	strbuf_release(&seed);
+	return r;
+}
+
+/* At most one default gateway of each kind, over every interface. */
+static int check_gateways(const struct config *c, const struct guest *g,
+			  struct strbuf *err)
+{
+	size_t gw = 0, gw6 = 0;
+
+	for (size_t i = 0; i < g->nnics; i++) {
+		if (g->nics[i].gateway[0] && gw++)
+			return bad(err, c, O_VIF, "two default gateways: %s "
+				   "on interface %zu and another before it",
+				   g->nics[i].gateway, i + 1);
+		if (g->nics[i].gateway6[0] && gw6++)
+			return bad(err, c, O_VIF, "two IPv6 default gateways: "
+				   "%s on interface %zu and another before it",
+				   g->nics[i].gateway6, i + 1);
+	}
+	return 0;
+}
+
+/* With --noipv6 nothing may ask for IPv6. */
+static int check_noipv6(const struct config *c, const struct guest *g,
+			struct strbuf *err)
+{
+	for (size_t i = 0; i < g->nnics; i++) {
+		const struct nic *n = &g->nics[i];
+		enum opt_id id;
+
+		if (!n->nips6 && !n->gateway6[0])
+			continue;
+		/* Name the flag when the primary's value came from it. */
+		if (i == 0 && n->nips6 && config_get_list(c, O_IP6)->nr)
+			id = O_IP6;
+		else if (i == 0 && !n->nips6 && config_get(c, O_GATEWAY6) &&
+			 *config_get(c, O_GATEWAY6))
+			id = O_GATEWAY6;
+		else
+			id = O_VIF;
+		return bad(err, c, id, "IPv6 is off (%s): no IPv6 address "
+			   "or gateway may be given", config_origin(c, O_IPV6));
+	}
+	for (size_t i = 0; i < g->nameservers.nr; i++)
+		if (strchr(g->nameservers.v[i], ':'))
+			return bad(err, c, O_NAMESERVER, "IPv6 is off (%s): "
+				   "name server '%s' cannot be reached",
+				   config_origin(c, O_IPV6),
+				   g->nameservers.v[i]);
+	return 0;
+}
+
+static int validate_network(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	const struct strvec *ns = config_get_list(c, O_NAMESERVER);
+	const struct strvec *vifs = config_get_list(c, O_VIF);
+	struct nic flags;
+	int mask_prefix = -1, flags_ip = 1;
+	int r;
+
+	g->ipv6 = get_bool(c, O_IPV6);
+	for (size_t i = 0; i < ns->nr; i++) {
+		uint32_t a;
+		uint8_t a6[16];
+		char buf[IPV6_TEXT_MAX];
+
+		if (ipv4_parse(ns->v[i], &a) >= 0)
+			ipv4_format(a, buf);
+		else if (ipv6_parse(ns->v[i], a6) >= 0)
+			ipv6_format(a6, buf);
+		else
+			return bad(err, c, O_NAMESERVER,
+				   "invalid IP address '%s' for "
+				   "'nameserver'", ns->v[i]);
+		strvec_push(&g->nameservers, buf);
+	}
+
+	g->nnics = vifs->nr ? vifs->nr : 1;
+	g->nics = xcalloc(g->nnics, sizeof(*g->nics));
+	for (size_t i = 0; i < g->nnics; i++)
+		nic_init(&g->nics[i]);
+	for (size_t i = 0; i < vifs->nr; i++) {
+		struct strbuf why = STRBUF_INIT;
+
+		r = nic_parse(vifs->v[i], &g->nics[i], &why);
+		if (r >= 0 && i)
+			r = nic_check(&g->nics[i], &why);
+		if (r < 0) {
+			bad(err, c, O_VIF, "vif %zu '%s': %s", i + 1,
+			    vifs->v[i], why.buf);
+			strbuf_release(&why);
+			return r;
+		}
+		strbuf_release(&why);
+	}
+
+	nic_init(&flags);
+	r = nic_from_flags(c, g, &flags, &mask_prefix, err);
+	if (r >= 0 && vifs->nr)
+		r = merge_primary(c, &g->nics[0], &flags, &flags_ip, err);
+	else if (r >= 0)
+		SWAP(g->nics[0], flags);
+	nic_release(&flags);
+	if (r < 0)
+		return r;
+	if (!flags_ip)
+		g->broadcast[0] = '\0';
+
+	/* The primary's checks, named after the flags where they apply. */
+	if (flags_ip && !g->nics[0].dhcp && !g->nics[0].nips)
+		return bad(err, c, O_DHCP,
+			   "no network configuration: give --ip or --dhcp");
+	if (flags_ip && g->nics[0].dhcp &&
+	    (g->broadcast[0] || mask_prefix >= 0)) {
+		enum opt_id id = g->broadcast[0] ? O_BROADCAST : O_NETMASK;
+
+		return bad(err, c, id, "'%s' needs a static --ip, not DHCP",
+			   option_defs[id].name);
+	}
+	if (g->nics[0].dhcp && g->nics[0].gateway[0]) {
+		if (!config_get(c, O_GATEWAY) || !*config_get(c, O_GATEWAY))
+			return bad(err, c, O_VIF, "the first vif's gateway= "
+				   "needs a static address, not DHCP");
+		return bad(err, c, O_GATEWAY, "'%s' needs a static --ip, not "
+			   "DHCP", option_defs[O_GATEWAY].name);
+	}
+	r = apply_vlan(c, &g->nics[0], err);
+	if (r < 0)
+		return r;
+	r = check_gateways(c, g, err);
+	if (r < 0)
+		return r;
+	if (!g->ipv6) {
+		r = check_noipv6(c, g, err);
+		if (r < 0)
+			return r;
+	}
+	r = choose_macs(c, g, err);
+	if (r < 0)
+		return r;
+
+	/* The primary as the hooks and templates have always seen it. */
+	g->dhcp = g->nics[0].dhcp;
+	g->nips = g->nics[0].nips;
+	g->ips = xcalloc(g->nips ? g->nips : 1, sizeof(*g->ips));
+	if (g->nips)
+		memcpy(g->ips, g->nics[0].ips, g->nips * sizeof(*g->ips));
+	memcpy(g->gateway, g->nics[0].gateway, sizeof(g->gateway));
+	memcpy(g->mac, g->nics[0].mac, 6);
+	memcpy(g->mac_text, g->nics[0].mac_text, sizeof(g->mac_text));
+	g->bridge = xstrdup(g->nics[0].bridge);
+	g->vifname = xstrdup(g->nics[0].vifname);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "distro.h"
 #include "partitions.h"
 #include "secrets.h"
+#include "vif.h"
 
 enum install_method {
 	INSTALL_DEBOOTSTRAP,
@@ -52,13 +53,6 @@ enum storage_kind {
 enum disk_layout {
 	LAYOUT_VOLUMES,		/* xen-tools': one file system per Xen disk */
 	LAYOUT_DISK,		/* one disk with a partition table */
-};
-
-struct guest_ip {
-	uint32_t addr;
-	int prefix;
-	char text[24];		/* "10.0.2.50/24" */
-	char addr_text[16];	/* "10.0.2.50" */
 };
 
 /* Where Debian's security suites are published. */
@@ -122,6 +116,8 @@ struct guest {
 	char *install_source;
 	char *install_sha256;	/* 64 lowercase hex digits, or NULL */
 
+	/* The primary interface, as the hooks and templates have always
+	 * seen it: a copy of nics[0]'s IPv4 side. */
 	int dhcp;
 	struct guest_ip *ips;
 	size_t nips;
@@ -132,6 +128,10 @@ struct guest {
 	char mac_text[18];
 	char *bridge;
 	char *vifname;
+	/* Every interface, the primary first, in the xl.cfg's order. */
+	struct nic *nics;
+	size_t nnics;
+	int ipv6;		/* --noipv6: 0 */
 
 	enum boot_mode boot_mode;
 	int pygrub;		/* boot_mode == BOOT_PV_PYGRUB */

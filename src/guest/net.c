@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <arpa/inet.h>
 
 #include "net.h"
 #include "sha256.h"
@@ -110,6 +111,47 @@ void ipv4_format(uint32_t addr, char buf[static 16])
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
 		 (addr >> 8) & 0xff, addr & 0xff);
+}
+
+int ipv6_parse(const char *s, uint8_t ret_addr[16])
+{
+	uint8_t a[16];
+	static const uint8_t zero[16];
+
+	/* inet_pton() takes no zone ("%eth0"), prefix or spaces. */
+	if (!s || inet_pton(AF_INET6, s, a) != 1)
+		return -EINVAL;
+	if (a[0] == 0xff || !memcmp(a, zero, 16))
+		return -EINVAL;
+	memcpy(ret_addr, a, 16);
+	return 0;
+}
+
+int ipv6_parse_cidr(const char *s, uint8_t ret_addr[16], int *ret_prefix)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+	char text[IPV6_TEXT_MAX];
+	const char *end;
+	unsigned prefix;
+	uint8_t a[16];
+
+	if (!slash || (size_t)(slash - s) >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, s, (size_t)(slash - s));
+	text[slash - s] = '\0';
+	if (ipv6_parse(text, a) < 0 ||
+	    parse_dec(slash + 1, 3, 128, &prefix, &end) < 0 || *end ||
+	    prefix == 0)
+		return -EINVAL;
+	memcpy(ret_addr, a, 16);
+	*ret_prefix = (int)prefix;
+	return 0;
+}
+
+void ipv6_format(const uint8_t addr[16], char buf[static IPV6_TEXT_MAX])
+{
+	if (!inet_ntop(AF_INET6, addr, buf, IPV6_TEXT_MAX))
+		buf[0] = '\0';
 }
 
 static int hexval(int c)

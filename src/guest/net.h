@@ -1,7 +1,7 @@
 /*
  * net.h: parse, check and format the network values a guest is given:
- * IPv4 addresses and prefixes, MAC addresses (including Xen-style generated
- * ones) and host names. Parsers return >= 0 or -EINVAL and write ret_* only
+ * IPv4 and IPv6 addresses and prefixes, MAC addresses (including Xen-style
+ * generated ones) and host names. Parsers return >= 0 or -EINVAL and write ret_* only
  * on success; nothing prints.
  */
 #ifndef NET_H
@@ -22,6 +22,20 @@ int ipv4_netmask_prefix(uint32_t mask);
 /* 24 -> 255.255.255.0; a prefix outside 0..32 is clamped to that range. */
 uint32_t ipv4_prefix_mask(int prefix);
 void ipv4_format(uint32_t addr, char buf[static 16]);
+
+/* Room for inet_ntop()'s longest IPv6 text and its NUL. */
+#define IPV6_TEXT_MAX 46
+
+/*
+ * An IPv6 address as inet_pton() reads it ("2001:db8::5", no zone, no
+ * prefix). The unspecified address :: and multicast addresses (ff00::/8)
+ * cannot name an interface or a gateway, so they are rejected.
+ */
+int ipv6_parse(const char *s, uint8_t ret_addr[16]);
+/* "2001:db8::5/64": the prefix (1..128) is required. */
+int ipv6_parse_cidr(const char *s, uint8_t ret_addr[16], int *ret_prefix);
+/* The canonical text (RFC 5952, as inet_ntop() writes it). */
+void ipv6_format(const uint8_t addr[16], char buf[static IPV6_TEXT_MAX]);
 
 /*
  * "00:16:3e:aa:bb:cc" or "00-16-3E-AA-BB-CC" (one separator throughout,

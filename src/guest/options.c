@@ -75,7 +75,8 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "gateway", O_GATEWAY, S, 0, NULL, "ADDR",
 	  "default gateway for a static --ip", NULL },
 	{ "gateway6", O_GATEWAY6, S, 0, NULL, "ADDR",
-	  "IPv6 default gateway for a static --ip6", NULL },
+	  "IPv6 default gateway (default: from router advertisements)",
+	  NULL },
 	{ "genpass", O_GENPASS, B, 0, "1", NULL,
 	  "generate a random root password and print it (not by default "
 	  "with --ssh-key)", "password" },
@@ -143,7 +144,8 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "mirror", O_MIRROR, S, 0, "http://deb.debian.org/debian", "URL",
 	  "Debian mirror to install from", NULL },
 	{ "nameserver", O_NAMESERVER, L, 0, NULL, "ADDR",
-	  "DNS server; repeat for more (DHCP's are used too)", NULL },
+	  "DNS server, IPv4 or IPv6; repeat for more (DHCP's are used too)",
+	  NULL },
 	{ "netmask", O_NETMASK, S, 0, NULL, "MASK",
 	  "netmask for a static --ip given without /PREFIX", NULL },
 	{ "noswap", O_NOSWAP, B, 0, "0", NULL, "create no swap disk", NULL },
@@ -194,9 +196,10 @@ const struct option_def option_defs[_O_MAX] = {
 	  "show every command and its output", NULL },
 	{ "version", O_VERSION, A, CLI, NULL, NULL,
 	  "show the version and exit", NULL },
-	{ "vif", O_VIF, L, 0, NULL, "SPEC",
+	{ "vif", O_VIF, L, OPT_WHOLE, NULL, "SPEC",
 	  "a network interface in xl's vif syntax plus ip=, ip6=, gateway=, "
-	  "dhcp; repeat for more (the first is the primary)", NULL },
+	  "gateway6=, dhcp; repeat for more (the first is the primary; see "
+	  "create-image(8))", NULL },
 	{ "vifname", O_VIFNAME, S, 0, NULL, "NAME",
 	  "name of the guest's interface in dom0", NULL },
 	{ "vlan", O_VLAN, U, 0, NULL, "N",

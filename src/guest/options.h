@@ -23,6 +23,9 @@ enum opt_flags {
 	/* Steers how a run goes, not what the guest is: not kept in the
 	 * guest's record (settings.h). */
 	OPT_RUN = 1 << 3,
+	/* A list whose every value is one element, never split at spaces
+	 * or commas (a --vif spec holds commas). */
+	OPT_WHOLE = 1 << 4,
 };
 
 enum opt_id {

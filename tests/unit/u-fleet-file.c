@@ -522,6 +522,16 @@ TEST(errors)
 		  "strings" },
 		/* what a pool gives, its guests may not set */
 		{ POOLS "guests = ( { hostname = \"a\"; pool = \"lab\";\n"
+		  " vif = [ \"bridge=br1, ip=10.0.0.5/24\", \"dhcp\" ]; } );",
+		  "t.fleet:3: the first 'vif' may not give mac=, ip=, dhcp or "
+		  "gateway= with pool 'lab' (the pool gives the primary "
+		  "interface's)" },
+		{ POOLS "guests = ( { hostname = \"a\"; pool = \"lab\";\n"
+		  " vif = \"mac=00:16:3e:00:00:01\"; } );",
+		  "t.fleet:3: the first 'vif' may not give mac=, ip=, dhcp or "
+		  "gateway= with pool 'lab' (the pool gives the primary "
+		  "interface's)" },
+		{ POOLS "guests = ( { hostname = \"a\"; pool = \"lab\";\n"
 		  " ip = [ \"10.0.0.5/24\" ]; } );",
 		  "t.fleet:3: 'ip' may not be set with pool 'lab' (the pool "
 		  "gives the network settings)" },

@@ -788,11 +788,72 @@ TEST(refused)
 		{ NULL, { "--ip", "10.0.0.5/24", "--broadcast", "x" },
 		  "--broadcast: invalid IPv4 address 'x' for 'broadcast'" },
 		{ NULL, { "--nameserver", "1.1.1.1,8.8.8" },
-		  "--nameserver: invalid IPv4 address '8.8.8' for "
+		  "--nameserver: invalid IP address '8.8.8' for "
 		  "'nameserver'" },
 		{ "nameserver = one.one", { NULL },
-		  "g.conf:1: invalid IPv4 address 'one.one' for "
+		  "g.conf:1: invalid IP address 'one.one' for "
 		  "'nameserver'" },
+		/* IPv6. */
+		{ NULL, { "--ip6", "2001:db8::5" },
+		  "--ip6: invalid IPv6 address '2001:db8::5' (want "
+		  "ADDR/PREFIX)" },
+		{ NULL, { "--ip6", "2001:db8::5/129" },
+		  "--ip6: invalid IPv6 address '2001:db8::5/129' " },
+		{ NULL, { "--gateway6", "ff02::2" },
+		  "--gateway6: invalid IPv6 address 'ff02::2' for "
+		  "'gateway6'" },
+		{ NULL, { "--noipv6", "--ip6", "2001:db8::5/64" },
+		  "--ip6: IPv6 is off (--noipv6): no IPv6 address or gateway "
+		  "may be given" },
+		{ NULL, { "--noipv6", "--gateway6", "fe80::1" },
+		  "--gateway6: IPv6 is off (--noipv6): " },
+		{ NULL, { "--noipv6", "--vif", "ip6=2001:db8::5/64" },
+		  "--vif: IPv6 is off (--noipv6): " },
+		{ "ipv6 = 0\n", { "--nameserver", "2001:db8::53" },
+		  "--nameserver: IPv6 is off (g.conf:1): name server "
+		  "'2001:db8::53' cannot be reached" },
+		/* Interfaces. */
+		{ NULL, { "--vif", "bridge=xenbr1,colour=blue" },
+		  "--vif: vif 1 'bridge=xenbr1,colour=blue': unknown key "
+		  "'colour'" },
+		{ NULL, { "--vif", "dhcp", "--vif", "ip=10.0.0.5" },
+		  "--vif: vif 2 'ip=10.0.0.5': invalid IPv4 address "
+		  "'ip=10.0.0.5' (want ADDR/PREFIX)" },
+		{ NULL, { "--vif", "dhcp", "--vif", "dhcp,gateway=10.0.0.1" },
+		  "--vif: vif 2 'dhcp,gateway=10.0.0.1': gateway 10.0.0.1 "
+		  "needs a static IPv4 address, not DHCP" },
+		{ NULL, { "--vif", "gateway=10.0.0.1" },
+		  "--vif: the first vif's gateway= needs a static address, "
+		  "not DHCP" },
+		{ NULL, { "--ip", "10.0.0.5/24", "--vif", "ip=10.0.0.6/24" },
+		  "--vif: the first vif gives ip= or dhcp and 'ip' (--ip) "
+		  "sets that too: give it once" },
+		{ NULL, { "--bridge", "br0", "--vif", "bridge=br1" },
+		  "--vif: the first vif gives bridge= and 'bridge' (--bridge) "
+		  "sets that too" },
+		{ "vif = ip6=2001:db8::5/64\nip6 = 2001:db8::6/64\n",
+		  { NULL },
+		  "g.conf:1: the first vif gives ip6= and 'ip6' (g.conf:2) " },
+		{ NULL, { "--vif", "mac=00:16:3e:00:00:01", "--vif",
+			  "mac=00:16:3e:00:00:01" },
+		  "--vif: duplicate MAC '00:16:3e:00:00:01' (interfaces 1 "
+		  "and 2)" },
+		{ NULL, { "--mac", "00:16:3e:00:00:01", "--vif", "dhcp",
+			  "--vif", "mac=00:16:3e:00:00:01" },
+		  "--vif: duplicate MAC '00:16:3e:00:00:01' (interfaces 1 "
+		  "and 2)" },
+		{ NULL, { "--ip", "10.0.0.5/24", "--gateway", "10.0.0.1",
+			  "--vif", "bridge=br0", "--vif",
+			  "ip=10.1.0.5/24,gateway=10.1.0.1" },
+		  "--vif: two default gateways: 10.1.0.1 on interface 2" },
+		{ NULL, { "--gateway6", "fe80::1", "--vif", "dhcp", "--vif",
+			  "gateway6=fe80::2" },
+		  "--vif: two IPv6 default gateways: fe80::2 on interface 2" },
+		{ NULL, { "--vlan", "0" },
+		  "--vlan: invalid VLAN '0' (want 1 to 4094)" },
+		{ NULL, { "--vlan", "4095" }, "--vlan: invalid VLAN '4095' " },
+		{ NULL, { "--vlan", "7", "--vif", "bridge=ovs0.5" },
+		  "--vlan: bridge 'ovs0.5' names a VLAN already" },
 		/* Static settings with DHCP. */
 		{ NULL, { "--gateway", "10.0.0.1" },
 		  "--gateway: 'gateway' needs a static --ip, not DHCP" },
@@ -1269,6 +1330,137 @@ TEST(network)
 		strbuf_release(&ips);
 		strbuf_release(&ns);
 	}
+}
+
+/* Every interface as the xl.cfg lists it, "|"-joined, and its IPv6 side. */
+TEST(interfaces)
+{
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want_xl;	/* with each MAC as "M" */
+		const char *want_v6;	/* "ip6s gateway6" per NIC, "|"-joined */
+		int want_dhcp0, want_ipv6;
+	} cases[] = {
+		{ NULL, { NULL }, "mac=M", " ", 1, 1 },
+		{ NULL, { "--ip6", "2001:DB8:0::5/64", "--gateway6",
+			  "fe80::1" }, "mac=M", "2001:db8::5/64 fe80::1", 1, 1 },
+		{ NULL, { "--noipv6" }, "mac=M", " ", 1, 0 },
+		/* The flags and the first vif make one primary. */
+		{ NULL, { "--ip", "10.0.0.5/24", "--gateway", "10.0.0.1",
+			  "--vif", "bridge=xenbr1, model=e1000",
+			  "--vif", "ip=192.0.2.5/24, ip6=2001:db8:1::5/64, "
+			  "bridge=xenbr2, vifname=web1-b, rate=1MB/s@20ms" },
+		  "mac=M, bridge=xenbr1, model=e1000, ip=10.0.0.5|"
+		  "mac=M, bridge=xenbr2, vifname=web1-b, rate=1MB/s@20ms, "
+		  "ip=192.0.2.5",
+		  " |2001:db8:1::5/64 ", 0, 1 },
+		/* A higher layer wins: the flag over the file's vif... */
+		{ "vif = bridge=br1, ip=10.0.0.5/24\n",
+		  { "--ip", "10.0.0.9/24" },
+		  "mac=M, bridge=br1, ip=10.0.0.9", " ", 0, 1 },
+		/* ...and the vif over the file's settings. */
+		{ "bridge = br0\nip = 10.0.0.5\nnetmask = 255.255.255.0\n",
+		  { "--vif", "bridge=br1,dhcp" }, "mac=M, bridge=br1", " ",
+		  1, 1 },
+		/* --vlan and xl's other keys. */
+		{ NULL, { "--vlan", "10" }, "mac=M, bridge=xenbr0.10", " ",
+		  1, 1 },
+		{ NULL, { "--vlan", "10", "--bridge", "ovs0", "--vifname",
+			  "web1" }, "mac=M, bridge=ovs0.10, vifname=web1",
+		  " ", 1, 1 },
+		{ NULL, { "--vif", "type=vif,mtu=9000,trusted,script=vif-route,"
+			  "gatewaydev=eth0,backend=netdom" },
+		  "mac=M, type=vif, mtu=9000, trusted, script=vif-route, "
+		  "gatewaydev=eth0, backend=netdom", " ", 1, 1 },
+		{ NULL, { "--vif", " mac=00:16:3E:00:00:07 ,, dhcp " },
+		  "mac=00:16:3e:00:00:07", " ", 1, 1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT, xl = STRBUF_INIT;
+		struct strbuf v6 = STRBUF_INIT, spec = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, cases[i].file, cases[i].flags, &g,
+				     &err), 0);
+		CHECK_STREQ(err.buf, "");
+		for (size_t j = 0; j < g.nnics; j++) {
+			const struct nic *n = &g.nics[j];
+			const char *m;
+
+			strbuf_reset(&spec);
+			nic_xl_spec(n, &spec);
+			/* Derived MACs are checked in the MAC tests. */
+			m = strstr(spec.buf, n->mac_text);
+			strbuf_addf(&xl, "%s", j ? "|" : "");
+			if (m && !strncmp(n->mac_text, "00:16:3e:", 9) &&
+			    !strstr(cases[i].want_xl, n->mac_text)) {
+				strbuf_add(&xl, spec.buf, (size_t)(m - spec.buf));
+				strbuf_addch(&xl, 'M');
+				strbuf_addstr(&xl, m + 17);
+			} else {
+				strbuf_addstr(&xl, spec.buf);
+			}
+			strbuf_addf(&v6, "%s", j ? "|" : "");
+			for (size_t k = 0; k < n->nips6; k++)
+				strbuf_addf(&v6, "%s%s", k ? "," : "",
+					    n->ips6[k].text);
+			strbuf_addf(&v6, " %s", n->gateway6);
+		}
+		CHECK_STREQ(xl.buf, cases[i].want_xl);
+		CHECK_STREQ(v6.buf, cases[i].want_v6);
+		CHECK_INTEQ(g.dhcp, cases[i].want_dhcp0);
+		CHECK_INTEQ(g.ipv6, cases[i].want_ipv6);
+		if (g.nnics)
+			CHECK_STREQ(g.mac_text, g.nics[0].mac_text);
+		report_case(before, i, cases[i].flags[0] ? cases[i].flags[0] :
+			    cases[i].file ? cases[i].file : "(defaults)");
+		guest_release(&g);
+		strbuf_release(&err);
+		strbuf_release(&xl);
+		strbuf_release(&v6);
+		strbuf_release(&spec);
+	}
+}
+
+/*
+ * Each interface's derived MAC: the primary's as it always was (from the
+ * name, release and addresses), the others from the same and their place,
+ * so no two are alike and a rebuild gives the same ones.
+ */
+TEST(interface_macs)
+{
+	static const char *const flags[] = {
+		"--ip", "10.0.0.5/24", "--vif", "bridge=br0", "--vif",
+		"dhcp", "--vif", "dhcp", "--vif", "ip6=2001:db8::9/64", NULL
+	};
+	static const char *const want_seeds[] = {
+		"web1|bookworm|10.0.0.5/24",
+		"web1|bookworm|vif1",
+		"web1|bookworm|vif2",
+		"web1|bookworm|2001:db8::9/64|vif3",
+	};
+	struct strbuf err = STRBUF_INIT;
+	struct guest g, again;
+
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK_INTEQ(g.nnics, 4);
+	for (size_t i = 0; i < g.nnics && i < ARRAY_SIZE(want_seeds); i++) {
+		uint8_t want[6];
+
+		mac_from_seed(want_seeds[i], want);
+		CHECK(!memcmp(g.nics[i].mac, want, 6));
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(g.nics[i].mac_text, g.nics[j].mac_text));
+	}
+	CHECK_INTEQ(guest_of(0, NULL, flags, &again, &err), 0);
+	for (size_t i = 0; i < g.nnics && i < again.nnics; i++)
+		CHECK_STREQ(g.nics[i].mac_text, again.nics[i].mac_text);
+	guest_release(&g);
+	guest_release(&again);
+	strbuf_release(&err);
 }
 
 TEST(ip_prefix)

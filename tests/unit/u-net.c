@@ -1,4 +1,4 @@
-/* u-net.c: IPv4 addresses and masks, MAC addresses, host names. */
+/* u-net.c: IPv4 and IPv6 addresses and masks, MAC addresses, host names. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,6 +11,61 @@ UNIT_MAIN
 
 #define IP(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+TEST(ipv6_parse)
+{
+	static const struct {
+		const char *in;
+		int want_r;
+		const char *want;	/* canonical text, prefix */
+		int want_prefix;
+	} cases[] = {
+		{ "2001:db8::5/64", 0, "2001:db8::5", 64 },
+		{ "2001:DB8:0:0:0:0:0:5/128", 0, "2001:db8::5", 128 },
+		{ "fec0::1/64", 0, "fec0::1", 64 },
+		{ "fe80::1/10", 0, "fe80::1", 10 },
+		{ "::ffff:192.0.2.1/96", 0, "::ffff:192.0.2.1", 96 },
+		{ "2001:db8::5", -EINVAL, NULL, 0 },
+		{ "2001:db8::5/0", -EINVAL, NULL, 0 },
+		{ "2001:db8::5/129", -EINVAL, NULL, 0 },
+		{ "2001:db8::5/064", -EINVAL, NULL, 0 },
+		{ "2001:db8::5/64 ", -EINVAL, NULL, 0 },
+		{ "2001:db8::5/", -EINVAL, NULL, 0 },
+		{ "::/64", -EINVAL, NULL, 0 },
+		{ "ff02::1/64", -EINVAL, NULL, 0 },
+		{ "fe80::1%eth0/64", -EINVAL, NULL, 0 },
+		{ "10.0.0.5/24", -EINVAL, NULL, 0 },
+		{ "2001:db8:::5/64", -EINVAL, NULL, 0 },
+		{ "/64", -EINVAL, NULL, 0 },
+		{ "", -EINVAL, NULL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t a[16];
+		char text[IPV6_TEXT_MAX];
+		int prefix = -7;
+
+		CHECK_INTEQ(ipv6_parse_cidr(cases[i].in, a, &prefix),
+			    cases[i].want_r);
+		if (cases[i].want_r < 0) {
+			CHECK_INTEQ(prefix, -7);
+			continue;
+		}
+		ipv6_format(a, text);
+		CHECK_STREQ(text, cases[i].want);
+		CHECK_INTEQ(prefix, cases[i].want_prefix);
+	}
+	/* A plain address, as --gateway6 and name servers are given. */
+	{
+		uint8_t a[16];
+
+		CHECK_INTEQ(ipv6_parse("fe80::1", a), 0);
+		CHECK_INTEQ(ipv6_parse("fe80::1/64", a), -EINVAL);
+		CHECK_INTEQ(ipv6_parse("::", a), -EINVAL);
+		CHECK_INTEQ(ipv6_parse("ff05::2", a), -EINVAL);
+		CHECK_INTEQ(ipv6_parse(NULL, a), -EINVAL);
+	}
+}
 
 TEST(ipv4_parse)
 {
