@@ -40,6 +40,40 @@ guest_ls()
 	debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 { print $6 }'
 }
 
+# part_range DISK N: "START SIZE" in bytes of partition N, from sfdisk.
+part_range()
+{
+	sfdisk -J "$1" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["partitiontable"]
+p = t["partitions"][int(sys.argv[1]) - 1]
+print(p["start"] * 512, p["size"] * 512)' "$2"
+}
+
+# part_cat DISK N PATH: a file from the ext file system in partition N.
+part_cat()
+{
+	local range loop
+	range=$(part_range "$1" "$2") || return 1
+	loop=$(losetup -f --show -r -o "${range% *}" --sizelimit "${range#* }" "$1") || return 1
+	debugfs -R "cat $3" "$loop" 2>/dev/null
+	losetup -d "$loop"
+}
+
+# release_devices MNT: what a failed step left behind: MNT unmounted if
+# it is a mount point, and every loop device over a file in $TRASH
+# detached. For a test's EXIT trap, and before test_done removes $TRASH.
+release_devices()
+{
+	if mountpoint -q "$1" 2>/dev/null; then
+		umount "$1" || umount -l "$1"
+	fi
+	losetup -a | grep -F "($TRASH/" | cut -d: -f1 |
+	while read -r dev; do
+		losetup -d "$dev"
+	done
+}
+
 # assert_no_leftovers DIR: nothing mounted under DIR, no loop device
 # backed by a file under DIR (but $LVM_PV and those in $TEST_OWN_LOOPS),
 # no scratch mount point left in $TMPDIR.

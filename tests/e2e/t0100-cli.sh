@@ -67,7 +67,7 @@ test_expect_success 'bad input: one line naming the flag, exit 2, nothing create
 	bad --hostname web1 --ip 10.0.0.300/24 -- "--ip: invalid IPv4 address" &&
 	bad --hostname web1 --ip 10.0.0.5 -- "--ip: .10.0.0.5. has no prefix length" &&
 	bad --hostname web1 --ip 10.0.0.5/24 --gateway 10.0.0.256 -- "--gateway: invalid IPv4" &&
-	bad --hostname web1 --ip 10.0.0.5/24 --nameserver foo -- "--nameserver: invalid IPv4" &&
+	bad --hostname web1 --ip 10.0.0.5/24 --nameserver foo -- "--nameserver: invalid IP address .foo." &&
 	bad --hostname web1 --netmask 255.0.255.0 --ip 10.0.0.5 -- "--netmask: invalid netmask" &&
 	bad --hostname web1 --dhcp --ip 10.0.0.5/24 -- "--ip: .ip. cannot be combined with .dhcp." &&
 	bad --hostname web1 --nodhcp -- "--nodhcp: no network configuration" &&

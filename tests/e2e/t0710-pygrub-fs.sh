@@ -9,19 +9,7 @@
 mnt=$TRASH/mnt
 src=$TRASH/boot-src
 
-# Whatever a failed step left behind: the mount, then any loop device over
-# an image here. Run before test_done removes $TRASH, and on any exit.
-cleanup()
-{
-	if mountpoint -q "$mnt" 2>/dev/null; then
-		umount "$mnt" || umount -l "$mnt"
-	fi
-	losetup -a | grep -F "($TRASH/" | cut -d: -f1 |
-	while read -r dev; do
-		losetup -d "$dev"
-	done
-}
-trap cleanup EXIT
+trap 'release_devices "$mnt"' EXIT
 
 mkdir -p "$mnt" "$src/boot/grub"
 cat >"$src/boot/grub/grub.cfg" <<'EOF'
@@ -156,5 +144,5 @@ test_expect_success 'nothing left mounted or attached' '
 	assert_no_leftovers "$TRASH"
 '
 
-cleanup
+release_devices "$mnt"
 test_done

@@ -12,26 +12,6 @@ dir=$TRASH/srv
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
 
-# part_range DISK N: "START SIZE" in bytes of partition N, from sfdisk.
-part_range()
-{
-	sfdisk -J "$1" | python3 -c '
-import json, sys
-t = json.load(sys.stdin)["partitiontable"]
-p = t["partitions"][int(sys.argv[1]) - 1]
-print(p["start"] * 512, p["size"] * 512)' "$2"
-}
-
-# part_cat DISK N PATH: a file from the ext file system in partition N.
-part_cat()
-{
-	local range loop
-	range=$(part_range "$1" "$2") || return 1
-	loop=$(losetup -f --show -r -o "${range% *}" --sizelimit "${range#* }" "$1") || return 1
-	debugfs -R "cat $3" "$loop" 2>/dev/null
-	losetup -d "$loop"
-}
-
 disk=$dir/domains/web1/disk.img
 
 test_expect_success 'create-image --layout=disk builds one partitioned disk' '

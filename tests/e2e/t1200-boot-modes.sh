@@ -25,19 +25,7 @@ cat >nopvh <<'EOF'
 sed -i 's/^CONFIG_XEN_PVH=y$/# CONFIG_XEN_PVH is not set/' "$1"/boot/config-*
 EOF
 chmod +x nopvh
-# Whatever a failed step left: a mount, and the loop devices over files
-# here (the device guest's own among them).
-cleanup()
-{
-	if mountpoint -q "$TRASH/mnt" 2>/dev/null; then
-		umount "$TRASH/mnt" || umount -l "$TRASH/mnt"
-	fi
-	losetup -a | grep -F "($TRASH/" | cut -d: -f1 |
-	while read -r dev; do
-		losetup -d "$dev"
-	done
-}
-trap cleanup EXIT
+trap 'release_devices "$TRASH/mnt"' EXIT
 
 # build HOST ARGS...: a guest from the shared cache, its summary in
 # HOST.summary.
@@ -490,5 +478,5 @@ test_expect_success 'nothing is left mounted or attached' '
 	assert_no_leftovers "$TRASH"
 '
 
-cleanup
+release_devices "$TRASH/mnt"
 test_done

@@ -31,26 +31,6 @@ summary_field()
 	sed -n "s/^ *$2: *//p" "$1.summary"
 }
 
-# part_range DISK N: "START SIZE" in bytes of partition N, from sfdisk.
-part_range()
-{
-	sfdisk -J "$1" | python3 -c '
-import json, sys
-t = json.load(sys.stdin)["partitiontable"]
-p = t["partitions"][int(sys.argv[1]) - 1]
-print(p["start"] * 512, p["size"] * 512)' "$2"
-}
-
-# part_cat DISK N PATH: a file from the ext file system in partition N.
-part_cat()
-{
-	local range loop
-	range=$(part_range "$1" "$2") || return 1
-	loop=$(losetup -f --show -r -o "${range% *}" --sizelimit "${range#* }" "$1") || return 1
-	debugfs -R "cat $3" "$loop" 2>/dev/null
-	losetup -d "$loop"
-}
-
 # nothing_created: no image, no config, no log.
 nothing_created()
 {
