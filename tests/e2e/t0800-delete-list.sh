@@ -507,7 +507,7 @@ test_expect_success 'the output directory comes from the system configuration fi
 
 test_expect_success 'an unknown guest: exit 2, where it looked' '
 	run_delete 2 --dir "$dir" --output "$out" nosuch &&
-	grep -q "no guest .nosuch. found (looked in .$state/guests/nosuch.conf., .$out/nosuch.cfg., .$dir/domains/nosuch.)" stderr &&
+	grep -q "no guest .nosuch. found (looked in .$state/guests/nosuch.conf., .$out/nosuch.cfg., .$dir/domains/nosuch., .$state/kernels/nosuch.)" stderr &&
 	# Several names: each one is done, the status tells of the missing.
 	dir_guest t8-web3 &&
 	run_delete 2 --dir "$dir" --output "$out" t8-web3 nosuch &&
