@@ -26,6 +26,24 @@ void boot_info_release(struct boot_info *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The "ips" list of t: each IPv4 address, the first with broadcast. */
+static void add_ips(struct tvars *t, const struct guest_ip *ips, size_t n,
+		    const char *broadcast)
+{
+	tvars_declare_list(t, "ips");
+	for (size_t i = 0; i < n; i++) {
+		struct tvars *ip = tvars_list_add(t, "ips");
+		char mask[16];
+
+		ipv4_format(ipv4_prefix_mask(ips[i].prefix), mask);
+		tvars_set(ip, "address", ips[i].addr_text);
+		tvars_set(ip, "cidr", ips[i].text);
+		tvars_setf(ip, "prefix", "%d", ips[i].prefix);
+		tvars_set(ip, "netmask", mask);
+		tvars_set(ip, "ip_broadcast", i == 0 ? broadcast : "");
+	}
+}
+
 static void add_network(struct tvars *t, const struct guest *g)
 {
 	tvars_set_bool(t, "dhcp", g->dhcp);
@@ -36,18 +54,7 @@ static void add_network(struct tvars *t, const struct guest *g)
 	tvars_set(t, "broadcast", g->broadcast);
 	tvars_set(t, "primary_ip", g->nips ? g->ips[0].addr_text : "");
 	tvars_set(t, "primary_cidr", g->nips ? g->ips[0].text : "");
-	tvars_declare_list(t, "ips");
-	for (size_t i = 0; i < g->nips; i++) {
-		struct tvars *ip = tvars_list_add(t, "ips");
-		char mask[16];
-
-		ipv4_format(ipv4_prefix_mask(g->ips[i].prefix), mask);
-		tvars_set(ip, "address", g->ips[i].addr_text);
-		tvars_set(ip, "cidr", g->ips[i].text);
-		tvars_setf(ip, "prefix", "%d", g->ips[i].prefix);
-		tvars_set(ip, "netmask", mask);
-		tvars_set(ip, "ip_broadcast", i == 0 ? g->broadcast : "");
-	}
+	add_ips(t, g->ips, g->nips, g->broadcast);
 	tvars_declare_list(t, "nameservers");
 	for (size_t i = 0; i < g->nameservers.nr; i++)
 		tvars_set(tvars_list_add(t, "nameservers"), "address",
@@ -70,19 +77,7 @@ static void add_nic(struct tvars *t, const struct guest *g, size_t index)
 	tvars_set_bool(v, "ipv6", g->ipv6);
 	/* SLAAC wherever no static IPv6 address is given. */
 	tvars_set_bool(v, "accept_ra", g->ipv6 && !n->nips6);
-	tvars_declare_list(v, "ips");
-	for (size_t i = 0; i < n->nips; i++) {
-		struct tvars *ip = tvars_list_add(v, "ips");
-		char mask[16];
-
-		ipv4_format(ipv4_prefix_mask(n->ips[i].prefix), mask);
-		tvars_set(ip, "address", n->ips[i].addr_text);
-		tvars_set(ip, "cidr", n->ips[i].text);
-		tvars_setf(ip, "prefix", "%d", n->ips[i].prefix);
-		tvars_set(ip, "netmask", mask);
-		tvars_set(ip, "ip_broadcast", index == 0 && i == 0 ?
-			  g->broadcast : "");
-	}
+	add_ips(v, n->ips, n->nips, index == 0 ? g->broadcast : "");
 	tvars_declare_list(v, "ips6");
 	for (size_t i = 0; i < n->nips6; i++) {
 		struct tvars *ip = tvars_list_add(v, "ips6");
