@@ -1611,18 +1611,21 @@ static void boot_text(const struct guest *g, struct strbuf *sb)
 		    g->iso ? strrchr(g->iso, '/') + 1 : "-");
 }
 
-/* Fake pvgrub2 images: only their presence is checked. */
-static void pvgrub_dir(void)
+/* pvgrub2's images, as grub-xen-host installs them, in the scratch
+ * directory: $CREATE_IMAGE_PVGRUB_DIR points there. */
+static void fake_pvgrub(void)
 {
-	static const char *const names[] = { "grub-i386-xen_pvh.bin",
-					     "grub-x86_64-xen.bin" };
+	static const char *const images[] = { "grub-i386-xen_pvh.bin",
+					      "grub-x86_64-xen.bin" };
 	char *dir = path_join(scratch(), "grub-xen");
 
-	mkdir(dir, 0755);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		char *p = path_join(dir, names[i]);
+	if (mkdir_p(dir, 0755) < 0)
+		abort();
+	for (size_t i = 0; i < ARRAY_SIZE(images); i++) {
+		char *p = path_join(dir, images[i]);
 
-		CHECK_INTEQ(write_file(p, "", 0, 0644), 0);
+		if (write_string(p, "x", 0644) < 0)
+			abort();
 		free(p);
 	}
 	setenv("CREATE_IMAGE_PVGRUB_DIR", dir, 1);
@@ -1715,7 +1718,7 @@ TEST(boot_modes)
 		  "--install-method=none" },
 	};
 
-	pvgrub_dir();
+	fake_pvgrub();
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
 		int before = unit_failed_checks;
@@ -1771,27 +1774,6 @@ TEST(boot_modes)
 	unsetenv("CREATE_IMAGE_PVGRUB_DIR");
 }
 /* ---- the PV and PVH boot modes ---- */
-
-/* pvgrub2's images, as grub-xen-host installs them, in the scratch
- * directory: $CREATE_IMAGE_PVGRUB_DIR points there. */
-static void fake_pvgrub(void)
-{
-	static const char *const images[] = { "grub-i386-xen_pvh.bin",
-					      "grub-x86_64-xen.bin" };
-	char *dir = path_join(scratch(), "grub-xen");
-
-	if (mkdir_p(dir, 0755) < 0)
-		abort();
-	for (size_t i = 0; i < ARRAY_SIZE(images); i++) {
-		char *p = path_join(dir, images[i]);
-
-		if (write_string(p, "x", 0644) < 0)
-			abort();
-		free(p);
-	}
-	setenv("CREATE_IMAGE_PVGRUB_DIR", dir, 1);
-	free(dir);
-}
 
 TEST(boot_modes_pv)
 {
