@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "json.h"
 #include "log.h"
+#include "lvm.h"
 #include "macros.h"
 #include "run-command.h"
 #include "sha256.h"
@@ -271,15 +272,40 @@ static const char *ro_options(const char *fs)
 	return "ro";
 }
 
-/* A raw view of disk i: its own path, or (qcow2) a raw copy beside the
- * export made once. */
+/* An inactive logical volume (no device-mapper here): a loop device over
+ * its extents on the physical volume, as the build reached it. */
+static int lv_view(struct exporter *x, const struct manifest_disk *d,
+		   char **ret, struct strbuf *err)
+{
+	char *vg = xstrdup(d->lv), *pv = NULL;
+	const char *lv = strchr(vg, '/');
+	uint64_t offset, length;
+	int r;
+
+	vg[lv - vg] = '\0';
+	r = lvm_lv_location(vg, lv + 1, &pv, &offset, &length, err);
+	if (r >= 0)
+		r = loop_attach_range(pv, offset, length, &x->j, ret, err);
+	free(pv);
+	free(vg);
+	return r;
+}
+
+/*
+ * A raw view of disk i: its own path (an image file, a device, an active
+ * logical volume), a loop device over an inactive one, or (qcow2) a raw
+ * copy beside the export, made once.
+ */
 static int disk_view(struct exporter *x, size_t i, struct strbuf *err)
 {
 	const struct manifest_disk *d = &x->m->disks[i];
+	struct stat st;
 	int r;
 
 	if (x->views[i])
 		return 0;
+	if (d->lv && stat(d->path, &st) < 0)
+		return lv_view(x, d, &x->views[i], err);
 	if (!streq(d->format, "qcow2")) {
 		x->views[i] = xstrdup(d->path);
 		return 0;
@@ -509,14 +535,19 @@ int export_guest(const struct manifest *m, enum export_format f,
 		r = temp_beside(path, tmp_suffixes[i], &x.tmp[i], err);
 	if (r >= 0 && f != EXPORT_TAR_ZST) {
 		const struct manifest_disk *d = disk_of(m, root_vdev);
+		size_t di = (size_t)(d - m->disks);
+		int qcow2 = streq(d->format, "qcow2");
 
 		info("writing disk '%s' as %s", d->path, format_names[f]);
-		r = qemu_img_convert(d->path, d->format, x.tmp[0],
-				     format_names[f], err);
+		if (!qcow2)
+			r = disk_view(&x, di, err);
+		if (r >= 0)
+			r = qemu_img_convert(qcow2 ? d->path : x.views[di],
+					     d->format, x.tmp[0],
+					     format_names[f], err);
 		/* The raw export is what is read back for its packages. */
 		if (r >= 0 && f == EXPORT_RAW) {
-			size_t di = (size_t)(d - m->disks);
-
+			free(x.views[di]);
 			x.views[di] = xstrdup(x.tmp[0]);
 		}
 	}

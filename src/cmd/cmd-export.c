@@ -14,6 +14,7 @@
 #include "export.h"
 #include "lock.h"
 #include "log.h"
+#include "lvm.h"
 #include "macros.h"
 #include "manifest.h"
 #include "net.h"
@@ -165,6 +166,7 @@ int cmd_export(int argc, char **argv)
 	printf("exported '%s' as %s to '%s'\n", name,
 	       export_format_name((enum export_format)f), out);
 out:
+	lvm_close();
 	if (lock >= 0)
 		close(lock);
 	manifest_release(&m);

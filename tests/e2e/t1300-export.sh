@@ -18,9 +18,31 @@ test_expect_success 'a generalized guest is built from the cached base' '
 	ssh-keygen -q -t ed25519 -N "" -C "t13@example" -f "$key" &&
 	"$CREATE_IMAGE" --hostname t13-web --dist bookworm --dir "$dir" \
 		--output "$out" --dhcp --pygrub --size 2G --swap 128M \
-		--ssh-key "$key.pub" --generalize \
+		--ssh-key "$key.pub" --generalize --export "$exp/built.qcow2" \
 		--cachedir "$CACHEDIR" >summary 2>progress &&
-	test -f "$disk"
+	test -f "$disk" &&
+	! grep -q "SSH host key:" summary
+'
+
+test_expect_success '--export at build time: the qcow2 export and its files' '
+	(cd "$exp" && sha256sum -c --strict built.qcow2.sha256) &&
+	grep -q "\"format\": \"qcow2\"" "$exp/built.qcow2.packages.json" &&
+	qemu-img compare -f raw -F qcow2 "$disk" "$exp/built.qcow2" &&
+	rm "$exp"/built.qcow2*
+'
+
+test_expect_success '--export: a format it cannot tell or an existing file, nothing built' '
+	touch "$exp/there.img" &&
+	for args in "--export $exp/x.vmdk" "--export-format raw" \
+		    "--export $exp/x.img --export-format vhd" \
+		    "--export $exp/there.img"; do
+		rc=0 &&
+		"$CREATE_IMAGE" --hostname t13-no --dir "$dir" --output "$out" \
+			--cachedir "$CACHEDIR" $args >o 2>e || rc=$? &&
+		cat e && test "$rc" = 2 && grep -q -- "--export" e &&
+		test ! -e "$dir/domains/t13-no" || exit 1
+	done &&
+	rm "$exp/there.img" && test -z "$(ls -A "$exp")"
 '
 
 test_expect_success 'the generalized image holds no identity, and units that make one' '
