@@ -31,6 +31,7 @@
 #include "fsspace.h"
 #include "fsutil.h"
 #include "guest.h"
+#include "generalize.h"
 #include "hooks.h"
 #include "install-archive.h"
 #include "install.h"
@@ -1147,6 +1148,9 @@ static int customize(struct build *b)
 			      &err);
 	if (r >= 0)
 		r = leave_chroot(b, &err);
+	/* After the hooks and roles, which may have made keys of their own. */
+	if (r >= 0 && b->g.generalize)
+		r = generalize_image(b->root, &err);
 out:
 	if (r < 0)
 		r = fail(b, r, "customize the guest", &err);

@@ -14,7 +14,9 @@
 #include "config.h"
 #include "guest.h"
 #include "lock.h"
+#include "export.h"
 #include "log.h"
+#include "manifest.h"
 #include "lvm.h"
 #include "manifest.h"
 #include "options.h"
@@ -76,6 +78,34 @@ static void report_build(struct report *rep, struct build *b,
 	strbuf_release_secret(&json);
 	strbuf_release_secret(&summary);
 	free(log);
+}
+
+/* --export: the guest just built, from its record, as export does. */
+static int export_built(const struct guest *g)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *mpath = manifest_path(g->hostname);
+	struct manifest m;
+	int r;
+
+	manifest_init(&m);
+	signals_install();
+	r = manifest_read(mpath, &m, &err);
+	if (r >= 0)
+		r = export_guest(&m, (enum export_format)g->export_format,
+				 g->export_path, &err);
+	if (r < 0)
+		error("the guest was built, but not exported to '%s': %s",
+		      g->export_path, err.buf);
+	else
+		info("exported '%s' as %s to '%s'", g->hostname,
+		     export_format_name((enum export_format)g->export_format),
+		     g->export_path);
+	signals_ignore_for_cleanup();
+	manifest_release(&m);
+	free(mpath);
+	strbuf_release(&err);
+	return r;
 }
 
 int cmd_create(int argc, char **argv)
@@ -251,6 +281,8 @@ int cmd_create(int argc, char **argv)
 			"could be removed (see above)");
 	info("guest '%s' is ready; the log is in '%s/%s.log'", b.g.hostname,
 	     paths_logdir(), b.g.hostname);
+	if (b.g.export_path && export_built(&b.g) < 0)
+		status = 1;
 	if (b.g.boot) {
 		/* The build is done: Ctrl-C may stop xl create again. */
 		signals_install();

@@ -15,6 +15,9 @@ int cmd_list(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 /* create-image fleet: build the guests of a fleet file. */
 int cmd_fleet(int argc, char **argv);
+/* create-image export: one artifact of a built guest (raw, qcow2,
+ * tar.zst) with its checksum and package list. */
+int cmd_export(int argc, char **argv);
 /* create-image recover: undo what runs killed outright left behind. */
 int cmd_recover(int argc, char **argv);
 

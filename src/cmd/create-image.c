@@ -28,6 +28,7 @@ static const struct cmd_struct commands[] = {
 /* create-image VERB ... */
 static const struct cmd_struct subcommands[] = {
 	{ "cache", cmd_cache },
+	{ "export", cmd_export },
 	{ "fleet", cmd_fleet },
 	{ "recover", cmd_recover },
 };

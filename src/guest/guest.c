@@ -11,6 +11,7 @@
 
 #include "base.h"
 #include "fsutil.h"
+#include "export.h"
 #include "guest.h"
 #include "host-apt.h"
 #include "install-archive.h"
@@ -58,6 +59,7 @@ const char *host_arch(void)
 void guest_release(struct guest *g)
 {
 	free(g->hostname);
+	free(g->export_path);
 	distro_release(&g->distro);
 	free(g->arch);
 	free(g->mirror);
@@ -1420,6 +1422,46 @@ static int user_name_ok(const char *s)
 }
 
 /* Who may log in without a password: --ssh-key and --admins. */
+/*
+ * --export=FILE (absolute), in --export-format or the format its suffix
+ * names; FILE and the files beside it may not be there unless --force.
+ */
+static int validate_export(const struct config *c, struct guest *g,
+			   struct strbuf *err)
+{
+	const char *fmt = config_get(c, O_EXPORT_FORMAT);
+	struct strbuf why = STRBUF_INIT;
+	int f, r;
+
+	if (get_abs_path(c, O_EXPORT, &g->export_path, err) < 0)
+		return -EINVAL;
+	if (!g->export_path) {
+		if (fmt && *fmt)
+			return bad(err, c, O_EXPORT_FORMAT, "'export-format' "
+				   "needs --export");
+		return 0;
+	}
+	if (fmt && *fmt) {
+		f = export_format_from_string(fmt);
+		if (f < 0)
+			return bad(err, c, O_EXPORT_FORMAT, "unknown format "
+				   "'%s' (want raw, qcow2 or tar.zst)", fmt);
+	} else {
+		f = export_format_from_path(g->export_path);
+		if (f < 0)
+			return bad(err, c, O_EXPORT, "cannot tell the format "
+				   "from '%s' (want a name ending in .raw, "
+				   ".img, .qcow2 or .tar.zst, or "
+				   "--export-format)", g->export_path);
+	}
+	g->export_format = f;
+	r = export_check_output(g->export_path, get_bool(c, O_FORCE), &why);
+	if (r < 0)
+		r = bad(err, c, O_EXPORT, "%s", why.buf);
+	strbuf_release(&why);
+	return r;
+}
+
 static int validate_access(const struct config *c, struct guest *g,
 			   struct strbuf *err)
 {
@@ -1615,6 +1657,10 @@ int guest_from_config(const struct config *c, struct guest *g,
 		return bad(err, c, O_TEMPLATE, "template '%s' does not exist",
 			   g->template_path);
 
+	r = validate_export(c, g, err);
+	if (r < 0)
+		return r;
+	g->generalize = get_bool(c, O_GENERALIZE);
 	g->boot = get_bool(c, O_BOOT);
 	g->force = get_bool(c, O_FORCE);
 	g->keep = get_bool(c, O_KEEP);

@@ -161,6 +161,10 @@ struct guest {
 	struct strvec roles;	/* full paths of the role scripts */
 
 	int boot, force, keep, verbose, dry_run;
+
+	int generalize;		/* --generalize */
+	char *export_path;	/* --export, or NULL */
+	int export_format;	/* enum export_format, with export_path */
 };
 
 int guest_from_config(const struct config *c, struct guest *ret,

@@ -58,6 +58,12 @@ const struct option_def option_defs[_O_MAX] = {
 	  "print the plan and the xl.cfg, change nothing", NULL },
 	{ "dumpconfig", O_DUMPCONFIG, A, CLI, NULL, NULL,
 	  "print the merged settings and exit", NULL },
+	{ "export", O_EXPORT, S, RUN, NULL, "FILE",
+	  "also write the built guest to FILE as create-image export does",
+	  NULL },
+	{ "export-format", O_EXPORT_FORMAT, S, RUN, NULL, "FORMAT",
+	  "raw, qcow2 or tar.zst for --export (default: by FILE's suffix)",
+	  NULL },
 	{ "ext2-options", O_EXT2_OPTIONS, S, 0, "noatime,errors=remount-ro",
 	  "OPTS", "mount options for ext2 file systems", NULL },
 	{ "ext3-options", O_EXT3_OPTIONS, S, 0, "noatime,errors=remount-ro",
@@ -77,6 +83,9 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "gateway6", O_GATEWAY6, S, 0, NULL, "ADDR",
 	  "IPv6 default gateway (default: from router advertisements)",
 	  NULL },
+	{ "generalize", O_GENERALIZE, B, 0, "0", NULL,
+	  "no host keys, machine-id or hostname: each copy makes its own "
+	  "on first boot", NULL },
 	{ "genpass", O_GENPASS, B, 0, "1", NULL,
 	  "generate a random root password and print it (not by default "
 	  "with --ssh-key)", "password" },
@@ -271,6 +280,8 @@ void options_help(struct strbuf *out)
 		    "usage: create-image --hostname NAME [options]\n"
 		    "       create-image fleet [options] FILE\n"
 		    "       create-image cache list|verify|prune [options]\n"
+		    "       create-image export NAME --format=raw|qcow2|tar.zst "
+		    "-o FILE\n"
 		    "       create-image recover [--dry-run] [--verbose]\n"
 		    "\n"
 		    "Build a Xen guest: storage, a Debian install, its "

@@ -1222,6 +1222,40 @@ struct tree_sink {
 	void *opaque;
 };
 
+/*
+ * $SOURCE_DATE_EPOCH (reproducible-builds.org): a number of seconds since
+ * the epoch, in *ret; 0 when it is unset or not such a number.
+ */
+static int source_date_epoch(time_t *ret)
+{
+	const char *v = getenv("SOURCE_DATE_EPOCH");
+	unsigned long long n = 0;
+
+	if (!v || !*v || strspn(v, "0123456789") != strlen(v) ||
+	    strlen(v) > 18)
+		return 0;
+	for (const char *p = v; *p; p++)
+		n = n * 10 + (unsigned long long)(*p - '0');
+	*ret = (time_t)n;
+	return 1;
+}
+
+/*
+ * For an archive that two builds can make alike: no time after epoch,
+ * and no access, change or birth time at all, which say when a build
+ * ran rather than what it made.
+ */
+static void clamp_times(struct archive_entry *e, time_t epoch)
+{
+	if (archive_entry_mtime(e) > epoch ||
+	    (archive_entry_mtime(e) == epoch &&
+	     archive_entry_mtime_nsec(e) > 0))
+		archive_entry_set_mtime(e, epoch, 0);
+	archive_entry_unset_atime(e);
+	archive_entry_unset_ctime(e);
+	archive_entry_unset_birthtime(e);
+}
+
 static la_ssize_t sink_write_fd(struct archive *a, void *opaque,
 				const void *data, size_t len)
 {
@@ -1248,6 +1282,8 @@ int archive_tree(const char *root_dir, int fd,
 	struct archive_entry *e = NULL;
 	struct strbuf member = STRBUF_INIT;
 	size_t rootlen;
+	time_t epoch = 0;
+	int clamp = source_date_epoch(&epoch);
 	int r;
 
 	r = resolve_target(root_dir, &root, err);
@@ -1294,6 +1330,8 @@ int archive_tree(const char *root_dir, int fd,
 			break;
 		archive_entry_copy_pathname(e, member.buf);
 		keep_portable_fflags(e);
+		if (clamp)
+			clamp_times(e, epoch);
 		/* The tar strategy never holds an entry back. */
 		archive_entry_linkify(links, &e, &spare);
 		r = write_member(in, out, 1, e, root_dir, member.buf, err);

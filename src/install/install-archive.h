@@ -116,6 +116,12 @@ int install_overlay(const char *source_dir, const char *target,
  * crossed, except what is mounted on dev, proc and sys, whose directories
  * are archived empty. Sockets are skipped.
  *
+ * With $SOURCE_DATE_EPOCH set (seconds since the epoch), no member's
+ * mtime is later than it, and no atime, ctime or birth time is kept:
+ * for archives that two builds of the same tree make alike. Members
+ * still come in the order the file systems list them (see "Reproducible
+ * archives" in create-image(8)).
+ *
  * observe (may be NULL) sees every byte written to fd, in order, with
  * opaque: for a checksum made on the way, not by reading the file back.
  *

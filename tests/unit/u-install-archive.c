@@ -1927,3 +1927,88 @@ TEST(signal_stops_stalled_download)
 	free(target);
 	free(dir);
 }
+
+/* What archive_tree() wrote: "NAME MTIME ATIME-SET CTIME-SET" per member. */
+static void list_times(const char *path, struct strbuf *out)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 10240) != ARCHIVE_OK)
+		abort();
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK)
+		strbuf_addf(out, "%s %lld.%ld %d %d\n",
+			    archive_entry_pathname(e),
+			    (long long)archive_entry_mtime(e),
+			    archive_entry_mtime_nsec(e),
+			    archive_entry_atime_is_set(e),
+			    archive_entry_ctime_is_set(e));
+	archive_read_free(a);
+}
+
+#define LONG_NAME "new-" \
+	"0123456789012345678901234567890123456789012345678901234567890123456789" \
+	"0123456789012345678901234567890123456789"
+
+TEST(archive_tree_clamps_times_to_source_date_epoch)
+{
+	char *dir = scratch();
+	char *tree = path_join(dir, "tree"), *tar = path_join(dir, "t.tar");
+	/* A name too long for ustar: its pax header carries the mtime's
+	 * nanoseconds, as one with xattrs or ACLs does. */
+	char *old = path_join(tree, "old"), *new = path_join(tree, LONG_NAME);
+	struct timespec told[2] = { { MTIME_BASE, 5 }, { MTIME_BASE, 5 } };
+	struct timespec tnew[2] = { { MTIME_BASE + 100, 7 },
+				    { MTIME_BASE + 100, 7 } };
+	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+	int fd;
+
+	CHECK_INTEQ(mkdir(tree, 0755), 0);
+	CHECK_INTEQ(write_string(old, "o", 0644), 0);
+	CHECK_INTEQ(write_string(new, "n", 0644), 0);
+	CHECK_INTEQ(utimensat(AT_FDCWD, old, told, 0), 0);
+	CHECK_INTEQ(utimensat(AT_FDCWD, new, tnew, 0), 0);
+	CHECK_INTEQ(utimensat(AT_FDCWD, tree, tnew, 0), 0);
+
+	/* Unset: every time as it is. */
+	unsetenv("SOURCE_DATE_EPOCH");
+	fd = open(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK_INTEQ(archive_tree(tree, fd, NULL, NULL, &err), 0);
+	close(fd);
+	list_times(tar, &got);
+	CHECK(contains(&got, LONG_NAME " 1500000100.7 0 0\n"));
+	CHECK(contains(&got, "old 1500000000.0 0 0\n"));
+
+	/* Set: nothing later than it (not by a nanosecond), and no atime
+	 * or ctime at all. */
+	setenv("SOURCE_DATE_EPOCH", "1500000050", 1);
+	strbuf_reset(&got);
+	fd = open(tar, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	CHECK_INTEQ(archive_tree(tree, fd, NULL, NULL, &err), 0);
+	close(fd);
+	list_times(tar, &got);
+	CHECK_STREQ(got.buf, "./ 1500000050.0 0 0\n"
+			     LONG_NAME " 1500000050.0 0 0\n"
+			     "old 1500000000.0 0 0\n");
+
+	/* Not a number of seconds: as if unset. */
+	setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+	strbuf_reset(&got);
+	fd = open(tar, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	CHECK_INTEQ(archive_tree(tree, fd, NULL, NULL, &err), 0);
+	close(fd);
+	list_times(tar, &got);
+	CHECK(contains(&got, LONG_NAME " 1500000100.7 0 0\n"));
+	unsetenv("SOURCE_DATE_EPOCH");
+
+	CHECK_INTEQ(rm_rf(dir), 0);
+	free(dir);
+	free(tree);
+	free(tar);
+	free(old);
+	free(new);
+	strbuf_release(&err);
+	strbuf_release(&got);
+}

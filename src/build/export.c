@@ -1,0 +1,587 @@
+/* export.c: see export.h. */
+#include <blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blockdev.h"
+#include "dpkg-status.h"
+#include "export.h"
+#include "filesystem.h"
+#include "fsutil.h"
+#include "install-archive.h"
+#include "journal.h"
+#include "json.h"
+#include "log.h"
+#include "lvm.h"
+#include "macros.h"
+#include "run-command.h"
+#include "sha256.h"
+#include "banned.h"
+
+static const char *const format_names[_EXPORT_FORMAT_MAX] = {
+	"raw", "qcow2", "tar.zst",
+};
+
+/* The files beside the export, by suffix. */
+static const char *const side_suffixes[] = { ".sha256", ".packages.json" };
+
+int export_format_from_string(const char *s)
+{
+	for (int i = 0; i < _EXPORT_FORMAT_MAX; i++)
+		if (streq(s, format_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && streq(s + n - k, suffix);
+}
+
+int export_format_from_path(const char *path)
+{
+	if (ends_with(path, ".raw") || ends_with(path, ".img"))
+		return EXPORT_RAW;
+	if (ends_with(path, ".qcow2"))
+		return EXPORT_QCOW2;
+	if (ends_with(path, ".tar.zst"))
+		return EXPORT_TAR_ZST;
+	return -EINVAL;
+}
+
+const char *export_format_name(enum export_format f)
+{
+	return format_names[f];
+}
+
+/* The directory part of path, "." for a bare name; caller frees. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+int export_check_output(const char *path, int force, struct strbuf *err)
+{
+	char *dir = dir_of(path);
+	struct stat st;
+	int r = 0;
+
+	if (!*base_of(path)) {
+		r = strbuf_error(err, -EINVAL, "'%s' names no file", path);
+	} else if (stat(dir, &st) < 0) {
+		r = strbuf_error(err, -errno, "cannot write into '%s': %s",
+				 dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		r = strbuf_error(err, -ENOTDIR, "'%s' is not a directory",
+				 dir);
+	} else if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		r = strbuf_error(err, -EISDIR, "'%s' is a directory", path);
+	} else if (!force) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; r >= 0 && i <= ARRAY_SIZE(side_suffixes);
+		     i++) {
+			strbuf_reset(&sb);
+			strbuf_addstr(&sb, path);
+			if (i)
+				strbuf_addstr(&sb, side_suffixes[i - 1]);
+			if (lstat(sb.buf, &st) == 0)
+				r = strbuf_error(err, -EEXIST, "'%s' already "
+						 "exists (--force replaces it)",
+						 sb.buf);
+		}
+		strbuf_release(&sb);
+	}
+	free(dir);
+	return r;
+}
+
+void export_packages_json(struct strbuf *out, const struct manifest *m,
+			  enum export_format f,
+			  const struct dpkg_package *pkgs, size_t n)
+{
+	struct json_writer w;
+
+	json_writer_init(&w, out, JSON_PRETTY);
+	json_object_begin(&w);
+	json_kv_int(&w, "version", 1);
+	json_kv_string(&w, "hostname", m->hostname);
+	json_kv_string(&w, "format", export_format_name(f));
+	json_kv_string(&w, "dist", m->dist);
+	json_kv_string(&w, "arch", m->arch);
+	json_kv_string(&w, "created", m->created);
+	if (m->archive && *m->archive)
+		json_kv_string(&w, "archive", m->archive);
+	else
+		json_kv_null(&w, "archive");
+	json_key(&w, "settings");
+	json_object_begin(&w);
+	for (size_t i = 0; i < m->settings.nr; i++) {
+		const char *kv = m->settings.v[i];
+		const char *eq = strchr(kv, '=');
+		char *key;
+
+		if (!eq)
+			continue;
+		key = xstrndup(kv, (size_t)(eq - kv));
+		json_kv_string(&w, key, eq + 1);
+		free(key);
+	}
+	json_object_end(&w);
+	json_key(&w, "packages");
+	json_array_begin(&w);
+	for (size_t i = 0; i < n; i++) {
+		json_object_begin(&w);
+		json_kv_string(&w, "name", pkgs[i].name);
+		json_kv_string(&w, "version", pkgs[i].version);
+		json_kv_string(&w, "architecture", pkgs[i].arch);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_object_end(&w);
+}
+
+/* One run of export_guest(). */
+struct exporter {
+	const struct manifest *m;
+	enum export_format f;
+	const char *path;
+	struct journal j;	/* mounts, loop devices, scratch directory */
+	char *tmp[3];		/* the image, .sha256, .packages.json */
+	char **views;		/* per disk: a raw file or device, or NULL */
+	char **scratch;		/* per disk: a raw copy made for it, or NULL */
+	char *mnt;
+};
+
+static const struct manifest_disk *disk_of(const struct manifest *m,
+					   const char *vdev)
+{
+	for (size_t i = 0; i < m->ndisks; i++)
+		if (streq(m->disks[i].vdev, vdev))
+			return &m->disks[i];
+	return NULL;
+}
+
+static int run_or_describe(struct child_process *cp, struct strbuf *err)
+{
+	int r = run_command(cp);
+
+	if (r < 0)
+		child_describe_failure_output(cp, r, err);
+	return r;
+}
+
+static int qemu_img_convert(const char *from, const char *from_fmt,
+			    const char *to, const char *to_fmt,
+			    struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	strvec_pushl(&cp.args, "qemu-img", "convert", "-f", from_fmt, "-O",
+		     to_fmt, from, to, NULL);
+	r = run_or_describe(&cp, err);
+	child_process_clear(&cp);
+	return r;
+}
+
+/* A hidden name beside the export that nothing has yet: made empty, 0600. */
+static int temp_beside(const char *path, const char *suffix, char **ret,
+		       struct strbuf *err)
+{
+	char *dir = dir_of(path);
+	struct strbuf sb = STRBUF_INIT;
+	int fd;
+
+	strbuf_addf(&sb, "%s/.%s%s.part-XXXXXX", dir, base_of(path), suffix);
+	free(dir);
+	fd = mkstemp(sb.buf);
+	if (fd < 0) {
+		int r = -errno;
+
+		strbuf_addf(err, "cannot create '%s': %s", sb.buf,
+			    strerror(errno));
+		strbuf_release(&sb);
+		return r;
+	}
+	close(fd);
+	*ret = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+/* What a partition or a whole disk holds: offset and size on view. */
+static int partition_range(const char *view, unsigned partno,
+			   uint64_t *ret_off, uint64_t *ret_size,
+			   struct strbuf *err)
+{
+	blkid_probe pr;
+	blkid_partlist ls;
+	blkid_partition p;
+	int r = -ENOENT;
+
+	if (!partno) {
+		*ret_off = 0;
+		*ret_size = 0;
+		return 0;
+	}
+	pr = blkid_new_probe_from_filename(view);
+	if (!pr)
+		return strbuf_error(err, -EIO, "cannot read '%s'", view);
+	blkid_probe_enable_partitions(pr, 1);
+	ls = blkid_probe_get_partitions(pr);
+	p = ls ? blkid_partlist_get_partition_by_partno(ls, (int)partno) :
+		 NULL;
+	if (p) {
+		*ret_off = (uint64_t)blkid_partition_get_start(p) * 512;
+		*ret_size = (uint64_t)blkid_partition_get_size(p) * 512;
+		r = 0;
+	} else {
+		strbuf_addf(err, "'%s' has no partition %u", view, partno);
+	}
+	blkid_free_probe(pr);
+	return r;
+}
+
+/* Read-only, and replaying no journal: the guest is left as it was. */
+static const char *ro_options(const char *fs)
+{
+	if (streq(fs, "ext3") || streq(fs, "ext4"))
+		return "ro,noload";
+	if (streq(fs, "xfs"))
+		return "ro,norecovery";
+	return "ro";
+}
+
+/* An inactive logical volume (no device-mapper here): a loop device over
+ * its extents on the physical volume, as the build reached it. */
+static int lv_view(struct exporter *x, const struct manifest_disk *d,
+		   char **ret, struct strbuf *err)
+{
+	char *vg = xstrdup(d->lv), *pv = NULL;
+	const char *lv = strchr(vg, '/');
+	uint64_t offset, length;
+	int r;
+
+	vg[lv - vg] = '\0';
+	r = lvm_lv_location(vg, lv + 1, &pv, &offset, &length, err);
+	if (r >= 0)
+		r = loop_attach_range(pv, offset, length, &x->j, ret, err);
+	free(pv);
+	free(vg);
+	return r;
+}
+
+/*
+ * A raw view of disk i: its own path (an image file, a device, an active
+ * logical volume), a loop device over an inactive one, or (qcow2) a raw
+ * copy beside the export, made once.
+ */
+static int disk_view(struct exporter *x, size_t i, struct strbuf *err)
+{
+	const struct manifest_disk *d = &x->m->disks[i];
+	struct stat st;
+	int r;
+
+	if (x->views[i])
+		return 0;
+	if (d->lv && stat(d->path, &st) < 0)
+		return lv_view(x, d, &x->views[i], err);
+	if (!streq(d->format, "qcow2")) {
+		x->views[i] = xstrdup(d->path);
+		return 0;
+	}
+	r = temp_beside(x->path, ".raw", &x->scratch[i], err);
+	if (r >= 0) {
+		info("reading qcow2 disk '%s' through a raw copy", d->path);
+		r = qemu_img_convert(d->path, "qcow2", x->scratch[i], "raw",
+				     err);
+	}
+	if (r >= 0)
+		x->views[i] = xstrdup(x->scratch[i]);
+	return r;
+}
+
+static size_t depth(const char *mountpoint)
+{
+	size_t n = 0;
+
+	for (const char *p = mountpoint; *p; p++)
+		n += *p == '/';
+	return streq(mountpoint, "/") ? 0 : n;
+}
+
+/* The guest's file systems at x->mnt, read-only: only "/" unless all. */
+static int mount_guest(struct exporter *x, int all, struct strbuf *err)
+{
+	size_t maxdepth = 0;
+	int r;
+
+	r = scratch_dir("create-image-export", &x->j, &x->mnt, err);
+	for (size_t i = 0; r >= 0 && i < x->m->nfss; i++)
+		if (x->m->fss[i].mountpoint &&
+		    depth(x->m->fss[i].mountpoint) > maxdepth)
+			maxdepth = depth(x->m->fss[i].mountpoint);
+	for (size_t dep = 0; r >= 0 && dep <= maxdepth; dep++) {
+		for (size_t i = 0; r >= 0 && i < x->m->nfss; i++) {
+			const struct manifest_fs *fs = &x->m->fss[i];
+			const struct manifest_disk *d;
+			uint64_t off = 0, size = 0;
+			char *dev = NULL, *dir;
+			size_t di;
+
+			if (!fs->mountpoint || depth(fs->mountpoint) != dep ||
+			    (!all && !streq(fs->mountpoint, "/")))
+				continue;
+			d = disk_of(x->m, fs->disk);
+			if (!d)
+				return strbuf_error(err, -EINVAL, "its record "
+						    "names no disk '%s'",
+						    fs->disk);
+			di = (size_t)(d - x->m->disks);
+			r = disk_view(x, di, err);
+			if (r >= 0)
+				r = partition_range(x->views[di],
+						    fs->partition, &off,
+						    &size, err);
+			if (r >= 0)
+				r = loop_attach_range(x->views[di], off, size,
+						      &x->j, &dev, err);
+			if (r < 0)
+				return r;
+			dir = path_join(x->mnt, fs->mountpoint);
+			r = mkdir_p(dir, 0755);
+			if (r == -EROFS || r == -EEXIST)
+				r = 0;	/* there already, on a read-only fs */
+			if (r < 0)
+				strbuf_addf(err, "cannot create '%s': %s",
+					    dir, strerror(-r));
+			else
+				r = fs_mount(dev, fs->type, dir,
+					     ro_options(fs->type), &x->j,
+					     err);
+			free(dir);
+			free(dev);
+		}
+	}
+	return r;
+}
+
+static int write_packages(struct exporter *x, struct strbuf *err)
+{
+	char *status = path_join(x->mnt, "var/lib/dpkg/status");
+	struct strbuf text = STRBUF_INIT, json = STRBUF_INIT,
+		      why = STRBUF_INIT;
+	struct dpkg_package *pkgs = NULL;
+	size_t n = 0;
+	int r;
+
+	r = strbuf_read_file(&text, status);
+	if (r < 0) {
+		strbuf_addf(err, "cannot read the guest's /var/lib/dpkg/"
+			    "status: %s", strerror(-r));
+		goto out;
+	}
+	r = dpkg_status_parse(text.buf, text.len, &pkgs, &n, &why);
+	if (r < 0) {
+		strbuf_addf(err, "/var/lib/dpkg/status:%s", why.buf);
+		goto out;
+	}
+	export_packages_json(&json, x->m, x->f, pkgs, n);
+	r = write_file(x->tmp[2], json.buf, json.len, 0644);
+	if (r < 0)
+		strbuf_addf(err, "cannot write '%s': %s", x->tmp[2],
+			    strerror(-r));
+out:
+	dpkg_packages_free(pkgs, n);
+	strbuf_release(&text);
+	strbuf_release(&json);
+	strbuf_release(&why);
+	free(status);
+	return r;
+}
+
+static int write_tar(struct exporter *x, struct strbuf *err)
+{
+	int fd = open(x->tmp[0], O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return strbuf_error(err, -errno, "cannot open '%s': %s",
+				    x->tmp[0], strerror(errno));
+	r = archive_tree(x->mnt, fd, NULL, NULL, err);
+	if (r >= 0 && fsync(fd) < 0)
+		r = strbuf_error(err, -errno, "cannot write '%s': %s",
+				 x->tmp[0], strerror(errno));
+	close(fd);
+	return r;
+}
+
+static int write_sha256(struct exporter *x, struct strbuf *err)
+{
+	char hex[SHA256_HEX_SIZE];
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	r = sha256_file(x->tmp[0], hex, NULL);
+	if (r < 0)
+		return strbuf_error(err, r, "cannot read '%s': %s", x->tmp[0],
+				    strerror(-r));
+	/* sha256sum -c, run where the export is */
+	strbuf_addf(&sb, "%s  %s\n", hex, base_of(x->path));
+	r = write_file(x->tmp[1], sb.buf, sb.len, 0644);
+	if (r < 0)
+		strbuf_addf(err, "cannot write '%s': %s", x->tmp[1],
+			    strerror(-r));
+	strbuf_release(&sb);
+	return r;
+}
+
+/* The three into place, the image last; none of them if one fails. */
+static int commit(struct exporter *x, struct strbuf *err)
+{
+	static const int order[] = { 2, 1, 0 };
+	char *final[3];
+	size_t done = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addstr(&sb, x->path);
+		if (i)
+			strbuf_addstr(&sb, side_suffixes[i - 1]);
+		final[i] = strbuf_detach(&sb, NULL);
+	}
+	for (; done < ARRAY_SIZE(order); done++) {
+		int k = order[done];
+
+		if (rename(x->tmp[k], final[k]) < 0) {
+			r = strbuf_error(err, -errno, "cannot rename '%s' to "
+					 "'%s': %s", x->tmp[k], final[k],
+					 strerror(errno));
+			break;
+		}
+		free(x->tmp[k]);
+		x->tmp[k] = NULL;
+	}
+	if (r < 0)
+		for (size_t i = 0; i < done; i++)
+			unlink(final[order[i]]);
+	for (size_t i = 0; i < 3; i++)
+		free(final[i]);
+	return r;
+}
+
+/* raw and qcow2 hold one disk: the one with "/" and nothing else. */
+static int check_one_disk(const struct manifest *m, const char **ret_vdev,
+			  struct strbuf *err)
+{
+	const char *root = NULL;
+
+	for (size_t i = 0; i < m->nfss; i++)
+		if (m->fss[i].mountpoint && streq(m->fss[i].mountpoint, "/"))
+			root = m->fss[i].disk;
+	if (!root || !disk_of(m, root))
+		return strbuf_error(err, -EINVAL, "its record names no disk "
+				    "holding '/'");
+	for (size_t i = 0; i < m->nfss; i++)
+		if (m->fss[i].mountpoint && !streq(m->fss[i].disk, root))
+			return strbuf_error(err, -EINVAL, "'%s' is on another "
+					    "disk than '/' ('%s'): a raw or "
+					    "qcow2 image holds one disk "
+					    "(--format=tar.zst holds them all)",
+					    m->fss[i].mountpoint,
+					    m->fss[i].disk);
+	*ret_vdev = root;
+	return 0;
+}
+
+int export_guest(const struct manifest *m, enum export_format f,
+		 const char *path, struct strbuf *err)
+{
+	struct exporter x = { .m = m, .f = f, .path = path,
+			      .j = JOURNAL_INIT };
+	static const char *const tmp_suffixes[3] = {
+		"", ".sha256", ".packages.json",
+	};
+	const char *root_vdev = NULL;
+	int r = 0, r2;
+
+	x.views = xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*x.views));
+	x.scratch = xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*x.scratch));
+	if (f != EXPORT_TAR_ZST)
+		r = check_one_disk(m, &root_vdev, err);
+	for (size_t i = 0; r >= 0 && i < 3; i++)
+		r = temp_beside(path, tmp_suffixes[i], &x.tmp[i], err);
+	if (r >= 0 && f != EXPORT_TAR_ZST) {
+		const struct manifest_disk *d = disk_of(m, root_vdev);
+		size_t di = (size_t)(d - m->disks);
+		int qcow2 = streq(d->format, "qcow2");
+
+		info("writing disk '%s' as %s", d->path, format_names[f]);
+		if (!qcow2)
+			r = disk_view(&x, di, err);
+		if (r >= 0)
+			r = qemu_img_convert(qcow2 ? d->path : x.views[di],
+					     d->format, x.tmp[0],
+					     format_names[f], err);
+		/* The raw export is what is read back for its packages. */
+		if (r >= 0 && f == EXPORT_RAW) {
+			free(x.views[di]);
+			x.views[di] = xstrdup(x.tmp[0]);
+		}
+	}
+	if (r >= 0)
+		r = mount_guest(&x, f == EXPORT_TAR_ZST, err);
+	if (r >= 0)
+		r = write_packages(&x, err);
+	if (r >= 0 && f == EXPORT_TAR_ZST) {
+		info("writing the tree of '%s' as tar.zst", m->hostname);
+		r = write_tar(&x, err);
+	}
+	/* Unmounted before the image is summed and goes into place. */
+	r2 = journal_finish(&x.j, r < 0, 0);
+	if (r >= 0 && r2 < 0)
+		r = strbuf_error(err, r2, "cannot unmount the guest's file "
+				 "systems");
+	if (r >= 0)
+		r = write_sha256(&x, err);
+	if (r >= 0)
+		r = commit(&x, err);
+	for (size_t i = 0; i < 3; i++) {
+		if (x.tmp[i])
+			unlink(x.tmp[i]);
+		free(x.tmp[i]);
+	}
+	for (size_t i = 0; i < m->ndisks; i++) {
+		if (x.scratch[i])
+			unlink(x.scratch[i]);
+		free(x.scratch[i]);
+		free(x.views[i]);
+	}
+	free(x.scratch);
+	free(x.views);
+	free(x.mnt);
+	journal_release(&x.j);
+	return r;
+}
