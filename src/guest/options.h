@@ -36,6 +36,7 @@ enum opt_id {
 	O_CACHE,
 	O_CACHE_MAX_AGE,
 	O_CACHEDIR,
+	O_CLONE,
 	O_CONFIG,
 	O_DHCP,
 	O_DIR,

@@ -21,13 +21,27 @@
 #define SUM_BLOCK (64 * 1024)
 #define MAX_OFF(a, b) ((a) > (b) ? (a) : (b))
 
+/*
+ * The guest's mkfs, and for ext4 a checksum seed of its own, so that a
+ * clone's new UUID (clone_renew()) leaves every metadata checksum as it
+ * is instead of rewriting them all.
+ */
+static int image_mkfs_args(const char *fs, struct strvec *args)
+{
+	int r = fs_make_args(fs, 0, args);
+
+	if (r >= 0 && streq(fs, "ext4"))
+		strvec_pushl(args, "-O", "metadata_csum_seed", NULL);
+	return r;
+}
+
 char *base_image_key(const char *fs, const char *format)
 {
 	struct strvec args = STRVEC_INIT;
 	struct strbuf sb = STRBUF_INIT;
 
 	strbuf_addf(&sb, "fs=%s\nmkfs=", fs);
-	if (fs_make_args(fs, 0, &args) == 0)
+	if (image_mkfs_args(fs, &args) == 0)
 		for (size_t i = 0; i < args.nr; i++)
 			strbuf_addf(&sb, "%s%s", i ? " " : "", args.v[i]);
 	strbuf_addf(&sb, "\nformat=%s\n", format);
@@ -200,12 +214,15 @@ out:
 
 unsigned long long base_image_size(const struct base_entry *e)
 {
+	/* A base from before that does not say: zstd packs a system's
+	 * tree to about a fifth. */
+	unsigned long long tree = e->unpacked ? e->unpacked : e->size * 6;
 	unsigned long long size;
 
-	if (!e->unpacked)
+	if (!tree)
 		return 0;
 	/* A quarter more, and 128 MiB for the journal and inode tables. */
-	size = e->unpacked + e->unpacked / 4 + 128 * MIB;
+	size = tree + tree / 4 + 128 * MIB;
 	if (size < 512 * MIB)
 		size = 512 * MIB;
 	return (size + MIB - 1) / MIB * MIB;
@@ -262,6 +279,23 @@ static int convert_qcow2(const char *raw, const char *qcow2,
 	return r;
 }
 
+static int mkfs(const char *path, const char *fs, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r = image_mkfs_args(fs, &cp.args);
+
+	if (r < 0) {
+		strbuf_addf(err, "cannot make a file system of type '%s'", fs);
+	} else {
+		strvec_push(&cp.args, path);
+		r = run_command(&cp);
+		if (r < 0)
+			child_describe_failure_output(&cp, r, err);
+	}
+	child_process_clear(&cp);
+	return r;
+}
+
 /* A new part file beside path, journaled before it exists. */
 static int make_part(const char *path, const char *what, struct journal *j,
 		     char **ret, struct strbuf *err)
@@ -302,8 +336,7 @@ int base_image_make(const struct base_entry *e, const char *fs,
 	int fd, r;
 
 	if (!size) {
-		strbuf_addf(err, "the base %s does not say what its tree "
-			    "takes", e->name);
+		strbuf_addf(err, "the base %s is empty", e->name);
 		r = -ENODATA;
 		goto out;
 	}
@@ -317,7 +350,7 @@ int base_image_make(const struct base_entry *e, const char *fs,
 		strbuf_addf(err, "cannot size '%s': %s", raw, strerror(-r));
 		goto out;
 	}
-	r = fs_make(raw, fs, 0, err);
+	r = mkfs(raw, fs, err);
 	if (r >= 0)
 		r = fill(e, fs, raw, j, err);
 	if (r < 0)

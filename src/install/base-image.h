@@ -5,10 +5,11 @@
  * Made on first need beside the archive, one per root file system type,
  * mkfs options and format: CACHEDIR/bases/NAME.FS-ID.img (raw) or .qcow2,
  * where ID is the first 12 hex digits of the SHA-256 of the key text
- * ("fs=ext4\nmkfs=mkfs.ext4 -q -F\nformat=raw\n"). Beside it,
- * NAME.FS-ID.img.sha256 holds the checksum of its content
- * (base_image_sum_fd()), written last: an image without one, or a part file, was never
- * finished. An image whose content does not match it is never cloned.
+ * ("fs=ext4\nmkfs=mkfs.ext4 -q -F -O metadata_csum_seed\nformat=raw\n").
+ * Beside it, NAME.FS-ID.img.sha256 holds the checksum of its content
+ * (base_image_sum_fd()), written last: an image without one, or a part
+ * file, was never finished. An image whose content does not match it is
+ * never cloned.
  */
 #ifndef BASE_IMAGE_H
 #define BASE_IMAGE_H
@@ -45,9 +46,11 @@ int base_image_sum_fd(int fd, char hex[SHA256_HEX_SIZE]);
 int base_image_verify(const char *path, struct strbuf *err);
 
 /*
- * The size an image of e must have: what its tree took on disk and room
+ * The size an image of e must have: what its tree took on disk (or, for
+ * a base from before that does not say, six times its archive) and room
  * for the file system's own metadata; at least 512 MiB (mkfs.xfs wants
- * 300). 0 when e does not say what its tree takes.
+ * 300). The image is sparse: the room costs nothing. 0 for an empty
+ * base.
  */
 unsigned long long base_image_size(const struct base_entry *e);
 

@@ -33,7 +33,8 @@ TEST(key_and_path_follow_fs_and_format)
 	e.name = (char *)"bookworm-amd64-0123456789ab";
 	e.archive = (char *)"/c/bases/bookworm-amd64-0123456789ab.tar.zst";
 	k = base_image_key("ext4", "raw");
-	CHECK_STREQ(k, "fs=ext4\nmkfs=mkfs.ext4 -q -F\nformat=raw\n");
+	CHECK_STREQ(k, "fs=ext4\nmkfs=mkfs.ext4 -q -F -O metadata_csum_seed\n"
+		    "format=raw\n");
 	free(k);
 	a = base_image_path(&e, "ext4", "raw");
 	b = base_image_path(&e, "xfs", "raw");

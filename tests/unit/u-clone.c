@@ -35,57 +35,61 @@ TEST(clone_choose_by_target)
 		enum storage_kind storage;
 		enum disk_layout layout;
 		int qcow2, full, with_home;
+		int apart;	/* the cache on another file system */
 		struct partition *root;
 		long f_type;
 		enum clone_path want;
 		const char *why;	/* a part of the reason */
 	} cases[] = {
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 0, 0, 0, &root, XFS, CLONE_PATH_REFLINK,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, XFS, CLONE_PATH_REFLINK,
 		  "is on xfs, which shares extents" },
 		{ CLONE_AUTO, INSTALL_TAR, 1, STORAGE_DIR, LAYOUT_VOLUMES, 0,
-		  0, 0, &root_xfs, BTRFS, CLONE_PATH_REFLINK, "on btrfs" },
+		  0, 0, 0, &root_xfs, BTRFS, CLONE_PATH_REFLINK, "on btrfs" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 0, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
 		  "is on ext4, which cannot share extents" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 0, 0, 0, &root, 0, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, 0, CLONE_PATH_UNPACK,
 		  "on a file system, which cannot" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 0, 0, &root, EXT4, CLONE_PATH_OVERLAY,
-		  "--disk-format=qcow2" },
+		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
+		  "--disk-format=qcow2: written raw" },
 		{ CLONE_NO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "--clone=no" },
 		{ CLONE_AUTO, INSTALL_COPY, 0, STORAGE_DIR, LAYOUT_VOLUMES, 0,
-		  0, 0, &root, XFS, CLONE_PATH_UNPACK, "makes none" },
+		  0, 0, 0, &root, XFS, CLONE_PATH_UNPACK, "makes none" },
 		{ CLONE_AUTO, INSTALL_NONE, 0, STORAGE_DIR, LAYOUT_VOLUMES, 0,
-		  0, 0, &root, XFS, CLONE_PATH_UNPACK, "makes none" },
+		  0, 0, 0, &root, XFS, CLONE_PATH_UNPACK, "makes none" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 0, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "not cached" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_LVM,
-		  LAYOUT_VOLUMES, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "a logical volume" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DEVICE,
-		  LAYOUT_VOLUMES, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "a device" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_DISK, 1, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_DISK, 1, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "--layout=disk" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 0, 1, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 1, 0, 1, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "'/home' is a file system of its own" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 0, 0, &reiser, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 1, 0, 0, 0, &reiser, XFS, CLONE_PATH_UNPACK,
 		  "'reiserfs' root" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 0, 1, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  LAYOUT_VOLUMES, 0, 1, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "--image=full" },
-		/* A qcow2 file is as full as qemu-img makes it. */
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 1, 0, &root, EXT4, CLONE_PATH_OVERLAY,
-		  "overlay" },
+		  LAYOUT_VOLUMES, 0, 0, 0, 1, &root, XFS, CLONE_PATH_UNPACK,
+		  "which a reflink needs" },
+		/* Never a reflink of a raw stage that is converted. */
+		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
+		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
+		  "converted" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -106,8 +110,10 @@ TEST(clone_choose_by_target)
 		p[1] = home;
 		g.parts.p = p;
 		g.parts.nr = cases[i].with_home ? 2 : 1;
+		g.cachedir = (char *)"/var/cache/create-image";
 		CHECK_INTEQ(clone_choose(&g, cases[i].cacheable,
-					 cases[i].f_type, &why),
+					 cases[i].f_type, !cases[i].apart,
+					 &why),
 			    cases[i].want);
 		if (!strstr(why.buf, cases[i].why))
 			fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i,
@@ -115,6 +121,12 @@ TEST(clone_choose_by_target)
 		CHECK(strstr(why.buf, cases[i].why) != NULL);
 		strbuf_release(&why);
 	}
+}
+
+TEST(clone_same_fs_of_paths)
+{
+	CHECK(clone_same_fs("/proc/self", "/proc/no/such"));
+	CHECK(!clone_same_fs("/proc", "/"));
 }
 
 TEST(clone_fs_names)
@@ -125,6 +137,7 @@ TEST(clone_fs_names)
 	CHECK(!clone_fs_reflinks(0));
 	CHECK_STREQ(clone_fs_name(XFS), "xfs");
 	CHECK_STREQ(clone_fs_name(0), "");
+	CHECK_STREQ(clone_path_name(CLONE_PATH_REFLINK), "reflink");
 	CHECK_STREQ(clone_path_name(CLONE_PATH_OVERLAY), "qcow2 overlay");
 }
 
