@@ -22,17 +22,25 @@
 #define MAX_OFF(a, b) ((a) > (b) ? (a) : (b))
 
 /*
- * The guest's mkfs, and for ext4 a checksum seed of its own, so that a
- * clone's new UUID (clone_renew()) leaves every metadata checksum as it
- * is instead of rewriting them all.
+ * The mkfs of a base image: the guest's own (fs_make(), without
+ * --image=full's options, which a sparse image never has), and for ext4 a
+ * checksum seed of its own, so that a clone's new UUID (clone_renew())
+ * leaves every metadata checksum as it is instead of rewriting them all.
  */
 static int image_mkfs_args(const char *fs, struct strvec *args)
 {
-	int r = fs_make_args(fs, 0, args);
-
-	if (r >= 0 && streq(fs, "ext4"))
-		strvec_pushl(args, "-O", "metadata_csum_seed", NULL);
-	return r;
+	if (streq(fs, "ext2") || streq(fs, "ext3") || streq(fs, "ext4")) {
+		strvec_pushf(args, "mkfs.%s", fs);
+		strvec_pushl(args, "-q", "-F", NULL);
+		if (streq(fs, "ext4"))
+			strvec_pushl(args, "-O", "metadata_csum_seed", NULL);
+	} else if (streq(fs, "xfs") || streq(fs, "btrfs")) {
+		strvec_pushf(args, "mkfs.%s", fs);
+		strvec_pushl(args, "-f", "-q", NULL);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
 }
 
 char *base_image_key(const char *fs, const char *format)

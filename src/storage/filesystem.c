@@ -30,42 +30,33 @@ static int is_ext(const char *fs)
 	return streq(fs, "ext2") || streq(fs, "ext3") || streq(fs, "ext4");
 }
 
-int fs_make_args(const char *fs, int keep_allocated, struct strvec *args)
-{
-	if (streq(fs, "swap")) {
-		strvec_pushl(args, "mkswap", NULL);
-	} else if (is_ext(fs)) {
-		strvec_pushf(args, "mkfs.%s", fs);
-		/* -F: the target is an image file, not a block device. */
-		strvec_pushl(args, "-q", "-F", NULL);
-		/* Lazy init zeroes inode tables after mount, which the loop
-		 * driver also turns into holes: do it now instead. */
-		if (keep_allocated)
-			strvec_pushl(args, "-E",
-				     "nodiscard,lazy_itable_init=0,"
-				     "lazy_journal_init=0", NULL);
-	} else if (streq(fs, "xfs") || streq(fs, "btrfs")) {
-		strvec_pushf(args, "mkfs.%s", fs);
-		/* -f: overwrite what an earlier tenant left. */
-		strvec_pushl(args, "-f", "-q", NULL);
-		/* -K: no discard, which would punch the image's blocks. */
-		if (keep_allocated)
-			strvec_push(args, "-K");
-	} else {
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int fs_make(const char *path, const char *fs, int keep_allocated,
 	    struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	int r;
 
-	if (fs_make_args(fs, keep_allocated, &cp.args) < 0) {
+	if (streq(fs, "swap")) {
+		strvec_pushl(&cp.args, "mkswap", NULL);
+	} else if (is_ext(fs)) {
+		strvec_pushf(&cp.args, "mkfs.%s", fs);
+		/* -F: the target is an image file, not a block device. */
+		strvec_pushl(&cp.args, "-q", "-F", NULL);
+		/* Lazy init zeroes inode tables after mount, which the loop
+		 * driver also turns into holes: do it now instead. */
+		if (keep_allocated)
+			strvec_pushl(&cp.args, "-E",
+				     "nodiscard,lazy_itable_init=0,"
+				     "lazy_journal_init=0", NULL);
+	} else if (streq(fs, "xfs") || streq(fs, "btrfs")) {
+		strvec_pushf(&cp.args, "mkfs.%s", fs);
+		/* -f: overwrite what an earlier tenant left. */
+		strvec_pushl(&cp.args, "-f", "-q", NULL);
+		/* -K: no discard, which would punch the image's blocks. */
+		if (keep_allocated)
+			strvec_push(&cp.args, "-K");
+	} else {
 		strbuf_addf(err, "cannot make a file system of type '%s'", fs);
-		child_process_clear(&cp);
 		return -EINVAL;
 	}
 	strvec_push(&cp.args, path);

@@ -17,10 +17,6 @@
  */
 int fs_make(const char *path, const char *fs, int keep_allocated,
 	    struct strbuf *err);
-/* The command fs_make() runs, without its target: 0, or -EINVAL for a
- * type it cannot make. */
-struct strvec;
-int fs_make_args(const char *fs, int keep_allocated, struct strvec *args);
 /* The file system UUID libblkid finds on path; buf holds 37 bytes. */
 int fs_read_uuid(const char *path, char *buf, size_t len);
 int fs_mount(const char *dev, const char *fs, const char *dir,
