@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "base-image.h"
 #include "blockdev.h"
 #include "boot.h"
 #include "bootcode.h"
 #include "build.h"
+#include "clone.h"
 #include "clock.h"
 #include "config.h"
 #include "customize.h"
@@ -606,6 +608,22 @@ static void add_base_line(const struct build *b, const char *archive_err,
 	free(name);
 }
 
+/* Which way the root gets its base (clone.h), and why. */
+static void add_clone_line(const struct build *b, struct strbuf *out)
+{
+	const struct guest *g = &b->g;
+	struct strbuf why = STRBUF_INIT;
+	const char *nocache;
+	enum clone_path p;
+
+	p = clone_choose(g, base_cacheable(g, &nocache),
+			 g->storage == STORAGE_DIR ?
+			 clone_host_fs_type(g->dir) : 0,
+			 clone_same_fs(g->cachedir, g->dir), &why);
+	strbuf_addf(out, "clone     %s: %s\n", clone_path_name(p), why.buf);
+	strbuf_release(&why);
+}
+
 /* Who may log in how, for the plan and the summary: keys and admins. */
 static void add_access_lines(const struct guest *g, const char *label,
 			     struct strbuf *out)
@@ -660,8 +678,10 @@ static void plan_text(const struct build *b, const char *archive_err,
 			    g->method == INSTALL_TAR ? "tar" : "copy",
 			    g->install_source);
 	}
-	if (build_installs(b))
+	if (build_installs(b)) {
 		add_base_line(b, archive_err, out);
+		add_clone_line(b, out);
+	}
 	add_storage_lines(b, "disk      ", "partition ", out);
 	strbuf_addf(out, "mac       %s\n", g->mac_text);
 	add_network_lines(g, "network   ", "dhcp", out);
@@ -795,19 +815,116 @@ static int partition_disk(struct build *b, struct strbuf *err)
 	return r;
 }
 
+static int lock_base(const char *dir, const char *name, int *fd,
+		     int exclusive, int *waited, struct strbuf *err);
+static void set_built_from(struct build *b, const char *state);
+
+/*
+ * The root disk as a reflinked copy of the base's image (clone.h), made
+ * on first need, under the base's lock so that no prune or renewal
+ * removes it meanwhile. Anything short of that (no current cached base,
+ * an image that cannot be made, a cache on another file system) leaves
+ * the disk to be made and the base unpacked as before: 0 either way, and
+ * b->cloned says which.
+ */
+static int clone_root_disk(struct build *b, struct disk *d)
+{
+	const struct guest *g = &b->g;
+	const char *fs = storage_root_volume(&b->st)->fs, *nocache;
+	struct base_key key = BASE_KEY_INIT;
+	struct base_entry e = { 0 };
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	char *dir = NULL, *name = NULL, *img = NULL;
+	int lock = -1, waited = 0, r;
+	enum clone_path p;
+
+	p = clone_choose(g, base_cacheable(g, &nocache),
+			 clone_host_fs_type(g->dir),
+			 clone_same_fs(g->cachedir, g->dir), &why);
+	if (p != CLONE_PATH_REFLINK || g->cache == CACHE_REFRESH)
+		goto out;
+	dir = base_cache_dir(g->cachedir);
+	if (base_key_for(g, &key, &err) < 0)
+		goto out;
+	name = base_cache_name(&key);
+	if (lock_base(dir, name, &lock, 0, &waited, &err) < 0)
+		goto out;
+	if (!base_cache_find(dir, &key, &e) || base_is_stale(b, &e, NULL)) {
+		info("no current cached base to clone: unpacking it");
+		goto out;
+	}
+	img = base_image_path(&e, fs, "raw");
+	r = base_image_verify(img, &err);
+	if (r < 0 && r != -ENOENT)
+		warning("the base image is damaged (%s): making it again",
+			err.buf);
+	if (r < 0) {
+		strbuf_reset(&err);
+		/* Alone, then look again: another run may have made it. */
+		if (lock_base(dir, name, &lock, 1, &waited, &err) < 0)
+			goto out;
+		base_entry_release(&e);
+		if (!base_cache_find(dir, &key, &e) ||
+		    base_is_stale(b, &e, NULL))
+			goto out;
+		r = base_image_verify(img, &err);
+		if (r < 0) {
+			double t0 = clock_seconds();
+
+			info("making the %s image of the base %s", fs, e.name);
+			strbuf_reset(&err);
+			r = base_image_make(&e, fs, "raw", img, &b->j, &err);
+			if (r < 0) {
+				warning("cannot make the base image: %s; "
+					"unpacking the base", err.buf);
+				goto out;
+			}
+			debug("made the base image in %.1f s",
+			      clock_seconds() - t0);
+		}
+	}
+	info("cloning the base %s into '%s' (%s)", e.name, d->path,
+	     why.buf);
+	strbuf_reset(&err);
+	r = clone_reflink(img, d->path, d->size, &b->j, &err);
+	if (r < 0) {
+		warning("%s; unpacking the base", err.buf);
+		goto out;
+	}
+	b->cloned = 1;
+	set_built_from(b, e.state);
+	base_cache_touch(&e);
+out:
+	base_cache_unlock(lock);
+	base_entry_release(&e);
+	base_key_release(&key);
+	strbuf_release(&err);
+	strbuf_release(&why);
+	free(dir);
+	free(name);
+	free(img);
+	return 0;
+}
+
 /* Make each disk and reach it through a block device. */
 static int make_disks(struct build *b)
 {
 	const struct guest *g = &b->g;
+	const struct volume *root = storage_root_volume(&b->st);
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
 	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
 		struct disk *d = &b->st.disks[i];
 
-		info("%s %s '%s'", d->owned ? "creating" : "using", d->name,
-		     d->path);
-		if (b->st.ops->create)
+		if (root && i == root->disk)
+			r = clone_root_disk(b, d);
+		if (r < 0)
+			break;
+		if (!b->cloned || i != root->disk)
+			info("%s %s '%s'", d->owned ? "creating" : "using",
+			     d->name, d->path);
+		if (b->st.ops->create && (!b->cloned || i != root->disk))
 			r = b->st.ops->create(g, d, &b->j, &err);
 		if (r >= 0)
 			r = b->st.ops->attach(g, d, &b->j, &err);
@@ -847,7 +964,9 @@ static int make_filesystems(struct build *b)
 					      &b->j, &v->dev, &err);
 		else
 			v->dev = xstrdup(d->dev);
-		if (r >= 0)
+		if (r >= 0 && b->cloned && v == storage_root_volume(&b->st))
+			r = clone_renew(v->dev, v->fs, &err);
+		else if (r >= 0)
 			r = fs_make(v->dev, v->fs, keep, &err);
 		if (r >= 0)
 			r = fs_read_uuid(v->dev, v->uuid, sizeof(v->uuid));
@@ -904,6 +1023,8 @@ static int mount_all(struct build *b)
 		else if (!streq(v->fs, "vfat"))
 			r = fs_mount(v->dev, v->fs, dir,
 				     build_mount_options(v), &b->j, &err);
+		if (r >= 0 && b->cloned && v == storage_root_volume(&b->st))
+			r = clone_grow(dir, v->fs, &err);
 		free(dir);
 	}
 	if (r < 0)
@@ -1387,6 +1508,10 @@ static int install_base(struct build *b)
 	int lock = -1, waited = 0, refresh, r;
 	double t0 = clock_seconds();
 
+	if (b->cloned) {
+		debug("the base came with the cloned root disk");
+		return 0;
+	}
 	current_state(b, &state);
 	if (!base_cacheable(&b->g, &nocache)) {
 		debug("not using the base cache: %s", nocache);

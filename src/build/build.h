@@ -66,6 +66,9 @@ struct build {
 	struct archive_state archive;
 	int archive_known;
 	char *built_from;
+	/* The root disk was cloned from the base image (clone.h): no mkfs,
+	 * no unpack. */
+	int cloned;
 	struct strbuf error;	/* why the build failed, once it has */
 	const char *stage;	/* the stage running, or the one that failed */
 	double started;

@@ -1198,6 +1198,7 @@ static int validate_install(const struct config *c, struct guest *g,
 {
 	static const char *const cache_modes[] = { "yes", "no", "refresh",
 						   NULL };
+	static const char *const clone_modes[] = { "auto", "no", NULL };
 	const char *m = config_get(c, O_INSTALL_METHOD);
 	const char *src = config_get(c, O_INSTALL_SOURCE);
 	const char *mirror = config_get(c, O_MIRROR);
@@ -1254,6 +1255,10 @@ static int validate_install(const struct config *c, struct guest *g,
 	if (r < 0)
 		return r;
 	g->cache = (enum cache_mode)r;
+	r = pick(c, O_CLONE, clone_modes, err);
+	if (r < 0)
+		return r;
+	g->clone = (enum clone_mode)r;
 	return validate_cachedir(c, g, err);
 }
 

@@ -44,6 +44,11 @@ enum cache_mode {
 	CACHE_REFRESH,		/* build the base anew and keep it */
 };
 
+enum clone_mode {
+	CLONE_AUTO,		/* clone a ready base image where the disk can */
+	CLONE_NO,		/* always unpack the base archive */
+};
+
 enum storage_kind {
 	STORAGE_DIR,		/* image files under --dir */
 	STORAGE_LVM,		/* logical volumes in --lvm */
@@ -82,6 +87,7 @@ struct guest {
 	char *cfg_path;		/* OUTPUT/HOSTNAME.EXT */
 	char *cachedir;
 	enum cache_mode cache;
+	enum clone_mode clone;
 	char *hooks_dir;
 	char *roledir;
 	char *skel;

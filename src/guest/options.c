@@ -40,6 +40,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  NULL },
 	{ "cachedir", O_CACHEDIR, S, RUN, "/var/cache/create-image", "DIR",
 	  "where packages and bases are kept between builds", NULL },
+	{ "clone", O_CLONE, S, 0, "auto", "auto|no",
+	  "clone the root from a ready image of the base where the disk "
+	  "allows it (a reflink), or always unpack the base", NULL },
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
 	  "read settings from FILE (after the system file, before flags)",
 	  NULL },

@@ -39,6 +39,7 @@ enum opt_id {
 	O_CACHE,
 	O_CACHE_MAX_AGE,
 	O_CACHEDIR,
+	O_CLONE,
 	O_CONFIG,
 	O_DHCP,
 	O_DIR,

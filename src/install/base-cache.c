@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base-cache.h"
+#include "base-image.h"
 #include "conffile.h"
 #include "fsspace.h"
 #include "fsutil.h"
@@ -623,6 +624,19 @@ int base_cache_remove(const struct base_entry *e)
 		r = -errno;
 	if (unlink(e->archive) < 0 && errno != ENOENT && !r)
 		r = -errno;
+	/* Its ready images (base-image.h) go with it. */
+	{
+		char *dir = xstrdup(e->archive), *slash = strrchr(dir, '/');
+		int u;
+
+		if (slash) {
+			*slash = '\0';
+			u = base_image_remove_all(dir, e->name);
+			if (u < 0 && !r)
+				r = u;
+		}
+		free(dir);
+	}
 	return r;
 }
 

@@ -180,7 +180,8 @@ void base_cache_explain_miss(const char *dir, const struct base_key *k,
 int base_cache_store(const char *dir, const struct base_key *k,
 		     const char *state, const char *root, struct strbuf *err);
 
-/* Remove both files of e (the caller holds its lock). 0 or -errno. */
+/* Remove both files of e and its ready images (base-image.h); the
+ * caller holds its lock. 0 or -errno. */
 int base_cache_remove(const struct base_entry *e);
 
 /* Mark e used now. */

@@ -1,0 +1,437 @@
+/* base-image.c: see base-image.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base-image.h"
+#include "blockdev.h"
+#include "filesystem.h"
+#include "fsutil.h"
+#include "install-archive.h"
+#include "macros.h"
+#include "run-command.h"
+#include "strvec.h"
+#include "banned.h"
+
+#define MIB (1024ULL * 1024)
+/* What the checksum reads at a time, and skips when it is all zeros. */
+#define SUM_BLOCK (64 * 1024)
+#define MAX_OFF(a, b) ((a) > (b) ? (a) : (b))
+
+/*
+ * The mkfs of a base image: the guest's own (fs_make(), without
+ * --image=full's options, which a sparse image never has), and for ext4 a
+ * checksum seed of its own, so that a clone's new UUID (clone_renew())
+ * leaves every metadata checksum as it is instead of rewriting them all.
+ */
+static int image_mkfs_args(const char *fs, struct strvec *args)
+{
+	if (streq(fs, "ext2") || streq(fs, "ext3") || streq(fs, "ext4")) {
+		strvec_pushf(args, "mkfs.%s", fs);
+		strvec_pushl(args, "-q", "-F", NULL);
+		if (streq(fs, "ext4"))
+			strvec_pushl(args, "-O", "metadata_csum_seed", NULL);
+	} else if (streq(fs, "xfs") || streq(fs, "btrfs")) {
+		strvec_pushf(args, "mkfs.%s", fs);
+		strvec_pushl(args, "-f", "-q", NULL);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+char *base_image_key(const char *fs, const char *format)
+{
+	struct strvec args = STRVEC_INIT;
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "fs=%s\nmkfs=", fs);
+	if (image_mkfs_args(fs, &args) == 0)
+		for (size_t i = 0; i < args.nr; i++)
+			strbuf_addf(&sb, "%s%s", i ? " " : "", args.v[i]);
+	strbuf_addf(&sb, "\nformat=%s\n", format);
+	strvec_clear(&args);
+	return strbuf_detach(&sb, NULL);
+}
+
+char *base_image_path(const struct base_entry *e, const char *fs,
+		      const char *format)
+{
+	char *key = base_image_key(fs, format), *dir, *slash;
+	char id[SHA256_HEX_SIZE];
+	struct strbuf sb = STRBUF_INIT;
+
+	sha256_hex(key, strlen(key), id);
+	dir = xstrdup(e->archive);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	strbuf_addf(&sb, "%s/%s.%s-%.12s.%s", slash ? dir : ".", e->name, fs,
+		    id, streq(format, "qcow2") ? "qcow2" : "img");
+	free(dir);
+	free(key);
+	return strbuf_detach(&sb, NULL);
+}
+
+static int all_zero(const char *buf, size_t len)
+{
+	return len == 0 || (buf[0] == 0 && !memcmp(buf, buf + 1, len - 1));
+}
+
+int base_image_sum_fd(int fd, char hex[SHA256_HEX_SIZE])
+{
+	const off_t block = SUM_BLOCK;
+	struct sha256_ctx *c = sha256_new();
+	char *buf = xrealloc(NULL, SUM_BLOCK);
+	off_t pos = 0, done = 0, end;
+	unsigned long long size;
+	struct stat st;
+	int r = 0;
+
+	if (!c) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	end = st.st_size;
+	while (pos < end) {
+		off_t data = lseek(fd, pos, SEEK_DATA), hole;
+
+		if (data < 0 && errno == ENXIO)
+			break;		/* a hole to the end */
+		if (data < 0) {
+			r = -errno;
+			goto out;
+		}
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0) {
+			r = -errno;
+			goto out;
+		}
+		/* Whole aligned blocks, each once, zero ones skipped: a
+		 * file system may report an unwritten extent as data or
+		 * as a hole depending on what is cached, and either way
+		 * it reads as zeros. */
+		for (off_t o = MAX_OFF(data / block * block, done); o < hole;
+		     o += block) {
+			ssize_t n = pread(fd, buf, SUM_BLOCK, o);
+			unsigned long long at = (unsigned long long)o;
+
+			if (n < 0 && errno == EINTR) {
+				o -= block;
+				continue;
+			}
+			if (n < 0) {
+				r = -errno;
+				goto out;
+			}
+			if (!all_zero(buf, (size_t)n)) {
+				sha256_update(c, &at, sizeof(at));
+				sha256_update(c, buf, (size_t)n);
+			}
+			done = o + block;
+			if (n < block)
+				break;
+		}
+		pos = MAX_OFF(hole, done);
+	}
+	size = (unsigned long long)end;
+	sha256_update(c, &size, sizeof(size));
+out:
+	free(buf);
+	if (r < 0) {
+		char discard[SHA256_HEX_SIZE];
+
+		sha256_finish(c, discard);
+		return r;
+	}
+	sha256_finish(c, hex);
+	return 0;
+}
+
+static char *sum_path(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s%s", path, BASE_IMAGE_SUM_SUFFIX);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The checksum file: 64 hex digits and a newline. */
+static int read_sum(const char *path, char hex[SHA256_HEX_SIZE])
+{
+	char buf[SHA256_HEX_SIZE + 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n != SHA256_HEX_SIZE || buf[SHA256_HEX_SIZE - 1] != '\n')
+		return -EBADMSG;
+	for (int i = 0; i < SHA256_HEX_SIZE - 1; i++)
+		if (!strchr("0123456789abcdef", buf[i]) || !buf[i])
+			return -EBADMSG;
+	memcpy(hex, buf, SHA256_HEX_SIZE - 1);
+	hex[SHA256_HEX_SIZE - 1] = '\0';
+	return 0;
+}
+
+int base_image_verify(const char *path, struct strbuf *err)
+{
+	char want[SHA256_HEX_SIZE], got[SHA256_HEX_SIZE];
+	char *sums = sum_path(path);
+	int fd, r;
+
+	r = read_sum(sums, want);
+	if (r == -ENOENT)
+		goto out;
+	if (r < 0) {
+		strbuf_addf(err, "'%s': %s", sums, r == -EBADMSG ?
+			    "not a checksum" : strerror(-r));
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT)
+			strbuf_addf(err, "cannot open '%s': %s", path,
+				    strerror(-r));
+		goto out;
+	}
+	r = base_image_sum_fd(fd, got);
+	close(fd);
+	if (r < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", path, strerror(-r));
+	} else if (strcmp(want, got)) {
+		strbuf_addf(err, "'%s' has SHA-256 %s, not %s", path, got,
+			    want);
+		r = -EBADMSG;
+	}
+out:
+	free(sums);
+	return r;
+}
+
+unsigned long long base_image_size(const struct base_entry *e)
+{
+	/* A base from before that does not say: zstd packs a system's
+	 * tree to about a fifth. */
+	unsigned long long tree = e->unpacked ? e->unpacked : e->size * 6;
+	unsigned long long size;
+
+	if (!tree)
+		return 0;
+	/* A quarter more, and 128 MiB for the journal and inode tables. */
+	size = tree + tree / 4 + 128 * MIB;
+	if (size < 512 * MIB)
+		size = 512 * MIB;
+	return (size + MIB - 1) / MIB * MIB;
+}
+
+/* Fill the file system of part, through a loop device, from e. */
+static int fill(const struct base_entry *e, const char *fs, const char *part,
+		struct journal *j, struct strbuf *err)
+{
+	char *dev = NULL, *mnt = NULL;
+	size_t held = j->nr;
+	int fd = -1, r;
+
+	r = loop_attach_range(part, 0, 0, j, &dev, err);
+	if (r >= 0)
+		r = scratch_dir("create-image-base", j, &mnt, err);
+	if (r >= 0)
+		r = fs_mount(dev, fs, mnt, NULL, j, err);
+	if (r >= 0) {
+		fd = base_cache_open(e, err);
+		r = fd < 0 ? fd : 0;
+	}
+	if (r >= 0)
+		r = install_tar_fd(fd, e->archive, e->sha256, mnt, err);
+	if (fd >= 0)
+		close(fd);
+	/* The mount, the scratch point and the loop device, newest first. */
+	while (j->nr > held) {
+		int u = journal_pop(j);
+
+		if (u < 0 && r >= 0) {
+			strbuf_addf(err, "cannot release the image's mount: "
+				    "%s", strerror(-u));
+			r = u;
+		}
+	}
+	free(dev);
+	free(mnt);
+	return r;
+}
+
+static int convert_qcow2(const char *raw, const char *qcow2,
+			 struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	strvec_pushl(&cp.args, "qemu-img", "convert", "-q", "-f", "raw",
+		     "-O", "qcow2", raw, qcow2, NULL);
+	r = run_command(&cp);
+	if (r < 0)
+		child_describe_failure_output(&cp, r, err);
+	child_process_clear(&cp);
+	return r;
+}
+
+static int mkfs(const char *path, const char *fs, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r = image_mkfs_args(fs, &cp.args);
+
+	if (r < 0) {
+		strbuf_addf(err, "cannot make a file system of type '%s'", fs);
+	} else {
+		strvec_push(&cp.args, path);
+		r = run_command(&cp);
+		if (r < 0)
+			child_describe_failure_output(&cp, r, err);
+	}
+	child_process_clear(&cp);
+	return r;
+}
+
+/* A new part file beside path, journaled before it exists. */
+static int make_part(const char *path, const char *what, struct journal *j,
+		     char **ret, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r, fd;
+
+	strbuf_addf(&sb, "%s.%s-%ld", path, what, (long)getpid());
+	r = journal_add(j, JOURNAL_HELD, UNDO_UNLINK, sb.buf);
+	if (r < 0) {
+		strbuf_addf(err, "cannot journal '%s': %s", sb.buf,
+			    strerror(-r));
+		strbuf_release(&sb);
+		return r;
+	}
+	fd = open(sb.buf, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		journal_cancel(j);
+		strbuf_addf(err, "cannot create '%s': %s", sb.buf,
+			    strerror(-r));
+		strbuf_release(&sb);
+		return r;
+	}
+	close(fd);
+	*ret = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+int base_image_make(const struct base_entry *e, const char *fs,
+		    const char *format, const char *path, struct journal *j,
+		    struct strbuf *err)
+{
+	unsigned long long size = base_image_size(e);
+	char *raw = NULL, *qcow2 = NULL, *sums = sum_path(path);
+	const char *done;
+	char hex[SHA256_HEX_SIZE + 1];
+	int fd, r;
+
+	if (!size) {
+		strbuf_addf(err, "the base %s is empty", e->name);
+		r = -ENODATA;
+		goto out;
+	}
+	/* An image whose checksum went stays unused until remade. */
+	(void)unlink(sums);
+	r = make_part(path, "raw", j, &raw, err);
+	if (r < 0)
+		goto out;
+	if (truncate(raw, (off_t)size) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot size '%s': %s", raw, strerror(-r));
+		goto out;
+	}
+	r = mkfs(raw, fs, err);
+	if (r >= 0)
+		r = fill(e, fs, raw, j, err);
+	if (r < 0)
+		goto out;
+	done = raw;
+	if (streq(format, "qcow2")) {
+		r = make_part(path, "qcow2", j, &qcow2, err);
+		if (r >= 0)
+			r = convert_qcow2(raw, qcow2, err);
+		if (r < 0)
+			goto out;
+		done = qcow2;
+	}
+	fd = open(done, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot open '%s': %s", done, strerror(-r));
+		goto out;
+	}
+	r = fsync(fd) < 0 ? -errno : base_image_sum_fd(fd, hex);
+	close(fd);
+	if (r < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", done, strerror(-r));
+		goto out;
+	}
+	if (rename(done, path) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot rename '%s': %s", done, strerror(-r));
+		goto out;
+	}
+	hex[SHA256_HEX_SIZE - 1] = '\n';
+	hex[SHA256_HEX_SIZE] = '\0';
+	r = write_file(sums, hex, SHA256_HEX_SIZE, 0644);
+	if (r < 0)
+		strbuf_addf(err, "cannot write '%s': %s", sums, strerror(-r));
+out:
+	free(raw);
+	free(qcow2);
+	free(sums);
+	return r;
+}
+
+int base_image_remove_all(const char *dir, const char *name)
+{
+	struct strvec names = STRVEC_INIT;
+	size_t len = strlen(name);
+	int r = list_dir(dir, &names);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* Checksums first: without one an image is never used. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < names.nr; i++) {
+			const char *n = names.v[i];
+			size_t nl = strlen(n);
+			int sum = nl > strlen(BASE_IMAGE_SUM_SUFFIX) &&
+				  streq(n + nl - strlen(BASE_IMAGE_SUM_SUFFIX),
+					BASE_IMAGE_SUM_SUFFIX);
+			char *p;
+
+			if (strncmp(n, name, len) || n[len] != '.' ||
+			    (pass == 0) != sum)
+				continue;
+			if (!strstr(n, ".img") && !strstr(n, ".qcow2"))
+				continue;
+			p = path_join(dir, n);
+			if (unlink(p) < 0 && errno != ENOENT && !r)
+				r = -errno;
+			free(p);
+		}
+	}
+	strvec_clear(&names);
+	return r;
+}
