@@ -81,6 +81,8 @@ void build_release(struct build *b)
 	strvec_clear(&b->fingerprints);
 	strvec_clear(&b->settings);
 	free(b->pool);
+	free(b->base_name);
+	free(b->backing);
 	archive_state_release(&b->archive);
 	free(b->built_from);
 	strbuf_release(&b->xl_cfg);
@@ -818,6 +820,7 @@ static int partition_disk(struct build *b, struct strbuf *err)
 static int lock_base(const char *dir, const char *name, int *fd,
 		     int exclusive, int *waited, struct strbuf *err);
 static void set_built_from(struct build *b, const char *state);
+static void set_base_name(struct build *b, const char *name);
 
 /*
  * The root disk as a reflinked copy of the base's image (clone.h), made
@@ -893,6 +896,7 @@ static int clone_root_disk(struct build *b, struct disk *d)
 	}
 	b->cloned = 1;
 	set_built_from(b, e.state);
+	set_base_name(b, e.name);
 	base_cache_touch(&e);
 out:
 	base_cache_unlock(lock);
@@ -1490,6 +1494,12 @@ static void set_built_from(struct build *b, const char *state)
 	b->built_from = xstrdup(state ? state : "");
 }
 
+static void set_base_name(struct build *b, const char *name)
+{
+	free(b->base_name);
+	b->base_name = xstrdup(name);
+}
+
 /*
  * The base from the cache, or built here and then stored in it. A base
  * is read under a shared lock, so the guests of a fleet unpack it side by
@@ -1536,6 +1546,7 @@ static int install_base(struct build *b)
 		goto out;
 	}
 	name = base_cache_name(&key);
+	set_base_name(b, name);
 	refresh = b->g.cache == CACHE_REFRESH;
 	r = lock_base(dir, name, &lock, refresh, &waited, &err);
 	if (r < 0 && !err.len)
@@ -1890,6 +1901,8 @@ void build_record(const struct build *b, struct manifest *m)
 	}
 	m->pool = xstrdup(b->pool);
 	m->archive = xstrdup(b->built_from);
+	m->base = xstrdup(b->base_name);
+	m->backing = xstrdup(b->backing);
 	strvec_pushv(&m->settings, b->settings.v);
 }
 

@@ -66,6 +66,10 @@ struct build {
 	struct archive_state archive;
 	int archive_known;
 	char *built_from;
+	/* The cached base the guest comes from (base_cache_name()), or
+	 * NULL; the base image its qcow2 overlay reads, or NULL. */
+	char *base_name;
+	char *backing;
 	/* The root disk was cloned from the base image (clone.h): no mkfs,
 	 * no unpack. */
 	int cloned;

@@ -57,6 +57,8 @@ static void guest_json(struct json_writer *w, const struct manifest *m)
 	manifest_json_filesystems(w, m);
 	json_kv_nonempty(w, "pool", m->pool);
 	report_json_archive(w, m->archive);
+	json_kv_nonempty(w, "base", m->base);
+	json_kv_nonempty(w, "backing", m->backing);
 	json_object_end(w);
 }
 

@@ -57,6 +57,8 @@ void manifest_release(struct manifest *m)
 	free(m->fss);
 	free(m->pool);
 	free(m->archive);
+	free(m->base);
+	free(m->backing);
 	strvec_clear(&m->settings);
 	manifest_init(m);
 }
@@ -173,6 +175,8 @@ static void manifest_to_config(const struct manifest *m, config_t *cfg)
 	}
 	add_string(root, "pool", m->pool);
 	add_string(root, "archive", m->archive);
+	add_string(root, "base", m->base);
+	add_string(root, "backing", m->backing);
 	list = add(root, "settings", CONFIG_TYPE_GROUP);
 	for (size_t i = 0; i < m->settings.nr; i++) {
 		const char *kv = m->settings.v[i], *eq = strchr(kv, '=');
@@ -486,6 +490,10 @@ static int config_to_manifest(const struct reader *rd, const config_t *cfg,
 		r = get_string(rd, root, "pool", 1, &m->pool);
 	if (r >= 0 && config_setting_get_member(root, "archive"))
 		r = get_string(rd, root, "archive", 1, &m->archive);
+	if (r >= 0 && config_setting_get_member(root, "base"))
+		r = get_string(rd, root, "base", 1, &m->base);
+	if (r >= 0 && config_setting_get_member(root, "backing"))
+		r = get_string(rd, root, "backing", 1, &m->backing);
 	if (r >= 0)
 		r = read_settings(rd, root, m);
 	return r;

@@ -34,10 +34,17 @@
  *	archive = "bookworm@2026-07-11T10:16:37Z@<sha256> ...";
  *	                        # the archive state its packages come from
  *	                        # (archive-state.h), "" when not known
+ *	base = "bookworm-amd64-0123456789ab";
+ *	                        # the cached base it was made from, ""
+ *	                        # when none (not cached, or no install)
+ *	backing = "/var/cache/create-image/bases/....qcow2";
+ *	                        # the base image its qcow2 overlay reads,
+ *	                        # "" when its disks stand alone
  *	settings = { dist = "bookworm"; size = "4294967296"; ... };
  *
  * Sizes are 64-bit integers (the L suffix); a reader also takes a plain
- * integer. Every setting above is required but pool, archive and settings,
+ * integer. Every setting above is required but pool, archive, base, backing and
+ * settings,
  * which records written before they existed lack; version must be 1. settings
  * holds what the guest was built from (settings.h), every value a string.
  */
@@ -81,6 +88,8 @@ struct manifest {
 	size_t nfss;
 	char *pool;		/* NULL: none */
 	char *archive;		/* NULL: not known */
+	char *base;		/* the cached base's name; NULL: none */
+	char *backing;		/* the base image an overlay reads; NULL */
 	/* "key=value" (settings.h); empty in a record from before them */
 	struct strvec settings;
 };
