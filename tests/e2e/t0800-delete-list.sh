@@ -239,7 +239,7 @@ test_expect_success 'list-images --json: every field, typed, in the documented o
 	        {"mountpoint": None, "type": "swap", "size": 134217728,
 	         "uuid": "0e6ac49d-5b4c-4a8e-9d1b-3b2f1c0de002",
 	         "disk": "xvda1", "partition": 0}],
-	    "pool": None, "archive": None,
+	    "pool": None, "archive": None, "base": None, "backing": None,
 	}
 	assert web1 == want, web1
 	assert list(web1) == list(want), list(web1)
