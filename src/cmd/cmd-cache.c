@@ -13,6 +13,7 @@
 #include "archive-state.h"
 #include "base-cache.h"
 #include "base.h"
+#include "cmd-common.h"
 #include "commands.h"
 #include "config.h"
 #include "fsutil.h"
@@ -294,14 +295,8 @@ int cmd_cache(int argc, char **argv)
 			cc.verbose = 1;
 			log_set_verbose(1);
 			break;
-		case ':':
-			error("'%s' needs a value", argv[optind - 1]);
-			status = 2;
-			goto out;
 		default:
-			error("unknown option '%s' (see --help)",
-			      argv[optind - 1]);
-			status = 2;
+			status = cmd_option_error(opt, argv);
 			goto out;
 		}
 	}

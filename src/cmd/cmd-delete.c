@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd-common.h"
 #include "commands.h"
 #include "config.h"
 #include "fsutil.h"
@@ -744,14 +745,8 @@ int cmd_delete(int argc, char **argv)
 		case OPT_VERSION:
 			printf("delete-image %s\n", VERSION);
 			goto out;
-		case ':':
-			error("'%s' needs a value", argv[optind - 1]);
-			status = 2;
-			goto out;
 		default:
-			error("unknown option '%s' (see --help)",
-			      argv[optind - 1]);
-			status = 2;
+			status = cmd_option_error(opt, argv);
 			goto out;
 		}
 	}

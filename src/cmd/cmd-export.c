@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd-common.h"
 #include "commands.h"
 #include "export.h"
 #include "lock.h"
@@ -72,14 +73,8 @@ int cmd_export(int argc, char **argv)
 		case OPT_VERBOSE:
 			log_set_verbose(1);
 			break;
-		case ':':
-			error("'%s' needs a value", argv[optind - 1]);
-			status = 2;
-			goto out;
 		default:
-			error("unknown option '%s' (see --help)",
-			      argv[optind - 1]);
-			status = 2;
+			status = cmd_option_error(opt, argv);
 			goto out;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd-common.h"
 #include "commands.h"
 #include "json.h"
 #include "log.h"
@@ -172,7 +173,7 @@ int cmd_list(int argc, char **argv)
 	int json = 0, c, r, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -184,9 +185,7 @@ int cmd_list(int argc, char **argv)
 			printf("list-images %s\n", VERSION);
 			return 0;
 		default:
-			error("unknown option '%s' (see --help)",
-			      argv[optind - 1]);
-			return 2;
+			return cmd_option_error(c, argv);
 		}
 	}
 	if (optind < argc) {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd-common.h"
 #include "commands.h"
 #include "log.h"
 #include "lvm.h"
@@ -95,9 +96,7 @@ int cmd_recover(int argc, char **argv)
 			log_set_verbose(1);
 			break;
 		default:
-			error("unknown option '%s' (see --help)",
-			      argv[optind - 1]);
-			status = 2;
+			status = cmd_option_error(opt, argv);
 			goto out;
 		}
 	}

@@ -1,0 +1,16 @@
+/*
+ * cmd-common.h: what the commands share in reading their command line,
+ * so that each says a bad option in the same one line.
+ */
+#ifndef CMD_COMMON_H
+#define CMD_COMMON_H
+
+/*
+ * Say why getopt_long() (with ':' leading its option string, and the
+ * option just read at argv[optind - 1]) refused an option: c is ':' for
+ * a missing value, anything else for an unknown option. Returns 2, the
+ * exit status of bad usage.
+ */
+int cmd_option_error(int c, char *const argv[]);
+
+#endif
