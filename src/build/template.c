@@ -1,4 +1,5 @@
 /* template.c: see template.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -509,6 +510,27 @@ int template_render(const char *tmpl, size_t len, const struct tvars *vars,
 	return render(NULL, tmpl, len, vars, out, err);
 }
 
+/*
+ * Whether tmpl is a xen-tools template (xm.tmpl): Perl in single braces,
+ * "{$hostname}" or "{ if ($pygrub) { $OUT .= ... } }", which this syntax
+ * would pass on as text for xl to choke on.
+ */
+static int is_text_template(const char *tmpl, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t j = i + 1;
+
+		if (tmpl[i] != '{' || (i && tmpl[i - 1] == '{') ||
+		    (j < len && tmpl[j] == '{'))
+			continue;
+		while (j < len && isspace((unsigned char)tmpl[j]))
+			j++;
+		if (j < len && tmpl[j] == '$')
+			return 1;
+	}
+	return memmem(tmpl, len, "$OUT", 4) != NULL;
+}
+
 int template_render_file(const char *path, const struct tvars *vars,
 			 struct strbuf *out, struct strbuf *err)
 {
@@ -521,6 +543,16 @@ int template_render_file(const char *path, const struct tvars *vars,
 			strbuf_addf(err, "cannot read '%s': %s", path,
 				    strerror(-ret));
 		return ret;
+	}
+	if (is_text_template(sb.buf, sb.len)) {
+		if (err)
+			strbuf_addf(err, "%s: a xen-tools template (Perl's "
+				    "Text::Template: '{$hostname}', '$OUT'), "
+				    "which is never run: write it as an xl.cfg "
+				    "template ('{{hostname}}', '{{memory_mb}}', "
+				    "'{{#disks}}'; see create-image(8), "
+				    "TEMPLATES)", path);
+		return -EINVAL;
 	}
 	return render(path, sb.buf, sb.len, vars, out, err);
 }

@@ -72,7 +72,8 @@ const char *tvars_get(const struct tvars *v, const char *name);
  * return -errno (-EINVAL for a bad template) and append one line, without a
  * newline, to err (if not NULL): "line 3: unknown variable 'foo'", or
  * "path:3: ..." from template_render_file(). out may then hold partial
- * output, which the caller discards.
+ * output, which the caller discards. template_render_file() refuses a
+ * xen-tools template (Perl's Text::Template, "{$hostname}") by name.
  */
 int template_render(const char *tmpl, size_t len, const struct tvars *vars,
 		    struct strbuf *out, struct strbuf *err);

@@ -13,6 +13,7 @@
 #include "macros.h"
 #include "parse.h"
 #include "secrets.h"
+#include "xentools.h"
 #include "banned.h"
 
 
@@ -260,6 +261,52 @@ int config_set_list(struct config *c, const struct option_def *def,
 	return r;
 }
 
+/*
+ * A xen-tools option that options.h lacks (xentools.h), named by origin
+ * ("--install", or "FILE:LINE: 'install'") with value (NULL when none
+ * came): *ret_def and *ret_value are the setting it stands for, or NULL
+ * when it sets nothing (a warning may go to c->warnings). -EINVAL with
+ * err when it is refused.
+ */
+static int from_xentools(struct config *c, const struct xentools_option *x,
+			 const char *origin, const char *value,
+			 const struct option_def **ret_def,
+			 const char **ret_value, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *ours = NULL;
+	int r = 0;
+
+	*ret_def = NULL;
+	*ret_value = NULL;
+	switch (x->kind) {
+	case XENTOOLS_REFUSED:
+		strbuf_addf(err, "%s: not supported: %s", origin, x->why);
+		r = -EINVAL;
+		break;
+	case XENTOOLS_ALIAS:
+		if (!value) {
+			strbuf_addf(err, "%s needs a value", origin);
+			r = -EINVAL;
+		} else if (xentools_value(x, value, &ours, &why) < 0) {
+			strbuf_addf(err, "%s: %s", origin, why.buf);
+			r = -EINVAL;
+		} else if (ours) {
+			*ret_def = option_find(x->to);
+			*ret_value = ours;
+		}
+		break;
+	case XENTOOLS_IGNORED:
+		strbuf_addf(&why, "%s has no effect: %s", origin, x->why);
+		strvec_push(&c->warnings, why.buf);
+		break;
+	case XENTOOLS_DEFAULT:
+		break;
+	}
+	strbuf_release(&why);
+	return r;
+}
+
 int config_parse_text(struct config *c, const char *text, const char *name,
 		      enum config_layer layer, struct strbuf *err)
 {
@@ -273,6 +320,7 @@ int config_parse_text(struct config *c, const char *text, const char *name,
 	while (*p && !r) {
 		int first = lineno + 1;
 		const struct option_def *def;
+		const struct xentools_option *x;
 		char *eq, *key, *val;
 
 		strbuf_reset(&line);
@@ -324,6 +372,26 @@ int config_parse_text(struct config *c, const char *text, const char *name,
 			val++;
 
 		def = option_find(key);
+		if (!def && (x = xentools_find(key))) {
+			const char *ours = NULL;
+			int on = 1;
+
+			strbuf_addf(&origin, ": '%s'", key);
+			if (!x->takes_value && parse_bool(val, &on) < 0) {
+				strbuf_addf(err, "%s: expected a boolean, not "
+					    "'%s'", origin.buf, val);
+				r = -EINVAL;
+				break;
+			}
+			if (on)
+				r = from_xentools(c, x, origin.buf,
+						  x->takes_value ? val : NULL,
+						  &def, &ours, err);
+			if (r >= 0 && def)
+				r = config_set(c, def, ours, origin.buf, layer,
+					       err);
+			continue;
+		}
 		if (!def || (def->flags & OPT_CLI_ONLY)) {
 			strbuf_addf(err, "%s: unknown key '%s'", origin.buf,
 				    key);
@@ -412,6 +480,7 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq, *value = NULL;
 		const struct option_def *def;
+		const struct xentools_option *x;
 		struct strbuf name = STRBUF_INIT, flag = STRBUF_INIT;
 		int negated = 0;
 
@@ -439,6 +508,25 @@ int config_parse_argv(struct config *c, int argc, char **argv,
 				negated = 1;
 			else
 				def = NULL;
+		}
+		if (!def && (x = xentools_find(name.buf))) {
+			const char *ours;
+
+			if (x->takes_value && !value && i + 1 < argc)
+				value = argv[++i];
+			else if (!x->takes_value && value) {
+				strbuf_addf(err, "'%s' takes no value",
+					    flag.buf);
+				goto fail;
+			}
+			if (from_xentools(c, x, flag.buf, value, &def, &ours,
+					  err) < 0)
+				goto fail;
+			if (def)
+				push_pending(c, def, ours, flag.buf);
+			strbuf_release(&name);
+			strbuf_release(&flag);
+			continue;
 		}
 		if (!def) {
 			strbuf_addstr(err, "unknown option '");

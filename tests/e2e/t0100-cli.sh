@@ -188,6 +188,69 @@ test_expect_success 'a broken --template is refused before anything is made' '
 	bad --hostname web1 --template "$TRASH/broken.tmpl" -- "--template: .*:2: unknown variable .no_such_variable."
 '
 
+# Every xen-create-image option is create-image's own, refused with a
+# reason, or known to be pending (tests/data/xen-create-image-options).
+test_expect_success 'every xen-create-image option: known, refused with a reason, or pending' '
+	list=$TEST_DIRECTORY/data/xen-create-image-options &&
+	top=$TEST_DIRECTORY/.. &&
+	: >$TRASH/none.tar &&
+	grep -v "^#" "$list" | while read -r class name flags; do
+		flags=$(printf "%s" "$flags" |
+			sed -e "s|@TRASH@|$TRASH|g" -e "s|@TOP@|$top|g") &&
+		host=--hostname=xt1 &&
+		case $name in hostname) host= ;; esac &&
+		rc=0 &&
+		"$CREATE_IMAGE" --dry-run $host $flags </dev/null \
+			>xt.out 2>xt.err || rc=$? &&
+		first=$(head -n1 xt.err) &&
+		case $class in
+		known)
+			{ test $rc = 0 ||
+			  { test $rc = 2 &&
+			    case $first in
+			    "create-image: --"*": not supported:"*) false ;;
+			    "create-image: --"*": "*) true ;;
+			    *) false ;;
+			    esac; }; } ;;
+		refused)
+			test $rc = 2 &&
+			case $first in
+			"create-image: --$name: not supported: "?*) true ;;
+			*) false ;;
+			esac &&
+			test $(wc -l <xt.err) = 1 ;;
+		pending)
+			test $rc = 2 &&
+			test "$first" = "create-image: unknown option '\''--$name'\'' (see --help)" ;;
+		*) false ;;
+		esac || { echo "$class $name: exit $rc: $first"; exit 1; }
+	done &&
+	nothing_created
+'
+
+test_expect_success 'the list holds exactly the names of the installed xen-create-image' '
+	xci=/usr/bin/xen-create-image &&
+	if test -x "$xci"; then
+		sed -n "/GetOptions(/,/);/p" "$xci" |
+			grep -oE "^[[:space:]]*\"[a-z0-9_-]+" | tr -d " \t\"" |
+			sort >theirs &&
+		test $(wc -l <theirs) -ge 70 &&
+		grep -v "^#" "$TEST_DIRECTORY/data/xen-create-image-options" |
+			awk "{ print \$2 }" | sort >ours &&
+		diff -u theirs ours
+	else
+		echo "# xen-tools is not installed: nothing to compare with"
+	fi
+'
+
+test_expect_success 'a xen-tools xm.tmpl given to --template is refused by name' '
+	printf "%s\n" "name = '\''{\$hostname}'\''" \
+		"{ if (\$pygrub) { \$OUT .= \"bootloader = '\''pygrub'\''\"; } }" \
+		>xm.tmpl &&
+	bad --hostname xt1 --dry-run --template="$PWD/xm.tmpl" -- "--template: $PWD/xm.tmpl: a xen-tools template (Perl" &&
+	grep -q "{{hostname}}" stderr
+'
+
 test_expect_success 'layers: built-in < system file < --config < flags' '
 	printf "memory = 512M\nvcpus = 2\nswap = 1G\n" >"$CREATE_IMAGE_CONFIG" &&
 	printf "memory = 1G\nvcpus = 3 # trailing comment\n" >file.conf &&

@@ -470,6 +470,22 @@ TEST(argv_errors)
 		{ { "-h" }, -EINVAL, 0, "unexpected argument '-h'" },
 		{ { "--" }, -EINVAL, 0, "unexpected argument '--'" },
 		{ { "" }, -EINVAL, 0, "unexpected argument ''" },
+		/* xen-tools' names that are refused or misused. */
+		{ { "--zpool", "tank" }, -EINVAL, 0,
+		  "--zpool: not supported: ZFS pools are not managed here; "
+		  "give a zvol you made with --image-dev=/dev/zvol/POOL/NAME, "
+		  "or use --lvm=VG or --dir=DIR" },
+		{ { "--evms=lvm2/vg0" }, -EINVAL, 0,
+		  "--evms: not supported: EVMS left Linux with 2.6; use "
+		  "--lvm=VG" },
+		{ { "--manual" }, -EINVAL, 0,
+		  "--manual: not supported: the manual is create-image(8): "
+		  "run 'man create-image'" },
+		{ { "--install" }, -EINVAL, 0, "--install needs a value" },
+		{ { "--install=yes" }, -EINVAL, 0,
+		  "--install: 'yes' is not one of 0 1" },
+		{ { "--no-xen-ok=1" }, -EINVAL, 0,
+		  "'--no-xen-ok' takes no value" },
 		/* Found when the flags are applied, naming the flag. */
 		{ { "--dhcp=maybe" }, 0, -EINVAL,
 		  "--dhcp: invalid boolean 'maybe' for 'dhcp'" },
@@ -503,6 +519,70 @@ TEST(argv_errors)
 		CHECK_STREQ(err.buf, cases[i].want_err);
 		CHECK(!strchr(err.buf, '\n'));
 		report_case(before, i, cases[i].want_err);
+		strbuf_release(&err);
+		config_release(&c);
+	}
+}
+
+/*
+ * xen-create-image's options that options.h lacks (xentools.h): what each
+ * sets, from a flag and from a file, and the warning of one that does
+ * nothing here.
+ */
+TEST(xen_tools_names)
+{
+	static const struct {
+		const char *argv[3];	/* or NULL, and text in a file */
+		const char *text;
+		const char *want_method, *want_origin, *want_warning;
+	} cases[] = {
+		{ { "--install", "0" }, NULL, "none", "--install", NULL },
+		{ { "--install=0" }, NULL, "none", "--install", NULL },
+		{ { "--install=1" }, NULL, "debootstrap", NULL, NULL },
+		{ { "--nohosts" }, NULL, "debootstrap", NULL, NULL },
+		{ { "--no-hosts" }, NULL, "debootstrap", NULL, NULL },
+		{ { "--no-xen-ok" }, NULL, "debootstrap", NULL,
+		  "--no-xen-ok has no effect: create-image needs no running "
+		  "hypervisor but for --boot" },
+		{ { NULL }, "install = 0", "none", "t.conf:1: 'install'", NULL },
+		{ { NULL }, "install = 1", "debootstrap", NULL, NULL },
+		{ { NULL }, "nohosts = 1\nno_hosts = 0", "debootstrap", NULL,
+		  NULL },
+		{ { NULL }, "no_xen_ok = 0", "debootstrap", NULL, NULL },
+		{ { NULL }, "no_xen_ok = 1", "debootstrap", NULL,
+		  "t.conf:1: 'no_xen_ok' has no effect: create-image needs no "
+		  "running hypervisor but for --boot" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *argv[4] = { "create-image" };
+		struct config c;
+		struct strbuf err = STRBUF_INIT;
+		int argc = 1, before = unit_failed_checks;
+
+		config_init_defaults(&c);
+		for (size_t j = 0; j < 3 && cases[i].argv[j]; j++)
+			argv[argc++] = cases[i].argv[j];
+		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
+			    0);
+		if (cases[i].text)
+			CHECK_INTEQ(config_parse_text(&c, cases[i].text,
+						      "t.conf", LAYER_FILE,
+						      &err), 0);
+		CHECK_INTEQ(config_load(&c, NULL, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		CHECK_STREQ(config_get(&c, O_INSTALL_METHOD),
+			    cases[i].want_method);
+		CHECK_INTEQ(config_is_set(&c, O_INSTALL_METHOD),
+			    !!cases[i].want_origin);
+		if (cases[i].want_origin)
+			CHECK_STREQ(config_origin(&c, O_INSTALL_METHOD),
+				    cases[i].want_origin);
+		CHECK_INTEQ(c.warnings.nr, !!cases[i].want_warning);
+		if (cases[i].want_warning && c.warnings.nr)
+			CHECK_STREQ(c.warnings.v[0], cases[i].want_warning);
+		report_case(before, i, cases[i].argv[0] ? cases[i].argv[0] :
+			    cases[i].text);
 		strbuf_release(&err);
 		config_release(&c);
 	}

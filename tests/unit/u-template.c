@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "strbuf.h"
+#include "macros.h"
 #include "template.h"
 #include "unit.h"
 
@@ -299,6 +300,60 @@ out:
 	strbuf_release(&out);
 	strbuf_release(&err);
 	strbuf_release(&want);
+	tvars_free(vars);
+}
+
+/* A xen-tools template (Perl's Text::Template) is refused by name; text
+ * with single braces but no Perl in them is not one. */
+TEST(render_file_xen_tools_template)
+{
+	static const struct {
+		const char *text;
+		int is_perl;
+	} cases[] = {
+		{ "name = '{$hostname}'\n", 1 },
+		{ "{ if ($pygrub)\n  { $OUT .= \"bootloader = 'pygrub'\"; }\n}\n",
+		  1 },
+		{ "{\n  $OUT .= 'x';\n}\n", 1 },
+		{ "memory = '{ $memory }'\n", 1 },
+		{ "name = '{{name}}'\n", 0 },
+		{ "{{! a comment with $ and { braces } }}\nvcpus = 1\n", 0 },
+		{ "extra = 'a{b}'\n", 0 },
+	};
+	struct tvars *vars = make_vars();
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char path[] = "/tmp/u-template.XXXXXX";
+		struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+		struct strbuf want = STRBUF_INIT;
+		size_t n = strlen(cases[i].text);
+		int fd = mkstemp(path), r;
+
+		CHECK(fd >= 0);
+		if (fd < 0)
+			continue;
+		CHECK_INTEQ(write(fd, cases[i].text, n), n);
+		close(fd);
+		r = template_render_file(path, vars, &out, &err);
+		if (cases[i].is_perl) {
+			CHECK_INTEQ(r, -EINVAL);
+			strbuf_addf(&want, "%s: a xen-tools template (Perl's "
+				    "Text::Template: '{$hostname}', '$OUT'), "
+				    "which is never run: write it as an xl.cfg "
+				    "template ('{{hostname}}', '{{memory_mb}}', "
+				    "'{{#disks}}'; see create-image(8), "
+				    "TEMPLATES)", path);
+			CHECK_STREQ(err.buf, want.buf);
+			CHECK_STREQ(out.buf, "");
+		} else {
+			CHECK_INTEQ(r, 0);
+			CHECK_STREQ(err.buf, "");
+		}
+		unlink(path);
+		strbuf_release(&out);
+		strbuf_release(&err);
+		strbuf_release(&want);
+	}
 	tvars_free(vars);
 }
 
