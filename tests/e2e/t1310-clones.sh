@@ -4,7 +4,10 @@
 # cached base: its extents are shared, and two clones of one base still
 # differ in UUID, host keys and machine-id. A damaged base image is never
 # cloned (it is made again); --clone=no and an ext4 --dir unpack, and the
-# plan says which way and why. One clone boots under qemu.
+# plan says which way and why. A qcow2 guest's root disk is an overlay
+# backed by the base's qcow2 image, written through qemu-storage-daemon's
+# FUSE export; a build killed while that runs leaves nothing once
+# recovered. One clone and one overlay boot under qemu, side by side.
 . "$(dirname "$0")/../lib.sh"
 
 export CREATE_IMAGE_LOGDIR=$TRASH/log
@@ -22,6 +25,11 @@ TEST_OWN_LOOPS=$(losetup -j "$TRASH/xfs.img" | cut -d: -f1)
 export TEST_OWN_LOOPS
 cleanup_xfs()
 {
+	# An export of this test's own, should a step have failed with one.
+	for p in $(pgrep -f "^qemu-storage-daemon .*$TRASH/"); do
+		kill "$p"
+	done
+	sleep 1
 	umount "$xfs" 2>/dev/null
 }
 trap cleanup_xfs EXIT
@@ -43,6 +51,39 @@ build()
 disk_of()
 {
 	echo "$dir/domains/$1/disk.img"
+}
+
+qcow2_of()
+{
+	echo "$dir/domains/$1/disk.qcow2"
+}
+
+# view NAME: the root disk of overlay guest NAME (with its backing file)
+# as a plain file NAME.view, read-only, for debugfs, blkid and e2fsck;
+# unview NAME ends it.
+view()
+{
+	: >"$1.view" &&
+	qemu-storage-daemon --daemonize --pidfile "$TRASH/$1.view.pid" \
+		--blockdev "driver=file,node-name=f,read-only=on,filename=$(qcow2_of "$1")" \
+		--blockdev driver=qcow2,node-name=q,file=f,read-only=on \
+		--export "type=fuse,id=e,node-name=q,mountpoint=$TRASH/$1.view,writable=off"
+}
+
+unview()
+{
+	local pid
+	pid=$(cat "$TRASH/$1.view.pid") && kill "$pid" || return 1
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 0.05
+	done
+	rm -f "$1.view"
+}
+
+# The daemon exporting guest NAME's disk while it is built.
+export_daemon()
+{
+	pgrep -f "^qemu-storage-daemon .*mountpoint=$dir/domains/$1/"
 }
 
 # The base's name for these settings, from the plan.
@@ -151,19 +192,143 @@ test_expect_success '--clone=no unpacks the base' '
 	! filefrag -v "$(disk_of c4)" | grep -q shared
 '
 
-test_expect_success 'nothing is left mounted or attached' '
+test_expect_success 'the plan says qcow2 overlay, and why' '
+	"$CREATE_IMAGE" --dry-run --hostname x --dir "$dir" --output "$out" \
+		--cachedir "$cache" --disk-format=qcow2 >plan &&
+	grep "^clone     qcow2 overlay: --disk-format=qcow2: the disk reads the base.s qcow2 image as its backing file$" plan &&
+	"$CREATE_IMAGE" --dry-run --hostname x --dir "$dir" --output "$out" \
+		--cachedir "$cache" --disk-format=qcow2 --clone=no >plan &&
+	grep "^clone     unpack: --clone=no$" plan
+'
+
+test_expect_success 'a qcow2 guest is an overlay backed by the base'"'"'s qcow2 image' '
+	build q1 --disk-format=qcow2 &&
+	grep "making the ext4 qcow2 image of the base" q1.err &&
+	grep "cloning the base .* into .$(qcow2_of q1). as a qcow2 overlay" q1.err &&
+	! grep "converting .$(qcow2_of q1)." q1.err &&
+	img=$(ls "$bases"/*.ext4-*.qcow2) && test -f "$img.sha256" &&
+	qemu-img info --backing-chain "$(qcow2_of q1)" >chain &&
+	grep "^backing file: $img$" chain &&
+	grep "^backing file format: qcow2$" chain &&
+	test "$(stat -c %a "$(qcow2_of q1)")" = 600 &&
+	"$BUILD/list-images" --json | grep -F "\"backing\": \"$img\""
+'
+
+test_expect_success 'a second overlay reuses the image; each holds little of its own' '
+	build q2 --disk-format=qcow2 &&
+	! grep "making the ext4 qcow2 image" q2.err &&
+	grep "as a qcow2 overlay" q2.err &&
+	for g in q1 q2; do
+		used=$(qemu-img info --output=json "$(qcow2_of $g)" |
+		       python3 -c "import json, sys; print(json.load(sys.stdin)[\"actual-size\"])") &&
+		echo "$g: $used bytes of its own" &&
+		test "$used" -le $((40 * 1024 * 1024)) || exit 1
+	done
+'
+
+test_expect_success 'two overlays of one base differ in UUID, host keys and machine-id' '
+	view q1 && view q2 &&
+	a=q1.view && b=q2.view &&
+	e2fsck -fn "$a" >/dev/null && e2fsck -fn "$b" >/dev/null &&
+	test "$(blockdev --getsize64 "$a" 2>/dev/null || stat -c %s "$a")" = $((3 * 1024 * 1024 * 1024)) &&
+	ua=$(blkid -s UUID -o value "$a") && ub=$(blkid -s UUID -o value "$b") &&
+	test -n "$ua" && test "$ua" != "$ub" &&
+	guest_cat "$a" /etc/fstab | grep -q "UUID=$ua" &&
+	guest_cat "$b" /etc/fstab | grep -q "UUID=$ub" &&
+	ka=$(guest_cat "$a" /etc/ssh/ssh_host_ed25519_key.pub) &&
+	kb=$(guest_cat "$b" /etc/ssh/ssh_host_ed25519_key.pub) &&
+	test -n "$ka" && test "$ka" != "$kb" &&
+	ma=$(guest_cat "$a" /etc/machine-id) &&
+	mb=$(guest_cat "$b" /etc/machine-id) &&
+	echo "$ma" | grep -qE "^[0-9a-f]{32}$" && test "$ma" != "$mb" &&
+	test "$(guest_cat "$a" /etc/hostname)" = q1 &&
+	unview q1 && unview q2
+'
+
+test_expect_success 'a build killed while its export runs leaves nothing once recovered' '
+	mkdir -p hooks &&
+	# The hook says which process runs it (the build), then waits.
+	printf "#!/bin/sh\necho \$PPID >%s\nexec sleep 60\n" "$TRASH/q3.waiting" \
+		>hooks/05-wait &&
+	chmod +x hooks/05-wait &&
+	# A session of its own: its process group is all of create-image.
+	setsid -f "$CREATE_IMAGE" --hostname q3 --dir "$dir" --output "$out" \
+		--size 3G --swap 64M --cachedir "$cache" --disk-format=qcow2 \
+		--hooks-dir "$TRASH/hooks" >q3.out 2>q3.err &&
+	for i in $(seq 1200); do
+		test -s q3.waiting && export_daemon q3 >/dev/null && break
+		sleep 0.05
+	done &&
+	qsd=$(export_daemon q3) && test -n "$qsd" &&
+	sid=$(ps -o sid= -p "$(cat q3.waiting)" | tr -d " ") &&
+	test -n "$sid" && test "$sid" != "$(ps -o sid= -p $$ | tr -d " ")" &&
+	kill -KILL -- -"$sid" &&
+	for i in $(seq 100); do
+		pgrep -s "$sid" >/dev/null || break
+		sleep 0.1
+	done &&
+	! pgrep -s "$sid" &&
+	rm -f hooks/05-wait &&
+	# The daemon left the run'"'"'s process group: it outlived the run.
+	kill -0 "$qsd" &&
+	"$CREATE_IMAGE" recover --verbose >recover.out 2>&1 &&
+	cat recover.out &&
+	grep -F "stop the qcow2 export onto '"'"'$dir/domains/q3/.disk.qcow2.fuse'"'"'" recover.out &&
+	! kill -0 "$qsd" 2>/dev/null &&
+	! export_daemon q3 &&
+	! grep -lF "$dir/domains/q3/" /proc/[0-9]*/mountinfo 2>/dev/null &&
+	for i in $(seq 100); do
+		losetup -a | grep -qF "$dir/domains/q3/" || break
+		sleep 0.1
+	done &&
+	! losetup -a | grep -F "$dir/domains/q3/" &&
+	test ! -e "$dir/domains/q3" &&
+	assert_no_leftovers "$dir" &&
+	build q3 --disk-format=qcow2 &&
+	! export_daemon q3 &&
+	ls -A "$dir/domains/q3" >files &&
+	printf "disk.qcow2\nswap.qcow2\n" | diff - files
+'
+
+test_expect_success 'nothing is left mounted, attached or running' '
 	assert_no_leftovers "$dir" &&
 	assert_no_leftovers "$cache" &&
 	! ls -d "$TMPDIR"/create-image-base.* 2>/dev/null &&
-	! ls "$bases" | grep -E "\\.(raw|qcow2)-[0-9]+$"
+	! ls "$bases" | grep -E "\\.(raw|qcow2)-[0-9]+$" &&
+	! pgrep -af "^qemu-storage-daemon .*$dir/" &&
+	! grep -lF "$dir/" /proc/[0-9]*/mountinfo 2>/dev/null &&
+	! ls -A "$dir"/domains/* | grep -E "\\.(fuse|pid|raw)$"
 '
 
-test_expect_success 'a clone boots under qemu to a root login' '
-	password=$(sed -n "s/^ *Root password: //p" c2.out) &&
-	mac=$(sed -n "s/^ *MAC: *//p" c2.out) &&
-	test -n "$password" && test -n "$mac" &&
-	"$BOOT_CHECK" --disk "$(disk_of c2)" --disk "$dir/domains/c2/swap.img" \
-		--mac "$mac" --hostname c2 --password "$password"
+test_expect_success 'a clone and an overlay boot under qemu to a root login' '
+	for g in c2 q1; do
+		password=$(sed -n "s/^ *Root password: //p" $g.out) &&
+		mac=$(sed -n "s/^ *MAC: *//p" $g.out) &&
+		test -n "$password" && test -n "$mac" || exit 1
+		case $g in
+		c2) disks="--disk $(disk_of c2) --disk $dir/domains/c2/swap.img" ;;
+		q1) disks="--disk $(qcow2_of q1) --disk $dir/domains/q1/swap.qcow2" ;;
+		esac
+		# Side by side: one core each.
+		BOOT_CHECK_LOG=$TRASH/$g.console "$BOOT_CHECK" $disks --mac "$mac" \
+			--hostname $g --password "$password" >$g.boot 2>&1 &
+		eval "pid_$g=\$!"
+	done &&
+	rc=0 &&
+	{ wait $pid_c2 || rc=1; } && { wait $pid_q1 || rc=1; } &&
+	cat c2.boot q1.boot &&
+	test $rc = 0
+'
+
+test_expect_success 'delete-image removes an overlay guest; its base image stays' '
+	"$BUILD/delete-image" --dir "$dir" --output "$out" q2 >del.out 2>&1 ||
+		{ cat del.out; exit 1; } &&
+	test ! -e "$(qcow2_of q2)" && test ! -e "$dir/domains/q2" &&
+	img=$(ls "$bases"/*.ext4-*.qcow2) &&
+	qemu-img check -q "$(qcow2_of q1)" &&
+	"$BUILD/delete-image" --dir "$dir" --output "$out" q1 q3 >del.out 2>&1 ||
+		{ cat del.out; exit 1; } &&
+	test ! -e "$dir/domains/q1" && test -f "$img"
 '
 
 test_expect_success 'cache prune removes a base with its images; clones stay' '
