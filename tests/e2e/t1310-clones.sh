@@ -80,10 +80,10 @@ unview()
 	rm -f "$1.view"
 }
 
-# The daemon exporting guest NAME's disk while it is built.
+# The daemon exporting guest NAME's root disk while it is built.
 export_daemon()
 {
-	pgrep -f "^qemu-storage-daemon .*mountpoint=$dir/domains/$1/"
+	pgrep -f "^qemu-storage-daemon .*mountpoint=$dir/domains/$1/\\.disk\\.qcow2\\.fuse,"
 }
 
 # The base's name for these settings, from the plan.
@@ -202,23 +202,23 @@ test_expect_success 'the plan says qcow2 overlay, and why' '
 '
 
 test_expect_success 'a qcow2 guest is an overlay backed by the base'"'"'s qcow2 image' '
-	build q1 --disk-format=qcow2 &&
-	grep "making the ext4 qcow2 image of the base" q1.err &&
-	grep "cloning the base .* into .$(qcow2_of q1). as a qcow2 overlay" q1.err &&
-	! grep "converting .$(qcow2_of q1)." q1.err &&
+	build ov1 --disk-format=qcow2 &&
+	grep "making the ext4 qcow2 image of the base" ov1.err &&
+	grep "cloning the base .* into .$(qcow2_of ov1). as a qcow2 overlay" ov1.err &&
+	! grep "converting .$(qcow2_of ov1)." ov1.err &&
 	img=$(ls "$bases"/*.ext4-*.qcow2) && test -f "$img.sha256" &&
-	qemu-img info --backing-chain "$(qcow2_of q1)" >chain &&
+	qemu-img info --backing-chain "$(qcow2_of ov1)" >chain &&
 	grep "^backing file: $img$" chain &&
 	grep "^backing file format: qcow2$" chain &&
-	test "$(stat -c %a "$(qcow2_of q1)")" = 600 &&
+	test "$(stat -c %a "$(qcow2_of ov1)")" = 600 &&
 	"$BUILD/list-images" --json | grep -F "\"backing\": \"$img\""
 '
 
 test_expect_success 'a second overlay reuses the image; each holds little of its own' '
-	build q2 --disk-format=qcow2 &&
-	! grep "making the ext4 qcow2 image" q2.err &&
-	grep "as a qcow2 overlay" q2.err &&
-	for g in q1 q2; do
+	build ov2 --disk-format=qcow2 &&
+	! grep "making the ext4 qcow2 image" ov2.err &&
+	grep "as a qcow2 overlay" ov2.err &&
+	for g in ov1 ov2; do
 		used=$(qemu-img info --output=json "$(qcow2_of $g)" |
 		       python3 -c "import json, sys; print(json.load(sys.stdin)[\"actual-size\"])") &&
 		echo "$g: $used bytes of its own" &&
@@ -227,8 +227,8 @@ test_expect_success 'a second overlay reuses the image; each holds little of its
 '
 
 test_expect_success 'two overlays of one base differ in UUID, host keys and machine-id' '
-	view q1 && view q2 &&
-	a=q1.view && b=q2.view &&
+	view ov1 && view ov2 &&
+	a=ov1.view && b=ov2.view &&
 	e2fsck -fn "$a" >/dev/null && e2fsck -fn "$b" >/dev/null &&
 	test "$(blockdev --getsize64 "$a" 2>/dev/null || stat -c %s "$a")" = $((3 * 1024 * 1024 * 1024)) &&
 	ua=$(blkid -s UUID -o value "$a") && ub=$(blkid -s UUID -o value "$b") &&
@@ -241,26 +241,41 @@ test_expect_success 'two overlays of one base differ in UUID, host keys and mach
 	ma=$(guest_cat "$a" /etc/machine-id) &&
 	mb=$(guest_cat "$b" /etc/machine-id) &&
 	echo "$ma" | grep -qE "^[0-9a-f]{32}$" && test "$ma" != "$mb" &&
-	test "$(guest_cat "$a" /etc/hostname)" = q1 &&
-	unview q1 && unview q2
+	test "$(guest_cat "$a" /etc/hostname)" = ov1 &&
+	unview ov1 && unview ov2
+'
+
+test_expect_success 'an unpacked qcow2 guest is written in place too, without a raw stage' '
+	build ov4 --disk-format=qcow2 --clone=no &&
+	! grep "cloning the base" ov4.err &&
+	grep "qemu-storage-daemon .*mountpoint=$dir/domains/ov4/.swap.qcow2.fuse," ov4.err &&
+	! grep -e "qemu-img convert" -e "\\.raw" ov4.err &&
+	qemu-img info "$(qcow2_of ov4)" >info &&
+	! grep "^backing file" info &&
+	view ov4 &&
+	e2fsck -fn ov4.view >/dev/null &&
+	test "$(guest_cat ov4.view /etc/hostname)" = ov4 &&
+	unview ov4 &&
+	"$BUILD/delete-image" --dir "$dir" --output "$out" ov4 >del.out 2>&1 ||
+		{ cat del.out; exit 1; }
 '
 
 test_expect_success 'a build killed while its export runs leaves nothing once recovered' '
 	mkdir -p hooks &&
 	# The hook says which process runs it (the build), then waits.
-	printf "#!/bin/sh\necho \$PPID >%s\nexec sleep 60\n" "$TRASH/q3.waiting" \
+	printf "#!/bin/sh\necho \$PPID >%s\nexec sleep 60\n" "$TRASH/ov3.waiting" \
 		>hooks/05-wait &&
 	chmod +x hooks/05-wait &&
 	# A session of its own: its process group is all of create-image.
-	setsid -f "$CREATE_IMAGE" --hostname q3 --dir "$dir" --output "$out" \
+	setsid -f "$CREATE_IMAGE" --hostname ov3 --dir "$dir" --output "$out" \
 		--size 3G --swap 64M --cachedir "$cache" --disk-format=qcow2 \
-		--hooks-dir "$TRASH/hooks" >q3.out 2>q3.err &&
+		--hooks-dir "$TRASH/hooks" >ov3.out 2>ov3.err &&
 	for i in $(seq 1200); do
-		test -s q3.waiting && export_daemon q3 >/dev/null && break
+		test -s ov3.waiting && export_daemon ov3 >/dev/null && break
 		sleep 0.05
 	done &&
-	qsd=$(export_daemon q3) && test -n "$qsd" &&
-	sid=$(ps -o sid= -p "$(cat q3.waiting)" | tr -d " ") &&
+	qsd=$(export_daemon ov3) && test -n "$qsd" &&
+	sid=$(ps -o sid= -p "$(cat ov3.waiting)" | tr -d " ") &&
 	test -n "$sid" && test "$sid" != "$(ps -o sid= -p $$ | tr -d " ")" &&
 	kill -KILL -- -"$sid" &&
 	for i in $(seq 100); do
@@ -273,20 +288,20 @@ test_expect_success 'a build killed while its export runs leaves nothing once re
 	kill -0 "$qsd" &&
 	"$CREATE_IMAGE" recover --verbose >recover.out 2>&1 &&
 	cat recover.out &&
-	grep -F "stop the qcow2 export onto '"'"'$dir/domains/q3/.disk.qcow2.fuse'"'"'" recover.out &&
+	grep -F "stop the qcow2 export onto '"'"'$dir/domains/ov3/.disk.qcow2.fuse'"'"'" recover.out &&
 	! kill -0 "$qsd" 2>/dev/null &&
-	! export_daemon q3 &&
-	! grep -lF "$dir/domains/q3/" /proc/[0-9]*/mountinfo 2>/dev/null &&
+	! pgrep -af "^qemu-storage-daemon .*$dir/domains/ov3/" &&
+	! grep -lF "$dir/domains/ov3/" /proc/[0-9]*/mountinfo 2>/dev/null &&
 	for i in $(seq 100); do
-		losetup -a | grep -qF "$dir/domains/q3/" || break
+		losetup -a | grep -qF "$dir/domains/ov3/" || break
 		sleep 0.1
 	done &&
-	! losetup -a | grep -F "$dir/domains/q3/" &&
-	test ! -e "$dir/domains/q3" &&
+	! losetup -a | grep -F "$dir/domains/ov3/" &&
+	test ! -e "$dir/domains/ov3" &&
 	assert_no_leftovers "$dir" &&
-	build q3 --disk-format=qcow2 &&
-	! export_daemon q3 &&
-	ls -A "$dir/domains/q3" >files &&
+	build ov3 --disk-format=qcow2 &&
+	! export_daemon ov3 &&
+	ls -A "$dir/domains/ov3" >files &&
 	printf "disk.qcow2\nswap.qcow2\n" | diff - files
 '
 
@@ -301,13 +316,13 @@ test_expect_success 'nothing is left mounted, attached or running' '
 '
 
 test_expect_success 'a clone and an overlay boot under qemu to a root login' '
-	for g in c2 q1; do
+	for g in c2 ov1; do
 		password=$(sed -n "s/^ *Root password: //p" $g.out) &&
 		mac=$(sed -n "s/^ *MAC: *//p" $g.out) &&
 		test -n "$password" && test -n "$mac" || exit 1
 		case $g in
 		c2) disks="--disk $(disk_of c2) --disk $dir/domains/c2/swap.img" ;;
-		q1) disks="--disk $(qcow2_of q1) --disk $dir/domains/q1/swap.qcow2" ;;
+		ov1) disks="--disk $(qcow2_of ov1) --disk $dir/domains/ov1/swap.qcow2" ;;
 		esac
 		# Side by side: one core each.
 		BOOT_CHECK_LOG=$TRASH/$g.console "$BOOT_CHECK" $disks --mac "$mac" \
@@ -316,19 +331,19 @@ test_expect_success 'a clone and an overlay boot under qemu to a root login' '
 	done &&
 	rc=0 &&
 	{ wait $pid_c2 || rc=1; } && { wait $pid_q1 || rc=1; } &&
-	cat c2.boot q1.boot &&
+	cat c2.boot ov1.boot &&
 	test $rc = 0
 '
 
 test_expect_success 'delete-image removes an overlay guest; its base image stays' '
-	"$BUILD/delete-image" --dir "$dir" --output "$out" q2 >del.out 2>&1 ||
+	"$BUILD/delete-image" --dir "$dir" --output "$out" ov2 >del.out 2>&1 ||
 		{ cat del.out; exit 1; } &&
-	test ! -e "$(qcow2_of q2)" && test ! -e "$dir/domains/q2" &&
+	test ! -e "$(qcow2_of ov2)" && test ! -e "$dir/domains/ov2" &&
 	img=$(ls "$bases"/*.ext4-*.qcow2) &&
-	qemu-img check -q "$(qcow2_of q1)" &&
-	"$BUILD/delete-image" --dir "$dir" --output "$out" q1 q3 >del.out 2>&1 ||
+	qemu-img check -q "$(qcow2_of ov1)" &&
+	"$BUILD/delete-image" --dir "$dir" --output "$out" ov1 ov3 >del.out 2>&1 ||
 		{ cat del.out; exit 1; } &&
-	test ! -e "$dir/domains/q1" && test -f "$img"
+	test ! -e "$dir/domains/ov1" && test -f "$img"
 '
 
 test_expect_success 'cache prune removes a base with its images; clones stay' '
