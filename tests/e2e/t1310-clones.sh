@@ -58,6 +58,13 @@ qcow2_of()
 	echo "$dir/domains/$1/disk.qcow2"
 }
 
+# running PID: PID runs (a zombie, which nobody may reap soon here, does
+# not).
+running()
+{
+	ps -o stat= -p "$1" | grep -q "^[^Z]"
+}
+
 # view NAME: the root disk of overlay guest NAME (with its backing file)
 # as a plain file NAME.view, read-only, for debugfs, blkid and e2fsck;
 # unview NAME ends it.
@@ -74,7 +81,7 @@ unview()
 {
 	local pid
 	pid=$(cat "$TRASH/$1.view.pid") && kill "$pid" || return 1
-	while kill -0 "$pid" 2>/dev/null; do
+	while running "$pid"; do
 		sleep 0.05
 	done
 	rm -f "$1.view"
@@ -285,11 +292,11 @@ test_expect_success 'a build killed while its export runs leaves nothing once re
 	! pgrep -s "$sid" &&
 	rm -f hooks/05-wait &&
 	# The daemon left the run'"'"'s process group: it outlived the run.
-	kill -0 "$qsd" &&
+	running "$qsd" &&
 	"$CREATE_IMAGE" recover --verbose >recover.out 2>&1 &&
 	cat recover.out &&
 	grep -F "stop the qcow2 export onto '"'"'$dir/domains/ov3/.disk.qcow2.fuse'"'"'" recover.out &&
-	! kill -0 "$qsd" 2>/dev/null &&
+	! running "$qsd" &&
 	! pgrep -af "^qemu-storage-daemon .*$dir/domains/ov3/" &&
 	! grep -lF "$dir/domains/ov3/" /proc/[0-9]*/mountinfo 2>/dev/null &&
 	for i in $(seq 100); do
