@@ -46,6 +46,7 @@
 #include "parse.h"
 #include "parttable.h"
 #include "paths.h"
+#include "qcow2-fuse.h"
 #include "recover.h"
 #include "render.h"
 #include "run-command.h"
@@ -267,11 +268,9 @@ static int check_space(struct build *b, struct strbuf *err)
 			sizes = add_sat(sizes, b->st.disks[i].size);
 		/* A sparse file never grows past its size. */
 		sparse = data < sizes ? data : sizes;
-		files = g->image_full && !g->qcow2 ? sizes : sparse;
-		/* The raw stage and the qcow2 file made from it, side by
-		 * side until the stage goes. */
-		if (g->qcow2)
-			files = add_sat(files, g->image_full ? sizes : sparse);
+		/* A qcow2 image is written in place (qcow2-fuse.h), and
+		 * preallocated with --image=full. */
+		files = g->image_full ? sizes : sparse;
 	}
 	fsspace_format(tree, t, sizeof(t));
 	fsspace_format(files, f, sizeof(f));
@@ -823,7 +822,36 @@ static void set_built_from(struct build *b, const char *state);
 static void set_base_name(struct build *b, const char *name);
 
 /*
- * The root disk as a reflinked copy of the base's image (clone.h), made
+ * The root disk as a qcow2 overlay of the base's qcow2 image at img,
+ * exported onto d->export (storage-dir.c) to be written like any qcow2
+ * disk. What fails is undone here, for the base to be unpacked instead.
+ */
+static int overlay_root_disk(struct build *b, struct disk *d,
+			     const char *img, struct strbuf *err)
+{
+	size_t held = b->j.nr;
+	int r;
+
+	if (!d->export) {
+		strbuf_addf(err, "'%s' is not a qcow2 image", d->path);
+		return -EINVAL;
+	}
+	r = clone_overlay(img, d->path, d->size, &b->j, err);
+	if (r >= 0)
+		r = qcow2_fuse_start(d->path, d->export, &b->j, err);
+	if (r < 0) {
+		while (b->j.nr > held)
+			(void)journal_pop(&b->j);
+		return r;
+	}
+	free(b->backing);
+	b->backing = xstrdup(img);
+	return 0;
+}
+
+/*
+ * The root disk cloned from the base's image (clone.h): a reflinked copy
+ * of its raw image, or a qcow2 overlay of its qcow2 image; the image made
  * on first need, under the base's lock so that no prune or renewal
  * removes it meanwhile. Anything short of that (no current cached base,
  * an image that cannot be made, a cache on another file system) leaves
@@ -833,7 +861,7 @@ static void set_base_name(struct build *b, const char *name);
 static int clone_root_disk(struct build *b, struct disk *d)
 {
 	const struct guest *g = &b->g;
-	const char *fs = storage_root_volume(&b->st)->fs, *nocache;
+	const char *fs = storage_root_volume(&b->st)->fs, *nocache, *format;
 	struct base_key key = BASE_KEY_INIT;
 	struct base_entry e = { 0 };
 	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
@@ -844,8 +872,9 @@ static int clone_root_disk(struct build *b, struct disk *d)
 	p = clone_choose(g, base_cacheable(g, &nocache),
 			 clone_host_fs_type(g->dir),
 			 clone_same_fs(g->cachedir, g->dir), &why);
-	if (p != CLONE_PATH_REFLINK || g->cache == CACHE_REFRESH)
+	if (p == CLONE_PATH_UNPACK || g->cache == CACHE_REFRESH)
 		goto out;
+	format = p == CLONE_PATH_OVERLAY ? "qcow2" : "raw";
 	dir = base_cache_dir(g->cachedir);
 	if (base_key_for(g, &key, &err) < 0)
 		goto out;
@@ -856,7 +885,7 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		info("no current cached base to clone: unpacking it");
 		goto out;
 	}
-	img = base_image_path(&e, fs, "raw");
+	img = base_image_path(&e, fs, format);
 	r = base_image_verify(img, &err);
 	if (r < 0 && r != -ENOENT)
 		warning("the base image is damaged (%s): making it again",
@@ -874,9 +903,10 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		if (r < 0) {
 			double t0 = clock_seconds();
 
-			info("making the %s image of the base %s", fs, e.name);
+			info("making the %s%s image of the base %s", fs,
+			     p == CLONE_PATH_OVERLAY ? " qcow2" : "", e.name);
 			strbuf_reset(&err);
-			r = base_image_make(&e, fs, "raw", img, &b->j, &err);
+			r = base_image_make(&e, fs, format, img, &b->j, &err);
 			if (r < 0) {
 				warning("cannot make the base image: %s; "
 					"unpacking the base", err.buf);
@@ -886,10 +916,16 @@ static int clone_root_disk(struct build *b, struct disk *d)
 			      clock_seconds() - t0);
 		}
 	}
-	info("cloning the base %s into '%s' (%s)", e.name, d->path,
-	     why.buf);
 	strbuf_reset(&err);
-	r = clone_reflink(img, d->path, d->size, &b->j, &err);
+	if (p == CLONE_PATH_OVERLAY) {
+		info("cloning the base %s into '%s' as a qcow2 overlay (%s)",
+		     e.name, d->path, why.buf);
+		r = overlay_root_disk(b, d, img, &err);
+	} else {
+		info("cloning the base %s into '%s' (%s)", e.name, d->path,
+		     why.buf);
+		r = clone_reflink(img, d->path, d->size, &b->j, &err);
+	}
 	if (r < 0) {
 		warning("%s; unpacking the base", err.buf);
 		goto out;
@@ -954,8 +990,9 @@ static int make_disks(struct build *b)
 static int make_filesystems(struct build *b)
 {
 	const struct guest *g = &b->g;
-	/* Nothing may punch the blocks of a full raw image back out. */
-	int keep = g->image_full && g->storage == STORAGE_DIR && !g->qcow2;
+	/* Nothing may punch the blocks of a full image back out (a qcow2
+	 * one passes discards on to its file). */
+	int keep = g->image_full && g->storage == STORAGE_DIR;
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
@@ -1037,7 +1074,7 @@ static int mount_all(struct build *b)
 	return r;
 }
 
-/* Once nothing is mounted: qcow2 images are made from their stage. */
+/* Once nothing is mounted: what a storage finishes its disks with. */
 static int finish_disks(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -1048,8 +1085,6 @@ static int finish_disks(struct build *b)
 	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
 		struct disk *d = &b->st.disks[i];
 
-		if (d->stage)
-			info("converting '%s' to %s", d->path, d->format);
 		r = b->st.ops->finish(&b->g, d, &b->j, &err);
 		if (r < 0)
 			r = fail(b, r, "finish the disk", &err);
@@ -2056,7 +2091,7 @@ static int writeback_wait(const char *arg, int restore)
 }
 
 static const struct journal_undo writeback_undo = {
-	"writeback-wait", "wait for the writeback of", NULL, writeback_wait,
+	"writeback-wait", "wait for the writeback of", NULL, writeback_wait, 0,
 };
 
 static int writeback_start(struct build *b)
@@ -2090,8 +2125,8 @@ static void close_root(struct build *b)
 	b->root = NULL;
 }
 
-/* Unmount and detach everything before the guest may be started; then
- * qcow2 images are made from their stage. */
+/* Unmount and detach everything before the guest may be started: the
+ * exports of qcow2 images too, which writes them back. */
 static int unmount_all(struct build *b)
 {
 	int r;
@@ -2246,7 +2281,8 @@ static const struct stage {
 	{ "bootloader", "making the guest bootable", make_bootable,
 	  "the kernel and initrd copied out for a direct boot", 0 },
 	{ "unmount", "unmounting", unmount_all,
-	  "releases every mount and loop device; a qcow2 image", 0 },
+	  "releases every mount and loop device, and the exports of "
+	  "qcow2 images", 0 },
 	{ "config", "writing the xl configuration", write_config,
 	  "the xl.cfg", 0 },
 	{ "record", "recording the guest", write_manifest,
