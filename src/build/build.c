@@ -46,6 +46,7 @@
 #include "parse.h"
 #include "parttable.h"
 #include "paths.h"
+#include "qcow2-fuse.h"
 #include "recover.h"
 #include "render.h"
 #include "run-command.h"
@@ -823,7 +824,42 @@ static void set_built_from(struct build *b, const char *state);
 static void set_base_name(struct build *b, const char *name);
 
 /*
- * The root disk as a reflinked copy of the base's image (clone.h), made
+ * The root disk as a qcow2 overlay of the base's qcow2 image at img, and
+ * the file it is written through (qcow2-fuse.h). What fails is undone
+ * here, for the base to be unpacked instead.
+ */
+static int overlay_root_disk(struct build *b, struct disk *d,
+			     const char *img, struct strbuf *err)
+{
+	struct strbuf mnt = STRBUF_INIT;
+	const char *slash = strrchr(d->path, '/');
+	size_t held = b->j.nr;
+	int r;
+
+	/* Beside the disk, hidden: DIR/domains/HOST/.disk.qcow2.fuse */
+	strbuf_add(&mnt, d->path, slash ? (size_t)(slash - d->path) + 1 : 0);
+	strbuf_addf(&mnt, ".%s.fuse", slash ? slash + 1 : d->path);
+	r = clone_overlay(img, d->path, d->size, &b->j, err);
+	if (r >= 0)
+		r = qcow2_fuse_start(d->path, mnt.buf, &b->j, err);
+	if (r < 0) {
+		while (b->j.nr > held)
+			(void)journal_pop(&b->j);
+		strbuf_release(&mnt);
+		return r;
+	}
+	/* Written in place: no raw stage, nothing to convert. */
+	free(d->stage);
+	d->stage = NULL;
+	d->export = strbuf_detach(&mnt, NULL);
+	free(b->backing);
+	b->backing = xstrdup(img);
+	return 0;
+}
+
+/*
+ * The root disk cloned from the base's image (clone.h): a reflinked copy
+ * of its raw image, or a qcow2 overlay of its qcow2 image; the image made
  * on first need, under the base's lock so that no prune or renewal
  * removes it meanwhile. Anything short of that (no current cached base,
  * an image that cannot be made, a cache on another file system) leaves
@@ -833,7 +869,7 @@ static void set_base_name(struct build *b, const char *name);
 static int clone_root_disk(struct build *b, struct disk *d)
 {
 	const struct guest *g = &b->g;
-	const char *fs = storage_root_volume(&b->st)->fs, *nocache;
+	const char *fs = storage_root_volume(&b->st)->fs, *nocache, *format;
 	struct base_key key = BASE_KEY_INIT;
 	struct base_entry e = { 0 };
 	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
@@ -844,8 +880,9 @@ static int clone_root_disk(struct build *b, struct disk *d)
 	p = clone_choose(g, base_cacheable(g, &nocache),
 			 clone_host_fs_type(g->dir),
 			 clone_same_fs(g->cachedir, g->dir), &why);
-	if (p != CLONE_PATH_REFLINK || g->cache == CACHE_REFRESH)
+	if (p == CLONE_PATH_UNPACK || g->cache == CACHE_REFRESH)
 		goto out;
+	format = p == CLONE_PATH_OVERLAY ? "qcow2" : "raw";
 	dir = base_cache_dir(g->cachedir);
 	if (base_key_for(g, &key, &err) < 0)
 		goto out;
@@ -856,7 +893,7 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		info("no current cached base to clone: unpacking it");
 		goto out;
 	}
-	img = base_image_path(&e, fs, "raw");
+	img = base_image_path(&e, fs, format);
 	r = base_image_verify(img, &err);
 	if (r < 0 && r != -ENOENT)
 		warning("the base image is damaged (%s): making it again",
@@ -874,9 +911,10 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		if (r < 0) {
 			double t0 = clock_seconds();
 
-			info("making the %s image of the base %s", fs, e.name);
+			info("making the %s%s image of the base %s", fs,
+			     p == CLONE_PATH_OVERLAY ? " qcow2" : "", e.name);
 			strbuf_reset(&err);
-			r = base_image_make(&e, fs, "raw", img, &b->j, &err);
+			r = base_image_make(&e, fs, format, img, &b->j, &err);
 			if (r < 0) {
 				warning("cannot make the base image: %s; "
 					"unpacking the base", err.buf);
@@ -886,10 +924,16 @@ static int clone_root_disk(struct build *b, struct disk *d)
 			      clock_seconds() - t0);
 		}
 	}
-	info("cloning the base %s into '%s' (%s)", e.name, d->path,
-	     why.buf);
 	strbuf_reset(&err);
-	r = clone_reflink(img, d->path, d->size, &b->j, &err);
+	if (p == CLONE_PATH_OVERLAY) {
+		info("cloning the base %s into '%s' as a qcow2 overlay (%s)",
+		     e.name, d->path, why.buf);
+		r = overlay_root_disk(b, d, img, &err);
+	} else {
+		info("cloning the base %s into '%s' (%s)", e.name, d->path,
+		     why.buf);
+		r = clone_reflink(img, d->path, d->size, &b->j, &err);
+	}
 	if (r < 0) {
 		warning("%s; unpacking the base", err.buf);
 		goto out;
@@ -2056,7 +2100,7 @@ static int writeback_wait(const char *arg, int restore)
 }
 
 static const struct journal_undo writeback_undo = {
-	"writeback-wait", "wait for the writeback of", NULL, writeback_wait,
+	"writeback-wait", "wait for the writeback of", NULL, writeback_wait, 0,
 };
 
 static int writeback_start(struct build *b)

@@ -617,7 +617,8 @@ static int worth_keeping(const struct journal_entry *e)
 {
 	return e->kind != JOURNAL_HELD ||
 	       ((e->action == UNDO_RMDIR || e->action == UNDO_RM_RF) &&
-		!e->root);
+		!e->root) ||
+	       (e->action == UNDO_CALL && e->undo && e->undo->outlives);
 }
 
 static void close_file(struct journal *j)

@@ -49,6 +49,9 @@ struct journal_undo {
 	const char *verb;	/* "remove logical volume", for --dry-run */
 	const char *verb_committed;	/* of a REPLACED entry, if other */
 	int (*fn)(const char *arg, int restore);
+	/* A HELD entry whose resource outlives a run killed outright (a
+	 * daemon in a session of its own): undone by the next run too. */
+	int outlives;
 };
 
 struct journal_entry {

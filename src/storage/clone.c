@@ -108,13 +108,12 @@ enum clone_path clone_choose(const struct guest *g, int cacheable,
 		strbuf_addf(why, "'%s' is a file system of its own", other);
 	} else if (!fs || !fs_clonable(fs)) {
 		strbuf_addf(why, "no base image of a '%s' root", fs ? fs : "");
-	} else if (g->qcow2) {
-		/* NEEDSWORK: an overlay backed by the base's qcow2 image,
-		 * written through qemu-storage-daemon's fuse export. */
-		strbuf_addstr(why, "--disk-format=qcow2: written raw, then "
-			      "converted");
 	} else if (g->image_full) {
 		strbuf_addstr(why, "--image=full wants blocks of its own");
+	} else if (g->qcow2) {
+		strbuf_addstr(why, "--disk-format=qcow2: the disk reads the "
+			      "base's qcow2 image as its backing file");
+		return CLONE_PATH_OVERLAY;
 	} else if (clone_fs_reflinks(f_type) && !cache_beside) {
 		strbuf_addf(why, "the cache '%s' is not on the file system of "
 			    "--dir '%s', which a reflink needs", g->cachedir,
@@ -209,6 +208,33 @@ int clone_reflink(const char *src, const char *dst, uint64_t size,
 	close(out);
 	close(in);
 	return r;
+}
+
+int clone_overlay(const char *base, const char *dst, uint64_t size,
+		  struct journal *j, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, dst);
+	if (r < 0) {
+		strbuf_addf(err, "cannot journal '%s': %s", dst, strerror(-r));
+		return r;
+	}
+	clone_overlay_args(base, dst, size, &cp.args);
+	r = run_command(&cp);
+	if (r < 0)
+		child_describe_failure_output(&cp, r, err);
+	child_process_clear(&cp);
+	return r;
+}
+
+void clone_overlay_args(const char *base, const char *dst, uint64_t size,
+			struct strvec *args)
+{
+	strvec_pushl(args, "qemu-img", "create", "-q", "-f", "qcow2", "-b",
+		     base, "-F", "qcow2", dst, NULL);
+	strvec_pushf(args, "%llu", (unsigned long long)size);
 }
 
 static int run_tool(struct strbuf *err, const char *const *argv)

@@ -12,12 +12,13 @@
 
 #include "guest.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 enum clone_path {
 	CLONE_PATH_UNPACK,	/* unpack the base archive into a new fs */
 	CLONE_PATH_REFLINK,	/* FICLONE the base image into disk.img */
-	CLONE_PATH_OVERLAY,	/* qcow2 overlay backed by the base image;
-				 * not chosen yet */
+	CLONE_PATH_OVERLAY,	/* qcow2 overlay backed by the base's
+				 * qcow2 image (qcow2-fuse.h) */
 };
 
 /* "unpack", "reflink", "qcow2 overlay". */
@@ -63,6 +64,18 @@ struct journal;
  */
 int clone_reflink(const char *src, const char *dst, uint64_t size,
 		  struct journal *j, struct strbuf *err);
+
+/*
+ * The guest's qcow2 image dst as an overlay of size bytes whose backing
+ * file is the base's qcow2 image base: it holds only what the guest
+ * writes. dst is journaled (undone on failure) before it exists. 0 or
+ * -errno with err.
+ */
+int clone_overlay(const char *base, const char *dst, uint64_t size,
+		  struct journal *j, struct strbuf *err);
+/* Its qemu-img argv. */
+void clone_overlay_args(const char *base, const char *dst, uint64_t size,
+			struct strvec *args);
 
 /*
  * Make the cloned file system on dev (not mounted) its own: grown to

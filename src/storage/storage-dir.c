@@ -137,7 +137,8 @@ static int dir_attach(const struct guest *g, struct disk *d,
 		      struct journal *j, struct strbuf *err)
 {
 	(void)g;
-	return loop_attach_range(d->stage ? d->stage : d->path, 0, 0, j,
+	return loop_attach_range(d->export ? d->export :
+				 d->stage ? d->stage : d->path, 0, 0, j,
 				 &d->dev, err);
 }
 

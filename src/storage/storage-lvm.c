@@ -226,12 +226,12 @@ out:
 }
 
 const struct journal_undo lvm_undo_create = {
-	"lvm-remove", "remove logical volume", NULL, remove_lv,
+	"lvm-remove", "remove logical volume", NULL, remove_lv, 0,
 };
 
 const struct journal_undo lvm_undo_replace = {
 	"lvm-restore", "put back logical volume",
-	"remove the replaced logical volume", restore_lv,
+	"remove the replaced logical volume", restore_lv, 0,
 };
 
 /* --force: every volume tagged for the guest goes aside, whatever its

@@ -5,6 +5,7 @@
 
 #include "macros.h"
 #include "parttable.h"
+#include "qcow2-fuse.h"
 #include "storage.h"
 #include "banned.h"
 
@@ -32,6 +33,7 @@ static const struct volume *find_mount(const struct storage *st,
 const struct journal_undo *const storage_undos[] = {
 	&lvm_undo_create,
 	&lvm_undo_replace,
+	&qcow2_fuse_undo,
 	NULL,
 };
 
@@ -164,6 +166,7 @@ void storage_release(struct storage *st)
 		free(d->path);
 		free(d->lv);
 		free(d->stage);
+		free(d->export);
 		free(d->dev);
 	}
 	for (size_t i = 0; i < st->nvols; i++)

@@ -37,6 +37,8 @@ struct disk {
 	int inactive;		/* an LV reached through its PV */
 	/* while building */
 	char *stage;		/* the raw file a qcow2 image is made from */
+	char *export;		/* the file a qcow2 image is written
+				 * through (qcow2-fuse.h), or NULL */
 	char *dev;		/* block device the build writes through */
 };
 

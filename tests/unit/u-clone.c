@@ -53,8 +53,15 @@ TEST(clone_choose_by_target)
 		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, 0, CLONE_PATH_UNPACK,
 		  "on a file system, which cannot" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
-		  "--disk-format=qcow2: written raw" },
+		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, EXT4, CLONE_PATH_OVERLAY,
+		  "--disk-format=qcow2: the disk reads the base's qcow2 image" },
+		/* An overlay needs no shared extents, nor the cache beside. */
+		{ CLONE_AUTO, INSTALL_TAR, 1, STORAGE_DIR, LAYOUT_VOLUMES, 1,
+		  0, 0, 1, &root_xfs, 0, CLONE_PATH_OVERLAY, "backing file" },
+		/* A full qcow2 image wants its blocks allocated. */
+		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
+		  LAYOUT_VOLUMES, 1, 1, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
+		  "--image=full" },
 		{ CLONE_NO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
 		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
 		  "--clone=no" },
@@ -86,10 +93,10 @@ TEST(clone_choose_by_target)
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
 		  LAYOUT_VOLUMES, 0, 0, 0, 1, &root, XFS, CLONE_PATH_UNPACK,
 		  "which a reflink needs" },
-		/* Never a reflink of a raw stage that is converted. */
+		/* A qcow2 guest on xfs is an overlay, never a reflink. */
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
-		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, XFS, CLONE_PATH_UNPACK,
-		  "converted" },
+		  LAYOUT_VOLUMES, 1, 0, 0, 0, &root, XFS, CLONE_PATH_OVERLAY,
+		  "--disk-format=qcow2" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

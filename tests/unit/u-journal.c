@@ -784,7 +784,7 @@ static int test_undo_fn(const char *arg, int restore)
 }
 
 static const struct journal_undo test_undo = {
-	"test-undo", "test-undo", NULL, test_undo_fn,
+	"test-undo", "test-undo", NULL, test_undo_fn, 0,
 };
 static const struct journal_undo *const test_undos[] = { &test_undo, NULL };
 
