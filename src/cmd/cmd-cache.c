@@ -342,6 +342,8 @@ static int prune_images(const struct cache_cmd *cc, const char *name,
 		}
 		fate = base_image_fate(used, current, base_goes, damaged,
 				       &why);
+		if (fate == BASE_IMAGE_REMOVE && !current && e)
+			why = "made before its base was renewed";
 		if (fate == BASE_IMAGE_KEEP) {
 			debug("keeping %s: %s", f, why);
 		} else if (fate == BASE_IMAGE_KEEP_FOR_GUESTS) {
