@@ -244,13 +244,10 @@ static int cache_verify(const struct cache_cmd *cc)
 	return status;
 }
 
-static int remove_entry(const struct cache_cmd *cc, const struct base_entry *e,
-			const char *why)
+static int remove_entry(const struct cache_cmd *cc, const struct base_entry *e)
 {
 	int r;
 
-	printf("%s %s (%s)\n", cc->dry_run ? "would remove" : "removing",
-	       e->name, why);
 	if (cc->dry_run)
 		return 0;
 	r = base_cache_remove(e);
@@ -398,9 +395,14 @@ static int cache_prune(const struct cache_cmd *cc)
 			/* Fills why only when e is damaged. */
 			(void)base_cache_verify(e, &why);
 		}
-		if (why.len && remove_entry(cc, e, why.buf) < 0)
-			status = 1;
+		/* Its images first: removing the base would take those
+		 * no guest reads without a word. */
+		if (why.len)
+			printf("%s %s (%s)\n", cc->dry_run ? "would remove" :
+			       "removing", e->name, why.buf);
 		if (prune_images(cc, e->name, e, why.len > 0))
+			status = 1;
+		if (why.len && remove_entry(cc, e) < 0)
 			status = 1;
 		base_cache_unlock(lock);
 		strbuf_release(&why);
