@@ -28,7 +28,8 @@
  * keeps holding it until its record, with "backing" set, is written (or,
  * on failure, the overlay is gone again): holding it from the overlay's
  * creation to manifest_write() is what keeps a prune from seeing no
- * dependant and removing the image in between. A build never remakes an
+ * dependant and removing the image in between. build.c keeps it in
+ * struct build's base_lock from clone_root_disk() to build_finish(). A build never remakes an
  * image in place that a record names (base_image_users_of()): a damaged
  * one it leaves for its guests and clones nothing from.
  */
