@@ -9,6 +9,7 @@
 #include "flatten.h"
 #include "fsutil.h"
 #include "macros.h"
+#include "recover.h"
 #include "run-command.h"
 #include "banned.h"
 
@@ -64,15 +65,21 @@ static int fsync_path(const char *path, int flags)
 	return r;
 }
 
-int flatten_disk(const char *path, struct strbuf *err)
+int flatten_disk(const char *path, struct journal *j, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	struct strbuf part = STRBUF_INIT;
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	size_t held = j->nr;
 	int r;
 
 	strbuf_addf(&part, "%s.flatten-%ld", path, (long)getpid());
-	(void)unlink(part.buf);
+	r = journal_add(j, JOURNAL_HELD, UNDO_UNLINK, part.buf);
+	if (r < 0) {
+		strbuf_addf(err, "cannot journal '%s': %s", part.buf,
+			    strerror(-r));
+		goto out;
+	}
 	strvec_pushl(&cp.args, "qemu-img", "convert", "-q", "-f", "qcow2",
 		     "-O", "qcow2", path, part.buf, NULL);
 	r = run_command(&cp);
@@ -101,21 +108,22 @@ int flatten_disk(const char *path, struct strbuf *err)
 			    strerror(-r));
 		goto out;
 	}
-	strbuf_reset(&part);
 	if (slash) {
 		*slash = '\0';
 		(void)fsync_path(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
 	}
 out:
-	if (part.len)
-		(void)unlink(part.buf);
+	/* The part file, if it is still there. */
+	while (j->nr > held)
+		(void)journal_pop(j);
 	strbuf_release(&part);
 	child_process_clear(&cp);
 	free(dir);
 	return r;
 }
 
-int flatten_guest(struct manifest *m, const char *mpath, struct strbuf *err)
+int flatten_guest(struct manifest *m, const char *mpath, struct journal *j,
+		  struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT;
 	int n = 0, r = 0;
@@ -129,7 +137,7 @@ int flatten_guest(struct manifest *m, const char *mpath, struct strbuf *err)
 		if (r == 0)
 			continue;
 		if (r > 0)
-			r = flatten_disk(d->path, &why);
+			r = flatten_disk(d->path, j, &why);
 		if (r < 0) {
 			strbuf_addf(err, "'%s': %s", d->path, why.buf);
 			strbuf_release(&why);
@@ -148,4 +156,31 @@ int flatten_guest(struct manifest *m, const char *mpath, struct strbuf *err)
 	m->backing = xstrdup("");
 	r = manifest_write(mpath, m, err);
 	return r < 0 ? r : n;
+}
+
+int flatten_run(struct manifest *m, const char *mpath, struct strbuf *err)
+{
+	struct journal j = JOURNAL_INIT;
+	char *path = NULL;
+	int r;
+
+	if (recover_guest_logged(m->hostname) < 0) {
+		strbuf_addf(err, "what an earlier run of '%s' left cannot be "
+			    "undone (see above)", m->hostname);
+		return -EIO;
+	}
+	path = recover_journal_path(m->hostname);
+	r = journal_open_file(&j, path, m->hostname, 0, err);
+	if (r >= 0) {
+		journal_set_stage(&j, "flatten");
+		r = flatten_guest(m, mpath, &j, err);
+		if (journal_finish(&j, r < 0 && r != -ENODATA, 0) < 0 &&
+		    r >= 0) {
+			strbuf_addstr(err, "cannot remove its journal");
+			r = -EIO;
+		}
+	}
+	journal_release(&j);
+	free(path);
+	return r;
 }

@@ -6,6 +6,7 @@
 #ifndef FLATTEN_H
 #define FLATTEN_H
 
+#include "journal.h"
 #include "manifest.h"
 #include "strbuf.h"
 
@@ -20,19 +21,31 @@ int flatten_backing_of(const char *path, char **ret_backing,
 /*
  * Make the qcow2 at path standalone: qemu-img convert of it (with what it
  * reads from its backing file) into PATH.flatten-PID beside it, fsync,
- * rename over path, fsync of the directory. The part file goes on any
- * failure or signal, so path is either as it was or standalone with the
- * same content. 0 or -errno with err (-EINTR for a signal).
+ * rename over path, fsync of the directory. The part file is in j before
+ * it exists and goes on any failure or signal (and, when j is on disk, in
+ * the recovery of a run killed outright), so path is either as it was or
+ * standalone with the same content. 0 or -errno with err (-EINTR for a
+ * signal).
  */
-int flatten_disk(const char *path, struct strbuf *err);
+int flatten_disk(const char *path, struct journal *j, struct strbuf *err);
 
 /*
  * Flatten every qcow2 disk of the guest m (read from mpath) that has a
- * backing file, then write m with backing "" to mpath (atomically). The
+ * backing file (flatten_disk() with j), then write m with backing "" to
+ * mpath (atomically). The
  * number of disks flattened; -ENODATA when the record names no backing
  * file and no disk has one; another -errno with err. The caller holds the
  * guest's lock and has made sure it is not running.
  */
-int flatten_guest(struct manifest *m, const char *mpath, struct strbuf *err);
+int flatten_guest(struct manifest *m, const char *mpath, struct journal *j,
+		  struct strbuf *err);
+
+/*
+ * flatten_guest() with a journal on disk (recover.h), so that what a run
+ * killed outright leaves is undone by the next run for the guest or by
+ * create-image recover; what such runs left is undone first. The same
+ * returns.
+ */
+int flatten_run(struct manifest *m, const char *mpath, struct strbuf *err);
 
 #endif

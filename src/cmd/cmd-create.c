@@ -96,7 +96,7 @@ static int flatten_built(const struct guest *g)
 	signals_install();
 	r = manifest_read(mpath, &m, &err);
 	if (r >= 0)
-		r = flatten_guest(&m, mpath, &err);
+		r = flatten_run(&m, mpath, &err);
 	if (r == -ENODATA) {
 		info("nothing to flatten: %s", err.buf);
 		r = 0;

@@ -116,7 +116,7 @@ int cmd_flatten(int argc, char **argv)
 		goto out;
 	}
 	signals_install();
-	r = flatten_guest(&m, mpath, &err);
+	r = flatten_run(&m, mpath, &err);
 	if (r == -ENODATA) {
 		error("%s", err.buf);
 		status = 2;

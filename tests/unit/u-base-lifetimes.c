@@ -19,6 +19,7 @@
 #include "base-image.h"
 #include "flatten.h"
 #include "fsutil.h"
+#include "journal.h"
 #include "macros.h"
 #include "manifest.h"
 #include "run-command.h"
@@ -391,6 +392,7 @@ static int pattern_at(const char *img, const char *pattern, const char *at)
 
 TEST(flatten_makes_a_real_overlay_standalone)
 {
+	struct journal j = JOURNAL_INIT;
 	struct manifest m;
 	struct strbuf err = STRBUF_INIT;
 	char *dir = fresh(), *base = path_join(dir, "base.qcow2");
@@ -415,7 +417,7 @@ TEST(flatten_makes_a_real_overlay_standalone)
 	write_guest("web1", top, base);
 	manifest_init(&m);
 	CHECK_INTEQ(manifest_read(mpath, &m, &err), 0);
-	CHECK_INTEQ(flatten_guest(&m, mpath, &err), 1);
+	CHECK_INTEQ(flatten_guest(&m, mpath, &j, &err), 1);
 	manifest_release(&m);
 
 	/* A new file, renamed over the disk, reading nothing else. */
@@ -437,7 +439,7 @@ TEST(flatten_makes_a_real_overlay_standalone)
 	CHECK(!m.backing || !*m.backing);
 	/* Again: nothing to flatten, the guest untouched. */
 	strbuf_reset(&err);
-	CHECK_INTEQ(flatten_guest(&m, mpath, &err), -ENODATA);
+	CHECK_INTEQ(flatten_guest(&m, mpath, &j, &err), -ENODATA);
 	CHECK(strstr(err.buf, "'web1' has no backing file") != NULL);
 	CHECK_INTEQ(stat(top, &st), 0);
 	manifest_release(&m);
@@ -449,7 +451,7 @@ TEST(flatten_makes_a_real_overlay_standalone)
 	manifest_init(&m);
 	CHECK_INTEQ(manifest_read(mpath, &m, &err), 0);
 	strbuf_reset(&err);
-	CHECK(flatten_guest(&m, mpath, &err) < 0);
+	CHECK(flatten_guest(&m, mpath, &j, &err) < 0);
 	CHECK(err.len > 0);
 	manifest_release(&m);
 	manifest_init(&m);
@@ -457,6 +459,25 @@ TEST(flatten_makes_a_real_overlay_standalone)
 	CHECK_STREQ(m.backing, base);
 	manifest_release(&m);
 
+	/* Not a qcow2: refused, and its part file gone with it. */
+	free(copy);
+	copy = path_join(scratch, "bad.qcow2");
+	CHECK_INTEQ(write_file(copy, "not qcow2", 9, 0644), 0);
+	strbuf_reset(&err);
+	CHECK(flatten_disk(copy, &j, &err) < 0);
+	CHECK(err.len > 0);
+	{
+		struct strvec names = STRVEC_INIT;
+
+		CHECK_INTEQ(list_dir(scratch, &names), 0);
+		for (size_t i = 0; i < names.nr; i++)
+			CHECK(strstr(names.v[i], ".flatten-") == NULL);
+		strvec_clear(&names);
+	}
+
+	/* Nothing held is left behind. */
+	CHECK_INTEQ(j.nr, 0);
+	journal_release(&j);
 	strbuf_release(&err);
 	free(mpath);
 	free(base);
