@@ -911,6 +911,12 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		    base_is_stale(b, &e, NULL))
 			goto out;
 		r = base_image_verify(img, &err);
+		if (r < 0 && base_image_in_use(img)) {
+			warning("the base image '%s' is damaged, but guests "
+				"read it: leaving it to them, and unpacking the "
+				"base", img);
+			goto out;
+		}
 		if (r < 0) {
 			double t0 = clock_seconds();
 
@@ -925,6 +931,19 @@ static int clone_root_disk(struct build *b, struct disk *d)
 			}
 			debug("made the base image in %.1f s",
 			      clock_seconds() - t0);
+		}
+		/* An overlay holds the lock until the build's end: shared,
+		 * so other guests of the base are built meanwhile. flock
+		 * lets go of it in between: look again. */
+		if (p == CLONE_PATH_OVERLAY) {
+			strbuf_reset(&err);
+			if (lock_base(dir, name, &lock, 0, &waited, &err) < 0)
+				goto out;
+			if (!path_exists(img)) {
+				info("the base image went meanwhile: unpacking "
+				     "the base");
+				goto out;
+			}
 		}
 	}
 	strbuf_reset(&err);

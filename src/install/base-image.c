@@ -503,6 +503,21 @@ size_t base_image_users_of(const struct base_image_users *u,
 	return n;
 }
 
+int base_image_in_use(const char *path)
+{
+	struct base_image_users u = BASE_IMAGE_USERS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct strvec who = STRVEC_INIT;
+	int used;
+
+	(void)base_image_users_read(&u, &err);
+	used = u.unknown || base_image_users_of(&u, path, &who) > 0;
+	strvec_clear(&who);
+	base_image_users_release(&u);
+	strbuf_release(&err);
+	return used;
+}
+
 static int by_path(const void *a, const void *b)
 {
 	const struct base_image *x = a, *y = b;

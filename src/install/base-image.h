@@ -125,6 +125,10 @@ void base_image_users_release(struct base_image_users *u);
 size_t base_image_users_of(const struct base_image_users *u,
 			   const char *path, struct strvec *ret);
 
+/* Whether a guest's record names the image at path, or not every record
+ * can be read (so one might). */
+int base_image_in_use(const char *path);
+
 /* One image file in the cache directory. */
 struct base_image {
 	char *path;

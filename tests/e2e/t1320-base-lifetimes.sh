@@ -127,6 +127,22 @@ test_expect_success 'a renewed base gets a new image; the old one stays for its 
 '
 img2=$(cat img2 2>/dev/null)
 
+test_expect_success 'a damaged image that a guest reads is neither remade nor cloned' '
+	cp "$img2.sha256" sum2 &&
+	ino=$(stat -c %i "$img2") &&
+	echo 0000000000000000000000000000000000000000000000000000000000000000 \
+		>"$img2.sha256" &&
+	test_expect_code 1 cache_cmd verify >verify &&
+	grep "^${img2##*/}: damaged: " verify &&
+	build lt5 &&
+	grep "damaged, but guests read it: leaving it to them" lt5.err &&
+	test -z "$(backing_of lt5)" &&
+	test "$(stat -c %i "$img2")" = "$ino" &&
+	cp sum2 "$img2.sha256" &&
+	cache_cmd verify >verify &&
+	"$BUILD/delete-image" --dir "$dir" --output "$out" lt5 >o 2>e
+'
+
 test_expect_success 'delete-image of the last dependant lets prune remove the image' '
 	"$BUILD/delete-image" --dir "$dir" --output "$out" lt1 >o 2>e &&
 	! test -e "$CREATE_IMAGE_STATEDIR/guests/lt1.conf" &&

@@ -274,6 +274,9 @@ TEST(dependants_are_found_by_path_or_by_file)
 	CHECK_STREQ(who.v[1], "web2");
 	strvec_clear(&who);
 	CHECK_INTEQ(base_image_users_of(&u, b, &who), 0);
+	CHECK_INTEQ(base_image_in_use(a), 1);
+	CHECK_INTEQ(base_image_in_use(other.buf), 1);
+	CHECK_INTEQ(base_image_in_use(b), 0);
 
 	CHECK_INTEQ(base_image_list(dir, NULL, &u, &v, &n), 0);
 	CHECK_INTEQ(n, 2);
