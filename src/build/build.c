@@ -271,11 +271,9 @@ static int check_space(struct build *b, struct strbuf *err)
 			sizes = add_sat(sizes, b->st.disks[i].size);
 		/* A sparse file never grows past its size. */
 		sparse = data < sizes ? data : sizes;
-		files = g->image_full && !g->qcow2 ? sizes : sparse;
-		/* The raw stage and the qcow2 file made from it, side by
-		 * side until the stage goes. */
-		if (g->qcow2)
-			files = add_sat(files, g->image_full ? sizes : sparse);
+		/* A qcow2 image is written in place (qcow2-fuse.h), and
+		 * preallocated with --image=full. */
+		files = g->image_full ? sizes : sparse;
 	}
 	fsspace_format(tree, t, sizeof(t));
 	fsspace_format(files, f, sizeof(f));
@@ -827,34 +825,28 @@ static void set_built_from(struct build *b, const char *state);
 static void set_base_name(struct build *b, const char *name);
 
 /*
- * The root disk as a qcow2 overlay of the base's qcow2 image at img, and
- * the file it is written through (qcow2-fuse.h). What fails is undone
- * here, for the base to be unpacked instead.
+ * The root disk as a qcow2 overlay of the base's qcow2 image at img,
+ * exported onto d->export (storage-dir.c) to be written like any qcow2
+ * disk. What fails is undone here, for the base to be unpacked instead.
  */
 static int overlay_root_disk(struct build *b, struct disk *d,
 			     const char *img, struct strbuf *err)
 {
-	struct strbuf mnt = STRBUF_INIT;
-	const char *slash = strrchr(d->path, '/');
 	size_t held = b->j.nr;
 	int r;
 
-	/* Beside the disk, hidden: DIR/domains/HOST/.disk.qcow2.fuse */
-	strbuf_add(&mnt, d->path, slash ? (size_t)(slash - d->path) + 1 : 0);
-	strbuf_addf(&mnt, ".%s.fuse", slash ? slash + 1 : d->path);
+	if (!d->export) {
+		strbuf_addf(err, "'%s' is not a qcow2 image", d->path);
+		return -EINVAL;
+	}
 	r = clone_overlay(img, d->path, d->size, &b->j, err);
 	if (r >= 0)
-		r = qcow2_fuse_start(d->path, mnt.buf, &b->j, err);
+		r = qcow2_fuse_start(d->path, d->export, &b->j, err);
 	if (r < 0) {
 		while (b->j.nr > held)
 			(void)journal_pop(&b->j);
-		strbuf_release(&mnt);
 		return r;
 	}
-	/* Written in place: no raw stage, nothing to convert. */
-	free(d->stage);
-	d->stage = NULL;
-	d->export = strbuf_detach(&mnt, NULL);
 	free(b->backing);
 	b->backing = xstrdup(img);
 	return 0;
@@ -1026,8 +1018,9 @@ static int make_disks(struct build *b)
 static int make_filesystems(struct build *b)
 {
 	const struct guest *g = &b->g;
-	/* Nothing may punch the blocks of a full raw image back out. */
-	int keep = g->image_full && g->storage == STORAGE_DIR && !g->qcow2;
+	/* Nothing may punch the blocks of a full image back out (a qcow2
+	 * one passes discards on to its file). */
+	int keep = g->image_full && g->storage == STORAGE_DIR;
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
@@ -1109,7 +1102,7 @@ static int mount_all(struct build *b)
 	return r;
 }
 
-/* Once nothing is mounted: qcow2 images are made from their stage. */
+/* Once nothing is mounted: what a storage finishes its disks with. */
 static int finish_disks(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -1120,8 +1113,6 @@ static int finish_disks(struct build *b)
 	for (size_t i = 0; i < b->st.ndisks && r >= 0; i++) {
 		struct disk *d = &b->st.disks[i];
 
-		if (d->stage)
-			info("converting '%s' to %s", d->path, d->format);
 		r = b->st.ops->finish(&b->g, d, &b->j, &err);
 		if (r < 0)
 			r = fail(b, r, "finish the disk", &err);
@@ -2162,8 +2153,8 @@ static void close_root(struct build *b)
 	b->root = NULL;
 }
 
-/* Unmount and detach everything before the guest may be started; then
- * qcow2 images are made from their stage. */
+/* Unmount and detach everything before the guest may be started: the
+ * exports of qcow2 images too, which writes them back. */
 static int unmount_all(struct build *b)
 {
 	int r;
@@ -2318,7 +2309,8 @@ static const struct stage {
 	{ "bootloader", "making the guest bootable", make_bootable,
 	  "the kernel and initrd copied out for a direct boot", 0 },
 	{ "unmount", "unmounting", unmount_all,
-	  "releases every mount and loop device; a qcow2 image", 0 },
+	  "releases every mount and loop device, and the exports of "
+	  "qcow2 images", 0 },
 	{ "config", "writing the xl configuration", write_config,
 	  "the xl.cfg", 0 },
 	{ "record", "recording the guest", write_manifest,

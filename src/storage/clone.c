@@ -223,8 +223,13 @@ int clone_overlay(const char *base, const char *dst, uint64_t size,
 	}
 	clone_overlay_args(base, dst, size, &cp.args);
 	r = run_command(&cp);
-	if (r < 0)
+	if (r < 0) {
 		child_describe_failure_output(&cp, r, err);
+	} else if (chmod(dst, 0600) < 0) {
+		/* The guest's alone, as every image file of ours. */
+		r = -errno;
+		strbuf_addf(err, "cannot chmod '%s': %s", dst, strerror(-r));
+	}
 	child_process_clear(&cp);
 	return r;
 }

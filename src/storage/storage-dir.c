@@ -1,13 +1,14 @@
 /*
  * storage-dir.c: disks as image files in DIR/domains/HOSTNAME/: raw files,
- * sparse unless --image=full, or qcow2 files converted with qemu-img from
- * a raw stage once the build is done.
+ * sparse unless --image=full, or qcow2 files written in place through
+ * qemu-storage-daemon's FUSE export (qcow2-fuse.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blockdev.h"
@@ -15,6 +16,7 @@
 #include "fsutil.h"
 #include "macros.h"
 #include "parse.h"
+#include "qcow2-fuse.h"
 #include "run-command.h"
 #include "storage.h"
 #include "banned.h"
@@ -29,8 +31,9 @@ static void dir_plan(const struct guest *g, struct storage *st)
 			    g->qcow2 ? "qcow2" : "img");
 		d->path = strbuf_detach(&sb, NULL);
 		if (g->qcow2) {
-			strbuf_addf(&sb, "%s/.%s.raw", g->guest_dir, d->name);
-			d->stage = strbuf_detach(&sb, NULL);
+			strbuf_addf(&sb, "%s/.%s.qcow2.fuse", g->guest_dir,
+				    d->name);
+			d->export = strbuf_detach(&sb, NULL);
 			d->format = "qcow2";
 		}
 		d->owned = 1;
@@ -85,7 +88,7 @@ static int dir_check(const struct guest *g, struct storage *st,
 			return -EEXIST;
 		}
 	}
-	/* A qcow2 file is no larger than its raw stage. */
+	/* A qcow2 file holds no more than the raw image would. */
 	dir = fsspace_existing_dir(g->guest_dir);
 	for (size_t i = 0; i < st->ndisks && r >= 0; i++) {
 		const struct disk *d = &st->disks[i];
@@ -104,24 +107,56 @@ static int dir_check(const struct guest *g, struct storage *st,
 	return r;
 }
 
+/* A qcow2 image, exported onto d->export for the loop device. */
+static int create_qcow2(const struct guest *g, struct disk *d,
+			struct journal *j, struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, d->path);
+	if (r < 0) {
+		strbuf_addf(err, "cannot journal '%s': %s", d->path,
+			    strerror(-r));
+		return r;
+	}
+	strvec_pushl(&cp.args, "qemu-img", "create", "-q", "-f", "qcow2",
+		     NULL);
+	if (g->image_full)
+		strvec_pushl(&cp.args, "-o", "preallocation=falloc", NULL);
+	strvec_push(&cp.args, d->path);
+	strvec_pushf(&cp.args, "%llu", (unsigned long long)d->size);
+	r = run_command(&cp);
+	if (r < 0)
+		child_describe_failure_output(&cp, r, err);
+	else if (chmod(d->path, 0600) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot chmod '%s': %s", d->path,
+			    strerror(-r));
+	}
+	child_process_clear(&cp);
+	if (r >= 0)
+		r = qcow2_fuse_start(d->path, d->export, j, err);
+	return r;
+}
+
 static int dir_create(const struct guest *g, struct disk *d,
 		      struct journal *j, struct strbuf *err)
 {
-	const char *file = d->stage ? d->stage : d->path;
 	int fd, r = 0;
 
-	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, file);
+	if (d->export)
+		return create_qcow2(g, d, j, err);
+	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, d->path);
 	if (r < 0)
 		goto out;
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(d->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
 		journal_cancel(j);
 		goto out;
 	}
-	/* A qcow2 file is as full as qemu-img makes it; its stage need
-	 * not be. */
-	if (g->image_full && !d->stage)
+	if (g->image_full)
 		r = -posix_fallocate(fd, 0, (off_t)d->size);
 	else if (ftruncate(fd, (off_t)d->size) < 0)
 		r = -errno;
@@ -129,46 +164,18 @@ static int dir_create(const struct guest *g, struct disk *d,
 		r = -errno;
 out:
 	if (r < 0)
-		strbuf_addf(err, "cannot create '%s': %s", file, strerror(-r));
+		strbuf_addf(err, "cannot create '%s': %s", d->path,
+			    strerror(-r));
 	return r;
 }
 
+/* The loop device over the image file, or over a qcow2 image's export. */
 static int dir_attach(const struct guest *g, struct disk *d,
 		      struct journal *j, struct strbuf *err)
 {
 	(void)g;
-	return loop_attach_range(d->export ? d->export :
-				 d->stage ? d->stage : d->path, 0, 0, j,
+	return loop_attach_range(d->export ? d->export : d->path, 0, 0, j,
 				 &d->dev, err);
-}
-
-static int dir_finish(const struct guest *g, struct disk *d,
-		      struct journal *j, struct strbuf *err)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	int r;
-
-	if (!d->stage)
-		return 0;
-	strvec_pushl(&cp.args, "qemu-img", "convert", "-q", "-f", "raw",
-		     "-O", "qcow2", NULL);
-	if (g->image_full)
-		strvec_pushl(&cp.args, "-o", "preallocation=falloc", NULL);
-	strvec_pushl(&cp.args, d->stage, d->path, NULL);
-	/* The output is journaled before it exists, so a signal during the
-	 * conversion still removes what qemu-img wrote. */
-	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, d->path);
-	if (r < 0)
-		strbuf_addf(err, "cannot journal '%s': %s", d->path,
-			    strerror(-r));
-	else
-		r = run_command(&cp);
-	if (r < 0 && !err->len)
-		child_describe_failure(&cp, r, err);
-	else if (unlink(d->stage) < 0)
-		r = -errno;
-	child_process_clear(&cp);
-	return r;
 }
 
 const struct storage_ops storage_dir_ops = {
@@ -177,6 +184,7 @@ const struct storage_ops storage_dir_ops = {
 	.check = dir_check,
 	/* --force: the images go aside with the guest's directory. */
 	.create = dir_create,
+	/* A qcow2 image's export is stopped, and the image written back,
+	 * with the loop devices (journal_release_held()). */
 	.attach = dir_attach,
-	.finish = dir_finish,
 };

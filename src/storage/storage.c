@@ -165,7 +165,6 @@ void storage_release(struct storage *st)
 		free(d->name);
 		free(d->path);
 		free(d->lv);
-		free(d->stage);
 		free(d->export);
 		free(d->dev);
 	}

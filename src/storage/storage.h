@@ -36,7 +36,6 @@ struct disk {
 	char *lv;		/* "VG/LV" for a logical volume */
 	int inactive;		/* an LV reached through its PV */
 	/* while building */
-	char *stage;		/* the raw file a qcow2 image is made from */
 	char *export;		/* the file a qcow2 image is written
 				 * through (qcow2-fuse.h), or NULL */
 	char *dev;		/* block device the build writes through */
@@ -96,7 +95,8 @@ struct storage_ops {
 	/* Set d->dev to a block device holding the disk's bytes. */
 	int (*attach)(const struct guest *g, struct disk *d,
 		      struct journal *j, struct strbuf *err);
-	/* After everything is unmounted: turn the stage into the disk. */
+	/* After everything is unmounted: what a disk still needs; may be
+	 * NULL. */
 	int (*finish)(const struct guest *g, struct disk *d,
 		      struct journal *j, struct strbuf *err);
 };
