@@ -69,6 +69,7 @@ void build_init(struct build *b, build_progress_fn *progress, void *data)
 	strbuf_init(&b->error, 0);
 	b->progress = progress;
 	b->progress_data = data;
+	b->base_lock = -1;
 }
 
 void build_release(struct build *b)
@@ -90,7 +91,9 @@ void build_release(struct build *b)
 	strbuf_release(&b->error);
 	free(b->j.e);
 	guest_release(&b->g);
+	base_cache_unlock(b->base_lock);
 	memset(b, 0, sizeof(*b));
+	b->base_lock = -1;
 }
 
 static void report(struct build *b, enum build_event_kind kind,
@@ -900,6 +903,12 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		    base_is_stale(b, &e, NULL))
 			goto out;
 		r = base_image_verify(img, &err);
+		if (r < 0 && base_image_in_use(img)) {
+			warning("the base image '%s' is damaged, but guests "
+				"read it: leaving it to them, and unpacking the "
+				"base", img);
+			goto out;
+		}
 		if (r < 0) {
 			double t0 = clock_seconds();
 
@@ -914,6 +923,19 @@ static int clone_root_disk(struct build *b, struct disk *d)
 			}
 			debug("made the base image in %.1f s",
 			      clock_seconds() - t0);
+		}
+		/* An overlay holds the lock until the build's end: shared,
+		 * so other guests of the base are built meanwhile. flock
+		 * lets go of it in between: look again. */
+		if (p == CLONE_PATH_OVERLAY) {
+			strbuf_reset(&err);
+			if (lock_base(dir, name, &lock, 0, &waited, &err) < 0)
+				goto out;
+			if (!path_exists(img)) {
+				info("the base image went meanwhile: unpacking "
+				     "the base");
+				goto out;
+			}
 		}
 	}
 	strbuf_reset(&err);
@@ -934,6 +956,12 @@ static int clone_root_disk(struct build *b, struct disk *d)
 	set_built_from(b, e.state);
 	set_base_name(b, e.name);
 	base_cache_touch(&e);
+	/* The overlay reads the image from now on, but no record says so
+	 * until the build's end: a prune must not see it unused meanwhile. */
+	if (p == CLONE_PATH_OVERLAY) {
+		b->base_lock = lock;
+		lock = -1;
+	}
 out:
 	base_cache_unlock(lock);
 	base_entry_release(&e);
@@ -2329,10 +2357,17 @@ int build_run(struct build *b)
 
 int build_finish(struct build *b, int ok)
 {
+	int r;
+
 	if (!ok)
 		stop_guest_processes(b);
 	close_root(b);
-	return journal_finish(&b->j, !ok, b->g.keep);
+	r = journal_finish(&b->j, !ok, b->g.keep);
+	/* The record naming the base image is written, or the overlay
+	 * reading it is gone: a prune may look now. */
+	base_cache_unlock(b->base_lock);
+	b->base_lock = -1;
+	return r;
 }
 
 /*

@@ -73,6 +73,11 @@ struct build {
 	/* The root disk was cloned from the base image (clone.h): no mkfs,
 	 * no unpack. */
 	int cloned;
+	/* The base's lock, held shared from before a qcow2 overlay of its
+	 * image is made until build_finish(), after the record naming the
+	 * image is written (or the overlay is undone): see base-image.h.
+	 * -1 when none is held. */
+	int base_lock;
 	struct strbuf error;	/* why the build failed, once it has */
 	const char *stage;	/* the stage running, or the one that failed */
 	double started;

@@ -12,6 +12,7 @@
 
 #include "archive-state.h"
 #include "base-cache.h"
+#include "base-image.h"
 #include "base.h"
 #include "cmd-common.h"
 #include "commands.h"
@@ -28,13 +29,17 @@ static const char usage[] =
 	"Show, check and clean the cached bases new guests start from.\n"
 	"\n"
 	"  list     every base: name, release, size, when built and last "
-	"used\n"
-	"  verify   check every base against its checksum; exit status 1 "
-	"if one\n"
-	"           is damaged\n"
+	"used;\n"
+	"           its images and the guests whose disks read them\n"
+	"  verify   check every base and base image against its checksum; "
+	"exit\n"
+	"           status 1 if one is damaged\n"
 	"  prune    remove damaged and unfinished bases, and those not used "
 	"for\n"
-	"           --older-than days\n"
+	"           --older-than days; remove base images no guest reads "
+	"whose\n"
+	"           base is gone, renewed or removed; keep every image a "
+	"guest reads\n"
 	"\n"
 	"      --all             prune: remove every base not in use\n"
 	"      --cachedir=DIR    the cache (default: 'cachedir' from the "
@@ -70,16 +75,76 @@ static void format_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M", localtime(&t));
 }
 
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static const struct base_entry *base_named(const struct base_entry *v,
+					   size_t nr, const char *name)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+/* "web1, web2", or "none". */
+static void join_dependants(const struct base_image *img, struct strbuf *sb)
+{
+	for (size_t i = 0; i < img->dependants.nr; i++)
+		strbuf_addf(sb, "%s%s", i ? ", " : "", img->dependants.v[i]);
+	if (!img->dependants.nr)
+		strbuf_addstr(sb, "none");
+}
+
+/* The images of base (NULL: those whose base is gone), indented. */
+static void list_images(const struct base_image *imgs, size_t n,
+			const struct base_entry *v, size_t nr,
+			const struct base_entry *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct base_image *img = &imgs[i];
+		const struct base_entry *of = base_named(v, nr, img->base);
+		struct strbuf deps = STRBUF_INIT;
+		const char *state;
+
+		if (of != base)
+			continue;
+		if (base_image_of_current(img, of))
+			state = "current";
+		else if (img->dependants.nr)
+			state = "orphan kept for its guests";
+		else
+			state = "unused";
+		join_dependants(img, &deps);
+		printf("    image %s (%s), dependants: %s\n",
+		       file_name(img->path), state, deps.buf);
+		strbuf_release(&deps);
+	}
+}
+
 static int cache_list(const struct cache_cmd *cc)
 {
+	struct base_image_users u = BASE_IMAGE_USERS_INIT;
+	struct strbuf err = STRBUF_INIT;
 	struct base_entry *v = NULL;
-	size_t nr = 0;
+	struct base_image *imgs = NULL;
+	size_t nr = 0, nimgs = 0, orphans = 0;
 	int r = base_cache_list(cc->dir, &v, &nr);
 
 	if (r < 0) {
 		log_error_errno(r, "cannot read '%s': %m", cc->dir);
 		return 1;
 	}
+	if (base_image_users_read(&u, &err) < 0 || u.unknown)
+		warning("not every guest's record could be read, so the "
+			"dependants shown may be too few: %s", err.buf);
+	(void)base_image_list(cc->dir, NULL, &u, &imgs, &nimgs);
+	for (size_t i = 0; i < nimgs; i++)
+		orphans += !base_named(v, nr, imgs[i].base);
 	if (nr)
 		printf("%-28s %-16s %-12s %7s  %-16s  %-16s  %s\n", "NAME",
 		       "RELEASE", "METHOD", "SIZE", "ARCHIVE", "BUILT",
@@ -107,11 +172,49 @@ static int cache_list(const struct cache_cmd *cc)
 			       e->key.part[p]);
 		if (cc->verbose)
 			printf("    %-9s %s\n", "state", e->state);
+		list_images(imgs, nimgs, v, nr, e);
 		archive_state_release(&st);
 		strbuf_release(&rel);
 	}
+	if (orphans) {
+		printf("images whose base is gone:\n");
+		list_images(imgs, nimgs, v, nr, NULL);
+	}
+	base_image_list_free(imgs, nimgs);
+	base_image_users_release(&u);
+	strbuf_release(&err);
 	base_cache_list_free(v, nr);
 	return 0;
+}
+
+/* Every image, against the checksum beside it. */
+static int verify_images(const struct cache_cmd *cc)
+{
+	struct base_image *imgs = NULL;
+	size_t n = 0;
+	int status = 0, r = base_image_list(cc->dir, NULL, NULL, &imgs, &n);
+
+	if (r < 0) {
+		log_error_errno(r, "cannot read '%s': %m", cc->dir);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf err = STRBUF_INIT;
+		const char *f = file_name(imgs[i].path);
+
+		r = base_image_verify(imgs[i].path, &err);
+		if (r == -ENOENT) {
+			printf("%s: unfinished (no checksum)\n", f);
+		} else if (r < 0) {
+			printf("%s: damaged: %s\n", f, err.buf);
+			status = 1;
+		} else {
+			printf("%s: ok\n", f);
+		}
+		strbuf_release(&err);
+	}
+	base_image_list_free(imgs, n);
+	return status;
 }
 
 static int cache_verify(const struct cache_cmd *cc)
@@ -136,17 +239,16 @@ static int cache_verify(const struct cache_cmd *cc)
 		}
 		strbuf_release(&err);
 	}
+	if (verify_images(cc))
+		status = 1;
 	base_cache_list_free(v, nr);
 	return status;
 }
 
-static int remove_entry(const struct cache_cmd *cc, const struct base_entry *e,
-			const char *why)
+static int remove_entry(const struct cache_cmd *cc, const struct base_entry *e)
 {
 	int r;
 
-	printf("%s %s (%s)\n", cc->dry_run ? "would remove" : "removing",
-	       e->name, why);
 	if (cc->dry_run)
 		return 0;
 	r = base_cache_remove(e);
@@ -199,10 +301,76 @@ static int prune_leftovers(const struct cache_cmd *cc)
 	return status;
 }
 
+/*
+ * The images of the base name (e, or NULL when it is gone), under its
+ * lock held exclusively: the guests' records are read only now, so that
+ * a build holding the lock shared while it makes an overlay and writes
+ * its record (base-image.h) is never missed.
+ */
+static int prune_images(const struct cache_cmd *cc, const char *name,
+			const struct base_entry *e, int base_goes)
+{
+	struct base_image_users u = BASE_IMAGE_USERS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct base_image *imgs = NULL;
+	size_t n = 0;
+	int status = 0, r;
+
+	if (base_image_users_read(&u, &err) < 0 || u.unknown)
+		warning("keeping every image of %s: not every guest's record "
+			"could be read: %s", name, err.buf);
+	r = base_image_list(cc->dir, name, &u, &imgs, &n);
+	if (r < 0) {
+		log_error_errno(r, "cannot read '%s': %m", cc->dir);
+		status = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct base_image *img = &imgs[i];
+		const char *f = file_name(img->path), *why;
+		int current = base_image_of_current(img, e);
+		int used = u.unknown || img->dependants.nr, damaged = 0;
+		struct strbuf deps = STRBUF_INIT;
+		enum base_image_fate fate;
+
+		if (!used && current && !base_goes) {
+			struct strbuf bad = STRBUF_INIT;
+
+			damaged = base_image_verify(img->path, &bad) < 0;
+			strbuf_release(&bad);
+		}
+		fate = base_image_fate(used, current, base_goes, damaged,
+				       &why);
+		if (fate == BASE_IMAGE_REMOVE && !current && e)
+			why = "made before its base was renewed";
+		if (fate == BASE_IMAGE_KEEP) {
+			debug("keeping %s: %s", f, why);
+		} else if (fate == BASE_IMAGE_KEEP_FOR_GUESTS) {
+			join_dependants(img, &deps);
+			printf("keeping %s (%s: %s)\n", f, why, deps.buf);
+		} else {
+			printf("%s %s (%s)\n", cc->dry_run ? "would remove" :
+			       "removing", f, why);
+			r = cc->dry_run ? 0 : base_image_remove(img->path);
+			if (r < 0) {
+				log_error_errno(r, "cannot remove '%s': %m",
+						img->path);
+				status = 1;
+			}
+		}
+		strbuf_release(&deps);
+	}
+	base_image_list_free(imgs, n);
+	base_image_users_release(&u);
+	strbuf_release(&err);
+	return status;
+}
+
 static int cache_prune(const struct cache_cmd *cc)
 {
 	struct base_entry *v = NULL;
-	size_t nr = 0;
+	struct base_image *imgs = NULL;
+	struct strvec gone = STRVEC_INIT;
+	size_t nr = 0, n = 0;
 	time_t now = time(NULL);
 	int r = base_cache_list(cc->dir, &v, &nr), status = 0;
 
@@ -228,11 +396,38 @@ static int cache_prune(const struct cache_cmd *cc)
 			/* Fills why only when e is damaged. */
 			(void)base_cache_verify(e, &why);
 		}
-		if (why.len && remove_entry(cc, e, why.buf) < 0)
+		/* Its images first: removing the base would take those
+		 * no guest reads without a word. */
+		if (why.len)
+			printf("%s %s (%s)\n", cc->dry_run ? "would remove" :
+			       "removing", e->name, why.buf);
+		if (prune_images(cc, e->name, e, why.len > 0))
+			status = 1;
+		if (why.len && remove_entry(cc, e) < 0)
 			status = 1;
 		base_cache_unlock(lock);
 		strbuf_release(&why);
 	}
+	/* Images whose base is gone: under the lock of its name, which a
+	 * build of that base would take. */
+	(void)base_image_list(cc->dir, NULL, NULL, &imgs, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!base_named(v, nr, imgs[i].base) &&
+		    (!gone.nr || strcmp(gone.v[gone.nr - 1], imgs[i].base)))
+			strvec_push(&gone, imgs[i].base);
+	for (size_t i = 0; i < gone.nr; i++) {
+		int lock = base_cache_trylock(cc->dir, gone.v[i]);
+
+		if (lock == -EBUSY) {
+			debug("keeping the images of %s: in use", gone.v[i]);
+			continue;
+		}
+		if (prune_images(cc, gone.v[i], NULL, 1))
+			status = 1;
+		base_cache_unlock(lock);
+	}
+	base_image_list_free(imgs, n);
+	strvec_clear(&gone);
 	base_cache_list_free(v, nr);
 	if (prune_leftovers(cc))
 		status = 1;

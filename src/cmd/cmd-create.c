@@ -15,6 +15,7 @@
 #include "guest.h"
 #include "lock.h"
 #include "export.h"
+#include "flatten.h"
 #include "log.h"
 #include "manifest.h"
 #include "lvm.h"
@@ -78,6 +79,38 @@ static void report_build(struct report *rep, struct build *b,
 	strbuf_release_secret(&json);
 	strbuf_release_secret(&summary);
 	free(log);
+}
+
+/*
+ * --flatten: the guest just built, from its record, as flatten does; a
+ * guest whose disks stand alone already is no failure.
+ */
+static int flatten_built(const struct guest *g)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *mpath = manifest_path(g->hostname);
+	struct manifest m;
+	int r;
+
+	manifest_init(&m);
+	signals_install();
+	r = manifest_read(mpath, &m, &err);
+	if (r >= 0)
+		r = flatten_run(&m, mpath, &err);
+	if (r == -ENODATA) {
+		info("nothing to flatten: %s", err.buf);
+		r = 0;
+	} else if (r < 0) {
+		error("the guest was built, but not flattened: %s", err.buf);
+	} else {
+		info("flattened '%s': its disk no longer reads a base image",
+		     g->hostname);
+	}
+	signals_ignore_for_cleanup();
+	manifest_release(&m);
+	free(mpath);
+	strbuf_release(&err);
+	return r;
 }
 
 /* --export: the guest just built, from its record, as export does. */
@@ -281,6 +314,8 @@ int cmd_create(int argc, char **argv)
 			"could be removed (see above)");
 	info("guest '%s' is ready; the log is in '%s/%s.log'", b.g.hostname,
 	     paths_logdir(), b.g.hostname);
+	if (b.g.flatten && flatten_built(&b.g) < 0)
+		status = 1;
 	if (b.g.export_path && export_built(&b.g) < 0)
 		status = 1;
 	if (b.g.boot) {

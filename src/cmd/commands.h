@@ -18,6 +18,8 @@ int cmd_fleet(int argc, char **argv);
 /* create-image export: one artifact of a built guest (raw, qcow2,
  * tar.zst) with its checksum and package list. */
 int cmd_export(int argc, char **argv);
+/* create-image flatten: make a guest's qcow2 overlay standalone. */
+int cmd_flatten(int argc, char **argv);
 /* create-image recover: undo what runs killed outright left behind. */
 int cmd_recover(int argc, char **argv);
 

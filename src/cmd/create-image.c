@@ -29,6 +29,7 @@ static const struct cmd_struct commands[] = {
 static const struct cmd_struct subcommands[] = {
 	{ "cache", cmd_cache },
 	{ "export", cmd_export },
+	{ "flatten", cmd_flatten },
 	{ "fleet", cmd_fleet },
 	{ "recover", cmd_recover },
 };

@@ -1666,6 +1666,10 @@ int guest_from_config(const struct config *c, struct guest *g,
 	if (r < 0)
 		return r;
 	g->generalize = get_bool(c, O_GENERALIZE);
+	g->flatten = get_bool(c, O_FLATTEN);
+	if (g->flatten && !g->qcow2)
+		return bad(err, c, O_FLATTEN, "only for --disk-format=qcow2 "
+			   "guests");
 	g->boot = get_bool(c, O_BOOT);
 	g->force = get_bool(c, O_FORCE);
 	g->keep = get_bool(c, O_KEEP);

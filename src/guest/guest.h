@@ -169,6 +169,7 @@ struct guest {
 	int boot, force, keep, verbose, dry_run;
 
 	int generalize;		/* --generalize */
+	int flatten;		/* --flatten: no base image under its disk */
 	char *export_path;	/* --export, or NULL */
 	int export_format;	/* enum export_format, with export_path */
 };

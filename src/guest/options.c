@@ -77,6 +77,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "suffix of the xl configuration file", NULL },
 	{ "firmware", O_FIRMWARE, S, 0, "bios", "bios|uefi",
 	  "firmware of an --boot-mode=hvm guest (uefi: OVMF)", NULL },
+	{ "flatten", O_FLATTEN, B, RUN, "0", NULL,
+	  "make a qcow2 overlay guest standalone once built (as create-image "
+	  "flatten does)", NULL },
 	{ "force", O_FORCE, B, RUN, "0", NULL,
 	  "replace an existing guest of the same name", NULL },
 	{ "fs", O_FS, S, 0, "ext4", "FS",
@@ -285,6 +288,7 @@ void options_help(struct strbuf *out)
 		    "       create-image cache list|verify|prune [options]\n"
 		    "       create-image export NAME --format=raw|qcow2|tar.zst "
 		    "-o FILE\n"
+		    "       create-image flatten NAME\n"
 		    "       create-image recover [--dry-run] [--verbose]\n"
 		    "\n"
 		    "Build a Xen guest: storage, a Debian install, its "

@@ -54,6 +54,7 @@ enum opt_id {
 	O_EXT4_OPTIONS,
 	O_EXTENSION,
 	O_FIRMWARE,
+	O_FLATTEN,
 	O_FORCE,
 	O_FS,
 	O_GATEWAY,

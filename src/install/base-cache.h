@@ -180,8 +180,9 @@ void base_cache_explain_miss(const char *dir, const struct base_key *k,
 int base_cache_store(const char *dir, const struct base_key *k,
 		     const char *state, const char *root, struct strbuf *err);
 
-/* Remove both files of e and its ready images (base-image.h); the
- * caller holds its lock. 0 or -errno. */
+/* Remove both files of e and its ready images (base-image.h) but those
+ * a guest's overlay reads, which stay; the caller holds its lock
+ * exclusively. 0 or -errno. */
 int base_cache_remove(const struct base_entry *e);
 
 /* Mark e used now. */

@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "install-archive.h"
 #include "macros.h"
+#include "manifest.h"
 #include "run-command.h"
 #include "strvec.h"
 #include "banned.h"
@@ -69,8 +70,9 @@ char *base_image_path(const struct base_entry *e, const char *fs,
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	strbuf_addf(&sb, "%s/%s.%s-%.12s.%s", slash ? dir : ".", e->name, fs,
-		    id, streq(format, "qcow2") ? "qcow2" : "img");
+	strbuf_addf(&sb, "%s/%s.%s-%.12s-%.12s.%s", slash ? dir : ".",
+		    e->name, fs, id, e->sha256,
+		    streq(format, "qcow2") ? "qcow2" : "img");
 	free(dir);
 	free(key);
 	return strbuf_detach(&sb, NULL);
@@ -401,37 +403,245 @@ out:
 	return r;
 }
 
-int base_image_remove_all(const char *dir, const char *name)
+static int is_hex12(const char *s, size_t len)
 {
-	struct strvec names = STRVEC_INIT;
-	size_t len = strlen(name);
-	int r = list_dir(dir, &names);
-
-	if (r == -ENOENT)
+	if (len != 12)
 		return 0;
-	if (r < 0)
-		return r;
-	/* Checksums first: without one an image is never used. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < names.nr; i++) {
-			const char *n = names.v[i];
-			size_t nl = strlen(n);
-			int sum = nl > strlen(BASE_IMAGE_SUM_SUFFIX) &&
-				  streq(n + nl - strlen(BASE_IMAGE_SUM_SUFFIX),
-					BASE_IMAGE_SUM_SUFFIX);
-			char *p;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("0123456789abcdef", s[i]) || !s[i])
+			return 0;
+	return 1;
+}
 
-			if (strncmp(n, name, len) || n[len] != '.' ||
-			    (pass == 0) != sum)
-				continue;
-			if (!strstr(n, ".img") && !strstr(n, ".qcow2"))
-				continue;
-			p = path_join(dir, n);
-			if (unlink(p) < 0 && errno != ENOENT && !r)
-				r = -errno;
-			free(p);
+int base_image_parse_name(const char *file, char **ret_base,
+			  char ret_sum[13])
+{
+	size_t len = strlen(file), stem;
+	const char *dot, *dash, *sum = NULL;
+
+	if (len > 4 && streq(file + len - 4, ".img"))
+		stem = len - 4;
+	else if (len > 6 && streq(file + len - 6, ".qcow2"))
+		stem = len - 6;
+	else
+		return 0;
+	/* NAME.FS-ID-SUM, or NAME.FS-ID from before: NAME may hold dots,
+	 * FS never does. */
+	dot = file + stem;
+	while (dot > file && dot[-1] != '.')
+		dot--;
+	if (dot <= file + 1)
+		return 0;
+	dash = file + stem;
+	while (dash > dot && dash[-1] != '-')
+		dash--;
+	if (dash <= dot || !is_hex12(dash, (size_t)(file + stem - dash)))
+		return 0;
+	if (dash - 1 > dot) {
+		const char *prev = dash - 1;
+
+		while (prev > dot && prev[-1] != '-')
+			prev--;
+		if (prev > dot && is_hex12(prev, (size_t)(dash - 1 - prev))) {
+			sum = dash;
+			dash = prev;
 		}
 	}
+	if (dash - 1 <= dot)
+		return 0;	/* no FS */
+	*ret_base = xstrndup(file, (size_t)(dot - 1 - file));
+	if (sum)
+		memcpy(ret_sum, sum, 12);
+	ret_sum[sum ? 12 : 0] = '\0';
+	return 1;
+}
+
+int base_image_users_read(struct base_image_users *u, struct strbuf *err)
+{
+	int r = manifest_read_all(&u->m, &u->n, err);
+
+	if (r < 0) {
+		u->m = NULL;
+		u->n = 0;
+		u->unknown = 1;
+		return r;
+	}
+	u->unknown = r > 0;
+	return 0;
+}
+
+void base_image_users_release(struct base_image_users *u)
+{
+	manifest_free_all(u->m, u->n);
+	u->m = NULL;
+	u->n = 0;
+	u->unknown = 0;
+}
+
+size_t base_image_users_of(const struct base_image_users *u,
+			   const char *path, struct strvec *ret)
+{
+	struct stat img;
+	int have = stat(path, &img) == 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < u->n; i++) {
+		const char *b = u->m[i].backing;
+		struct stat st;
+
+		if (!b || !*b)
+			continue;
+		/* The same file by another spelling of the cache's path
+		 * (a symbolic link, a doubled slash) is the same image. */
+		if (!streq(b, path) &&
+		    !(have && stat(b, &st) == 0 && st.st_dev == img.st_dev &&
+		      st.st_ino == img.st_ino))
+			continue;
+		strvec_push(ret, u->m[i].hostname);
+		n++;
+	}
+	return n;
+}
+
+int base_image_in_use(const char *path)
+{
+	struct base_image_users u = BASE_IMAGE_USERS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct strvec who = STRVEC_INIT;
+	int used;
+
+	(void)base_image_users_read(&u, &err);
+	used = u.unknown || base_image_users_of(&u, path, &who) > 0;
+	strvec_clear(&who);
+	base_image_users_release(&u);
+	strbuf_release(&err);
+	return used;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const struct base_image *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+int base_image_list(const char *dir, const char *name,
+		    const struct base_image_users *u,
+		    struct base_image **ret, size_t *ret_nr)
+{
+	struct strvec names = STRVEC_INIT;
+	struct base_image *v = NULL;
+	size_t nr = 0;
+	int r = list_dir(dir, &names);
+
+	if (r == -ENOENT) {
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < names.nr; i++) {
+		struct base_image img = { 0 };
+
+		if (!base_image_parse_name(names.v[i], &img.base, img.sum))
+			continue;
+		if (name && !streq(name, img.base)) {
+			free(img.base);
+			continue;
+		}
+		img.path = path_join(dir, names.v[i]);
+		strvec_init(&img.dependants);
+		if (u)
+			(void)base_image_users_of(u, img.path, &img.dependants);
+		v = xrealloc(v, (nr + 1) * sizeof(*v));
+		v[nr++] = img;
+	}
+	if (nr)
+		qsort(v, nr, sizeof(*v), by_path);
+out:
 	strvec_clear(&names);
+	*ret = v;
+	*ret_nr = nr;
+	return r;
+}
+
+void base_image_list_free(struct base_image *v, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		free(v[i].path);
+		free(v[i].base);
+		strvec_clear(&v[i].dependants);
+	}
+	free(v);
+}
+
+int base_image_of_current(const struct base_image *img,
+			  const struct base_entry *e)
+{
+	return e && streq(img->base, e->name) && img->sum[0] &&
+	       !strncmp(img->sum, e->sha256, 12);
+}
+
+enum base_image_fate base_image_fate(int used, int current, int base_goes,
+				     int damaged, const char **why)
+{
+	const char *w;
+	enum base_image_fate f = BASE_IMAGE_REMOVE;
+
+	if (used) {
+		w = current && !base_goes ? "in use" : "orphan kept for its "
+						       "guests";
+		f = BASE_IMAGE_KEEP_FOR_GUESTS;
+	} else if (!current) {
+		w = "its base is gone";
+	} else if (base_goes) {
+		w = "with its base";
+	} else if (damaged) {
+		w = "damaged";
+	} else {
+		w = "current";
+		f = BASE_IMAGE_KEEP;
+	}
+	if (why)
+		*why = w;
+	return f;
+}
+
+int base_image_remove(const char *path)
+{
+	char *sums = sum_path(path);
+	int r = 0;
+
+	if (unlink(sums) < 0 && errno != ENOENT)
+		r = -errno;
+	if (!r && unlink(path) < 0 && errno != ENOENT)
+		r = -errno;
+	free(sums);
+	return r;
+}
+
+int base_image_remove_all(const char *dir, const char *name)
+{
+	struct base_image_users u = BASE_IMAGE_USERS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct base_image *v = NULL;
+	size_t nr = 0;
+	int r;
+
+	(void)base_image_users_read(&u, &err);
+	r = base_image_list(dir, name, &u, &v, &nr);
+	for (size_t i = 0; i < nr; i++) {
+		int used = u.unknown || v[i].dependants.nr;
+		int q;
+
+		if (used)
+			continue;
+		q = base_image_remove(v[i].path);
+		if (q < 0 && r >= 0)
+			r = q;
+	}
+	base_image_list_free(v, nr);
+	base_image_users_release(&u);
+	strbuf_release(&err);
 	return r;
 }

@@ -32,6 +32,7 @@ TEST(key_and_path_follow_fs_and_format)
 
 	e.name = (char *)"bookworm-amd64-0123456789ab";
 	e.archive = (char *)"/c/bases/bookworm-amd64-0123456789ab.tar.zst";
+	memset(e.sha256, 'f', 64);
 	k = base_image_key("ext4", "raw");
 	CHECK_STREQ(k, "fs=ext4\nmkfs=mkfs.ext4 -q -F -O metadata_csum_seed\n"
 		    "format=raw\n");
@@ -40,7 +41,8 @@ TEST(key_and_path_follow_fs_and_format)
 	b = base_image_path(&e, "xfs", "raw");
 	c = base_image_path(&e, "ext4", "qcow2");
 	CHECK(!strncmp(a, "/c/bases/bookworm-amd64-0123456789ab.ext4-", 42));
-	CHECK_INTEQ(strlen(a), 42 + 12 + 4);
+	CHECK_INTEQ(strlen(a), 42 + 12 + 13 + 4);
+	CHECK(strstr(a, "-ffffffffffff.img") != NULL);
 	CHECK(!strcmp(a + strlen(a) - 4, ".img"));
 	CHECK(!strcmp(c + strlen(c) - 6, ".qcow2"));
 	CHECK(strstr(b, ".xfs-") != NULL);

@@ -1,0 +1,140 @@
+/*
+ * cmd-flatten.c: create-image flatten. Turns a built guest's qcow2
+ * overlay into a standalone image (flatten.h), so that it no longer reads
+ * its base image and can move to another host.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "flatten.h"
+#include "lock.h"
+#include "log.h"
+#include "macros.h"
+#include "manifest.h"
+#include "net.h"
+#include "run-command.h"
+#include "strbuf.h"
+#include "xl.h"
+#include "banned.h"
+
+static const char usage[] =
+	"usage: create-image flatten [OPTION]... NAME\n"
+	"\n"
+	"Turn the qcow2 overlay of the built guest NAME into a standalone\n"
+	"image that no longer reads its base image.\n"
+	"\n"
+	"      --help     show this help and exit\n"
+	"      --verbose  say what it runs\n";
+
+int cmd_flatten(int argc, char **argv)
+{
+	enum { OPT_HELP = 256, OPT_VERBOSE };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strbuf err = STRBUF_INIT;
+	struct manifest m;
+	const char *name;
+	char *mpath = NULL;
+	int opt, status = 0, r, lock = -1;
+
+	manifest_init(&m);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP:
+			fputs(usage, stdout);
+			goto out;
+		case OPT_VERBOSE:
+			log_set_verbose(1);
+			break;
+		case ':':
+			error("'%s' needs a value", argv[optind - 1]);
+			status = 2;
+			goto out;
+		default:
+			error("unknown option '%s' (see --help)",
+			      argv[optind - 1]);
+			status = 2;
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		error(optind == argc ? "which guest? give its name (see --help)"
+		      : "flatten takes one guest");
+		status = 2;
+		goto out;
+	}
+	name = argv[optind];
+	if (hostname_valid(name) < 0) {
+		error("invalid hostname '%s'", name);
+		status = 2;
+		goto out;
+	}
+	if (geteuid() != 0) {
+		error("must be run as root to flatten guests");
+		status = 1;
+		goto out;
+	}
+	/* No build, export or delete of it while its disk is replaced. */
+	lock = guest_lock(name, &err);
+	if (lock < 0) {
+		error("%s", err.buf);
+		status = 1;
+		goto out;
+	}
+	mpath = manifest_path(name);
+	r = manifest_read(mpath, &m, &err);
+	if (r == -ENOENT) {
+		error("no guest '%s' (no record '%s')", name, mpath);
+		status = 2;
+		goto out;
+	}
+	if (r < 0) {
+		error("%s", err.buf);
+		status = 2;
+		goto out;
+	}
+	r = xl_domain_running(name, &err);
+	if (r > 0) {
+		error("guest '%s' is running; shut it down first (xl shutdown "
+		      "%s)", name, name);
+		status = 2;
+		goto out;
+	}
+	if (r < 0) {
+		error("cannot tell whether guest '%s' is running: %s", name,
+		      err.buf);
+		status = 1;
+		goto out;
+	}
+	signals_install();
+	r = flatten_run(&m, mpath, &err);
+	if (r == -ENODATA) {
+		error("%s", err.buf);
+		status = 2;
+		goto out;
+	}
+	if (r < 0) {
+		error("cannot flatten '%s': %s%s", name, err.buf,
+		      r == -EINTR ? "" : "; the guest is as it was");
+		status = signals_pending() ? 128 + signals_pending() : 1;
+		goto out;
+	}
+	printf("flattened '%s': %d disk%s standalone\n", name, r,
+	       r == 1 ? "" : "s");
+out:
+	if (lock >= 0)
+		close(lock);
+	manifest_release(&m);
+	free(mpath);
+	strbuf_release(&err);
+	return status;
+}
