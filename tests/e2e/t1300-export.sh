@@ -130,7 +130,7 @@ boot_bg()
 {
 	local name=$1
 	shift
-	{ "$BOOT_CHECK" --timeout 400 "$@" >"$TRASH/$name.out" 2>&1
+	{ "$BOOT_CHECK" --timeout 600 "$@" >"$TRASH/$name.out" 2>&1
 	  echo $? >"$TRASH/$name.rc"; } &
 	boot_pids="$boot_pids $!"
 }
