@@ -23,99 +23,6 @@
 #include "sha256.h"
 #include "banned.h"
 
-static const char *const format_names[_EXPORT_FORMAT_MAX] = {
-	"raw", "qcow2", "tar.zst",
-};
-
-/* The files beside the export, by suffix. */
-static const char *const side_suffixes[] = { ".sha256", ".packages.json" };
-
-int export_format_from_string(const char *s)
-{
-	for (int i = 0; i < _EXPORT_FORMAT_MAX; i++)
-		if (streq(s, format_names[i]))
-			return i;
-	return -EINVAL;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n > k && streq(s + n - k, suffix);
-}
-
-int export_format_from_path(const char *path)
-{
-	if (ends_with(path, ".raw") || ends_with(path, ".img"))
-		return EXPORT_RAW;
-	if (ends_with(path, ".qcow2"))
-		return EXPORT_QCOW2;
-	if (ends_with(path, ".tar.zst"))
-		return EXPORT_TAR_ZST;
-	return -EINVAL;
-}
-
-const char *export_format_name(enum export_format f)
-{
-	return format_names[f];
-}
-
-/* The directory part of path, "." for a bare name; caller frees. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
-static const char *base_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-int export_check_output(const char *path, int force, struct strbuf *err)
-{
-	char *dir = dir_of(path);
-	struct stat st;
-	int r = 0;
-
-	if (!*base_of(path)) {
-		r = strbuf_error(err, -EINVAL, "'%s' names no file", path);
-	} else if (stat(dir, &st) < 0) {
-		r = strbuf_error(err, -errno, "cannot write into '%s': %s",
-				 dir, strerror(errno));
-	} else if (!S_ISDIR(st.st_mode)) {
-		r = strbuf_error(err, -ENOTDIR, "'%s' is not a directory",
-				 dir);
-	} else if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		r = strbuf_error(err, -EISDIR, "'%s' is a directory", path);
-	} else if (!force) {
-		struct strbuf sb = STRBUF_INIT;
-
-		for (size_t i = 0; r >= 0 && i <= ARRAY_SIZE(side_suffixes);
-		     i++) {
-			strbuf_reset(&sb);
-			strbuf_addstr(&sb, path);
-			if (i)
-				strbuf_addstr(&sb, side_suffixes[i - 1]);
-			if (lstat(sb.buf, &st) == 0)
-				r = strbuf_error(err, -EEXIST, "'%s' already "
-						 "exists (--force replaces it)",
-						 sb.buf);
-		}
-		strbuf_release(&sb);
-	}
-	free(dir);
-	return r;
-}
-
 void export_packages_json(struct strbuf *out, const struct manifest *m,
 			  enum export_format f,
 			  const struct dpkg_package *pkgs, size_t n)
@@ -134,6 +41,7 @@ void export_packages_json(struct strbuf *out, const struct manifest *m,
 		json_kv_string(&w, "archive", m->archive);
 	else
 		json_kv_null(&w, "archive");
+	json_kv_nonempty(&w, "base", m->base);
 	json_key(&w, "settings");
 	json_object_begin(&w);
 	for (size_t i = 0; i < m->settings.nr; i++) {
@@ -209,11 +117,11 @@ static int qemu_img_convert(const char *from, const char *from_fmt,
 static int temp_beside(const char *path, const char *suffix, char **ret,
 		       struct strbuf *err)
 {
-	char *dir = dir_of(path);
+	char *dir = path_dirname(path);
 	struct strbuf sb = STRBUF_INIT;
 	int fd;
 
-	strbuf_addf(&sb, "%s/.%s%s.part-XXXXXX", dir, base_of(path), suffix);
+	strbuf_addf(&sb, "%s/.%s%s.part-XXXXXX", dir, path_basename(path), suffix);
 	free(dir);
 	fd = mkstemp(sb.buf);
 	if (fd < 0) {
@@ -447,7 +355,7 @@ static int write_sha256(struct exporter *x, struct strbuf *err)
 		return strbuf_error(err, r, "cannot read '%s': %s", x->tmp[0],
 				    strerror(-r));
 	/* sha256sum -c, run where the export is */
-	strbuf_addf(&sb, "%s  %s\n", hex, base_of(x->path));
+	strbuf_addf(&sb, "%s  %s\n", hex, path_basename(x->path));
 	r = write_file(x->tmp[1], sb.buf, sb.len, 0644);
 	if (r < 0)
 		strbuf_addf(err, "cannot write '%s': %s", x->tmp[1],
@@ -469,7 +377,7 @@ static int commit(struct exporter *x, struct strbuf *err)
 
 		strbuf_addstr(&sb, x->path);
 		if (i)
-			strbuf_addstr(&sb, side_suffixes[i - 1]);
+			strbuf_addstr(&sb, export_side_suffixes[i - 1]);
 		final[i] = strbuf_detach(&sb, NULL);
 	}
 	for (; done < ARRAY_SIZE(order); done++) {
@@ -538,13 +446,13 @@ int export_guest(const struct manifest *m, enum export_format f,
 		size_t di = (size_t)(d - m->disks);
 		int qcow2 = streq(d->format, "qcow2");
 
-		info("writing disk '%s' as %s", d->path, format_names[f]);
+		info("writing disk '%s' as %s", d->path, export_format_name(f));
 		if (!qcow2)
 			r = disk_view(&x, di, err);
 		if (r >= 0)
 			r = qemu_img_convert(qcow2 ? d->path : x.views[di],
 					     d->format, x.tmp[0],
-					     format_names[f], err);
+					     export_format_name(f), err);
 		/* The raw export is what is read back for its packages. */
 		if (r >= 0 && f == EXPORT_RAW) {
 			free(x.views[di]);

@@ -10,32 +10,14 @@
 #include <stddef.h>
 
 #include "dpkg-status.h"
+#include "export-format.h"
 #include "manifest.h"
 #include "strbuf.h"
 
-enum export_format {
-	EXPORT_RAW,
-	EXPORT_QCOW2,
-	EXPORT_TAR_ZST,
-	_EXPORT_FORMAT_MAX,
-};
-
-/* "raw", "qcow2" or "tar.zst" to the enum; -EINVAL for anything else. */
-int export_format_from_string(const char *s);
-/* By the name's suffix: .raw or .img, .qcow2, .tar.zst; else -EINVAL. */
-int export_format_from_path(const char *path);
-const char *export_format_name(enum export_format f);
-
-/*
- * Whether path may be written: its directory exists, and neither it nor
- * path.sha256 nor path.packages.json is there unless force. 0, -EEXIST or
- * -ENOENT/-ENOTDIR with err naming the file.
- */
-int export_check_output(const char *path, int force, struct strbuf *err);
-
 /*
  * What path.packages.json holds: the guest's record (hostname, dist,
- * arch, created, the archive state, the settings it was built from) and
+ * arch, created, the archive state, the cached base it was made from or
+ * null, the settings it was built from) and
  * every installed package, with its version and architecture.
  */
 void export_packages_json(struct strbuf *out, const struct manifest *m,

@@ -10,8 +10,8 @@
 #include <arpa/inet.h>
 
 #include "base.h"
+#include "export-format.h"
 #include "fsutil.h"
-#include "export.h"
 #include "guest.h"
 #include "host-apt.h"
 #include "install-archive.h"

@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "run-command.h"
 #include "sha256.h"
 #include "strbuf.h"
+#include "strvec.h"
 #include "banned.h"
 
 /*
@@ -1271,85 +1273,162 @@ static la_ssize_t sink_write_fd(struct archive *a, void *opaque,
 	return (la_ssize_t)len;
 }
 
+/* One archive_tree() run: the walk, the archive, the member at hand. */
+struct tree_walk {
+	struct archive *in, *out;
+	struct archive_entry_linkresolver *links;
+	struct archive_entry *e;
+	const char *root_dir;	/* as the caller named it, for messages */
+	size_t rootlen;		/* of the canonical root, in path */
+	struct strbuf path;	/* the file at hand, the root's path first */
+	struct strbuf member;	/* its name in the archive */
+	int clamp;
+	time_t epoch;
+};
+
+/* The names in dir but "." and "..", sorted by their bytes. */
+static int sorted_names(const char *dir, struct strvec *ret)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return -errno;
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strvec_push(ret, de->d_name);
+		errno = 0;
+	}
+	if (errno)
+		r = -errno;
+	closedir(d);
+	strvec_sort(ret);
+	return r;
+}
+
+/*
+ * Archive w->path and, for a directory, what is below it: each directory
+ * before its entries, and those sorted by name, so the member order is
+ * the tree's and not the order a file system happens to list it in.
+ * Each file is read through the disk reader opened on it alone, which
+ * keeps its xattrs, ACLs, flags and holes as a walk of the whole tree
+ * would.
+ */
+static int archive_walk(struct tree_walk *w, struct strbuf *err)
+{
+	const char *name = w->path.buf + w->rootlen;
+	struct strvec names = STRVEC_INIT;
+	struct archive_entry *spare = NULL;
+	size_t len;
+	int r, dir;
+
+	if (signals_pending())
+		return interrupted(err, w->root_dir);
+	strbuf_reset(&w->member);
+	strbuf_addstr(&w->member, name[0] == '/' ? name + 1 : name);
+	if (!w->member.len)
+		strbuf_addch(&w->member, '.');
+	if (archive_read_disk_open(w->in, w->path.buf) != ARCHIVE_OK)
+		return archive_fail(w->in, err, w->root_dir, w->member.buf);
+	/* An unreadable xattr or ACL is a fidelity loss: fail. */
+	if (archive_read_next_header2(w->in, w->e) != ARCHIVE_OK) {
+		r = archive_fail(w->in, err, w->root_dir, w->member.buf);
+		archive_read_close(w->in);
+		return r;
+	}
+	if (archive_entry_filetype(w->e) == AE_IFSOCK) {
+		archive_read_close(w->in);
+		return 0;
+	}
+	dir = archive_entry_filetype(w->e) == AE_IFDIR &&
+	      !is_api_dir(w->member.buf);
+	archive_entry_copy_pathname(w->e, w->member.buf);
+	keep_portable_fflags(w->e);
+	if (w->clamp)
+		clamp_times(w->e, w->epoch);
+	/* The tar strategy never holds an entry back. */
+	archive_entry_linkify(w->links, &w->e, &spare);
+	r = write_member(w->in, w->out, 1, w->e, w->root_dir, w->member.buf,
+			 err);
+	if (archive_read_close(w->in) != ARCHIVE_OK && r >= 0)
+		r = archive_fail(w->in, err, w->root_dir, w->member.buf);
+	if (r < 0 || !dir)
+		return r;
+	r = sorted_names(w->path.buf, &names);
+	if (r < 0)
+		strbuf_addf(err, "'%s': %s: %s", w->root_dir, w->member.buf,
+			    strerror(-r));
+	len = w->path.len;
+	for (size_t i = 0; r >= 0 && i < names.nr; i++) {
+		if (len > 1)
+			strbuf_addch(&w->path, '/');
+		strbuf_addstr(&w->path, names.v[i]);
+		r = archive_walk(w, err);
+		strbuf_setlen(&w->path, len);
+	}
+	strvec_clear(&names);
+	return r;
+}
+
 int archive_tree(const char *root_dir, int fd,
 		 void (*observe)(const void *data, size_t len, void *opaque),
 		 void *opaque, struct strbuf *err)
 {
 	struct tree_sink sink = { fd, observe, opaque };
 	_cleanup_free_ char *root = NULL;
-	struct archive *in = NULL, *out = NULL;
-	struct archive_entry_linkresolver *links = NULL;
-	struct archive_entry *e = NULL;
-	struct strbuf member = STRBUF_INIT;
-	size_t rootlen;
-	time_t epoch = 0;
-	int clamp = source_date_epoch(&epoch);
+	struct tree_walk w = { .root_dir = root_dir, .path = STRBUF_INIT,
+			       .member = STRBUF_INIT };
 	int r;
 
+	w.clamp = source_date_epoch(&w.epoch);
 	r = resolve_target(root_dir, &root, err);
 	if (r < 0)
 		return r;
-	rootlen = strlen(root);
-	in = archive_read_disk_new();
-	out = archive_write_new();
-	links = archive_entry_linkresolver_new();
-	e = archive_entry_new();
-	if (!in || !out || !links || !e) {
+	w.rootlen = streq(root, "/") ? 0 : strlen(root);
+	strbuf_addstr(&w.path, root);
+	w.in = archive_read_disk_new();
+	w.out = archive_write_new();
+	w.links = archive_entry_linkresolver_new();
+	w.e = archive_entry_new();
+	if (!w.in || !w.out || !w.links || !w.e) {
 		r = strbuf_error(err, -ENOMEM, "'%s': %s", root_dir, strerror(ENOMEM));
 		goto out;
 	}
 	archive_entry_linkresolver_set_strategy(
-		links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
-	archive_read_disk_set_symlink_physical(in);
+		w.links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+	archive_read_disk_set_symlink_physical(w.in);
 	/* pax keeps xattrs (file capabilities), ACLs and nanosecond times;
 	 * zstd on every core unpacks several times faster than gzip or xz. */
-	if (archive_write_set_format_pax_restricted(out) != ARCHIVE_OK ||
-	    archive_write_add_filter_zstd(out) != ARCHIVE_OK ||
-	    archive_write_set_filter_option(out, "zstd", "threads", "0") <
+	if (archive_write_set_format_pax_restricted(w.out) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(w.out) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(w.out, "zstd", "threads", "0") <
 		    ARCHIVE_WARN ||
-	    archive_write_set_filter_option(out, "zstd", "compression-level",
+	    archive_write_set_filter_option(w.out, "zstd", "compression-level",
 					    ZSTD_LEVEL) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(out, 1) != ARCHIVE_OK ||
-	    archive_write_open(out, &sink, NULL, sink_write_fd, NULL) !=
+	    archive_write_set_bytes_in_last_block(w.out, 1) != ARCHIVE_OK ||
+	    archive_write_open(w.out, &sink, NULL, sink_write_fd, NULL) !=
 		    ARCHIVE_OK) {
-		r = archive_fail(out, err, root_dir, NULL);
+		r = archive_fail(w.out, err, root_dir, NULL);
 		goto out;
 	}
 	/* Guest file systems mounted below root (a separate /boot) are part
 	 * of the tree, so mounts are crossed; see is_api_dir(). */
-	if (archive_read_disk_open(in, root) != ARCHIVE_OK) {
-		r = archive_fail(in, err, root_dir, NULL);
-		goto out;
-	}
-	for (;;) {
-		struct archive_entry *spare = NULL;
-
-		r = next_tree_entry(in, e, rootlen, root_dir, is_api_dir,
-				    &member, err);
-		if (r <= 0)
-			break;
-		archive_entry_copy_pathname(e, member.buf);
-		keep_portable_fflags(e);
-		if (clamp)
-			clamp_times(e, epoch);
-		/* The tar strategy never holds an entry back. */
-		archive_entry_linkify(links, &e, &spare);
-		r = write_member(in, out, 1, e, root_dir, member.buf, err);
-		if (r < 0)
-			goto out;
-	}
+	r = archive_walk(&w, err);
 	if (r < 0)
 		goto out;
-	if (archive_write_close(out) != ARCHIVE_OK) {
-		r = archive_fail(out, err, root_dir, NULL);
+	if (archive_write_close(w.out) != ARCHIVE_OK) {
+		r = archive_fail(w.out, err, root_dir, NULL);
 		goto out;
 	}
 	r = 0;
 out:
-	archive_read_free(in);
-	archive_write_free(out);
-	archive_entry_linkresolver_free(links);
-	archive_entry_free(e);
-	strbuf_release(&member);
+	archive_read_free(w.in);
+	archive_write_free(w.out);
+	archive_entry_linkresolver_free(w.links);
+	archive_entry_free(w.e);
+	strbuf_release(&w.path);
+	strbuf_release(&w.member);
 	return r;
 }

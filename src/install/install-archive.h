@@ -112,15 +112,17 @@ int install_overlay(const char *source_dir, const char *target,
  * Write the tree at root_dir to fd as a zstd-compressed pax archive that
  * install_tar() unpacks as it was: numeric owners, modes, times, hard
  * links, xattrs, ACLs and the portable file flags, names relative to the
- * root ("." is the root itself). File systems mounted below root_dir are
- * crossed, except what is mounted on dev, proc and sys, whose directories
- * are archived empty. Sockets are skipped.
+ * root ("." is the root itself). Each directory comes before what it
+ * holds, and that sorted by name (bytewise), whatever order the file
+ * system lists it in; of two hard links the first by that order is the
+ * file. File systems mounted below root_dir are crossed, except what is
+ * mounted on dev, proc and sys, whose directories are archived empty.
+ * Sockets are skipped.
  *
  * With $SOURCE_DATE_EPOCH set (seconds since the epoch), no member's
  * mtime is later than it, and no atime, ctime or birth time is kept:
- * for archives that two builds of the same tree make alike. Members
- * still come in the order the file systems list them (see "Reproducible
- * archives" in create-image(8)).
+ * for archives that two builds of the same tree make alike (see
+ * "Reproducible archives" in create-image(8)).
  *
  * observe (may be NULL) sees every byte written to fd, in order, with
  * opaque: for a checksum made on the way, not by reading the file back.

@@ -12,6 +12,7 @@
 #include "banned.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "macros.h"
 #include "strvec.h"
 
 char *path_join(const char *a, const char *b)
@@ -28,6 +29,24 @@ char *path_join(const char *a, const char *b)
 		strbuf_addch(&sb, '/');
 	strbuf_addstr(&sb, b);
 	return strbuf_detach(&sb, NULL);
+}
+
+char *path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+const char *path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
 }
 
 int path_exists(const char *path)

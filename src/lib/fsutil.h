@@ -11,6 +11,12 @@
 
 /* a + "/" + b with exactly one slash between them; caller frees. */
 char *path_join(const char *a, const char *b);
+/* The directory part of path ("." for a bare name, "/" for "/x"); caller
+ * frees. */
+char *path_dirname(const char *path);
+/* What follows path's last slash (all of it without one; "" after a
+ * trailing slash). */
+const char *path_basename(const char *path);
 int path_exists(const char *path);
 int path_is_dir(const char *path);
 int path_is_executable_file(const char *path);

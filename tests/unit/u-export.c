@@ -9,6 +9,7 @@
 
 #include "dpkg-status.h"
 #include "export.h"
+#include "export-format.h"
 #include "fsutil.h"
 #include "macros.h"
 #include "manifest.h"
@@ -148,6 +149,7 @@ TEST(packages_json)
 		    "  \"arch\": \"amd64\",\n"
 		    "  \"created\": \"2026-11-25T10:00:00Z\",\n"
 		    "  \"archive\": null,\n"
+		    "  \"base\": null,\n"
 		    "  \"settings\": {\n"
 		    "    \"dist\": \"bookworm\",\n"
 		    "    \"size\": \"2147483648\",\n"
@@ -168,9 +170,12 @@ TEST(packages_json)
 		    "}\n");
 	strbuf_reset(&out);
 	m.archive = xstrdup("bookworm@2026-07-11T10:16:37Z@abc");
+	m.base = xstrdup("bookworm-amd64-0123456789ab");
 	export_packages_json(&out, &m, EXPORT_RAW, NULL, 0);
 	CHECK(strstr(out.buf, "\"archive\": \"bookworm@2026-07-11T10:16:37Z"
-			      "@abc\",\n") != NULL);
+			      "@abc\",\n"
+			      "  \"base\": \"bookworm-amd64-0123456789ab\",\n")
+	      != NULL);
 	CHECK(strstr(out.buf, "\"packages\": []\n") != NULL);
 	manifest_release(&m);
 	strbuf_release(&out);

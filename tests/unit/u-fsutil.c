@@ -155,3 +155,24 @@ TEST(system_directories)
 	CHECK(strstr(err.buf, "'/tmp' is writable by all users") != NULL);
 	strbuf_release(&err);
 }
+
+TEST(dirname_and_basename)
+{
+	static const struct {
+		const char *path, *dir, *base;
+	} cases[] = {
+		{ "/srv/exports/web.img", "/srv/exports", "web.img" },
+		{ "web.img", ".", "web.img" },
+		{ "/web.img", "/", "web.img" },
+		{ "out/", "out", "" },
+		{ "a/b", "a", "b" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *dir = path_dirname(cases[i].path);
+
+		CHECK_STREQ(dir, cases[i].dir);
+		CHECK_STREQ(path_basename(cases[i].path), cases[i].base);
+		free(dir);
+	}
+}

@@ -1948,6 +1948,96 @@ static void list_times(const char *path, struct strbuf *out)
 	archive_read_free(a);
 }
 
+/* What archive_tree() wrote: "NAME" or "NAME -> LINK" per member. */
+static void list_members(const char *path, struct strbuf *out)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 10240) != ARCHIVE_OK)
+		abort();
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		strbuf_addstr(out, archive_entry_pathname(e));
+		if (archive_entry_hardlink(e))
+			strbuf_addf(out, " => %s", archive_entry_hardlink(e));
+		if (archive_entry_symlink(e))
+			strbuf_addf(out, " -> %s", archive_entry_symlink(e));
+		strbuf_addch(out, '\n');
+	}
+	archive_read_free(a);
+}
+
+TEST(archive_tree_sorts_members)
+{
+	/* Made in an order no sort gives, so a walk in creation or hash
+	 * order shows. */
+	static const char *const files[] = {
+		"zz", "b/y", "b/x", "B", "a.d/k", "a", "b/sub/q", "b/sub/p",
+	};
+	char *dir = scratch();
+	char *tree = path_join(dir, "tree"), *tar = path_join(dir, "t.tar");
+	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT, p = STRBUF_INIT;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, sock;
+
+	CHECK_INTEQ(mkdir(tree, 0755), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *f = path_join(tree, files[i]), *slash = strrchr(f, '/');
+
+		*slash = '\0';
+		CHECK_INTEQ(mkdir_p(f, 0755), 0);
+		*slash = '/';
+		CHECK_INTEQ(write_string(f, files[i], 0644), 0);
+		free(f);
+	}
+	/* The link made first sorts last: the member met first is the file. */
+	strbuf_addf(&p, "%s/zz", tree);
+	strbuf_addf(&got, "%s/b/hard", tree);
+	CHECK_INTEQ(link(p.buf, got.buf), 0);
+	strbuf_reset(&got);
+	strbuf_addf(&got, "%s/b/sym", tree);
+	CHECK_INTEQ(symlink("../zz", got.buf), 0);
+	/* Sockets are left out. */
+	strbuf_reset(&got);
+	strbuf_addf(&got, "%s/b/sock", tree);
+	CHECK(got.len < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, got.buf, got.len);
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(sock >= 0);
+	CHECK_INTEQ(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(sock);
+
+	strbuf_reset(&got);
+	fd = open(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK_INTEQ(archive_tree(tree, fd, NULL, NULL, &err), 0);
+	close(fd);
+	list_members(tar, &got);
+	CHECK_STREQ(got.buf, "./\n"
+			     "B\n"
+			     "a\n"
+			     "a.d/\n"
+			     "a.d/k\n"
+			     "b/\n"
+			     "b/hard\n"
+			     "b/sub/\n"
+			     "b/sub/p\n"
+			     "b/sub/q\n"
+			     "b/sym -> ../zz\n"
+			     "b/x\n"
+			     "b/y\n"
+			     "zz => b/hard\n");
+
+	CHECK_INTEQ(rm_rf(dir), 0);
+	free(dir);
+	free(tree);
+	free(tar);
+	strbuf_release(&err);
+	strbuf_release(&got);
+	strbuf_release(&p);
+}
+
 #define LONG_NAME "new-" \
 	"0123456789012345678901234567890123456789012345678901234567890123456789" \
 	"0123456789012345678901234567890123456789"
