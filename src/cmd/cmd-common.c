@@ -3,6 +3,8 @@
 
 #include "cmd-common.h"
 #include "log.h"
+#include "strbuf.h"
+#include "xl.h"
 #include "banned.h"
 
 int cmd_option_error(int c, char *const argv[])
@@ -12,4 +14,22 @@ int cmd_option_error(int c, char *const argv[])
 	else
 		error("unknown option '%s' (see --help)", argv[optind - 1]);
 	return 2;
+}
+
+int cmd_refuse_running(const char *name)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = xl_domain_running(name, &err), status = 0;
+
+	if (r > 0) {
+		error("guest '%s' is running; shut it down first (xl shutdown "
+		      "%s)", name, name);
+		status = 2;
+	} else if (r < 0) {
+		error("cannot tell whether guest '%s' is running: %s", name,
+		      err.buf);
+		status = 1;
+	}
+	strbuf_release(&err);
+	return status;
 }

@@ -13,4 +13,11 @@
  */
 int cmd_option_error(int c, char *const argv[]);
 
+/*
+ * Refuse to work on guest name while it runs, as xl says, in one line:
+ * 0 when it does not run, else the exit status to stop with (2 while it
+ * runs, 1 when xl cannot tell).
+ */
+int cmd_refuse_running(const char *name);
+
 #endif

@@ -138,19 +138,9 @@ int cmd_export(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	r = xl_domain_running(name, &err);
-	if (r > 0) {
-		error("guest '%s' is running; shut it down first (xl shutdown "
-		      "%s)", name, name);
-		status = 2;
+	status = cmd_refuse_running(name);
+	if (status)
 		goto out;
-	}
-	if (r < 0) {
-		error("cannot tell whether guest '%s' is running: %s", name,
-		      err.buf);
-		status = 1;
-		goto out;
-	}
 	signals_install();
 	r = export_guest(&m, (enum export_format)f, out, &err);
 	if (r < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd-common.h"
 #include "commands.h"
 #include "flatten.h"
 #include "lock.h"
@@ -55,14 +56,8 @@ int cmd_flatten(int argc, char **argv)
 		case OPT_VERBOSE:
 			log_set_verbose(1);
 			break;
-		case ':':
-			error("'%s' needs a value", argv[optind - 1]);
-			status = 2;
-			goto out;
 		default:
-			error("unknown option '%s' (see --help)",
-			      argv[optind - 1]);
-			status = 2;
+			status = cmd_option_error(opt, argv);
 			goto out;
 		}
 	}
@@ -102,19 +97,9 @@ int cmd_flatten(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	r = xl_domain_running(name, &err);
-	if (r > 0) {
-		error("guest '%s' is running; shut it down first (xl shutdown "
-		      "%s)", name, name);
-		status = 2;
+	status = cmd_refuse_running(name);
+	if (status)
 		goto out;
-	}
-	if (r < 0) {
-		error("cannot tell whether guest '%s' is running: %s", name,
-		      err.buf);
-		status = 1;
-		goto out;
-	}
 	signals_install();
 	r = flatten_run(&m, mpath, &err);
 	if (r == -ENODATA) {
