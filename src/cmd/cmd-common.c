@@ -3,6 +3,7 @@
 
 #include "cmd-common.h"
 #include "log.h"
+#include "net.h"
 #include "strbuf.h"
 #include "xl.h"
 #include "banned.h"
@@ -32,4 +33,22 @@ int cmd_refuse_running(const char *name)
 	}
 	strbuf_release(&err);
 	return status;
+}
+
+int cmd_one_guest(int argc, char *const argv[], const char *verb,
+		  const char **ret_name)
+{
+	if (optind != argc - 1) {
+		if (optind == argc)
+			error("which guest? give its name (see --help)");
+		else
+			error("%s takes one guest", verb);
+		return 2;
+	}
+	if (hostname_valid(argv[optind]) < 0) {
+		error("invalid hostname '%s'", argv[optind]);
+		return 2;
+	}
+	*ret_name = argv[optind];
+	return 0;
 }

@@ -20,4 +20,12 @@ int cmd_option_error(int c, char *const argv[]);
  */
 int cmd_refuse_running(const char *name);
 
+/*
+ * The one guest a command such as export takes after its options
+ * (argv[optind], the last argument), checked as a host name; verb names
+ * the command in the message. 0, or the exit status (2) after one line.
+ */
+int cmd_one_guest(int argc, char *const argv[], const char *verb,
+		  const char **ret_name);
+
 #endif

@@ -78,18 +78,9 @@ int cmd_export(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc - 1) {
-		error(optind == argc ? "which guest? give its name (see --help)"
-		      : "export takes one guest");
-		status = 2;
+	status = cmd_one_guest(argc, argv, "export", &name);
+	if (status)
 		goto out;
-	}
-	name = argv[optind];
-	if (hostname_valid(name) < 0) {
-		error("invalid hostname '%s'", name);
-		status = 2;
-		goto out;
-	}
 	if (!out || !*out) {
 		error("where to? give -o FILE (see --help)");
 		status = 2;

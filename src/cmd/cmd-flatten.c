@@ -61,18 +61,9 @@ int cmd_flatten(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc - 1) {
-		error(optind == argc ? "which guest? give its name (see --help)"
-		      : "flatten takes one guest");
-		status = 2;
+	status = cmd_one_guest(argc, argv, "flatten", &name);
+	if (status)
 		goto out;
-	}
-	name = argv[optind];
-	if (hostname_valid(name) < 0) {
-		error("invalid hostname '%s'", name);
-		status = 2;
-		goto out;
-	}
 	if (geteuid() != 0) {
 		error("must be run as root to flatten guests");
 		status = 1;
