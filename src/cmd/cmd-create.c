@@ -4,6 +4,7 @@
  * --dry-run, the summary when the guest is ready.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,55 @@ static int export_built(const struct guest *g)
 	return r;
 }
 
+/*
+ * --passwd: root's password typed twice on the terminal, as passwd(1)
+ * asks for it, three tries. The exit status to stop with, or 0.
+ */
+static int ask_password(struct guest *g)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		struct strbuf prompt = STRBUF_INIT;
+		char *first = NULL, *again = NULL;
+		int sig = 0, r;
+
+		strbuf_addf(&prompt, "Root password for '%s': ", g->hostname);
+		r = password_read_tty(0, prompt.buf, &first, &sig);
+		if (r >= 0)
+			r = password_read_tty(0, "Retype it: ", &again, &sig);
+		strbuf_release(&prompt);
+		if (r >= 0 && strcmp(first, again))
+			r = -EBADMSG;
+		secret_free(again);
+		if (r >= 0) {
+			g->password = first;
+			return 0;
+		}
+		secret_free(first);
+		if (r == -EINTR) {
+			/* Stopped at the prompt: nothing was made. */
+			signal(sig, SIG_DFL);
+			raise(sig);
+			return 128 + sig;
+		}
+		if (r == -EBADMSG)
+			error("--passwd: the two passwords differ");
+		else if (r == -ENODATA)
+			error("--passwd: no password given");
+		else if (r == -E2BIG)
+			error("--passwd: longer than %d bytes",
+			      PASSWORD_INPUT_MAX);
+		else if (r == -EINVAL)
+			error("--passwd: the password holds a NUL byte");
+		else {
+			log_error_errno(r, "--passwd: cannot read the "
+					"terminal: %m");
+			return 1;
+		}
+	}
+	error("--passwd: no password after three tries");
+	return 2;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	struct config c;
@@ -209,6 +259,12 @@ int cmd_create(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (b.g.ask_password && !b.g.dry_run && !isatty(0)) {
+		error("--passwd: standard input is not a terminal (--password=- "
+		      "reads the password from a pipe)");
+		status = 2;
+		goto out;
+	}
 	settings_record(&c, NULL, &b.settings);
 	r = build_prepare(&b, &err);
 	if (r < 0) {
@@ -262,6 +318,13 @@ int cmd_create(int argc, char **argv)
 		error("%s", err.buf);
 		status = build_bad_input(r) ? 2 : 1;
 		goto out;
+	}
+	/* Asked only once the guest can be built: nobody types a password
+	 * to be told the name is taken. */
+	if (b.g.ask_password) {
+		status = ask_password(&b.g);
+		if (status)
+			goto out;
 	}
 
 	signals_install();

@@ -188,6 +188,12 @@ static int prepare_member(struct fleet_member *m, struct strbuf *err)
 							    O_PASSWORD));
 		return -EINVAL;
 	}
+	if (m->b.g.ask_password) {
+		strbuf_addf(err, "%s: a fleet cannot ask for a password on "
+			    "the terminal", config_origin(&m->config,
+							  O_PASSWD));
+		return -EINVAL;
+	}
 	m->b.pool = xstrdup(m->pool ? m->pool->name : NULL);
 	settings_record(&m->config, m->b.pool, &m->b.settings);
 	return build_prepare(&m->b, err);

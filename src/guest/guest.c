@@ -1522,7 +1522,9 @@ static int validate_accounts(const struct config *c, struct guest *g,
 	 * so do keys, unless a layer asked for a password itself. With keys
 	 * and no password, root's is locked: the keys are the way in.
 	 */
-	if (pw && *pw && !config_is_set(c, O_GENPASS)) {
+	g->ask_password = get_bool(c, O_PASSWD);
+	if ((g->ask_password || (pw && *pw)) &&
+	    !config_is_set(c, O_GENPASS)) {
 		g->genpass = 0;
 	} else if (g->ssh_keys.nr && !config_is_set(c, O_GENPASS)) {
 		g->genpass = 0;

@@ -154,6 +154,7 @@ struct guest {
 	int genpass;
 	unsigned genpass_len;
 	char *password;		/* as given; "-" means standard input */
+	int ask_password;	/* --passwd: typed on the terminal */
 	enum hash_method hash;
 	/* Keys from --ssh-key and nothing asked of root's password: root's
 	 * is locked, and the keys are the way in. */

@@ -2,11 +2,13 @@
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,13 +137,35 @@ int password_generate(size_t len, char **ret)
 	return 0;
 }
 
+/* The first line of buf's len bytes as a password (password_read_fd()). */
+static int password_from_line(const char *buf, size_t len, char **ret)
+{
+	size_t n;
+	char *pw;
+
+	for (n = 0; n < len && buf[n] != '\n' && buf[n] != '\r'; n++)
+		;
+	if (n > PASSWORD_INPUT_MAX)
+		return -E2BIG;
+	if (!n)
+		return -ENODATA;
+	if (memchr(buf, '\0', n))
+		return -EINVAL;
+	pw = malloc(n + 1);
+	if (!pw)
+		return -ENOMEM;
+	memcpy(pw, buf, n);
+	pw[n] = '\0';
+	*ret = pw;
+	return 0;
+}
+
 int password_read_fd(int fd, char **ret)
 {
 	/* One byte more than a password may have: a line that fills it
 	 * without ending is too long. */
 	char buf[PASSWORD_INPUT_MAX + 1];
-	size_t len = 0, n;
-	char *pw;
+	size_t len = 0;
 	int r = 0;
 
 	while (len < sizeof(buf) && !memchr(buf, '\n', len)) {
@@ -157,25 +181,68 @@ int password_read_fd(int fd, char **ret)
 			break;
 		len += (size_t)got;
 	}
-	for (n = 0; n < len && buf[n] != '\n' && buf[n] != '\r'; n++)
-		;
-	if (n > PASSWORD_INPUT_MAX) {
-		r = -E2BIG;
-	} else if (!n) {
-		r = -ENODATA;
-	} else if (memchr(buf, '\0', n)) {
-		r = -EINVAL;
-	} else {
-		pw = malloc(n + 1);
-		if (!pw) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memcpy(pw, buf, n);
-		pw[n] = '\0';
-		*ret = pw;
-	}
+	r = password_from_line(buf, len, ret);
 out:
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+static volatile sig_atomic_t tty_signal;
+
+static void on_tty_signal(int sig)
+{
+	tty_signal = sig;
+}
+
+int password_read_tty(int fd, const char *prompt, char **ret,
+		      int *ret_signal)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_tty_signal };
+	struct sigaction old[ARRAY_SIZE(sigs)];
+	struct termios was, quiet;
+	char buf[PASSWORD_INPUT_MAX + 1];
+	size_t len = 0;
+	int r = 0;
+
+	if (tcgetattr(fd, &was) < 0)
+		return -errno;
+	/* No SA_RESTART: a signal ends the read, and the terminal gets
+	 * its echo back before the signal is handed on. */
+	tty_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	quiet = was;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ICANON | ECHONL;
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0)
+		r = -errno;
+	while (!r && !tty_signal && len < sizeof(buf) &&
+	       !memchr(buf, '\n', len)) {
+		ssize_t got = read(fd, buf + len, sizeof(buf) - len);
+
+		if (got < 0 && errno != EINTR)
+			r = -errno;
+		else if (!got)
+			break;
+		else if (got > 0)
+			len += (size_t)got;
+	}
+	(void)tcsetattr(fd, TCSAFLUSH, &was);
+out:
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (tty_signal) {
+		*ret_signal = tty_signal;
+		r = -EINTR;
+	} else if (!r) {
+		r = password_from_line(buf, len, ret);
+	}
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }

@@ -48,6 +48,16 @@ int password_generate(size_t len, char **ret);
 int password_read_fd(int fd, char **ret);
 
 /*
+ * As password_read_fd(), from the terminal fd: prompt is written to it
+ * and the line is read with echo off (the newline typed is still
+ * echoed). -ENOTTY when fd is not a terminal. A SIGINT, SIGTERM, SIGHUP
+ * or SIGQUIT while it waits gives the terminal back as it was and
+ * returns -EINTR, the signal in *ret_signal, for the caller to act on.
+ */
+int password_read_tty(int fd, const char *prompt, char **ret,
+		      int *ret_signal);
+
+/*
  * The crypt(3) hash of password with a fresh salt at libxcrypt's default
  * cost, ready for the second field of /etc/shadow. -EINVAL for an unknown
  * method or one this libxcrypt cannot do. Caller frees *ret_hash.

@@ -129,6 +129,63 @@ test_expect_success 'an explicit --genpass still gives root a password with a ke
 	test_cmp "$key.pub" keys3
 '
 
+# --passwd through a pseudo-terminal: asked twice without echo, a
+# mismatch asked again; the hash in the guest is of what was typed.
+test_expect_success '--passwd: typed twice on a terminal, never echoed' '
+	pw="Tr0ub4dor &3" &&
+	cat >passwd.exp <<-EOF &&
+	set timeout 300
+	spawn $CREATE_IMAGE --hostname keys5 --dir $dir --output $out --size 2G --noswap --passwd --cachedir $CACHEDIR
+	expect "Root password for .keys5.: "
+	send "first try\r"
+	expect "Retype it: "
+	send "not the same\r"
+	expect "the two passwords differ"
+	expect "Root password for .keys5.: "
+	send "$pw\r"
+	expect "Retype it: "
+	send "$pw\r"
+	expect eof
+	catch wait result
+	exit [lindex \$result 3]
+	EOF
+	expect -f passwd.exp >passwd.log &&
+	! grep -q "first try\|not the same\|Tr0ub4dor" passwd.log &&
+	! grep -q "Root password:" passwd.log &&
+	guest_cat "$dir/domains/keys5/disk.img" /etc/shadow >shadow5 &&
+	hash=$(sed -n "s/^root:\([^:]*\):.*/\1/p" shadow5) &&
+	python3 -W ignore -c "import crypt, sys
+h = sys.argv[1]
+sys.exit(not h.startswith(\"\$y\$\") or crypt.crypt(sys.argv[2], h) != h)" \
+		"$hash" "$pw"
+'
+
+test_expect_success '--passwd: no terminal, a conflict, or an interrupt: exit status, nothing made' '
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname keys6 --dir "$dir" --output "$out" \
+		--passwd --cachedir "$CACHEDIR" </dev/null 2>stderr || rc=$? &&
+	test "$rc" = 2 && test $(wc -l <stderr) = 1 &&
+	grep -q "^create-image: --passwd: standard input is not a terminal" stderr &&
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname keys6 --dir "$dir" --output "$out" \
+		--passwd --password=x 2>stderr || rc=$? &&
+	test "$rc" = 2 &&
+	grep -q "cannot be combined with" stderr &&
+	# Interrupted at the prompt: the terminal gets its echo back. The
+	# shell ignores the interrupt, to report how create-image ended.
+	cat >intr.exp <<-EOF &&
+	set timeout 60
+	spawn sh -c "trap \"\" INT; $CREATE_IMAGE --hostname keys6 --dir $dir --output $out --passwd --cachedir $CACHEDIR; echo rc=\\\$?; stty -a"
+	expect "Root password for .keys6.: "
+	send "\003"
+	expect eof
+	EOF
+	expect -f intr.exp >intr.log &&
+	grep -q "rc=130" intr.log &&
+	grep -Eq "(^| )echo( |$)" intr.log &&
+	test ! -e "$dir/domains/keys6" && test ! -e "$out/keys6.cfg"
+'
+
 test_expect_success 'a tree without sudo: --admins fails, naming it, and leaves nothing' '
 	mkdir -p tiny/etc tiny/boot tiny/usr/bin hooks/base &&
 	printf "root:*:19000:0:99999:7:::\n" >tiny/etc/shadow &&
