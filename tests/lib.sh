@@ -127,8 +127,11 @@ test_background()
 	fi
 	(
 		if [ -n "$after" ]; then
+			# Each test of a lane takes minutes: a second
+			# more is nothing, a fork five times a second on a
+			# busy host is.
 			while [ ! -e "$TRASH/.bg/$after.rc" ]; do
-				sleep 0.2
+				sleep 1
 			done
 		fi
 		test_run_ "$2" </dev/null >"$TRASH/.bg/$test_bg_n.out" 2>&1
