@@ -88,6 +88,91 @@ test_expect_success()
 	rm -f "$TRASH/.test-output"
 }
 
+# Tests that take long (a boot under qemu, a cold build) and need nothing
+# of each other can run side by side, one on each core:
+#
+#	test_background 'the first guest boots' 'boot-check ...'
+#	test_expect_success 'build the second guest' '...'
+#	test_background 'the second guest boots' 'boot-check ...'
+#	test_wait
+#
+# test_background starts a test and goes on; test_wait waits for every
+# test started so and reports each, in the order they were started, as
+# test_expect_success would have. With -l LANE the test starts only once
+# the one started before it with the same LANE has ended: the tests of a
+# lane run one after the other, beside the other lanes. The commands must
+# not touch what a test running beside them uses.
+test_bg_n=0
+test_bg_pids=
+
+test_background()
+{
+	local lane=
+	if [ "${1-}" = -l ]; then
+		lane=$2
+		shift 2
+	fi
+	if [ $# -ne 2 ]; then
+		echo "error: test_background needs 2 arguments" >&2
+		exit 1
+	fi
+	test_bg_n=$((test_bg_n + 1))
+	mkdir -p "$TRASH/.bg" || exit 1
+	printf '%s\n' "$1" >"$TRASH/.bg/$test_bg_n.desc"
+	printf '%s\n' "$2" >"$TRASH/.bg/$test_bg_n.cmd"
+	local after=
+	if [ -n "$lane" ]; then
+		after=$(cat "$TRASH/.bg/lane-$lane" 2>/dev/null)
+		echo "$test_bg_n" >"$TRASH/.bg/lane-$lane"
+	fi
+	(
+		if [ -n "$after" ]; then
+			# Each test of a lane takes minutes: a second
+			# more is nothing, a fork five times a second on a
+			# busy host is.
+			while [ ! -e "$TRASH/.bg/$after.rc" ]; do
+				sleep 1
+			done
+		fi
+		test_run_ "$2" </dev/null >"$TRASH/.bg/$test_bg_n.out" 2>&1
+		echo $? >"$TRASH/.bg/$test_bg_n.rc.tmp"
+		mv "$TRASH/.bg/$test_bg_n.rc.tmp" "$TRASH/.bg/$test_bg_n.rc"
+	) &
+	test_bg_pids="$test_bg_pids $!"
+}
+
+test_wait()
+{
+	local i rc
+	for i in $test_bg_pids; do
+		wait "$i"
+	done
+	for i in $(seq "$test_bg_n"); do
+		[ -e "$TRASH/.bg/$i.desc" ] || continue
+		test_count=$((test_count + 1))
+		rc=$(cat "$TRASH/.bg/$i.rc" 2>/dev/null)
+		if [ -n "$test_verbose" ]; then
+			echo "# ran: $(cat "$TRASH/.bg/$i.desc")"
+			cat "$TRASH/.bg/$i.out"
+		fi
+		if [ "$rc" = 0 ]; then
+			test_passed=$((test_passed + 1))
+			echo "ok $test_count - $(cat "$TRASH/.bg/$i.desc")"
+		else
+			test_failed=$((test_failed + 1))
+			echo "not ok $test_count - $(cat "$TRASH/.bg/$i.desc") (exit ${rc:-none})"
+			sed 's/^/#	/' "$TRASH/.bg/$i.cmd"
+			if [ -z "$test_verbose" ]; then
+				echo "# output:"
+				sed 's/^/#	/' "$TRASH/.bg/$i.out"
+			fi
+		fi
+		rm -f "$TRASH/.bg/$i".*
+	done
+	rm -f "$TRASH"/.bg/lane-*
+	test_bg_pids=
+}
+
 # test_skip 'description' 'reason'
 test_skip()
 {
@@ -214,6 +299,7 @@ host_state()
 
 test_done()
 {
+	test_wait
 	echo "1..$test_count"
 	echo "# $test_passed passed, $test_failed failed, $test_skipped skipped"
 	if [ $test_failed -gt 0 ]; then

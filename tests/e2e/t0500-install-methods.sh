@@ -53,7 +53,8 @@ test_expect_success 'tar: a missing URL fails cleanly' '
 	test ! -e "$dir/domains/tarred2" && test ! -e "$out/tarred2.cfg"
 '
 
-test_expect_success 'tar: the guest has fresh host keys and boots' '
+# The boot runs beside the tests after it, which leave the guest alone.
+test_background 'tar: the guest has fresh host keys and boots' '
 	disk=$dir/domains/tarred/disk.img &&
 	guest_cat "$disk" /etc/ssh/ssh_host_ed25519_key.pub >k1 &&
 	grep -q "^ssh-ed25519 .* root@tarred$" k1 &&
@@ -71,7 +72,8 @@ test_expect_success 'copy: install from a directory, dotfiles included, on ext3'
 	echo hidden >rootfs/.dotfile &&
 	"$CREATE_IMAGE" --hostname copied --dir "$dir" --output "$out" \
 		--install-method copy --install-source "$TRASH/rootfs" --fs ext3 \
-		--size 2G --noswap --nopygrub --cachedir "$CACHEDIR" >summary 2>progress &&
+		--size 2G --noswap --nopygrub --cachedir "$CACHEDIR" \
+		>copied.summary 2>copied.progress &&
 	disk=$dir/domains/copied/disk.img &&
 	test "$(blkid -o value -s TYPE "$disk")" = ext3 &&
 	guest_cat "$disk" /etc/fstab | grep -q "	/	ext3	noatime,errors=remount-ro	" &&

@@ -146,17 +146,22 @@ boot_ssh()
 	mac=$(jq -r --arg h "$g" "select(.event == \"guest\" and .hostname == \$h) | .mac" out.json)
 	"$BOOT_CHECK" --disk "$dir/domains/$g/disk.img" --disk "$dir/domains/$g/swap.img" \
 		--mac "$mac" --hostname "$g" --ip "$ip/24" --net 10.0.3.0/24 \
-		--ssh-key "$TRASH/id" --ssh-command "ip -4 -o addr show" >boot.out &&
-	cat boot.out &&
-	grep -q "inet $ip/24" boot.out
+		--ssh-key "$TRASH/id" --ssh-command "ip -4 -o addr show" \
+		>"boot-$g.out" &&
+	cat "boot-$g.out" &&
+	grep -q "inet $ip/24" "boot-$g.out"
 }
 
 cp out.json first.json 2>/dev/null
 
+# The two boots run side by side, one on each core.
 test_expect_success 'two of them boot, and root logs in over SSH with the key, at its pool address' '
 	cp first.json out.json &&
-	boot_ssh fw01 &&
-	boot_ssh fdb2
+	{ boot_ssh fw01 >fw01.log 2>&1 & p=$!; } &&
+	rc=0 && { boot_ssh fdb2 || rc=$?; } &&
+	rc1=0 && { wait $p || rc1=$?; } &&
+	cat fw01.log &&
+	test "$rc1" = 0 && test "$rc" = 0
 '
 
 test_expect_success 'a second run builds nothing: every guest exists, unchanged' '

@@ -4,14 +4,18 @@
 # process it started, no descriptor keeping the files' space.
 . "$(dirname "$0")/../lib.sh"
 
+# The places a build uses, and the guest's name: lane N (below) has its
+# own, under $root.
+root=$TRASH
+host=k1
 dir=$TRASH/srv
 out=$TRASH/xen
 export CREATE_IMAGE_LOGDIR=$TRASH/log
 mkdir -p "$out"
 
-# start_build ARGS...: a build of k1 in the background, its pid in $pid.
+# start_build ARGS...: a build of $host in the background, its pid in $pid.
 start_build() {
-	"$CREATE_IMAGE" --hostname k1 --dir "$dir" --output "$out" \
+	"$CREATE_IMAGE" --hostname "$host" --dir "$dir" --output "$out" \
 		--cachedir "$CACHEDIR" "$@" >stdout 2>stderr &
 	pid=$!
 }
@@ -41,13 +45,13 @@ unpacking() {
 }
 
 # Something of the build still there: a loop device over a file under
-# $TRASH, a process chrooted there or with a descriptor of the build's
+# $root, a process chrooted there or with a descriptor of the build's
 # files, or a mount namespace with something mounted there. Names it.
 # (The test's own processes work in $TRASH and write their output
-# there, so neither a cwd nor $TRASH itself is a sign.)
+# there, so neither a cwd nor $root itself is a sign.)
 left_behind() {
 	local found=1 p
-	if losetup -a | grep -F "$TRASH"; then
+	if losetup -a | grep -F "$root"; then
 		found=0
 	fi
 	# debootstrap, dpkg-deb, tar: they name the target or an image.
@@ -55,10 +59,10 @@ left_behind() {
 		found=0
 	fi
 	for p in /proc/[0-9]*; do
-		if readlink "$p/root" 2>/dev/null | grep -qF "$TRASH" ||
+		if readlink "$p/root" 2>/dev/null | grep -qF "$root" ||
 		   ls -l "$p/fd" 2>/dev/null | grep -qF -e "-> $dir" \
-			-e "-> $out" -e "-> $TMPDIR" -e "-> $TRASH/log" ||
-		   grep -qF " $TRASH" "$p/mountinfo" 2>/dev/null; then
+			-e "-> $out" -e "-> $TMPDIR" -e "-> $CREATE_IMAGE_LOGDIR" ||
+		   grep -qF " $root" "$p/mountinfo" 2>/dev/null; then
 			echo "process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
 			found=0
 		fi
@@ -92,7 +96,7 @@ killed_cleanly() {
 	kill_now || return 1
 	# The run undid nothing: its images are there, and what it wrote
 	# into them comes back once they are removed, as nothing holds them.
-	ls -l "$dir/domains/k1/"*.img
+	ls -l "$dir/domains/$host/"*.img
 	alloc=$(du -sk "$dir" | cut -f1)
 	test "$alloc" -gt 1024 || { echo "only $alloc KiB written"; return 1; }
 	sync -f "$TRASH"
@@ -157,8 +161,8 @@ descendant_runs() {
 # the build matches PATTERN.
 reached() {
 	case $1 in
-	stage:prepare) test -e "$runs/k1@$pid.journal" ;;
-	stage:*) grep -qx "stage ${1#stage:}" "$runs/k1@$pid.journal" \
+	stage:prepare) test -e "$runs/$host@$pid.journal" ;;
+	stage:*) grep -qx "stage ${1#stage:}" "$runs/$host@$pid.journal" \
 			2>/dev/null ;;
 	run:*) descendant_runs "${1#run:}" ;;
 	esac
@@ -187,42 +191,75 @@ at_point() {
 killed_and_recovered() {
 	kill_now || return 1
 	# The stage the journal names, which recover must say.
-	stage=$(sed -n "s/^stage //p" "$runs/k1@$pid.journal" | tail -n 1)
+	stage=$(sed -n "s/^stage //p" "$runs/$host@$pid.journal" | tail -n 1)
 	"$CREATE_IMAGE" recover >o 2>e && cat o e &&
-	grep -q "^.k1.: the run killed earlier (pid $pid, in stage .$stage.) left [0-9]* entr[a-z]*, all undone" o &&
+	grep -q "^.$host.: the run killed earlier (pid $pid, in stage .$stage.) left [0-9]* entr[a-z]*, all undone" o &&
 	test -z "$(ls -A "$runs")"
 }
 
 # The runs killed above left their journals, of files since removed.
 "$CREATE_IMAGE" recover >/dev/null 2>&1
 rm -rf "$dir" "$TMPDIR"/* && mkdir -p "$out"
-host_state >initial
+
+# Each point below costs a cold build up to it, and the last test a whole
+# one: two lanes run them side by side, each a guest of its own in places
+# of its own (its own state directory, so recover sees its runs alone),
+# where the points run one after the other as before. lane N sets a
+# lane's places up for the commands that follow, and goes there.
+lane() {
+	root=$TRASH/lane$1
+	host=k$1
+	dir=$root/srv
+	out=$root/xen
+	TMPDIR=$root/tmp
+	CREATE_IMAGE_STATEDIR=$root/state
+	CREATE_IMAGE_LOGDIR=$root/log
+	export TMPDIR CREATE_IMAGE_STATEDIR CREATE_IMAGE_LOGDIR
+	runs=$CREATE_IMAGE_STATEDIR/runs
+	# Its files (stdout, stderr, ...) too.
+	cd "$root"
+}
+# Each starts as the places above are now: the state directory (with
+# what the runs killed above left there, recovered) and the empty output
+# and scratch directories.
+for n in 1 2; do
+	mkdir -p "$TRASH/lane$n" &&
+	cp -a "$CREATE_IMAGE_STATEDIR" "$TRASH/lane$n/state" &&
+	(lane $n && mkdir -p "$out" "$TMPDIR" &&
+	 host_state >"$root/initial") || exit 1
+done
 
 # Most of a cold build is the install: debootstrap's first stage
 # (download, unpack), its second (dpkg in the guest), then the updates.
 # One point in each: every point costs a cold build up to it, and the
-# suite's time is bounded.
-for point in "stage:prepare 0" "stage:mount 0" "stage:install 6" \
-	     "run:debootstrap --second-stage 8" "run:^apt-get .* update$ 1" \
-	     "stage:customize 0"; do
-	test_expect_success "SIGKILL at ${point% *} + ${point##* } s of a cold build: recover leaves the host as before" '
+# suite's time is bounded. Lane 2 has the point in the updates, then the
+# whole build; lane 1 the rest.
+for point in "stage:prepare 0 1" "stage:mount 0 1" "stage:install 6 1" \
+	     "run:debootstrap --second-stage 8 1" "run:^apt-get .* update$ 1 2" \
+	     "stage:customize 0 1"; do
+	event=${point% * *} secs=${point% *} secs=${secs##* } n=${point##* }
+	# The test starts now, with the values these have now.
+	test_background -l "$n" "SIGKILL at $event + $secs s of a cold build: recover leaves the host as before" '
+		lane "$n" &&
 		start_build --cache=no &&
-		at_point "${point% *}" "${point##* }" &&
+		at_point "$event" "$secs" &&
 		killed_and_recovered &&
-		host_state >now && test_cmp initial now
+		host_state >now && test_cmp "$root/initial" now
 	'
 done
 
-test_expect_success 'the same command then builds the guest' '
+test_background -l 2 'the same command then builds the guest' '
+	lane 2 &&
 	start_build --cache=no &&
 	wait "$pid" && cat stderr &&
-	grep -q "guest .k1. is ready" stderr &&
+	grep -q "guest .$host. is ready" stderr &&
 	test -z "$(ls -A "$runs")" &&
 	(cd "$dir" && find . | sort) >got &&
-	printf "%s\n" . ./domains ./domains/k1 ./domains/k1/disk.img \
-		./domains/k1/swap.img >want &&
+	printf "%s\n" . ./domains ./domains/$host ./domains/$host/disk.img \
+		./domains/$host/swap.img >want &&
 	test_cmp want got &&
-	! losetup -a | grep -F "$TRASH"
+	! losetup -a | grep -F "$root"
 '
+test_wait
 
 test_done

@@ -24,24 +24,41 @@
 # and the clean build from that same state is what the count run showed.
 # The cold case runs no clean build after its failures, for that reason
 # alone, as each would be a debootstrap.
+#
+# The cold case runs beside the warm ones (test_background), each in
+# places of its own under $TRASH (below, lane): what one does is never in
+# the other's look at the host.
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/lib-lvm.sh"
 
 every=3
 
-dir=$TRASH/srv
-out=$TRASH/xen
 warm=$TRASH/cache
 cold=$TRASH/cold-cache
-export CREATE_IMAGE_LOGDIR=$TRASH/log
-# What delete-image leaves of a clean build (the output directory, DIR
-# and DIR/domains), there from the start: each run then makes the same.
-mkdir -p "$out" "$dir/domains"
-HOST_STATE_GUESTS="f1160d f1160l f1160c"
-export HOST_STATE_GUESTS
 private_cache "$warm" && private_cache "$cold" || exit 1
 lvm_setup_vg vg 4G || exit 1
 vg=$LVM_VG
+
+# lane NAME CACHE GUESTS: the places of the builds of GUESTS from CACHE,
+# under $TRASH/NAME (the root of what host_state looks at: loop devices
+# and mounts there), and the test working there.
+lane() {
+	root=$TRASH/$1
+	cache=$2
+	dir=$root/srv
+	out=$root/xen
+	CREATE_IMAGE_LOGDIR=$root/log
+	CREATE_IMAGE_STATEDIR=$root/state
+	TMPDIR=$root/tmp
+	HOST_STATE_GUESTS=$3
+	export CREATE_IMAGE_LOGDIR CREATE_IMAGE_STATEDIR TMPDIR HOST_STATE_GUESTS
+	# What delete-image leaves of a clean build (the output directory,
+	# DIR and DIR/domains), there from the start: each run then makes
+	# the same.
+	mkdir -p "$out" "$dir/domains" "$TMPDIR" && cd "$root"
+}
+# The warm cases' lane is the script's; the cold case's is its tests'.
+lane warm "$warm" "f1160d f1160l" || exit 1
 
 # build_CASE PROGRAM: the case's build; delete_CASE: its guest removed.
 # --offline: the cached base as it is, and no archive's state fetched
@@ -71,12 +88,13 @@ host_of() {
 	case $1 in dir) echo f1160d ;; lvm) echo f1160l ;; cold) echo f1160c ;; esac
 }
 
-# The host as a build may change it (the logs aside).
+# The host as a build may change it (the logs aside), in the lane.
 # The archive's state a cold build fetched is kept in its cache whatever
 # becomes of the build, as downloaded packages are: not compared.
 snapshot() {
-	host_state "$dir" "$out" "$CREATE_IMAGE_STATEDIR" "$TMPDIR" \
-		"$warm" "$cold" | grep -vF "$cold/archive" >"$1"
+	(TRASH=$root &&
+	 host_state "$dir" "$out" "$CREATE_IMAGE_STATEDIR" "$TMPDIR" \
+		"$cache") | grep -vF "$cold/archive" >"$1"
 }
 
 # same_state FILE: the host is as FILE recorded it. A loop device whose
@@ -117,17 +135,17 @@ unnamed() {
 # directories stay, and so do the lock files) is where each failure
 # starts, in CASE.before.
 count() {
-	rm -f "$1.points" &&
-	CREATE_IMAGE_FAULT_LOG=$TRASH/$1.points \
+	rm -f "$root/$1.points" &&
+	CREATE_IMAGE_FAULT_LOG=$root/$1.points \
 		build_"$1" "$CREATE_IMAGE_FAULTS" >o 2>e || { cat e; return 1; }
 	"delete_$1" >/dev/null &&
 	snapshot "$1.before" &&
-	awk '{ print $1 }' "$1.points" | sort | uniq -c
+	awk '{ print $1 }' "$root/$1.points" | sort | uniq -c
 }
 
 # points CASE KIND: how many the clean build counted.
 points() {
-	grep -c "^$2 " "$TRASH/$1.points" 2>/dev/null
+	grep -c "^$2 " "$root/$1.points" 2>/dev/null
 }
 
 # norm: scratch names (NAME.XXXXXX) made alike, as each run draws its own.
@@ -141,7 +159,7 @@ norm() {
 fail_one() {
 	local case=$1 kind=$2 n=$3 what want host rc=0
 	host=$(host_of "$case")
-	what=$(sed -n "s/^$kind $n //p" "$case.points" | norm)
+	what=$(sed -n "s/^$kind $n //p" "$root/$case.points" | norm)
 	rm -f "$CREATE_IMAGE_LOGDIR/$host.log"
 	CREATE_IMAGE_FAULT=$kind:$n build_"$case" "$CREATE_IMAGE_FAULTS" \
 		>o 2>e.raw || rc=$?
@@ -222,6 +240,28 @@ test_expect_success 'the test build is there (make test-build)' '
 	test -x "$CREATE_IMAGE_FAULTS"
 '
 
+# The cold case, beside the warm ones.
+# The cold build's own steps: those before its base is stored, the
+# base's record being the last thing it writes there.
+# Each failure starts as the count run did: nothing of the archive kept,
+# no base.
+test_background -l cold 'cold: the clean build counts its points' '
+	lane cold "$cold" f1160c && unset LVM_VG &&
+	count cold &&
+	rm -r "$cold/archive" "$cold"/bases/*.tar.zst "$cold"/bases/*.conf &&
+	snapshot cold.before
+'
+test_background -l cold "cold: each step up to the base's store fails in turn" '
+	lane cold "$cold" f1160c && unset LVM_VG &&
+	store=$(grep -n "^write [0-9]* $cold/bases/.*\.conf$" \
+		"$root/cold.points" | cut -d: -f1) &&
+	cold_steps=$(head -n "${store:-0}" "$root/cold.points" |
+		grep -c "^step ") &&
+	echo "$cold_steps steps" &&
+	test -n "$store" && test "$cold_steps" -gt 0 &&
+	walk cold step 0 1 "$cold_steps"
+'
+
 test_expect_success 'a bad $CREATE_IMAGE_FAULT is refused before anything' '
 	rc=0 &&
 	CREATE_IMAGE_FAULT=commands:1 build_dir "$CREATE_IMAGE_FAULTS" \
@@ -268,22 +308,5 @@ test_expect_success 'warm, LVM: the clean build counts its points' '
 # steps; its writes are the dir case's, walked above.
 walk_case lvm command "$every"
 walk_case lvm step 1
-
-# The cold build's own steps: those before its base is stored, the
-# base's record being the last thing it writes there.
-# Each failure starts as the count run did: nothing of the archive kept,
-# no base.
-test_expect_success 'cold: the clean build counts its points' '
-	count cold &&
-	rm -r "$cold/archive" "$cold"/bases/*.tar.zst "$cold"/bases/*.conf &&
-	snapshot cold.before
-'
-store=$(grep -n "^write [0-9]* $cold/bases/.*\.conf$" cold.points |
-	cut -d: -f1)
-cold_steps=$(head -n "${store:-0}" cold.points | grep -c "^step ")
-test_expect_success "cold: each step up to the base's store fails in turn ($cold_steps)" '
-	test -n "$store" && test "$cold_steps" -gt 0 &&
-	walk cold step 0 1 "$cold_steps"
-'
 
 test_done

@@ -112,7 +112,10 @@ test_expect_success 'its xl.cfg: hvm, a serial console, no VNC, no kernel; libxl
 	! grep -qE "^(kernel|bootloader|ramdisk|cmdline|bios|vnclisten) " "$cfg"
 '
 
-test_expect_success 'SeaBIOS boots the raw disk alone to a root login' '
+# The boots take the longest: each runs beside the tests after it, which
+# leave its guest alone, and after the boot before it (one qemu at a time
+# beside the builds: two cores' worth).
+test_background -l boot 'SeaBIOS boots the raw disk alone to a root login' '
 	"$BOOT_CHECK" --firmware bios --disk "$dir/domains/bios1/disk.img" \
 		--mac "$(summary_field bios1 MAC)" --hostname bios1 \
 		--password "$(summary_field bios1 "Root password")"
@@ -130,7 +133,7 @@ test_expect_success 'UEFI on a qcow2 file, with VNC: an EFI system partition' '
 	grep -q "format=qcow2, vdev=xvda," "$cfg"
 '
 
-test_expect_success 'OVMF boots the qcow2 disk alone to a root login' '
+test_background -l boot 'OVMF boots the qcow2 disk alone to a root login' '
 	"$BOOT_CHECK" --firmware uefi --disk "$dir/domains/uefi1/disk.qcow2" \
 		--mac "$(summary_field uefi1 MAC)" --hostname uefi1 \
 		--password "$(summary_field uefi1 "Root password")"
@@ -163,7 +166,7 @@ test_expect_success 'BIOS on a logical volume, msdos: GRUB in the gap before par
 	grep -q "target=/dev/$vg/lvm1-disk" "$out/lvm1.cfg"
 '
 
-test_expect_success 'SeaBIOS boots the volume alone to a root login' '
+test_background -l boot 'SeaBIOS boots the volume alone to a root login' '
 	disk=$(lvm_lv_loop "$vg" lvm1-disk) &&
 	test "$(blkid -p -o value -s PTTYPE "$disk")" = dos &&
 	test "$(od -An -tu8 -j $((0x5c)) -N 8 "$disk" | tr -d " ")" = 1 &&
