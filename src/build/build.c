@@ -26,6 +26,7 @@
 #include "bootcode.h"
 #include "build.h"
 #include "clone.h"
+#include "clone-copy.h"
 #include "clock.h"
 #include "config.h"
 #include "customize.h"
@@ -823,9 +824,9 @@ static void set_built_from(struct build *b, const char *state);
 static void set_base_name(struct build *b, const char *name);
 
 /*
- * The root disk as a reflinked copy of the base's image (clone.h), made
- * on first need, under the base's lock so that no prune or renewal
- * removes it meanwhile. Anything short of that (no current cached base,
+ * The root disk as a reflinked or sparse copy of the base's image
+ * (clone.h, clone-copy.h), the image made on first need, under the
+ * base's lock so that no prune or renewal removes it meanwhile. Anything short of that (no current cached base,
  * an image that cannot be made, a cache on another file system) leaves
  * the disk to be made and the base unpacked as before: 0 either way, and
  * b->cloned says which.
@@ -844,7 +845,8 @@ static int clone_root_disk(struct build *b, struct disk *d)
 	p = clone_choose(g, base_cacheable(g, &nocache),
 			 clone_host_fs_type(g->dir),
 			 clone_same_fs(g->cachedir, g->dir), &why);
-	if (p != CLONE_PATH_REFLINK || g->cache == CACHE_REFRESH)
+	if ((p != CLONE_PATH_REFLINK && p != CLONE_PATH_COPY) ||
+	    g->cache == CACHE_REFRESH)
 		goto out;
 	dir = base_cache_dir(g->cachedir);
 	if (base_key_for(g, &key, &err) < 0)
@@ -889,7 +891,9 @@ static int clone_root_disk(struct build *b, struct disk *d)
 	info("cloning the base %s into '%s' (%s)", e.name, d->path,
 	     why.buf);
 	strbuf_reset(&err);
-	r = clone_reflink(img, d->path, d->size, &b->j, &err);
+	r = p == CLONE_PATH_COPY ?
+	    clone_copy(img, d->path, d->size, &b->j, &err) :
+	    clone_reflink(img, d->path, d->size, &b->j, &err);
 	if (r < 0) {
 		warning("%s; unpacking the base", err.buf);
 		goto out;

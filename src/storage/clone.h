@@ -18,9 +18,11 @@ enum clone_path {
 	CLONE_PATH_REFLINK,	/* FICLONE the base image into disk.img */
 	CLONE_PATH_OVERLAY,	/* qcow2 overlay backed by the base image;
 				 * not chosen yet */
+	CLONE_PATH_COPY,	/* sparse copy of the base image into
+				 * disk.img (clone-copy.h) */
 };
 
-/* "unpack", "reflink", "qcow2 overlay". */
+/* "unpack", "reflink", "qcow2 overlay", "copy". */
 const char *clone_path_name(enum clone_path p);
 
 /* Whether a host file system (statfs's f_type) shares extents (FICLONE):
@@ -63,6 +65,13 @@ struct journal;
  */
 int clone_reflink(const char *src, const char *dst, uint64_t size,
 		  struct journal *j, struct strbuf *err);
+
+/*
+ * 0 when the base image open at in (named src) fits a disk of size
+ * bytes; -EFBIG with err when it is larger (the file system in it cannot
+ * shrink with the file), or another -errno.
+ */
+int clone_fits(int in, const char *src, uint64_t size, struct strbuf *err);
 
 /*
  * Make the cloned file system on dev (not mounted) its own: grown to
