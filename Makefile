@@ -196,8 +196,9 @@ FUZZ_LIBS = -Wl,--as-needed $(shell pkg-config --libs libcurl libarchive \
 ifneq ($(CI),)
 FUZZ_CFLAGS += -Werror
 endif
-FUZZ_CORE := src/guest/config.c src/guest/options.c src/guest/secrets.c \
-	src/guest/partitions.c src/guest/net.c src/guest/host-apt.c \
+FUZZ_CORE := src/guest/config.c src/guest/options.c src/guest/xentools.c \
+	src/guest/secrets.c src/guest/partitions.c src/guest/net.c \
+	src/guest/host-apt.c \
 	src/build/template.c src/build/journal.c src/install/archive-state.c \
 	src/install/install-archive.c
 FUZZ_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC) $(FUZZ_CORE))

@@ -26,6 +26,7 @@
 #include "bootcode.h"
 #include "build.h"
 #include "clone.h"
+#include "clone-copy.h"
 #include "clock.h"
 #include "config.h"
 #include "customize.h"
@@ -853,10 +854,10 @@ static int overlay_root_disk(struct build *b, struct disk *d,
 }
 
 /*
- * The root disk cloned from the base's image (clone.h): a reflinked copy
- * of its raw image, or a qcow2 overlay of its qcow2 image; the image made
- * on first need, under the base's lock so that no prune or renewal
- * removes it meanwhile. Anything short of that (no current cached base,
+ * The root disk cloned from the base's image (clone.h): a reflinked or
+ * sparse copy (clone-copy.h) of its raw image, or a qcow2 overlay of its
+ * qcow2 image; the image made on first need, under the base's lock so
+ * that no prune or renewal removes it meanwhile. Anything short of that (no current cached base,
  * an image that cannot be made, a cache on another file system) leaves
  * the disk to be made and the base unpacked as before: 0 either way, and
  * b->cloned says which.
@@ -943,6 +944,10 @@ static int clone_root_disk(struct build *b, struct disk *d)
 		info("cloning the base %s into '%s' as a qcow2 overlay (%s)",
 		     e.name, d->path, why.buf);
 		r = overlay_root_disk(b, d, img, &err);
+	} else if (p == CLONE_PATH_COPY) {
+		info("copying the base %s's image into '%s' (%s)", e.name,
+		     d->path, why.buf);
+		r = clone_copy(img, d->path, d->size, &b->j, &err);
 	} else {
 		info("cloning the base %s into '%s' (%s)", e.name, d->path,
 		     why.buf);

@@ -29,6 +29,8 @@ const char *clone_path_name(enum clone_path p)
 		return "reflink";
 	case CLONE_PATH_OVERLAY:
 		return "qcow2 overlay";
+	case CLONE_PATH_COPY:
+		return "copy";
 	default:
 		return "unpack";
 	}
@@ -122,6 +124,13 @@ enum clone_path clone_choose(const struct guest *g, int cacheable,
 		strbuf_addf(why, "--dir '%s' is on %s, which shares extents",
 			    g->dir, clone_fs_name(f_type));
 		return CLONE_PATH_REFLINK;
+	} else if (f_type == EXT_MAGIC) {
+		/* Measured on ext4 (man page, CLONES): copying the image's
+		 * data beats unpacking 30,000 files into a new one. */
+		strbuf_addf(why, "--dir '%s' is on ext4, which cannot share "
+			    "extents: a sparse copy of the base image",
+			    g->dir);
+		return CLONE_PATH_COPY;
 	} else {
 		host = clone_fs_name(f_type);
 		strbuf_addf(why, "--dir '%s' is on %s, which cannot share "
@@ -172,6 +181,26 @@ int clone_same_fs(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev;
 }
 
+int clone_fits(int in, const char *src, uint64_t size, struct strbuf *err)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(in, &st) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot examine '%s': %s", src, strerror(-r));
+		return r;
+	}
+	if ((uint64_t)st.st_size > size) {
+		strbuf_addf(err, "the base image '%s' (%llu MiB) is larger "
+			    "than the disk (%llu MiB)", src,
+			    (unsigned long long)st.st_size >> 20,
+			    (unsigned long long)size >> 20);
+		return -EFBIG;
+	}
+	return 0;
+}
+
 int clone_reflink(const char *src, const char *dst, uint64_t size,
 		  struct journal *j, struct strbuf *err)
 {
@@ -181,6 +210,11 @@ int clone_reflink(const char *src, const char *dst, uint64_t size,
 	if (in < 0) {
 		r = -errno;
 		strbuf_addf(err, "cannot open '%s': %s", src, strerror(-r));
+		return r;
+	}
+	r = clone_fits(in, src, size, err);
+	if (r < 0) {
+		close(in);
 		return r;
 	}
 	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, dst);

@@ -19,9 +19,11 @@ enum clone_path {
 	CLONE_PATH_REFLINK,	/* FICLONE the base image into disk.img */
 	CLONE_PATH_OVERLAY,	/* qcow2 overlay backed by the base's
 				 * qcow2 image (qcow2-fuse.h) */
+	CLONE_PATH_COPY,	/* sparse copy of the base image into
+				 * disk.img (clone-copy.h) */
 };
 
-/* "unpack", "reflink", "qcow2 overlay". */
+/* "unpack", "reflink", "qcow2 overlay", "copy". */
 const char *clone_path_name(enum clone_path p);
 
 /* Whether a host file system (statfs's f_type) shares extents (FICLONE):
@@ -76,6 +78,13 @@ int clone_overlay(const char *base, const char *dst, uint64_t size,
 /* Its qemu-img argv. */
 void clone_overlay_args(const char *base, const char *dst, uint64_t size,
 			struct strvec *args);
+
+/*
+ * 0 when the base image open at in (named src) fits a disk of size
+ * bytes; -EFBIG with err when it is larger (the file system in it cannot
+ * shrink with the file), or another -errno.
+ */
+int clone_fits(int in, const char *src, uint64_t size, struct strbuf *err);
 
 /*
  * Make the cloned file system on dev (not mounted) its own: grown to

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base-cache.h"
@@ -18,6 +19,7 @@
 #include "journal.h"
 #include "macros.h"
 #include "strbuf.h"
+#include "sum-stamp.h"
 #include "unit.h"
 #include "banned.h"
 
@@ -140,7 +142,7 @@ TEST(make_verify_damage_remove)
 	struct strbuf err = STRBUF_INIT;
 	struct base_entry e = { 0 };
 	char uuid[40];
-	char *img, *sums;
+	char *img, *sums, *stamp;
 	int r, fd;
 
 	if (store_base(dir, &e) < 0)
@@ -152,6 +154,8 @@ TEST(make_verify_damage_remove)
 
 		strbuf_addf(&sb, "%s.sha256", img);
 		sums = strbuf_detach(&sb, NULL);
+		strbuf_addf(&sb, "%s.verified", img);
+		stamp = strbuf_detach(&sb, NULL);
 	}
 	CHECK_INTEQ(base_image_verify(img, &err), -ENOENT);
 	r = base_image_make(&e, "ext4", "raw", img, &j, &err);
@@ -163,11 +167,20 @@ TEST(make_verify_damage_remove)
 	CHECK(path_exists(img));
 	CHECK(path_exists(sums));
 	CHECK_INTEQ(fs_read_uuid(img, uuid, sizeof(uuid)), 0);
+	/* Settled, so that the full sum leaves a stamp (sum-stamp.h). */
+	{
+		struct timespec ts = { SUM_STAMP_SETTLE, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	strbuf_reset(&err);
 	r = base_image_verify(img, &err);
 	if (r < 0)
 		fprintf(stderr, "verify: %s\n", err.buf);
 	CHECK_INTEQ(r, 0);
+	CHECK(path_exists(stamp));
+	/* Again, from the stamp. */
+	CHECK_INTEQ(base_image_verify(img, &err), 0);
 
 	/* One byte changed where the file system has data. */
 	fd = open(img, O_RDWR | O_CLOEXEC);
@@ -182,6 +195,7 @@ TEST(make_verify_damage_remove)
 		CHECK_INTEQ(pwrite(fd, &c, 1, data + 1024), 1);
 		close(fd);
 	}
+	/* The stamp vouches for the image as it was: the write is seen. */
 	strbuf_reset(&err);
 	CHECK_INTEQ(base_image_verify(img, &err), -EBADMSG);
 	CHECK(strstr(err.buf, "has SHA-256") != NULL);
@@ -189,6 +203,7 @@ TEST(make_verify_damage_remove)
 	CHECK_INTEQ(base_image_remove_all(dir, e.name), 0);
 	CHECK(!path_exists(img));
 	CHECK(!path_exists(sums));
+	CHECK(!path_exists(stamp));
 	CHECK(path_exists(e.archive));
 	/* Removing the base takes its images with it. */
 	CHECK_INTEQ(write_string(img, "x", 0600), 0);
@@ -201,5 +216,6 @@ TEST(make_verify_damage_remove)
 	strbuf_release(&err);
 	free(img);
 	free(sums);
+	free(stamp);
 	free(dir);
 }

@@ -17,6 +17,7 @@ UNIT_MAIN
 #define XFS 0x58465342L
 #define BTRFS 0x9123683EL
 #define EXT4 0xEF53L
+#define TMPFS 0x01021994L
 
 TEST(clone_choose_by_target)
 {
@@ -47,8 +48,21 @@ TEST(clone_choose_by_target)
 		{ CLONE_AUTO, INSTALL_TAR, 1, STORAGE_DIR, LAYOUT_VOLUMES, 0,
 		  0, 0, 0, &root_xfs, BTRFS, CLONE_PATH_REFLINK, "on btrfs" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, EXT4, CLONE_PATH_COPY,
+		  "is on ext4, which cannot share extents: a sparse copy" },
+		/* A copy, unlike a reflink, crosses file systems. */
+		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
+		  LAYOUT_VOLUMES, 0, 0, 0, 1, &root_xfs, EXT4,
+		  CLONE_PATH_COPY, "a sparse copy of the base image" },
+		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, TMPFS, CLONE_PATH_UNPACK,
+		  "is on tmpfs, which cannot share extents" },
+		{ CLONE_NO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
 		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
-		  "is on ext4, which cannot share extents" },
+		  "--clone=no" },
+		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_LVM,
+		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, EXT4, CLONE_PATH_UNPACK,
+		  "a logical volume" },
 		{ CLONE_AUTO, INSTALL_DEBOOTSTRAP, 1, STORAGE_DIR,
 		  LAYOUT_VOLUMES, 0, 0, 0, 0, &root, 0, CLONE_PATH_UNPACK,
 		  "on a file system, which cannot" },
@@ -145,6 +159,7 @@ TEST(clone_fs_names)
 	CHECK_STREQ(clone_fs_name(XFS), "xfs");
 	CHECK_STREQ(clone_fs_name(0), "");
 	CHECK_STREQ(clone_path_name(CLONE_PATH_REFLINK), "reflink");
+	CHECK_STREQ(clone_path_name(CLONE_PATH_COPY), "copy");
 	CHECK_STREQ(clone_path_name(CLONE_PATH_OVERLAY), "qcow2 overlay");
 }
 
