@@ -104,31 +104,9 @@ int clone_copy(const char *src, const char *dst, uint64_t size,
 {
 	int in, out, r;
 
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0) {
-		r = -errno;
-		strbuf_addf(err, "cannot open '%s': %s", src, strerror(-r));
+	r = clone_open_pair(src, dst, size, j, &in, &out, err);
+	if (r < 0)
 		return r;
-	}
-	r = clone_fits(in, src, size, err);
-	if (r < 0) {
-		close(in);
-		return r;
-	}
-	r = journal_add(j, JOURNAL_CREATED, UNDO_UNLINK, dst);
-	if (r < 0) {
-		strbuf_addf(err, "cannot journal '%s': %s", dst, strerror(-r));
-		close(in);
-		return r;
-	}
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		r = -errno;
-		journal_cancel(j);
-		strbuf_addf(err, "cannot create '%s': %s", dst, strerror(-r));
-		close(in);
-		return r;
-	}
 	r = clone_copy_fd(in, out);
 	if (r < 0)
 		strbuf_addf(err, "cannot copy '%s' to '%s': %s", src, dst,

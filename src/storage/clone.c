@@ -181,7 +181,9 @@ int clone_same_fs(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev;
 }
 
-int clone_fits(int in, const char *src, uint64_t size, struct strbuf *err)
+/* Whether the image open at in fits a disk of size bytes (-EFBIG). */
+static int clone_fits(int in, const char *src, uint64_t size,
+		      struct strbuf *err)
 {
 	struct stat st;
 	int r;
@@ -201,8 +203,9 @@ int clone_fits(int in, const char *src, uint64_t size, struct strbuf *err)
 	return 0;
 }
 
-int clone_reflink(const char *src, const char *dst, uint64_t size,
-		  struct journal *j, struct strbuf *err)
+int clone_open_pair(const char *src, const char *dst, uint64_t size,
+		    struct journal *j, int *ret_in, int *ret_out,
+		    struct strbuf *err)
 {
 	int in, out, r;
 
@@ -231,6 +234,19 @@ int clone_reflink(const char *src, const char *dst, uint64_t size,
 		close(in);
 		return r;
 	}
+	*ret_in = in;
+	*ret_out = out;
+	return 0;
+}
+
+int clone_reflink(const char *src, const char *dst, uint64_t size,
+		  struct journal *j, struct strbuf *err)
+{
+	int in, out, r;
+
+	r = clone_open_pair(src, dst, size, j, &in, &out, err);
+	if (r < 0)
+		return r;
 	if (ioctl(out, FICLONE, in) < 0) {
 		r = -errno;
 		strbuf_addf(err, "cannot share the extents of '%s' with '%s': "

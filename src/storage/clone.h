@@ -80,11 +80,16 @@ void clone_overlay_args(const char *base, const char *dst, uint64_t size,
 			struct strvec *args);
 
 /*
- * 0 when the base image open at in (named src) fits a disk of size
- * bytes; -EFBIG with err when it is larger (the file system in it cannot
- * shrink with the file), or another -errno.
+ * The two ends of a copy of the base image src into the guest's new disk
+ * dst of size bytes: src open to read and checked to fit (-EFBIG when
+ * the image is larger: the file system in it cannot shrink with the
+ * file), dst created (mode 0600, journaled before it exists) to write.
+ * 0 with both descriptors, the caller's to close, or -errno with err and
+ * nothing left open.
  */
-int clone_fits(int in, const char *src, uint64_t size, struct strbuf *err);
+int clone_open_pair(const char *src, const char *dst, uint64_t size,
+		    struct journal *j, int *ret_in, int *ret_out,
+		    struct strbuf *err);
 
 /*
  * Make the cloned file system on dev (not mounted) its own: grown to
