@@ -1,8 +1,10 @@
 /* cmd-common.c: see cmd-common.h. */
+#include <errno.h>
 #include <getopt.h>
 
 #include "cmd-common.h"
 #include "log.h"
+#include "manifest.h"
 #include "net.h"
 #include "strbuf.h"
 #include "xl.h"
@@ -51,4 +53,19 @@ int cmd_one_guest(int argc, char *const argv[], const char *verb,
 	}
 	*ret_name = argv[optind];
 	return 0;
+}
+
+int cmd_read_record(const char *name, struct manifest *m, char **ret_path)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	*ret_path = manifest_path(name);
+	r = manifest_read(*ret_path, m, &err);
+	if (r == -ENOENT)
+		error("no guest '%s' (no record '%s')", name, *ret_path);
+	else if (r < 0)
+		error("%s", err.buf);
+	strbuf_release(&err);
+	return r < 0 ? 2 : 0;
 }

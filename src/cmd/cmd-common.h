@@ -28,4 +28,12 @@ int cmd_refuse_running(const char *name);
 int cmd_one_guest(int argc, char *const argv[], const char *verb,
 		  const char **ret_name);
 
+/*
+ * The record of guest name (manifest.h) into m, its path into *ret_path
+ * (the caller frees it either way). 0, or 2 after one line: no such
+ * guest, or a record that cannot be read.
+ */
+struct manifest;
+int cmd_read_record(const char *name, struct manifest *m, char **ret_path);
+
 #endif

@@ -105,18 +105,9 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 
-	mpath = manifest_path(name);
-	r = manifest_read(mpath, &m, &err);
-	if (r == -ENOENT) {
-		error("no guest '%s' (no record '%s')", name, mpath);
-		status = 2;
+	status = cmd_read_record(name, &m, &mpath);
+	if (status)
 		goto out;
-	}
-	if (r < 0) {
-		error("%s", err.buf);
-		status = 2;
-		goto out;
-	}
 	if (export_check_output(out, force, &err) < 0) {
 		error("-o: %s", err.buf);
 		status = 2;

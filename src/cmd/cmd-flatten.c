@@ -76,18 +76,9 @@ int cmd_flatten(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	mpath = manifest_path(name);
-	r = manifest_read(mpath, &m, &err);
-	if (r == -ENOENT) {
-		error("no guest '%s' (no record '%s')", name, mpath);
-		status = 2;
+	status = cmd_read_record(name, &m, &mpath);
+	if (status)
 		goto out;
-	}
-	if (r < 0) {
-		error("%s", err.buf);
-		status = 2;
-		goto out;
-	}
 	status = cmd_refuse_running(name);
 	if (status)
 		goto out;
