@@ -34,7 +34,7 @@ test_expect_success 'the password is never written to the log, which is private'
 	log=$CREATE_IMAGE_LOGDIR/web1.log &&
 	test -s "$log" &&
 	test "$(stat -c %a "$log")" = 600 &&
-	grep -Eq "debootstrap (--foreign )?--variant=minbase|using the cached base" "$log" &&
+	grep -Eq "debootstrap (--foreign )?--variant=minbase|using the cached base|(cloning|copying) the base" "$log" &&
 	! grep -qF "$password" "$log" &&
 	! grep -qF "$password" progress
 '

@@ -19,12 +19,14 @@ bases=$cache/bases
 private_cache "$cache"
 
 # build NAME [FLAG...]: a small guest with --verbose; NAME.out, NAME.err.
+# --clone=no: these guests unpack the base archive, which is what this
+# test is about; t1310 and t1320 have the clones of its image.
 build()
 {
 	local name=$1
 	shift
 	"$CREATE_IMAGE" --hostname "$name" --dir "$dir" --output "$out" \
-		--size 2G --swap 64M --cachedir "$cache" --verbose "$@" \
+		--size 2G --swap 64M --cachedir "$cache" --verbose --clone=no "$@" \
 		>"$name.out" 2>"$name.err"
 }
 
