@@ -74,22 +74,23 @@ left_behind() {
 	return $found
 }
 
-# kill_now: SIGKILL the build now; within 10 s nothing of it is left (a
-# process in uninterruptible I/O on a loaded host takes a moment to die).
+# kill_now: SIGKILL the build now; within 30 s nothing of it is left (a
+# process in uninterruptible I/O on a loaded host takes a moment to die,
+# and the two lanes load it).
 kill_now() {
 	local rc=0 t0
 	kill -KILL "$pid"
 	wait "$pid" || rc=$?
 	test "$rc" = 137 || { echo "exit $rc, want 137"; return 1; }
 	t0=$(date +%s)
-	while [ $(( $(date +%s) - t0 )) -lt 10 ]; do
+	while [ $(( $(date +%s) - t0 )) -lt 30 ]; do
 		if ! left_behind >left 2>&1; then
 			echo "all gone after $(( $(date +%s) - t0 )) s"
 			return 0
 		fi
 		sleep 0.1
 	done
-	echo "still there after 10 s:"
+	echo "still there after 30 s:"
 	cat left
 	return 1
 }
