@@ -53,18 +53,6 @@ out:
 	return r;
 }
 
-static int fsync_path(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int flatten_disk(const char *path, struct journal *j, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
@@ -110,7 +98,7 @@ int flatten_disk(const char *path, struct journal *j, struct strbuf *err)
 	}
 	if (slash) {
 		*slash = '\0';
-		(void)fsync_path(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
+		(void)fsync_dir(*dir ? dir : "/");
 	}
 out:
 	/* The part file, if it is still there. */

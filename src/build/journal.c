@@ -99,18 +99,6 @@ static char *parse_field(const char *f, int *bad)
 	return strbuf_detach(&sb, NULL);
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /* Append line (with its newline) and flush it to the disk. */
 static int record(struct journal *j, const struct strbuf *line)
 {

@@ -351,3 +351,20 @@ int write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+int fsync_path(const char *path, int open_flags)
+{
+	int fd = open(path, open_flags | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int fsync_dir(const char *dir)
+{
+	return fsync_path(dir, O_RDONLY | O_DIRECTORY);
+}

@@ -58,4 +58,12 @@ int rm_rf(const char *path);
 struct strvec;
 int list_dir(const char *dir, struct strvec *ret);
 
+/*
+ * fsync(2) what path names, opened with open_flags (O_RDONLY for a file,
+ * O_RDONLY | O_DIRECTORY for a directory). 0 or -errno.
+ */
+int fsync_path(const char *path, int open_flags);
+/* fsync_path() of a directory: what makes a rename in it durable. */
+int fsync_dir(const char *dir);
+
 #endif

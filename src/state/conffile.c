@@ -12,18 +12,6 @@
 #include "fsutil.h"
 #include "banned.h"
 
-/* The rename is durable only once the directory holding it is synced. */
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
 int conffile_write(const char *path, const config_t *cfg,
 		   const char *header_comment, mode_t mode,
 		   struct strbuf *err)
