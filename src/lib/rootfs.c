@@ -413,6 +413,22 @@ int rootfs_mkdir(const struct rootfs *root, const char *rel, mode_t mode)
 	return r;
 }
 
+int rootfs_symlink(const struct rootfs *root, const char *target,
+		   const char *rel)
+{
+	char *name;
+	int dirfd, r;
+
+	r = open_parent(root, rel, &dirfd, &name);
+	if (r < 0)
+		return r;
+	if (symlinkat(target, dirfd, name) < 0)
+		r = -errno;
+	close(dirfd);
+	free(name);
+	return r;
+}
+
 int rootfs_mkdir_p(const struct rootfs *root, const char *rel, mode_t mode)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -93,6 +93,9 @@ int rootfs_mkdir(const struct rootfs *root, const char *rel, mode_t mode);
 /* rel and its missing parents; something else in the way is -ENOTDIR, a
  * ".." in rel -EINVAL. */
 int rootfs_mkdir_p(const struct rootfs *root, const char *rel, mode_t mode);
+/* symlink(2): rel pointing at target, which is taken as it is. */
+int rootfs_symlink(const struct rootfs *root, const char *target,
+		   const char *rel);
 int rootfs_unlink(const struct rootfs *root, const char *rel);
 int rootfs_rmdir(const struct rootfs *root, const char *rel);
 int rootfs_rename(const struct rootfs *root, const char *from,
