@@ -764,6 +764,7 @@ void build_plan(struct build *b, struct strbuf *out)
 	const char *nocache;
 
 	/* The plan asks the mirrors too: whether the base is current. */
+	fetch_set_proxy(b->g.apt_proxy);
 	if (b->g.method == INSTALL_DEBOOTSTRAP && !b->archive_known &&
 	    base_cacheable(&b->g, &nocache)) {
 		if (b->g.offline)
@@ -1431,7 +1432,8 @@ static int make_base(struct build *b)
 	int r;
 
 	info("installing %s with %s", b->g.distro.codename,
-	     b->g.method == INSTALL_DEBOOTSTRAP ? "debootstrap" :
+	     b->g.method == INSTALL_DEBOOTSTRAP ?
+	     install_installer_name(&b->g) :
 	     b->g.method == INSTALL_TAR ? "tar" : "copy");
 	/* Plain http without a checksum was refused with the options. */
 	if (b->g.method == INSTALL_TAR && !b->g.install_sha256 &&
@@ -2332,6 +2334,7 @@ int build_run(struct build *b)
 	int r = 0;
 
 	b->started = clock_seconds();
+	fetch_set_proxy(b->g.apt_proxy);
 	for (size_t i = 0; i < ARRAY_SIZE(stages) && r >= 0; i++) {
 		const struct stage *s = &stages[i];
 		double t0 = clock_seconds();

@@ -381,6 +381,30 @@ static int write_network(const struct guest *g, const struct rootfs *root,
 	return r;
 }
 
+/*
+ * --apt_proxy, as xen-tools writes it. Per guest, never in a base: the
+ * proxy is the build host's, and a base serves builds with and without.
+ */
+static const char proxy_conf[] = "etc/apt/apt.conf.d/01proxy";
+
+static int write_apt_proxy(const struct guest *g, const struct rootfs *root,
+			   struct strbuf *err)
+{
+	struct strbuf conf = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&conf, "Acquire::http::Proxy \"%s\";\n", g->apt_proxy);
+	r = rootfs_mkdir_p(root, "etc/apt/apt.conf.d", 0755);
+	if (r >= 0)
+		r = rootfs_write_file(root, proxy_conf, conf.buf, conf.len,
+				      0644);
+	if (r < 0)
+		strbuf_addf(err, "cannot write the guest's '/%s': %s",
+			    proxy_conf, rootfs_strerror(r));
+	strbuf_release(&conf);
+	return r;
+}
+
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)
@@ -403,6 +427,11 @@ int customize_guest(const struct guest *g, const struct rootfs *root,
 	r = write_network(g, root, vars, err);
 	if (r < 0)
 		return r;
+	if (g->apt_proxy) {
+		r = write_apt_proxy(g, root, err);
+		if (r < 0)
+			return r;
+	}
 	r = write_identity(root, err);
 	if (r < 0)
 		return r;

@@ -107,6 +107,7 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	if (stage == HOOKS_BASE)
 		return;
 	strvec_pushf(env, "hostname=%s", g->hostname);
+	strvec_pushf(env, "apt_proxy=%s", g->apt_proxy ? g->apt_proxy : "");
 	strvec_pushf(env, "fs=%s", g->fs);
 	strvec_pushf(env, "mac=%s", g->mac_text);
 	strvec_pushf(env, "dhcp=%d", g->dhcp);

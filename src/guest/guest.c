@@ -64,6 +64,7 @@ void guest_release(struct guest *g)
 	free(g->arch);
 	free(g->mirror);
 	free(g->keyring);
+	free(g->apt_proxy);
 	free(g->security_mirror);
 	free(g->guest_mirror);
 	free(g->guest_security_mirror);
@@ -1146,6 +1147,46 @@ static int mirror_valid(const char *url)
 }
 
 /*
+ * --apt_proxy: http:// or https://, a host name, IPv4 address or
+ * [IPv6] address, an optional port, and at most a "/" after it: the URL
+ * goes into the guest's apt.conf and the installers' http_proxy as it is.
+ */
+static int proxy_valid(const char *url)
+{
+	const char *p, *host;
+	unsigned long port;
+	char *end;
+
+	if (!strncmp(url, "http://", 7))
+		p = url + 7;
+	else if (!strncmp(url, "https://", 8))
+		p = url + 8;
+	else
+		return 0;
+	host = p;
+	if (*p == '[') {
+		p += strspn(p + 1, "0123456789abcdefABCDEF:.") + 1;
+		if (*p++ != ']' || p - host < 4)
+			return 0;
+	} else {
+		p += strspn(p, "abcdefghijklmnopqrstuvwxyz"
+			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (p == host || *host == '.' || *host == '-')
+			return 0;
+	}
+	if (*p == ':') {
+		if (p[1] < '0' || p[1] > '9')
+			return 0;
+		errno = 0;
+		port = strtoul(p + 1, &end, 10);
+		if (errno || port < 1 || port > 65535)
+			return 0;
+		p = end;
+	}
+	return !*p || !strcmp(p, "/");
+}
+
+/*
  * The mirrors besides --mirror: the security suite's (the host's own for
  * its release, else Debian's), and those the guest's sources name.
  */
@@ -1199,6 +1240,10 @@ static int validate_install(const struct config *c, struct guest *g,
 	static const char *const cache_modes[] = { "yes", "no", "refresh",
 						   NULL };
 	static const char *const clone_modes[] = { "auto", "no", NULL };
+	/* In enum installer's order. */
+	static const char *const installers[] = { "debootstrap",
+						  "mmdebstrap", NULL };
+	const char *proxy = config_get(c, O_APT_PROXY);
 	const char *m = config_get(c, O_INSTALL_METHOD);
 	const char *src = config_get(c, O_INSTALL_SOURCE);
 	const char *mirror = config_get(c, O_MIRROR);
@@ -1215,6 +1260,16 @@ static int validate_install(const struct config *c, struct guest *g,
 	else
 		return bad(err, c, O_INSTALL_METHOD, "unknown install method "
 			   "'%s' (want debootstrap, tar, copy or none)", m);
+	r = pick(c, O_DEBOOTSTRAP_CMD, installers, err);
+	if (r < 0)
+		return r;
+	g->installer = (enum installer)r;
+	if (proxy && *proxy) {
+		if (!proxy_valid(proxy))
+			return bad(err, c, O_APT_PROXY, "invalid proxy URL "
+				   "'%s' (want http://HOST[:PORT]/)", proxy);
+		g->apt_proxy = strdup(proxy);
+	}
 	g->install_source = dup_or_null(src);
 	if (g->method == INSTALL_NONE && g->install_source)
 		return bad(err, c, O_INSTALL_SOURCE, "'install-source' is not "

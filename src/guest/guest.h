@@ -23,6 +23,13 @@ enum install_method {
 	INSTALL_NONE,		/* storage and the xl.cfg only */
 };
 
+/* The program that installs a debootstrap base (--debootstrap-cmd);
+ * install.c holds what each one is run with. */
+enum installer {
+	INSTALLER_DEBOOTSTRAP,
+	INSTALLER_MMDEBSTRAP,
+};
+
 /* How Xen boots the guest (--boot-mode); see create-image(8). */
 enum boot_mode {
 	BOOT_PV_PYGRUB,		/* PV; pygrub reads the guest's boot menu */
@@ -119,6 +126,10 @@ struct guest {
 	char *kernel_dir;
 
 	enum install_method method;
+	enum installer installer;
+	/* --apt_proxy: the build's downloads and the guest's apt go through
+	 * it; NULL for none. */
+	char *apt_proxy;
 	char *install_source;
 	char *install_sha256;	/* 64 lowercase hex digits, or NULL */
 

@@ -20,6 +20,9 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "admins", O_ADMINS, L, 0, NULL, "USER[,USER]",
 	  "accounts with sudo rights and the --ssh-key keys, no password",
 	  NULL },
+	{ "apt-proxy", O_APT_PROXY, S, 0, NULL, "URL",
+	  "HTTP proxy for the build's downloads and the guest's apt "
+	  "(http://HOST[:PORT]/)", NULL },
 	{ "arch", O_ARCH, S, 0, NULL, "ARCH",
 	  "Debian architecture of the guest (default: the host's)", NULL },
 	{ "boot", O_BOOT, B, RUN, "0", NULL,
@@ -46,6 +49,9 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
 	  "read settings from FILE (after the system file, before flags)",
 	  NULL },
+	{ "debootstrap-cmd", O_DEBOOTSTRAP_CMD, S, 0, "debootstrap",
+	  "debootstrap|mmdebstrap", "program that installs the base for "
+	  "--install-method=debootstrap", NULL },
 	{ "dhcp", O_DHCP, B, 0, "1", NULL,
 	  "configure the guest's network by DHCP (default unless --ip)",
 	  "ip" },

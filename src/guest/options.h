@@ -30,6 +30,7 @@ enum opt_flags {
 
 enum opt_id {
 	O_ADMINS,
+	O_APT_PROXY,
 	O_ARCH,
 	O_BOOT,
 	O_BOOT_MODE,
@@ -41,6 +42,7 @@ enum opt_id {
 	O_CACHEDIR,
 	O_CLONE,
 	O_CONFIG,
+	O_DEBOOTSTRAP_CMD,
 	O_DHCP,
 	O_DIR,
 	O_DISK_FORMAT,

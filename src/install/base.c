@@ -13,11 +13,13 @@
 #include "paths.h"
 #include "banned.h"
 
-static const char *method_name(enum install_method m)
+/* A debootstrap base is named for the program that installed it: two
+ * installers never make quite the same tree. */
+static const char *method_name(const struct guest *g)
 {
-	switch (m) {
+	switch (g->method) {
 	case INSTALL_DEBOOTSTRAP:
-		return "debootstrap";
+		return install_installer_name(g);
 	case INSTALL_TAR:
 		return "tar";
 	case INSTALL_COPY:
@@ -76,7 +78,7 @@ int base_key_for(const struct guest *g, struct base_key *ret,
 	base_key_set(ret, BASE_KEY_DIST, g->distro.codename);
 	base_key_set(ret, BASE_KEY_ARCH, g->arch);
 	base_key_set(ret, BASE_KEY_MIRROR, debootstrap ? g->mirror : "");
-	base_key_set(ret, BASE_KEY_METHOD, method_name(g->method));
+	base_key_set(ret, BASE_KEY_METHOD, method_name(g));
 
 	r = source_part(g, &sb, err);
 	if (r < 0)

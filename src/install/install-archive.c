@@ -697,9 +697,19 @@ static int fetch_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow,
 	return signals_pending() != 0;
 }
 
+static const char *fetch_proxy;
+
+void fetch_set_proxy(const char *url)
+{
+	fetch_proxy = url;
+}
+
 void fetch_configure(CURL *c, const char *url, char *errbuf)
 {
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* As apt's Acquire::http::Proxy: http only. */
+	if (fetch_proxy && !strncasecmp(url, "http://", 7))
+		curl_easy_setopt(c, CURLOPT_PROXY, fetch_proxy);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);

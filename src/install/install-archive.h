@@ -82,6 +82,12 @@ const char *fetch_redirect_protocols(const char *url);
  * pending (signals_pending()).
  */
 void fetch_configure(CURL *c, const char *url, char *errbuf);
+/*
+ * The proxy http:// downloads go through from now on (--apt_proxy), or
+ * NULL for libcurl's own choice (http_proxy in the environment). Kept,
+ * not copied: url must outlive the downloads.
+ */
+void fetch_set_proxy(const char *url);
 /* curl_global_init(), once: 0 or -EIO. */
 int fetch_global_init(void);
 

@@ -96,24 +96,40 @@ void install_kernel_packages(const struct guest *g, struct strvec *ret)
 	strvec_clear(&pkgs);
 }
 
-void install_debootstrap_args(const struct guest *g, const char *root,
-			      struct strvec *args)
+/* The packages the installer puts in besides its minimal base. */
+static void include_list(const struct guest *g, struct strvec *ret)
 {
 	struct strvec pkgs = STRVEC_INIT;
-	struct strbuf include = STRBUF_INIT;
-	char *debs = path_join(g->cachedir, "debs");
 	int defer = install_upgrades(g);
 
 	install_packages(g, &pkgs);
-	for (size_t i = 0; i < pkgs.nr; i++) {
-		if (defer && is_kernel(pkgs.v[i]))
-			continue;
-		strbuf_addf(&include, "%s%s", include.len ? "," : "",
-			    pkgs.v[i]);
-	}
-	/* minbase plus every package the guest needs, in one pass: no
-	 * second apt run per hook, and nothing the guest does not use. */
-	strvec_pushl(args, "debootstrap", "--variant=minbase", NULL);
+	for (size_t i = 0; i < pkgs.nr; i++)
+		if (!defer || !is_kernel(pkgs.v[i]))
+			strvec_push(ret, pkgs.v[i]);
+	strvec_clear(&pkgs);
+}
+
+static void join(const struct strvec *v, struct strbuf *out)
+{
+	for (size_t i = 0; i < v->nr; i++)
+		strbuf_addf(out, "%s%s", i ? "," : "", v->v[i]);
+}
+
+/* minbase plus every package the guest needs, in one pass: no second
+ * apt run per hook, and nothing the guest does not use. */
+static void debootstrap_args(const struct guest *g, const char *root,
+			     const char *debs, int first_stage,
+			     struct strvec *args)
+{
+	struct strvec pkgs = STRVEC_INIT;
+	struct strbuf include = STRBUF_INIT;
+
+	include_list(g, &pkgs);
+	join(&pkgs, &include);
+	strvec_push(args, "debootstrap");
+	if (first_stage)
+		strvec_push(args, "--foreign");
+	strvec_push(args, "--variant=minbase");
 	strvec_pushf(args, "--arch=%s", g->arch);
 	if (include.len)
 		strvec_pushf(args, "--include=%s", include.buf);
@@ -122,9 +138,129 @@ void install_debootstrap_args(const struct guest *g, const char *root,
 		strvec_pushf(args, "--keyring=%s", g->keyring);
 	strvec_pushf(args, "--cache-dir=%s", debs);
 	strvec_pushl(args, g->distro.codename, root, g->mirror, NULL);
-	free(debs);
 	strbuf_release(&include);
 	strvec_clear(&pkgs);
+}
+
+/* What mmdebstrap installs besides the Essential and required packages
+ * (apt patterns, which the first stage gives it on their own). */
+static void mmdebstrap_packages(const struct guest *g, struct strvec *ret)
+{
+	strvec_push(ret, "apt");
+	/* As debootstrap: usr-is-merged, not usrmerge, satisfies what wants
+	 * a merged /usr (merge_usr()). */
+	if (distro_has(&g->distro, "usr-is-merged"))
+		strvec_push(ret, "usr-is-merged");
+	include_list(g, ret);
+}
+
+/*
+ * mmdebstrap's first stage is its "extract" variant: apt on the host
+ * resolves debootstrap's minbase (the Essential and required packages
+ * and apt) plus the same packages, downloads them into the guest's
+ * /var/cache/apt/archives (from CACHEDIR/debs, copied in and out again by
+ * mmdebstrap's own hooks) and unpacks them, running nothing of them. The
+ * lists and the packages stay for the second stage.
+ */
+static void mmdebstrap_args(const struct guest *g, const char *root,
+			    const char *debs, int first_stage,
+			    struct strvec *args)
+{
+	struct strvec pkgs = STRVEC_INIT;
+	struct strbuf include = STRBUF_INIT;
+
+	(void)first_stage;
+	mmdebstrap_packages(g, &pkgs);
+	join(&pkgs, &include);
+	strvec_pushl(args, "mmdebstrap", "--mode=root", "--variant=extract",
+		     "--format=directory", NULL);
+	strvec_pushf(args, "--arch=%s", g->arch);
+	/* An apt pattern is one --include of its own: mmdebstrap does not
+	 * split one at commas. */
+	strvec_pushl(args, "--include=?essential",
+		     "--include=?priority(required)", NULL);
+	strvec_pushf(args, "--include=%s", include.buf);
+	strvec_push(args, "--components=main");
+	if (g->keyring)
+		strvec_pushf(args, "--keyring=%s", g->keyring);
+	/* The root holds lost+found and the base tree already; /dev, /proc
+	 * and /sys of the host have no business in it. */
+	strvec_pushl(args, "--skip=check/empty", "--skip=chroot/mount",
+		     "--skip=cleanup/apt", NULL);
+	strvec_pushf(args, "--setup-hook=sync-in %s /var/cache/apt/archives",
+		     debs);
+	strvec_pushf(args, "--extract-hook=sync-out /var/cache/apt/archives "
+		     "%s", debs);
+	strvec_pushl(args, g->distro.codename, root, g->mirror, NULL);
+	strbuf_release(&include);
+	strvec_clear(&pkgs);
+}
+
+/*
+ * mmdebstrap's second stage, in the guest's sandbox, from what the first
+ * left in /var/cache/apt/archives: the Essential packages by dpkg, as
+ * mmdebstrap itself does (base-passwd's preinst must run before anything
+ * needs /etc/passwd), then the rest by apt, without a download. apt names
+ * the Essential set, with usr-is-merged where the first stage took it:
+ * else it would take usrmerge (and perl) for what wants a merged /usr.
+ * The package lists and the packages go, as after debootstrap.
+ */
+static const char mmdebstrap_second_stage[] =
+	"export DEBIAN_FRONTEND=noninteractive\n"
+	"cd /var/cache/apt/archives\n"
+	"apt='apt-get -q -y -o APT::Install-Recommends=false "
+	"-o Dpkg::Options::=--force-confdef "
+	"-o Dpkg::Options::=--force-confold'\n"
+	"case \" $* \" in *' usr-is-merged '*) merged=usr-is-merged ;; "
+	"*) merged= ;; esac\n"
+	"debs=$($apt -s install '?essential' $merged | sed -n "
+	"'s/^Inst \\([^ ]*\\) (\\([^ ]*\\) .*\\[\\([a-z0-9]*\\)\\]).*/"
+	"\\1_\\2_\\3.deb/p' | sed 's/:/%3a/')\n"
+	"[ -n \"$debs\" ]\n"
+	"dpkg --install --force-depends $debs\n"
+	"$apt --no-download install '?priority(required)' \"$@\"\n"
+	"$apt clean\n"
+	"rm -rf /var/lib/apt/lists/*_* /var/lib/apt/lists/auxfiles\n";
+
+/* What each --debootstrap-cmd is run with. */
+static const struct installer_ops {
+	const char *name;
+	/* The host's stage (first_stage 0: the install as one command, for
+	 * the plan). */
+	void (*args)(const struct guest *g, const char *root,
+		     const char *debs, int first_stage, struct strvec *args);
+	/* The sandbox's stage: the command, then these packages. */
+	const char *const second_stage[5];
+	void (*packages)(const struct guest *g, struct strvec *ret);
+	/* Made in the root before the first stage: where its hooks copy the
+	 * packages to. */
+	const char *dir;
+	/* The merged /usr links are ours to make (debootstrap makes its
+	 * own), for the releases with usr-is-merged. */
+	int merge_usr;
+} installers[] = {
+	[INSTALLER_DEBOOTSTRAP] = {
+		"debootstrap", debootstrap_args,
+		{ "/debootstrap/debootstrap", "--second-stage", NULL }, NULL,
+		NULL, 0 },
+	[INSTALLER_MMDEBSTRAP] = {
+		"mmdebstrap", mmdebstrap_args,
+		{ "/bin/sh", "-euc", mmdebstrap_second_stage, "mmdebstrap",
+		  NULL }, mmdebstrap_packages, "var/cache/apt/archives", 1 },
+};
+
+const char *install_installer_name(const struct guest *g)
+{
+	return installers[g->installer].name;
+}
+
+void install_debootstrap_args(const struct guest *g, const char *root,
+			      struct strvec *args)
+{
+	char *debs = path_join(g->cachedir, "debs");
+
+	installers[g->installer].args(g, root, debs, 0, args);
+	free(debs);
 }
 
 /* nftw() passes no context: the list being filled. */
@@ -201,6 +337,16 @@ static void add_debootstrap_reason(struct child_process *cp,
 }
 
 /*
+ * --apt_proxy for the downloads of a build: debootstrap's wget and apt
+ * both take http_proxy, as libcurl does for ours (fetch_set_proxy()).
+ */
+static void add_proxy(const struct guest *g, struct strvec *env)
+{
+	if (g->apt_proxy)
+		strvec_pushf(env, "http_proxy=%s", g->apt_proxy);
+}
+
+/*
  * The first stage, on the host: debootstrap downloads and checks the
  * packages and unpacks the essential ones, running nothing of them.
  */
@@ -208,7 +354,6 @@ static int first_stage(const struct guest *g, const char *root,
 		       struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
-	struct strvec args = STRVEC_INIT;
 	char *debs = path_join(g->cachedir, "debs");
 	int r;
 
@@ -217,10 +362,9 @@ static int first_stage(const struct guest *g, const char *root,
 		strbuf_addf(err, "cannot create '%s': %s", debs, strerror(-r));
 		goto out;
 	}
-	install_debootstrap_args(g, root, &args);
-	strvec_pushl(&cp.args, args.v[0], "--foreign", NULL);
-	strvec_pushv(&cp.args, args.v + 1);
+	installers[g->installer].args(g, root, debs, 1, &cp.args);
 	cp.clear_env = 1;
+	add_proxy(g, &cp.env);
 	/*
 	 * debootstrap runs wget once per package, and each looks the mirror
 	 * up again: ~150 lookups. A lost DNS reply (some resolvers drop an
@@ -232,13 +376,16 @@ static int first_stage(const struct guest *g, const char *root,
 		     getenv("RES_OPTIONS") ? getenv("RES_OPTIONS") :
 					     "timeout:1 attempts:5");
 	r = run_command(&cp);
-	if (r < 0) {
+	if (r == -ENOENT) {
+		strbuf_addf(err, "'%s' is not installed (--debootstrap-cmd="
+			    "%s; it is the Debian package of that name)",
+			    cp.args.v[0], cp.args.v[0]);
+	} else if (r < 0) {
 		child_describe_failure(&cp, r, err);
 		add_debootstrap_reason(&cp, err);
 	}
 out:
 	free(debs);
-	strvec_clear(&args);
 	child_process_clear(&cp);
 	return r;
 }
@@ -248,14 +395,18 @@ out:
  * (dpkg, their maintainer scripts) are the guest's, and never run with
  * the host in reach. It needs no network: everything was downloaded.
  */
-static int second_stage(const char *root, struct strbuf *err)
+static int second_stage(const struct guest *g, const char *root,
+			struct strbuf *err)
 {
+	const struct installer_ops *ops = &installers[g->installer];
 	struct child_process cp = CHILD_PROCESS_INIT;
 	char *in_guest = paths_in_guest();
 	int r;
 
-	strvec_pushl(&cp.args, in_guest, "/debootstrap/debootstrap",
-		     "--second-stage", NULL);
+	strvec_push(&cp.args, in_guest);
+	strvec_pushv(&cp.args, (const char **)ops->second_stage);
+	if (ops->packages)
+		ops->packages(g, &cp.args);
 	cp.clear_env = 1;
 	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root);
 	/*
@@ -268,8 +419,8 @@ static int second_stage(const char *root, struct strbuf *err)
 	strvec_push(&cp.env, "container=lxc");
 	r = run_command(&cp);
 	if (r == -EPROTO && !cp.term_signal) {
-		strbuf_addf(err, "'debootstrap --second-stage' exited with "
-			    "status %d", cp.exit_status);
+		strbuf_addf(err, "the second stage of '%s' exited with "
+			    "status %d", ops->name, cp.exit_status);
 		add_debootstrap_reason(&cp, err);
 		/* in-guest's own reason, when the sandbox failed. */
 		if (cp.exit_status >= 125)
@@ -287,7 +438,7 @@ static int debootstrap(const struct guest *g, const char *root,
 {
 	int r = first_stage(g, root, err);
 
-	return r < 0 ? r : second_stage(root, err);
+	return r < 0 ? r : second_stage(g, root, err);
 }
 
 /*
@@ -298,6 +449,46 @@ static int debootstrap(const struct guest *g, const char *root,
  * guest's file systems are flushed once when they are unmounted.
  */
 static const char unsafe_io[] = "etc/dpkg/dpkg.cfg.d/create-image-unsafe-io";
+
+/*
+ * A merged /usr, made as debootstrap makes it: the top-level directories
+ * are links into /usr before anything is unpacked (mmdebstrap keeps
+ * such links when it unpacks).
+ */
+static int merge_usr(const struct guest *g, const struct rootfs *root,
+		     struct strbuf *err)
+{
+	static const struct {
+		const char *arch, *dirs;
+	} extra[] = {
+		{ "amd64", "lib32 lib64 libx32" },
+		{ "i386", "lib64 libx32" },
+		{ "ppc64el", "lib64" },
+		{ "s390x", "lib32" },
+	};
+	struct strvec dirs = STRVEC_INIT;
+	int r = 0;
+
+	strvec_pushl(&dirs, "bin", "sbin", "lib", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(extra); i++)
+		if (!strcmp(g->arch, extra[i].arch))
+			strvec_split(&dirs, extra[i].dirs, " ");
+	for (size_t i = 0; i < dirs.nr && r >= 0; i++) {
+		struct strbuf usr = STRBUF_INIT;
+
+		strbuf_addf(&usr, "usr/%s", dirs.v[i]);
+		r = rootfs_mkdir_p(root, usr.buf, 0755);
+		if (r >= 0)
+			r = rootfs_symlink(root, usr.buf, dirs.v[i]);
+		if (r < 0)
+			strbuf_addf(err, "cannot link the guest's '/%s' to "
+				    "'/%s': %s", dirs.v[i], usr.buf,
+				    rootfs_strerror(r));
+		strbuf_release(&usr);
+	}
+	strvec_clear(&dirs);
+	return r;
+}
 
 static int seed(const struct guest *g, const struct rootfs *root,
 		struct strbuf *err)
@@ -313,8 +504,14 @@ static int seed(const struct guest *g, const struct rootfs *root,
 	 * link on disk. */
 	for (size_t i = 0; i < dirs.nr && r >= 0; i++)
 		r = install_overlay(dirs.v[i], root->path, err);
+	if (r >= 0 && installers[g->installer].merge_usr &&
+	    distro_has(&g->distro, "usr-is-merged"))
+		r = merge_usr(g, root, err);
 	if (r >= 0) {
 		r = rootfs_mkdir_p(root, dir, 0755);
+		if (r >= 0 && installers[g->installer].dir)
+			r = rootfs_mkdir_p(root, installers[g->installer].dir,
+					   0755);
 		if (r >= 0)
 			r = rootfs_write_file(root, unsafe_io, conf,
 					      sizeof(conf) - 1, 0644);
@@ -395,6 +592,7 @@ int install_upgrade(const struct guest *g, const struct rootfs *root,
 	install_kernel_packages(g, &cp.args);
 	cp.clear_env = 1;
 	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root->path);
+	add_proxy(g, &cp.env);
 	r = run_command(&cp);
 	if (r == -EPROTO && !cp.term_signal) {
 		strbuf_addf(err, "upgrading from %s exited with status %d",

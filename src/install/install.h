@@ -52,10 +52,14 @@ void install_packages(const struct guest *g, struct strvec *ret);
 void install_base_tree_dirs(const struct guest *g, struct strvec *ret);
 int install_base_tree_files(const struct guest *g, struct strvec *ret);
 /*
- * The debootstrap argv, for the log and for --dry-run's plan: the install
- * as one command; the build runs it as its two stages.
+ * The installer's argv (--debootstrap-cmd), for the log and for
+ * --dry-run's plan: the install as one command; the build runs it as its
+ * two stages, the first on the host, the second in the guest's sandbox.
  */
 void install_debootstrap_args(const struct guest *g, const char *root,
 			      struct strvec *args);
+
+/* "debootstrap" or "mmdebstrap": what installs g's base. */
+const char *install_installer_name(const struct guest *g);
 
 #endif

@@ -769,6 +769,33 @@ TEST(refused)
 		  "g.conf:1: 'cache-max-age' must be 0 to 604800 seconds" },
 		{ NULL, { "--keyring", "/nonexistent/k.gpg" },
 		  "--keyring: keyring '/nonexistent/k.gpg' does not exist" },
+		{ NULL, { "--debootstrap-cmd", "cdebootstrap" },
+		  "--debootstrap-cmd: 'debootstrap-cmd' must be debootstrap "
+		  "or mmdebstrap, not 'cdebootstrap'" },
+		{ "debootstrap_cmd = /usr/sbin/debootstrap", { NULL },
+		  "g.conf:1: 'debootstrap-cmd' must be debootstrap or "
+		  "mmdebstrap, not '/usr/sbin/debootstrap'" },
+		{ NULL, { "--apt_proxy", "ftp://p.example:3142" },
+		  "--apt_proxy: invalid proxy URL 'ftp://p.example:3142' (want "
+		  "http://HOST[:PORT]/)" },
+		{ NULL, { "--apt-proxy", "http://" },
+		  "--apt-proxy: invalid proxy URL 'http://' " },
+		{ NULL, { "--apt-proxy", "http://p.example:0/" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ NULL, { "--apt-proxy", "http://p.example:65536" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ NULL, { "--apt-proxy", "http://p.example:/" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ NULL, { "--apt-proxy", "http://p.example/apt" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ NULL, { "--apt-proxy", "http://p.ex\"ample" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ NULL, { "--apt-proxy", "http://[::1/" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ NULL, { "--apt-proxy", "http://-p.example" },
+		  "--apt-proxy: invalid proxy URL " },
+		{ "apt_proxy = http://user@p.example:3142", { NULL },
+		  "g.conf:1: invalid proxy URL 'http://user@p.example:3142' " },
 		/* Network. */
 		{ NULL, { "--ip", "10.0.0.5" },
 		  "--ip: '10.0.0.5' has no prefix length: give --netmask or "
@@ -1174,6 +1201,51 @@ TEST(mirrors)
 				    cases[i].guest_security);
 		CHECK_STREQ(g.guest_mirror, cases[i].guest);
 		CHECK_INTEQ(g.updates, cases[i].updates);
+		guest_release(&g);
+		strbuf_release(&err);
+	}
+}
+
+TEST(installer_and_proxy)
+{
+	static const struct {
+		const char *flags[MAX_FLAGS];
+		const char *file;
+		enum installer installer;
+		const char *proxy;
+	} cases[] = {
+		{ { NULL }, NULL, INSTALLER_DEBOOTSTRAP, NULL },
+		{ { "--debootstrap-cmd", "mmdebstrap" }, NULL,
+		  INSTALLER_MMDEBSTRAP, NULL },
+		{ { NULL }, "debootstrap_cmd = mmdebstrap\n",
+		  INSTALLER_MMDEBSTRAP, NULL },
+		{ { "--debootstrap-cmd=debootstrap" },
+		  "debootstrap-cmd = mmdebstrap\n", INSTALLER_DEBOOTSTRAP,
+		  NULL },
+		{ { "--apt_proxy=http://127.0.0.1:3142" }, NULL,
+		  INSTALLER_DEBOOTSTRAP, "http://127.0.0.1:3142" },
+		{ { NULL }, "apt_proxy = http://apt.example:3142/\n",
+		  INSTALLER_DEBOOTSTRAP, "http://apt.example:3142/" },
+		{ { NULL }, "apt-proxy = https://[2001:db8::1]:8443\n",
+		  INSTALLER_DEBOOTSTRAP, "https://[2001:db8::1]:8443" },
+		/* xen-tools' configuration has "apt_proxy =": none. */
+		{ { NULL }, "apt_proxy =\n", INSTALLER_DEBOOTSTRAP, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *flags[MAX_FLAGS + 3] = { "--hostname", "web1" };
+		struct strbuf err = STRBUF_INIT;
+		struct guest g;
+
+		for (size_t k = 0; cases[i].flags[k]; k++)
+			flags[k + 2] = cases[i].flags[k];
+		CHECK_INTEQ(guest_of(1, cases[i].file, flags, &g, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		CHECK_INTEQ(g.installer, cases[i].installer);
+		if (cases[i].proxy)
+			CHECK_STREQ(g.apt_proxy, cases[i].proxy);
+		else
+			CHECK(!g.apt_proxy);
 		guest_release(&g);
 		strbuf_release(&err);
 	}
