@@ -1,5 +1,6 @@
 /* install.c: see install.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,9 +159,10 @@ static void mmdebstrap_packages(const struct guest *g, struct strvec *ret)
  * mmdebstrap's first stage is its "extract" variant: apt on the host
  * resolves debootstrap's minbase (the Essential and required packages
  * and apt) plus the same packages, downloads them into the guest's
- * /var/cache/apt/archives (from CACHEDIR/debs, copied in and out again by
- * mmdebstrap's own hooks) and unpacks them, running nothing of them. The
- * lists and the packages stay for the second stage.
+ * /var/cache/apt/archives (those in CACHEDIR/debs copied in by a hook of
+ * mmdebstrap's own, the new ones kept there by keep_packages()) and
+ * unpacks them, running nothing of them. The lists and the packages stay
+ * for the second stage.
  */
 static void mmdebstrap_args(const struct guest *g, const char *root,
 			    const char *debs, int first_stage,
@@ -189,8 +191,6 @@ static void mmdebstrap_args(const struct guest *g, const char *root,
 		     "--skip=cleanup/apt", NULL);
 	strvec_pushf(args, "--setup-hook=sync-in %s /var/cache/apt/archives",
 		     debs);
-	strvec_pushf(args, "--extract-hook=sync-out /var/cache/apt/archives "
-		     "%s", debs);
 	strvec_pushl(args, g->distro.codename, root, g->mirror, NULL);
 	strbuf_release(&include);
 	strvec_clear(&pkgs);
@@ -232,8 +232,8 @@ static const struct installer_ops {
 	/* The sandbox's stage: the command, then these packages. */
 	const char *const second_stage[5];
 	void (*packages)(const struct guest *g, struct strvec *ret);
-	/* Made in the root before the first stage: where its hooks copy the
-	 * packages to. */
+	/* Made in the root before the first stage: where it leaves the
+	 * packages, to be kept in CACHEDIR/debs (NULL: it keeps them). */
 	const char *dir;
 	/* The merged /usr links are ours to make (debootstrap makes its
 	 * own), for the releases with usr-is-merged. */
@@ -433,12 +433,66 @@ static int second_stage(const struct guest *g, const char *root,
 	return r;
 }
 
-static int debootstrap(const struct guest *g, const char *root,
+/* A .deb is never near this; a file that is is no package of ours. */
+#define DEB_MAX (1UL << 30)
+
+/*
+ * The packages the first stage left in the root, kept in CACHEDIR/debs
+ * for the next build: each one new there is written whole through a
+ * temporary file, so that a build reading the cache meanwhile sees it
+ * entire or not at all; one there already is left as it is.
+ */
+static int keep_packages(const char *dir, const struct rootfs *root,
+			 const char *debs, struct strbuf *err)
+{
+	struct strvec names = STRVEC_INIT;
+	struct strbuf deb = STRBUF_INIT;
+	const char *name = dir;
+	int r = rootfs_list_dir(root, dir, &names);
+
+	for (size_t i = 0; r >= 0 && i < names.nr; i++) {
+		size_t n = strlen(names.v[i]);
+		char *dest, *rel;
+
+		name = names.v[i];
+		if (n < 5 || strcmp(name + n - 4, ".deb"))
+			continue;
+		dest = path_join(debs, name);
+		rel = path_join(dir, name);
+		if (!path_exists(dest)) {
+			strbuf_reset(&deb);
+			r = rootfs_read_file(root, rel, O_NOFOLLOW, DEB_MAX,
+					     &deb, NULL);
+			if (r >= 0)
+				r = write_file_new(dest, deb.buf, deb.len,
+						   0644);
+			if (r == -EEXIST)
+				r = 0;
+		}
+		free(dest);
+		free(rel);
+	}
+	if (r < 0)
+		strbuf_addf(err, "cannot keep '%s' in '%s': %s", name, debs,
+			    rootfs_strerror(r));
+	strbuf_release(&deb);
+	strvec_clear(&names);
+	return r;
+}
+
+static int debootstrap(const struct guest *g, const struct rootfs *root,
 		       struct strbuf *err)
 {
-	int r = first_stage(g, root, err);
+	const char *dir = installers[g->installer].dir;
+	int r = first_stage(g, root->path, err);
 
-	return r < 0 ? r : second_stage(g, root, err);
+	if (r >= 0 && dir) {
+		char *debs = path_join(g->cachedir, "debs");
+
+		r = keep_packages(dir, root, debs, err);
+		free(debs);
+	}
+	return r < 0 ? r : second_stage(g, root->path, err);
 }
 
 /*
@@ -619,7 +673,7 @@ int install_system(const struct guest *g, const struct rootfs *root,
 	case INSTALL_DEBOOTSTRAP:
 		r = seed(g, root, err);
 		if (r >= 0)
-			r = debootstrap(g, root->path, err);
+			r = debootstrap(g, root, err);
 		if (r >= 0) {
 			r = unseed(root);
 			if (r < 0)
