@@ -30,6 +30,7 @@
 #include "clock.h"
 #include "config.h"
 #include "customize.h"
+#include "dom0-hosts.h"
 #include "filesystem.h"
 #include "fsspace.h"
 #include "fsutil.h"
@@ -383,6 +384,17 @@ int build_check_existing(struct build *b, int check_storage,
 		r = 0;
 	}
 	strbuf_release(&found);
+	if (r >= 0 && g->hosts) {
+		char *line = dom0_hosts_line(g->ips[0].addr_text, g->hostname);
+		struct strbuf why = STRBUF_INIT;
+
+		r = dom0_hosts_check(DOM0_HOSTS_FILE, line, &why);
+		if (r < 0)
+			strbuf_addf(err, "--hosts: %s", why.buf);
+		r = r < 0 ? r : 0;
+		strbuf_release(&why);
+		free(line);
+	}
 	if (r >= 0)
 		r = check_space(b, err);
 	return r;
@@ -712,6 +724,13 @@ static void plan_text(const struct build *b, const char *archive_err,
 		strbuf_addf(out, "the disk's own boot code (%s)\n",
 			    g->firmware == FIRMWARE_UEFI ? "uefi" : "bios");
 	strbuf_addf(out, "config    %s\n", g->cfg_path);
+	if (g->hosts) {
+		char *line = dom0_hosts_line(g->ips[0].addr_text, g->hostname);
+
+		strbuf_addf(out, "dom0      %s: \"%s\"\n", DOM0_HOSTS_FILE,
+			    line);
+		free(line);
+	}
 	strvec_clear(&args);
 }
 
@@ -1331,10 +1350,14 @@ static int customize(struct build *b)
 	}
 	r = customize_guest(&b->g, b->root, vars, b->hash, &err);
 	if (r >= 0)
+		r = customize_host_keys(&b->g, b->root, &err);
+	if (r >= 0)
 		r = enter_chroot(b, &err);
 	if (r < 0)
 		goto out;
-	hooks_collect(&b->g, HOOKS_GUEST, &hooks);
+	/* --hooks=0: none, as in xen-tools; the roles still run. */
+	if (b->g.hooks)
+		hooks_collect(&b->g, HOOKS_GUEST, &hooks);
 	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, "hook", &err);
 	if (r >= 0)
 		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles, "role",
@@ -1974,6 +1997,19 @@ void build_record(const struct build *b, struct manifest *m)
 	strvec_pushv(&m->settings, b->settings.v);
 }
 
+/* --hosts: the guest's line in dom0's /etc/hosts, journaled. */
+static int add_hosts_line(struct build *b, struct strbuf *err)
+{
+	char *line = dom0_hosts_line(b->g.ips[0].addr_text, b->g.hostname);
+	int r = dom0_hosts_add(DOM0_HOSTS_FILE, line, &b->j, err);
+
+	if (r > 0)
+		info("%s names the guest already: '%s'", DOM0_HOSTS_FILE,
+		     line);
+	free(line);
+	return r < 0 ? r : 0;
+}
+
 static int write_manifest(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -1983,13 +2019,17 @@ static int write_manifest(struct build *b)
 
 	manifest_init(&m);
 	build_record(b, &m);
+	/* Last but for the record, which is what delete-image reads. */
+	r = b->g.hosts ? add_hosts_line(b, &err) : 0;
 	/* Journaled first: a failed write leaves no half a manifest. */
-	r = journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
-	if (r < 0)
-		strbuf_addf(&err, "cannot journal '%s': %s", path,
-			    strerror(-r));
-	else
-		r = manifest_write(path, &m, &err);
+	if (r >= 0) {
+		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
+		if (r < 0)
+			strbuf_addf(&err, "cannot journal '%s': %s", path,
+				    strerror(-r));
+		else
+			r = manifest_write(path, &m, &err);
+	}
 	if (r < 0)
 		r = fail(b, r, "record the guest", &err);
 	manifest_release(&m);
@@ -2319,7 +2359,8 @@ static const struct stage {
 	{ "config", "writing the xl configuration", write_config,
 	  "the xl.cfg", 0 },
 	{ "record", "recording the guest", write_manifest,
-	  "the guest's record", 0 },
+	  "the guest's line in dom0's /etc/hosts (--hosts); the guest's "
+	  "record", 0 },
 };
 
 const char *build_stage_name(size_t i)

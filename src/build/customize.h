@@ -46,5 +46,12 @@ int customize_generalize(const struct rootfs *root, struct strbuf *err);
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err);
+/*
+ * Fresh SSH host keys (RSA, ECDSA, Ed25519) for every guest, named for it,
+ * whatever the install or a base brought: made whether or not hooks run.
+ * Nothing for a tree without /bin/sh, or without ssh-keygen.
+ */
+int customize_host_keys(const struct guest *g, const struct rootfs *root,
+			struct strbuf *err);
 
 #endif

@@ -119,6 +119,7 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	}
 	strvec_pushf(env, "gateway=%s", g->gateway);
 	strvec_pushf(env, "broadcast=%s", g->broadcast);
+	strvec_pushf(env, "p2p=%s", g->p2p);
 	add_joined(&ns, &g->nameservers, " ");
 	strvec_pushf(env, "nameserver=%s", ns.buf);
 	strvec_pushf(env, "bridge=%s", g->bridge ? g->bridge : "");
@@ -132,6 +133,7 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	strvec_pushf(env, "vif_count=%zu", g->nnics);
 	add_joined(&admins, &g->admins, " ");
 	strvec_pushf(env, "admins=%s", admins.buf);
+	strvec_pushf(env, "accounts=%d", g->accounts);
 	add_joined(&keys, &g->ssh_keys, "\n");
 	strvec_pushf(env, "ssh_keys=%s", keys.buf);
 	strvec_pushf(env, "verbose=%d", g->verbose);

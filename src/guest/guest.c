@@ -295,7 +295,8 @@ static int nic_from_flags(const struct config *c, struct guest *g,
 		f->nips++;
 	}
 	if (ips->nr || config_is_set(c, O_DHCP) || mask_prefix >= 0 ||
-	    (config_get(c, O_BROADCAST) && *config_get(c, O_BROADCAST)))
+	    (config_get(c, O_BROADCAST) && *config_get(c, O_BROADCAST)) ||
+	    (config_get(c, O_P2P) && *config_get(c, O_P2P)))
 		f->set |= NIC_SET_IP;
 	r = check_ipv4(c, O_GATEWAY, f->gateway, err);
 	if (r < 0)
@@ -303,6 +304,8 @@ static int nic_from_flags(const struct config *c, struct guest *g,
 	if (f->gateway[0])
 		f->set |= NIC_SET_GATEWAY;
 	r = check_ipv4(c, O_BROADCAST, g->broadcast, err);
+	if (r >= 0)
+		r = check_ipv4(c, O_P2P, g->p2p, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ips6->nr; i++) {
@@ -355,14 +358,14 @@ static int nic_from_flags(const struct config *c, struct guest *g,
 /* The flags of each part of the primary a --vif spec may set too. */
 static const struct {
 	unsigned set;			/* enum nic_set */
-	enum opt_id ids[4];
+	enum opt_id ids[5];
 	size_t nids;
 	const char *key;		/* as the spec says it */
 } primary_parts[] = {
 	{ NIC_SET_MAC, { O_MAC }, 1, "mac=" },
 	{ NIC_SET_BRIDGE, { O_BRIDGE }, 1, "bridge=" },
 	{ NIC_SET_VIFNAME, { O_VIFNAME }, 1, "vifname=" },
-	{ NIC_SET_IP, { O_IP, O_DHCP, O_NETMASK, O_BROADCAST }, 4,
+	{ NIC_SET_IP, { O_IP, O_DHCP, O_NETMASK, O_BROADCAST, O_P2P }, 5,
 	  "ip= or dhcp" },
 	{ NIC_SET_GATEWAY, { O_GATEWAY }, 1, "gateway=" },
 	{ NIC_SET_IP6, { O_IP6 }, 1, "ip6=" },
@@ -626,16 +629,19 @@ static int validate_network(const struct config *c, struct guest *g,
 	nic_release(&flags);
 	if (r < 0)
 		return r;
-	if (!flags_ip)
+	if (!flags_ip) {
 		g->broadcast[0] = '\0';
+		g->p2p[0] = '\0';
+	}
 
 	/* The primary's checks, named after the flags where they apply. */
 	if (flags_ip && !g->nics[0].dhcp && !g->nics[0].nips)
 		return bad(err, c, O_DHCP,
 			   "no network configuration: give --ip or --dhcp");
 	if (flags_ip && g->nics[0].dhcp &&
-	    (g->broadcast[0] || mask_prefix >= 0)) {
-		enum opt_id id = g->broadcast[0] ? O_BROADCAST : O_NETMASK;
+	    (g->broadcast[0] || g->p2p[0] || mask_prefix >= 0)) {
+		enum opt_id id = g->broadcast[0] ? O_BROADCAST :
+				 g->p2p[0] ? O_P2P : O_NETMASK;
 
 		return bad(err, c, id, "'%s' needs a static --ip, not DHCP",
 			   option_defs[id].name);
@@ -673,6 +679,11 @@ static int validate_network(const struct config *c, struct guest *g,
 	memcpy(g->mac_text, g->nics[0].mac_text, sizeof(g->mac_text));
 	g->bridge = xstrdup(g->nics[0].bridge);
 	g->vifname = xstrdup(g->nics[0].vifname);
+	g->copyhosts = get_bool(c, O_COPYHOSTS);
+	g->hosts = get_bool(c, O_HOSTS);
+	if (g->hosts && !g->nips)
+		return bad(err, c, O_HOSTS, "'hosts' needs a static --ip: "
+			   "dom0 cannot name a DHCP guest's address");
 	return 0;
 }
 
@@ -1505,6 +1516,12 @@ static int validate_access(const struct config *c, struct guest *g,
 				   name);
 		strvec_push(&g->admins, name);
 	}
+	g->accounts = get_bool(c, O_ACCOUNTS);
+	g->hooks = get_bool(c, O_HOOKS);
+	if (!g->hooks && (g->admins.nr || g->accounts))
+		return bad(err, c, O_HOOKS, "--%s needs the hooks: its accounts "
+			   "are made by the hook 40-accounts",
+			   g->admins.nr ? "admins" : "accounts");
 	return 0;
 }
 
@@ -1675,7 +1692,8 @@ int guest_from_config(const struct config *c, struct guest *g,
 	g->boot = get_bool(c, O_BOOT);
 	g->force = get_bool(c, O_FORCE);
 	g->keep = get_bool(c, O_KEEP);
-	g->verbose = get_bool(c, O_VERBOSE);
+	g->debug = get_bool(c, O_DEBUG);
+	g->verbose = get_bool(c, O_VERBOSE) || g->debug;
 	g->dry_run = get_bool(c, O_DRY_RUN);
 	return 0;
 }

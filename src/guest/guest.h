@@ -129,6 +129,11 @@ struct guest {
 	size_t nips;
 	char gateway[16];	/* "" when none */
 	char broadcast[16];
+	char p2p[16];
+	int hosts;		/* --hosts: a line in dom0's /etc/hosts */
+	int copyhosts;
+	int accounts;
+	int hooks;		/* 0: --nohooks, no guest hooks run */		/* --accounts: dom0's users in the guest */		/* --copyhosts: dom0's entries in the guest */		/* --p2p: the peer of ips[0], or "" */
 	struct strvec nameservers;
 	uint8_t mac[6];
 	char mac_text[18];
@@ -167,7 +172,7 @@ struct guest {
 
 	struct strvec roles;	/* full paths of the role scripts */
 
-	int boot, force, keep, verbose, dry_run;
+	int boot, force, keep, verbose, debug, dry_run;
 
 	int generalize;		/* --generalize */
 	int flatten;		/* --flatten: no base image under its disk */

@@ -17,6 +17,9 @@
 
 /* This array MUST stay sorted by name, and in enum opt_id order. */
 const struct option_def option_defs[_O_MAX] = {
+	{ "accounts", O_ACCOUNTS, B, 0, "0", NULL,
+	  "copy dom0's users (UID 1000 and up) into the guest, with their "
+	  "groups and password hashes", NULL },
 	{ "admins", O_ADMINS, L, 0, NULL, "USER[,USER]",
 	  "accounts with sudo rights and the --ssh-key keys, no password",
 	  NULL },
@@ -46,6 +49,10 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
 	  "read settings from FILE (after the system file, before flags)",
 	  NULL },
+	{ "copyhosts", O_COPYHOSTS, B, 0, "0", NULL,
+	  "copy dom0's /etc/hosts entries into the guest's", NULL },
+	{ "debug", O_DEBUG, B, RUN, "0", NULL,
+	  "--verbose, and the environment each command gets", NULL },
 	{ "dhcp", O_DHCP, B, 0, "1", NULL,
 	  "configure the guest's network by DHCP (default unless --ip)",
 	  "ip" },
@@ -105,10 +112,16 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "hash-method", O_HASH_METHOD, S, 0, "yescrypt", "METHOD",
 	  "password hash: yescrypt or sha512", NULL },
 	{ "help", O_HELP, A, CLI, NULL, NULL, "show this help and exit", NULL },
+	{ "hooks", O_HOOKS, B, 0, "1", NULL,
+	  "run the hooks that finish the guest (--nohooks: none; the core's "
+	  "own steps and the roles still run)", NULL },
 	{ "hooks-dir", O_HOOKS_DIR, S, 0, SYSCONFDIR "/create-image/hooks.d",
 	  "DIR", "administrator's hooks, run with the shipped ones", NULL },
 	{ "hostname", O_HOSTNAME, S, 0, NULL, "NAME",
 	  "the guest's host name (required)", NULL },
+	{ "hosts", O_HOSTS, B, 0, "0", NULL,
+	  "add the guest's static address and name to dom0's /etc/hosts "
+	  "(delete-image takes them out again)", NULL },
 	{ "image", O_IMAGE, S, 0, "sparse", "sparse|full",
 	  "allocate disk image files sparse or in full", NULL },
 	{ "image-dev", O_IMAGE_DEV, S, 0, NULL, "DEV",
@@ -168,6 +181,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "never ask the mirror: use the cached base as it is", NULL },
 	{ "output", O_OUTPUT, S, 0, "/etc/xen", "DIR",
 	  "where the xl configuration file is written", NULL },
+	{ "p2p", O_P2P, S, 0, NULL, "ADDR",
+	  "point-to-point peer of the static --ip (the address the guest's "
+	  "first address is paired with)", NULL },
 	{ "partition-table", O_PARTITION_TABLE, S, 0, "gpt", "gpt|msdos",
 	  "partition table of a --layout=disk disk", NULL },
 	{ "partitions", O_PARTITIONS, S, 0, NULL, "FILE",

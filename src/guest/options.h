@@ -29,6 +29,7 @@ enum opt_flags {
 };
 
 enum opt_id {
+	O_ACCOUNTS,
 	O_ADMINS,
 	O_ARCH,
 	O_BOOT,
@@ -41,6 +42,8 @@ enum opt_id {
 	O_CACHEDIR,
 	O_CLONE,
 	O_CONFIG,
+	O_COPYHOSTS,
+	O_DEBUG,
 	O_DHCP,
 	O_DIR,
 	O_DISK_FORMAT,
@@ -66,8 +69,10 @@ enum opt_id {
 	O_GUEST_SECURITY_MIRROR,
 	O_HASH_METHOD,
 	O_HELP,
+	O_HOOKS,
 	O_HOOKS_DIR,
 	O_HOSTNAME,
+	O_HOSTS,
 	O_IMAGE,
 	O_IMAGE_DEV,
 	O_INITRD,
@@ -93,6 +98,7 @@ enum opt_id {
 	O_NOSWAP,
 	O_OFFLINE,
 	O_OUTPUT,
+	O_P2P,
 	O_PARTITION_TABLE,
 	O_PARTITIONS,
 	O_PARTITIONSDIR,

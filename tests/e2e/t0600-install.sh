@@ -18,7 +18,7 @@ test_expect_success 'make install PREFIX=... installs program, data and man page
 	test -f usr/share/man/man8/create-image.8 &&
 	test -f usr/share/create-image/templates/xl.cfg &&
 	test -f usr/share/create-image/distros/releases &&
-	test -x usr/share/create-image/distros/debian/hooks/20-ssh-host-keys &&
+	test -x usr/share/create-image/distros/debian/hooks/40-accounts &&
 	test -x usr/share/create-image/distros/debian/hooks/base/30-enable-services &&
 	test -x usr/share/create-image/distros/debian/base-tree/etc/initramfs-tools/hooks/create-image &&
 	test -f etc/create-image/create-image.conf &&

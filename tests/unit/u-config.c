@@ -588,6 +588,56 @@ TEST(xen_tools_names)
 	}
 }
 
+/* --hosts and --copyhosts under xen-tools' names, from flags and files. */
+TEST(xen_tools_hosts)
+{
+	static const struct {
+		const char *argv[3];
+		const char *text;
+		const char *want_hosts, *want_copy;
+	} cases[] = {
+		{ { "--hosts" }, NULL, "1", "0" },
+		{ { "--hosts", "--nohosts" }, NULL, "0", "0" },
+		{ { "--hosts", "--no-hosts" }, NULL, "0", "0" },
+		{ { "--copyhosts" }, NULL, "0", "1" },
+		{ { "--copy-hosts" }, NULL, "0", "1" },
+		{ { NULL }, "nohosts = 1", "0", "0" },
+		{ { NULL }, "no-hosts = 0", "1", "0" },
+		{ { NULL }, "copy_hosts = 1", "1", "1" },
+		{ { NULL }, "copy-hosts = 0", "1", "0" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *argv[4] = { "create-image" };
+		struct config c;
+		struct strbuf err = STRBUF_INIT;
+		int argc = 1, before = unit_failed_checks;
+
+		config_init_defaults(&c);
+		for (size_t j = 0; j < 3 && cases[i].argv[j]; j++)
+			argv[argc++] = cases[i].argv[j];
+		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
+			    0);
+		/* What a file below may turn off. */
+		if (cases[i].text)
+			CHECK_INTEQ(config_parse_text(&c, "hosts = 1",
+						      "s.conf", LAYER_SYSTEM,
+						      &err), 0);
+		if (cases[i].text)
+			CHECK_INTEQ(config_parse_text(&c, cases[i].text,
+						      "t.conf", LAYER_FILE,
+						      &err), 0);
+		CHECK_INTEQ(config_load(&c, NULL, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		CHECK_STREQ(config_get(&c, O_HOSTS), cases[i].want_hosts);
+		CHECK_STREQ(config_get(&c, O_COPYHOSTS), cases[i].want_copy);
+		report_case(before, i, cases[i].argv[0] ? cases[i].argv[0] :
+			    cases[i].text);
+		strbuf_release(&err);
+		config_release(&c);
+	}
+}
+
 TEST(argv_actions)
 {
 	static const struct {
@@ -1092,7 +1142,7 @@ TEST(dump)
 	strbuf_addf(&want, "\nnameserver       = 1.1.1.1 8.8.8.8"
 			   "                # %s:1\n", sys_path.buf);
 	CHECK(strstr(out.buf, want.buf));
-	CHECK(!strncmp(out.buf, "admins           = ", 19));
+	CHECK(!strncmp(out.buf, "accounts         = 0 ", 21));
 	/* Settings a file cannot hold are not listed. */
 	CHECK(!strstr(out.buf, "\nconfig "));
 	CHECK(!strstr(out.buf, "\nhelp "));

@@ -859,6 +859,10 @@ TEST(refused)
 		  "--gateway: 'gateway' needs a static --ip, not DHCP" },
 		{ NULL, { "--dhcp", "--broadcast", "10.0.0.255" },
 		  "--broadcast: 'broadcast' needs a static --ip, not DHCP" },
+		{ NULL, { "--p2p", "10.0.0.1" },
+		  "--p2p: 'p2p' needs a static --ip, not DHCP" },
+		{ NULL, { "--ip", "10.0.0.5/24", "--p2p", "10.0.0" },
+		  "--p2p: invalid IPv4 address '10.0.0' for 'p2p'" },
 		{ "netmask = 255.255.255.0", { NULL },
 		  "g.conf:1: 'netmask' needs a static --ip, not DHCP" },
 		{ "ip = 10.0.0.5/24\ngateway = 10.0.0.1", { "--dhcp" },
@@ -1251,6 +1255,23 @@ TEST(unknown_dist_lists_known)
 }
 
 /* ---- the network ---- */
+
+/* --p2p: the peer of the primary's first address, from a flag or a file. */
+TEST(p2p)
+{
+	struct strbuf err = STRBUF_INIT;
+	const char *flags[MAX_FLAGS] = { "--ip", "10.0.0.5/32" };
+	struct guest g;
+
+	CHECK_INTEQ(guest_of(0, "p2p = 10.0.0.1", flags, &g, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_STREQ(g.p2p, "10.0.0.1");
+	guest_release(&g);
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK_STREQ(g.p2p, "");
+	guest_release(&g);
+	strbuf_release(&err);
+}
 
 TEST(network)
 {
