@@ -1592,13 +1592,16 @@ static int validate_roles(const struct config *c, struct guest *g,
 		r = resolve_roles(c, g, O_FINALROLE, &g->final_roles, err);
 	if (r < 0)
 		return r;
-	/* xen-tools hands the string to a shell; none reads it here, so
-	 * quotes and $ are not special: say so rather than pass them on. */
-	if (args && args[strcspn(args, "'\"\\$`;&|<>(){}*?")])
+	/*
+	 * xen-tools hands the string to a shell; none reads it here, so
+	 * what a shell would have made other words of is refused rather
+	 * than passed on as it stands. A wildcard that matches no file
+	 * stays as it is in sh too.
+	 */
+	if (args && args[strcspn(args, "'\"\\$`;&|<>()")])
 		return bad(err, c, O_ROLE_ARGS, "'%s': no shell reads the role "
 			   "arguments, which are split at blanks only: give "
-			   "them without quotes, $, wildcards or other shell "
-			   "syntax", args);
+			   "them without quotes, $ or other shell syntax", args);
 	if (args)
 		strvec_split(&g->role_args, args, " \t\n");
 	return 0;

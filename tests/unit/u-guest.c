@@ -505,6 +505,8 @@ TEST(accepted)
 		{ NULL, { "--role-args=--one  two\t-3" }, F_ROLE_ARGS,
 		  "[--one][two][-3]" },
 		{ "role_args = a=1 b", { NULL }, F_ROLE_ARGS, "[a=1][b]" },
+		{ NULL, { "--role-args", "--url=http://x/?a=b *" }, F_ROLE_ARGS,
+		  "[--url=http://x/?a=b][*]" },
 		{ NULL, { NULL }, F_ROLE_ARGS, "" },
 		/* xen-tools' exportEnvironment(): every setting but the
 		 * secret, ip and this run's own, '_' for '-'. */
@@ -976,6 +978,8 @@ TEST(refused)
 		  "--finalrole: invalid role name '../web'" },
 		{ NULL, { "--role-args", "--name='a b'" },
 		  "--role-args: '--name='a b'': no shell reads the role " },
+		{ NULL, { "--role-args", "a;b" },
+		  "--role-args: 'a;b': no shell reads the role arguments" },
 		{ "role_args = $HOME", { NULL },
 		  "g.conf:1: '$HOME': no shell reads the role arguments" },
 		{ "role = ../web", { "--roledir", "@TMP@/role.d" },
