@@ -259,6 +259,12 @@ install: all
 		t=$(DESTDIR)$(SYSCONFDIR)/create-image/partitions.d/$${f##*/}; \
 		test -e "$$t" || install -m 0644 "$$f" "$$t" || exit 1; \
 	done
+	install -d $(DESTDIR)$(SYSCONFDIR)/create-image/sed.d
+	for f in etc/role.d/* etc/sed.d/*; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/create-image/$${f#etc/}; \
+		m=0644; test -x "$$f" && m=0755; \
+		test -e "$$t" || install -m $$m "$$f" "$$t" || exit 1; \
+	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf || \
 		install -m 0644 etc/create-image.conf \
 			$(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf

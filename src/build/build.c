@@ -1319,6 +1319,33 @@ static int leave_chroot(struct build *b, struct strbuf *err)
 	return r;
 }
 
+static int has_roles(const struct build *b)
+{
+	return b->g.roles.nr || b->g.final_roles.nr;
+}
+
+/*
+ * Before the first role, the package lists roles expect: without them a
+ * role that installs a package fails, naming it, while one that does not
+ * needs no mirror (--offline), so that is a warning. After the last, they
+ * go again, as from the base.
+ */
+static int roles_apt(struct build *b, int before, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r;
+
+	if (before)
+		info("fetching the package lists for the roles");
+	r = hooks_roles_apt(&b->g, b->mnt, before, &why);
+	if (r < 0 && before)
+		warning("%s", why.buf);
+	else if (r < 0)
+		strbuf_addstr(err, why.buf);
+	strbuf_release(&why);
+	return before ? 0 : r;
+}
+
 static int customize(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -1358,10 +1385,14 @@ static int customize(struct build *b)
 	/* --hooks=0: none, as in xen-tools; the roles still run. */
 	if (b->g.hooks)
 		hooks_collect(&b->g, HOOKS_GUEST, &hooks);
-	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, "hook", &err);
+	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, NULL, "hook", &err);
+	if (r >= 0 && has_roles(b))
+		r = roles_apt(b, 1, &err);
 	if (r >= 0)
-		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles, "role",
-			      &err);
+		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles,
+			      &b->g.role_args, "role", &err);
+	if (r >= 0 && has_roles(b) && !b->g.final_roles.nr)
+		r = roles_apt(b, 0, &err);
 	if (r >= 0)
 		r = leave_chroot(b, &err);
 	/* After the hooks and roles, which may have made keys of their own. */
@@ -1420,7 +1451,7 @@ static int finish_base(struct build *b)
 			debug("upgraded in %.1f s", clock_seconds() - t0);
 		}
 		if (r >= 0 && hooks.nr)
-			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks,
+			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks, NULL,
 				      "base hook", &err);
 		if (r >= 0)
 			r = leave_chroot(b, &err);
@@ -1901,6 +1932,32 @@ static int write_config(struct build *b)
 	return r;
 }
 
+/*
+ * --finalrole: as xen-tools runs them, once the xl.cfg is written and
+ * with the guest still mounted, the last to change it. With the lent
+ * resolv.conf again; the policy-rc.d is still held.
+ */
+static int final_roles(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = enter_chroot(b, &err);
+
+	if (r >= 0)
+		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.final_roles,
+			      &b->g.role_args, "final role", &err);
+	if (r >= 0)
+		r = roles_apt(b, 0, &err);
+	if (r >= 0)
+		r = leave_chroot(b, &err);
+	/* What --generalize takes out, a final role may have made. */
+	if (r >= 0 && b->g.generalize)
+		r = generalize_image(b->root, &err);
+	if (r < 0)
+		r = fail(b, r, "run the final roles", &err);
+	strbuf_release(&err);
+	return r;
+}
+
 static int make_output_dir(struct build *b)
 {
 	int r = journal_mkdir_p(&b->j, b->g.output, 0755);
@@ -2335,32 +2392,41 @@ static const struct stage {
 	/* Works on the installed system: skipped, and not reported, when
 	 * the build installs none (build_installs()). */
 	int system;
+	/* 1: only with --finalrole, -1: only without, 0: either way. */
+	int finalrole;
 } stages[] = {
 	{ "prepare", "preparing directories", prepare_dirs,
 	  "the journal on disk; the output and guest directories, and the "
 	  "one a direct boot's kernel is copied to; with --force, the old "
-	  "guest's config, directories, record and volumes moved aside", 0 },
+	  "guest's config, directories, record and volumes moved aside",
+	  0, 0 },
 	{ "disks", "making the disks", make_disks,
-	  "image files or logical volumes, the loop devices over them", 0 },
+	  "image files or logical volumes, the loop devices over them",
+	  0, 0 },
 	{ "filesystems", "making the file systems", make_filesystems,
-	  "a loop device per partition", 0 },
+	  "a loop device per partition", 0, 0 },
 	{ "mount", "mounting", mount_all,
-	  "the scratch mount point, the guest's mounts", 1 },
+	  "the scratch mount point, the guest's mounts", 1, 0 },
 	{ "install", "installing the system", install,
 	  "the guest's policy-rc.d while base hooks run; the writeback "
-	  "thread", 1 },
+	  "thread", 1, 0 },
 	{ "customize", "customizing the guest", customize,
-	  "the guest's policy-rc.d", 1 },
+	  "the guest's policy-rc.d", 1, 0 },
 	{ "bootloader", "making the guest bootable", make_bootable,
-	  "the kernel and initrd copied out for a direct boot", 0 },
+	  "the kernel and initrd copied out for a direct boot", 0, 0 },
+	/* The final roles want the xl.cfg, and the guest mounted. */
+	{ "config", "writing the xl configuration", write_config,
+	  "the xl.cfg", 0, 1 },
+	{ "finalrole", "running the final roles", final_roles,
+	  "nothing of its own (the lent resolv.conf is given back)", 1, 1 },
 	{ "unmount", "unmounting", unmount_all,
 	  "releases every mount and loop device, and the exports of "
-	  "qcow2 images", 0 },
+	  "qcow2 images", 0, 0 },
 	{ "config", "writing the xl configuration", write_config,
-	  "the xl.cfg", 0 },
+	  "the xl.cfg", 0, -1 },
 	{ "record", "recording the guest", write_manifest,
 	  "the guest's line in dom0's /etc/hosts (--hosts); the guest's "
-	  "record", 0 },
+	  "record", 0, 0 },
 };
 
 const char *build_stage_name(size_t i)
@@ -2378,7 +2444,9 @@ int build_run(struct build *b)
 		double t0 = clock_seconds();
 
 		if ((s->system && !build_installs(b)) ||
-		    (blank_disk(b) && blank_skips(s->name)))
+		    (blank_disk(b) && blank_skips(s->name)) ||
+		    (s->finalrole && (s->finalrole > 0) !=
+				     (b->g.final_roles.nr > 0)))
 			continue;
 		b->stage = s->name;
 		journal_set_stage(&b->j, s->name);

@@ -101,6 +101,9 @@ void guest_release(struct guest *g)
 	if (g->password)
 		secret_free(g->password);
 	strvec_clear(&g->roles);
+	strvec_clear(&g->final_roles);
+	strvec_clear(&g->role_args);
+	strvec_clear(&g->settings_env);
 	strvec_clear(&g->ssh_keys);
 	strvec_clear(&g->admins);
 	memset(g, 0, sizeof(*g));
@@ -1530,7 +1533,6 @@ static int validate_accounts(const struct config *c, struct guest *g,
 {
 	const char *pw = config_get(c, O_PASSWORD);
 	const char *len = config_get(c, O_GENPASS_LEN);
-	const struct strvec *roles = config_get_list(c, O_ROLE);
 	unsigned long n;
 	int m;
 
@@ -1566,26 +1568,97 @@ static int validate_accounts(const struct config *c, struct guest *g,
 			   config_get(c, O_HASH_METHOD));
 	g->hash = (enum hash_method)m;
 
+	return 0;
+}
+
+/* The scripts a --role or --finalrole list names, as paths in --roledir;
+ * each must be an executable file now, before anything is built. */
+static int resolve_roles(const struct config *c, const struct guest *g,
+			 enum opt_id id, struct strvec *ret, struct strbuf *err)
+{
+	const struct strvec *roles = config_get_list(c, id);
+
 	for (size_t i = 0; i < roles->nr; i++) {
 		const char *role = roles->v[i];
 		char *path;
 
 		if (strchr(role, '/') || role[0] == '.')
-			return bad(err, c, O_ROLE, "invalid role name '%s'",
-				   role);
+			return bad(err, c, id, "invalid role name '%s'", role);
 		if (!g->roledir)
 			return bad(err, c, O_ROLEDIR, "no role directory");
 		path = path_join(g->roledir, role);
 		if (!path_is_executable_file(path)) {
-			bad(err, c, O_ROLE, "role '%s' not found: '%s' is not "
+			bad(err, c, id, "role '%s' not found: '%s' is not "
 			    "an executable file", role, path);
 			free(path);
 			return -EINVAL;
 		}
-		strvec_push(&g->roles, path);
+		strvec_push(ret, path);
 		free(path);
 	}
 	return 0;
+}
+
+static int validate_roles(const struct config *c, struct guest *g,
+			  struct strbuf *err)
+{
+	const char *args = config_get(c, O_ROLE_ARGS);
+	int r = resolve_roles(c, g, O_ROLE, &g->roles, err);
+
+	if (r >= 0)
+		r = resolve_roles(c, g, O_FINALROLE, &g->final_roles, err);
+	if (r < 0)
+		return r;
+	/*
+	 * xen-tools hands the string to a shell; none reads it here, so
+	 * what a shell would have made other words of is refused rather
+	 * than passed on as it stands. A wildcard that matches no file
+	 * stays as it is in sh too.
+	 */
+	if (args && args[strcspn(args, "'\"\\$`;&|<>()")])
+		return bad(err, c, O_ROLE_ARGS, "'%s': no shell reads the role "
+			   "arguments, which are split at blanks only: give "
+			   "them without quotes, $ or other shell syntax", args);
+	if (args)
+		strvec_split(&g->role_args, args, " \t\n");
+	return 0;
+}
+
+/*
+ * What xen-tools' exportEnvironment() gives its hooks and roles: every
+ * setting that has a value, by its key with '_' for '-'. Never a secret,
+ * nor what only steers this command (--config, --dry-run, ...); ip is
+ * left out as xen-tools does, which gives ip1, ip2, ... instead.
+ */
+static void settings_env(const struct config *c, struct guest *g)
+{
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct option_def *d = &option_defs[i];
+		struct strbuf kv = STRBUF_INIT;
+
+		if ((d->flags & (OPT_SECRET | OPT_CLI_ONLY)) ||
+		    d->type == OPT_ACTION || d->id == O_IP)
+			continue;
+		for (const char *p = d->name; *p; p++)
+			strbuf_addch(&kv, *p == '-' ? '_' : *p);
+		strbuf_addch(&kv, '=');
+		if (d->type == OPT_LIST) {
+			const struct strvec *l = config_get_list(c, d->id);
+
+			for (size_t k = 0; k < l->nr; k++)
+				strbuf_addf(&kv, "%s%s", k ? "," : "",
+					    l->v[k]);
+			if (l->nr)
+				strvec_push(&g->settings_env, kv.buf);
+		} else if (d->type == OPT_BOOL) {
+			strbuf_addf(&kv, "%d", config_get_bool(c, d->id));
+			strvec_push(&g->settings_env, kv.buf);
+		} else if (config_get(c, d->id)) {
+			strbuf_addstr(&kv, config_get(c, d->id));
+			strvec_push(&g->settings_env, kv.buf);
+		}
+		strbuf_release(&kv);
+	}
 }
 
 int guest_from_config(const struct config *c, struct guest *g,
@@ -1602,6 +1675,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	memset(g, 0, sizeof(*g));
 	strvec_init(&g->nameservers);
 	strvec_init(&g->roles);
+	strvec_init(&g->final_roles);
+	strvec_init(&g->role_args);
+	strvec_init(&g->settings_env);
 	strvec_init(&g->ssh_keys);
 	strvec_init(&g->admins);
 
@@ -1675,6 +1751,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	r = validate_accounts(c, g, err);
 	if (r < 0)
 		return r;
+	r = validate_roles(c, g, err);
+	if (r < 0)
+		return r;
 	if (get_abs_path(c, O_TEMPLATE, &g->template_path, err) < 0)
 		return -EINVAL;
 	if (g->template_path && !path_exists(g->template_path))
@@ -1695,5 +1774,6 @@ int guest_from_config(const struct config *c, struct guest *g,
 	g->debug = get_bool(c, O_DEBUG);
 	g->verbose = get_bool(c, O_VERBOSE) || g->debug;
 	g->dry_run = get_bool(c, O_DRY_RUN);
+	settings_env(c, g);
 	return 0;
 }

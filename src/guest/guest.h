@@ -171,6 +171,16 @@ struct guest {
 	struct strvec admins;	/* --admins user names */
 
 	struct strvec roles;	/* full paths of the role scripts */
+	/* --finalrole's: run once the xl.cfg is written, the guest still
+	 * mounted. */
+	struct strvec final_roles;
+	struct strvec role_args;	/* --role-args, split at blanks */
+	/*
+	 * Every setting as xen-tools exports it to its hooks and roles:
+	 * "key=value", the key with '_' for '-', lists joined by commas;
+	 * no secret, nothing unset.
+	 */
+	struct strvec settings_env;
 
 	int boot, force, keep, verbose, debug, dry_run;
 

@@ -82,6 +82,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "OPTS", "mount options for ext4 file systems", NULL },
 	{ "extension", O_EXTENSION, S, 0, ".cfg", "EXT",
 	  "suffix of the xl configuration file", NULL },
+	{ "finalrole", O_FINALROLE, L, 0, NULL, "ROLE[,ROLE]",
+	  "run these scripts from --roledir last, once the xl.cfg is "
+	  "written, with the guest still mounted", NULL },
 	{ "firmware", O_FIRMWARE, S, 0, "bios", "bios|uefi",
 	  "firmware of an --boot-mode=hvm guest (uefi: OVMF)", NULL },
 	{ "flatten", O_FLATTEN, B, RUN, "0", NULL,
@@ -205,6 +208,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "OPTS", "accepted for xen-tools configuration files", NULL },
 	{ "role", O_ROLE, L, 0, NULL, "ROLE[,ROLE]",
 	  "run these scripts from --roledir on the new guest", NULL },
+	{ "role-args", O_ROLE_ARGS, S, 0, NULL, "ARGS",
+	  "arguments for every role and final role, after the guest's root "
+	  "(split at blanks)", NULL },
 	{ "roledir", O_ROLEDIR, S, 0, SYSCONFDIR "/create-image/role.d", "DIR",
 	  "where --role scripts live", NULL },
 	{ "security-mirror", O_SECURITY_MIRROR, S, 0, NULL, "URL",

@@ -25,6 +25,10 @@ test_expect_success 'make install PREFIX=... installs program, data and man page
 	test -d etc/create-image/hooks.d &&
 	test -d etc/create-image/hooks.d/base &&
 	test -d etc/create-image/role.d &&
+	for r in minimal builder editor tmpfs sudoers puppet udev; do
+		test -x etc/create-image/role.d/$r || return 1
+	done &&
+	test -f etc/create-image/sed.d/README &&
 	test -d etc/create-image/skel &&
 	test -f etc/create-image/partitions.d/example &&
 	test "$(readlink usr/sbin/delete-image)" = create-image &&

@@ -258,7 +258,7 @@ enum field {
 	F_FS_OPTIONS, F_IMAGE_FULL, F_METHOD, F_SOURCE, F_DIR, F_CFG_PATH,
 	F_HOSTNAME, F_DIST, F_GENPASS, F_GENPASS_LEN, F_PASSWORD, F_HASH,
 	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS, F_ADMINS,
-	F_SHA256,
+	F_SHA256, F_FINAL_ROLES, F_ROLE_ARGS, F_ENV,
 };
 
 static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
@@ -353,6 +353,32 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 	case F_SHA256:
 		strbuf_addstr(sb, g->install_sha256 ? g->install_sha256 :
 			      "(none)");
+		break;
+	case F_FINAL_ROLES:
+		for (size_t i = 0; i < g->final_roles.nr; i++)
+			strbuf_addf(sb, "%s%s", i ? " " : "",
+				    g->final_roles.v[i]);
+		break;
+	case F_ROLE_ARGS:
+		for (size_t i = 0; i < g->role_args.nr; i++)
+			strbuf_addf(sb, "[%s]", g->role_args.v[i]);
+		break;
+	case F_ENV:
+		/* The settings a role sees by xen-tools' names, those the
+		 * cases look at. */
+		for (size_t i = 0; i < g->settings_env.nr; i++) {
+			const char *kv = g->settings_env.v[i];
+
+			if (!strncmp(kv, "role", 4) || !strncmp(kv, "final", 5) ||
+			    !strncmp(kv, "memory=", 7) ||
+			    !strncmp(kv, "image_dev", 9) ||
+			    !strncmp(kv, "install_method=", 15) ||
+			    !strncmp(kv, "passw", 5) || !strncmp(kv, "ip=", 3) ||
+			    !strncmp(kv, "dry_run", 7) ||
+			    !strncmp(kv, "noswap", 6))
+				strbuf_addf(sb, "%s%s", sb->len ? " " : "",
+					    kv);
+		}
 		break;
 
 	}
@@ -474,6 +500,23 @@ TEST(accepted)
 		{ NULL, { "--hash-method", "yescrypt" }, F_HASH, "0" },
 		{ NULL, { "--roledir", "@TMP@/role.d", "--role", "web" },
 		  F_ROLES, "@TMP@/role.d/web" },
+		{ NULL, { "--roledir", "@TMP@/role.d", "--finalrole", "web" },
+		  F_FINAL_ROLES, "@TMP@/role.d/web" },
+		{ NULL, { "--role-args=--one  two\t-3" }, F_ROLE_ARGS,
+		  "[--one][two][-3]" },
+		{ "role_args = a=1 b", { NULL }, F_ROLE_ARGS, "[a=1][b]" },
+		{ NULL, { "--role-args", "--url=http://x/?a=b *" }, F_ROLE_ARGS,
+		  "[--url=http://x/?a=b][*]" },
+		{ NULL, { NULL }, F_ROLE_ARGS, "" },
+		/* xen-tools' exportEnvironment(): every setting but the
+		 * secret, ip and this run's own, '_' for '-'. */
+		{ "role-args = -x", { "--roledir", "@TMP@/role.d", "--role",
+				      "web,web", "--finalrole", "web",
+				      "--password", "pw", "--ip",
+				      "192.0.2.1/24" },
+		  F_ENV, "finalrole=web install_method=debootstrap "
+		  "memory=256M noswap=0 passwd=0 role=web,web role_args=-x "
+		  "roledir=@TMP@/role.d" },
 		/* Booting. */
 		{ NULL, { "--nopygrub", "--kernel", "@TMP@/vmlinuz",
 			  "--initrd", "@TMP@/initrd.img" }, F_KERNEL,
@@ -933,6 +976,16 @@ TEST(refused)
 		  "not an executable file" },
 		{ NULL, { "--roledir", "@TMP@/role.d", "--role", "web,notes" },
 		  "--role: role 'notes' not found: " },
+		{ "finalrole = notes", { "--roledir", "@TMP@/role.d" },
+		  "g.conf:1: role 'notes' not found: " },
+		{ NULL, { "--finalrole", "../web" },
+		  "--finalrole: invalid role name '../web'" },
+		{ NULL, { "--role-args", "--name='a b'" },
+		  "--role-args: '--name='a b'': no shell reads the role " },
+		{ NULL, { "--role-args", "a;b" },
+		  "--role-args: 'a;b': no shell reads the role arguments" },
+		{ "role_args = $HOME", { NULL },
+		  "g.conf:1: '$HOME': no shell reads the role arguments" },
 		{ "role = ../web", { "--roledir", "@TMP@/role.d" },
 		  "g.conf:1: invalid role name '../web'" },
 		{ NULL, { "--role", ".hidden" },
