@@ -392,7 +392,8 @@ int build_check_existing(struct build *b, int check_storage,
 static const char *disk_kind(const struct guest *g, const struct disk *d)
 {
 	if (g->storage == STORAGE_DEVICE)
-		return "existing device";
+		return g->dontformat ? "existing device, kept as it is" :
+				       "existing device";
 	if (d->lv)
 		return d->inactive ? "logical volume, inactive" :
 				     "logical volume";

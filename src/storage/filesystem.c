@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -182,20 +181,20 @@ static void peek_child(const char *dev, const char *fs, const char *dir,
 int fs_peek_root(const char *dev, const char *fs, struct strbuf *what,
 		 struct strbuf *err)
 {
-	char dir[] = "/run/create-image-peek.XXXXXX";
+	/*
+	 * Any directory does as the mount point: it is covered only in the
+	 * child's own mount namespace, which dies with it, so nothing is
+	 * made on the host for it and nothing can be left there.
+	 */
+	static const char dir[] = "/run";
 	char name[256];
 	int fds[2], status, r;
 	ssize_t n;
 	pid_t pid;
 
-	if (!mkdtemp(dir))
-		return strbuf_error(err, -errno, "cannot make a directory to "
-				    "look into '%s': %s", dev, strerror(errno));
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		r = strbuf_error(err, -errno, "cannot look into '%s': %s", dev,
-				 strerror(errno));
-		goto out;
-	}
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return strbuf_error(err, -errno, "cannot look into '%s': %s",
+				    dev, strerror(errno));
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
@@ -206,7 +205,7 @@ int fs_peek_root(const char *dev, const char *fs, struct strbuf *what,
 		r = strbuf_error(err, -errno, "cannot look into '%s': %s", dev,
 				 strerror(errno));
 		close(fds[0]);
-		goto out;
+		return r;
 	}
 	do
 		n = read(fds[0], name, sizeof(name) - 1);
@@ -217,19 +216,15 @@ int fs_peek_root(const char *dev, const char *fs, struct strbuf *what,
 	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 64) {
 		int e = WIFEXITED(status) ? WEXITSTATUS(status) - 64 : EIO;
 
-		r = strbuf_error(err, -e, "cannot mount the %s file system on "
-				 "'%s' read-only to look into it: %s", fs, dev,
-				 strerror(e));
-	} else if (WEXITSTATUS(status) == 1) {
-		name[n > 0 ? n : 0] = '\0';
-		strbuf_addstr(what, name);
-		r = 1;
-	} else {
-		r = 0;
+		return strbuf_error(err, -e, "cannot mount the %s file system "
+				    "on '%s' read-only to look into it: %s",
+				    fs, dev, strerror(e));
 	}
-out:
-	(void)rmdir(dir);
-	return r;
+	if (WEXITSTATUS(status) == 0)
+		return 0;
+	name[n > 0 ? n : 0] = '\0';
+	strbuf_addstr(what, name);
+	return 1;
 }
 
 int fs_mount(const char *dev, const char *fs, const char *dir,

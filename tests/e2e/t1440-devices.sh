@@ -152,7 +152,15 @@ test_expect_success '--dontformat: a blank device is refused, nothing written' '
 		"${q}$swapdev${q} holds no swap area" &&
 	mkswap -L keptswap "$swapdev" >/dev/null &&
 	refused --hostname dv2 --image-dev "$rootdev" --swap-dev "$swapdev" --dontformat --fs ext3 -- \
-		"${q}$rootdev${q} holds ext4 file system, not ext3 file system (--dontformat keeps what is there): give --fs=ext4"
+		"${q}$rootdev${q} holds ext4 file system, not ext3 file system (--dontformat keeps what is there): give --fs=ext4" &&
+	# An empty file system (lost+found alone) needs no --force; root is
+	# asked about the devices in a dry run too.
+	sum=$(md5sum <root.dev) &&
+	"$CREATE_IMAGE" --hostname dv2 --output "$out" --image-dev "$rootdev" \
+		--swap-dev "$swapdev" --dontformat --dry-run >plan4 &&
+	grep -q "^disk      xvda2 $rootdev 2G ext4 / (existing device, kept as it is)" plan4 &&
+	grep -q "^disk      xvda1 $swapdev 64M swap (existing device, kept as it is)" plan4 &&
+	test "$(md5sum <root.dev)" = "$sum"
 '
 
 test_expect_success '--dontformat: an ext4 holding a file is refused without --force, unchanged' '
@@ -170,6 +178,7 @@ test_expect_success '--dontformat --force --ide --modules: installed into the ke
 		--ide --boot-mode pv-direct --kernel "$TRASH/kernel/vmlinuz-6.1.0-dvfake" \
 		--modules "$TRASH/kernel/6.1.0-dvfake/" &&
 	grep -q "keeping the file system on .$rootdev. (--dontformat)" dv2.progress &&
+	grep -q "^  Disk hda2  $rootdev 2G ext4 / UUID=$uuid (existing device, kept as it is)" dv2.summary &&
 	! grep -q "wiping" dv2.progress &&
 	test "$(blkid -o value -s UUID "$rootdev")" = "$uuid" &&
 	test "$(blkid -o value -s LABEL "$rootdev")" = kept &&
