@@ -777,9 +777,13 @@ static int validate_disk_device(const struct config *c, struct guest *g,
 		g->disk_device = xstrdup("sda");
 		return 0;
 	}
-	if (v && !strncmp(v, "/dev/", 5))
+	if (!v || !*v) {
+		g->disk_device = xstrdup("xvda");
+		return 0;
+	}
+	if (!strncmp(v, "/dev/", 5))
 		v += 5;
-	for (size_t i = 0; v && !n && i < ARRAY_SIZE(prefixes); i++)
+	for (size_t i = 0; !n && i < ARRAY_SIZE(prefixes); i++)
 		if (!strncmp(v, prefixes[i], strlen(prefixes[i])))
 			n = strlen(prefixes[i]);
 	/* A partition number goes after it: at most "xvdzz255". */
@@ -787,8 +791,7 @@ static int validate_disk_device(const struct config *c, struct guest *g,
 	    strspn(v + n, "abcdefghijklmnopqrstuvwxyz") != strlen(v + n))
 		return bad(err, c, O_DISK_DEVICE, "invalid disk device '%s' "
 			   "(want xvd, sd or hd and one or two letters: xvda, "
-			   "sda, hda, ...)", config_get(c, O_DISK_DEVICE) ?
-			   config_get(c, O_DISK_DEVICE) : "");
+			   "sda, hda, ...)", config_get(c, O_DISK_DEVICE));
 	g->disk_device = xstrdup(v);
 	return 0;
 }
