@@ -38,7 +38,8 @@ build()
 	local host=$1
 	shift
 	"$CREATE_IMAGE" --hostname "$host" --output "$out" \
-		--cachedir "$CACHEDIR" --dhcp "$@" >"$host.summary" \
+		--cachedir "$CACHEDIR" --hooks-dir "$TRASH/hooks.d" --dhcp \
+		"$@" >"$host.summary" \
 		2>"$host.progress" || { cat "$host.progress"; return 1; }
 	cat "$host.summary"
 }
@@ -68,6 +69,14 @@ refused()
 		"$CREATE_IMAGE_LOGDIR" >"$TRASH/after" &&
 	test_cmp "$TRASH/before" "$TRASH/after"
 }
+
+# An administrator's hook that writes down what the hooks are told.
+mkdir hooks.d
+cat >hooks.d/50-devices <<EOF
+#!/bin/sh
+echo "\$serial_device \$disk_device" >"$TRASH/env-\$hostname"
+EOF
+chmod +x hooks.d/50-devices
 
 # The fake dom0 kernel and its modules directory for --modules.
 mkdir -p kernel/6.1.0-dvfake/kernel/drivers/dv
@@ -126,6 +135,7 @@ test_expect_success '--scsi --serial_device=ttyS0: the xl.cfg, the boot menu and
 	test "$(guest_readlink "$d/disk.img" /etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service)" = \
 		/lib/systemd/system/serial-getty@.service &&
 	grep -q "running hook .35-serial-getty." dv1.progress &&
+	test "$(cat env-dv1)" = "ttyS0 sda" &&
 	guest_cat "$d/disk.img" /etc/fstab >fstab &&
 	grep -q "^UUID=$uuid	/	ext4	" fstab &&
 	! grep -v "^#" fstab | grep -q "sda\|xvd"
@@ -178,6 +188,7 @@ test_expect_success '--dontformat --force --ide --modules: installed into the ke
 		--ide --boot-mode pv-direct --kernel "$TRASH/kernel/vmlinuz-6.1.0-dvfake" \
 		--modules "$TRASH/kernel/6.1.0-dvfake/" &&
 	grep -q "keeping the file system on .$rootdev. (--dontformat)" dv2.progress &&
+	test "$(cat env-dv2)" = "hvc0 hda" &&
 	grep -q "^  Disk hda2  $rootdev 2G ext4 / UUID=$uuid (existing device, kept as it is)" dv2.summary &&
 	! grep -q "wiping" dv2.progress &&
 	test "$(blkid -o value -s UUID "$rootdev")" = "$uuid" &&
