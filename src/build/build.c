@@ -404,7 +404,8 @@ int build_check_existing(struct build *b, int check_storage,
 static const char *disk_kind(const struct guest *g, const struct disk *d)
 {
 	if (g->storage == STORAGE_DEVICE)
-		return "existing device";
+		return g->dontformat ? "existing device, kept as it is" :
+				       "existing device";
 	if (d->lv)
 		return d->inactive ? "logical volume, inactive" :
 				     "logical volume";
@@ -766,7 +767,7 @@ int build_prepare(struct build *b, struct strbuf *err)
 		p.kernel_path = path_join(b->g.kernel_dir, "vmlinuz");
 		p.initrd_path = path_join(b->g.kernel_dir, "initrd.img");
 	}
-	p.cmdline = boot_cmdline("ROOT-UUID");
+	p.cmdline = boot_cmdline("ROOT-UUID", b->g.serial_device);
 	b->boot = p;
 	r = make_xl_cfg(b, &why);
 	boot_info_release(&b->boot);
@@ -1021,8 +1022,9 @@ static int make_disks(struct build *b)
 		if (r >= 0)
 			r = b->st.ops->attach(g, d, &b->j, &err);
 		/* A volume or device may hold an earlier tenant's data; a
-		 * new image file holds nothing. */
-		if (r >= 0 && g->storage != STORAGE_DIR) {
+		 * new image file holds nothing. --dontformat keeps what the
+		 * devices hold. */
+		if (r >= 0 && g->storage != STORAGE_DIR && !g->dontformat) {
 			info("wiping '%s'%s", d->path, g->wipe_full ?
 			     " completely (--wipe=full)" : "");
 			r = blockdev_wipe(d->dev, g->wipe_full, &err);
@@ -1059,6 +1061,10 @@ static int make_filesystems(struct build *b)
 			v->dev = xstrdup(d->dev);
 		if (r >= 0 && b->cloned && v == storage_root_volume(&b->st))
 			r = clone_renew(v->dev, v->fs, &err);
+		else if (r >= 0 && g->dontformat)
+			info("keeping the %s on '%s' (--dontformat)",
+			     streq(v->fs, "swap") ? "swap area" :
+			     "file system", v->dev);
 		else if (r >= 0)
 			r = fs_make(v->dev, v->fs, keep, &err);
 		if (r >= 0)
@@ -1376,6 +1382,11 @@ static int customize(struct build *b)
 		goto out;
 	}
 	r = customize_guest(&b->g, b->root, vars, b->hash, &err);
+	if (r >= 0 && b->g.modules) {
+		info("copying the modules in '%s' into the guest",
+		     b->g.modules);
+		r = customize_modules(&b->g, b->root, &err);
+	}
 	if (r >= 0)
 		r = customize_host_keys(&b->g, b->root, &err);
 	if (r >= 0)
@@ -1796,7 +1807,7 @@ static int make_bootable(struct build *b)
 	/* Nothing installed: no boot menu to write, and a direct boot's
 	 * kernel is --kernel, which guest.c asks for. */
 	if (!build_installs(b)) {
-		b->boot.cmdline = boot_cmdline(uuid);
+		b->boot.cmdline = boot_cmdline(uuid, b->g.serial_device);
 		r = b->g.direct ? boot_export_kernel(&b->g, NULL, &b->boot,
 						     &b->j, &err) : 0;
 		goto out;
@@ -1805,7 +1816,8 @@ static int make_bootable(struct build *b)
 	if (r < 0)
 		goto out;
 	b->boot.cmdline = b->g.boot_mode == BOOT_HVM ?
-		boot_cmdline_serial(uuid) : boot_cmdline(uuid);
+		boot_cmdline_serial(uuid, b->g.serial_device) :
+		boot_cmdline(uuid, b->g.serial_device);
 	/* Unless --kernel boots it instead, the guest's kernel must start
 	 * as a PVH guest. */
 	if (streq(boot_mode_type(b->g.boot_mode), "pvh") &&
@@ -1829,7 +1841,8 @@ static int make_bootable(struct build *b)
 	if (r >= 0 && b->g.boot_mode == BOOT_HVM) {
 		info("installing GRUB for %s on '%s'", b->g.firmware ==
 		     FIRMWARE_UEFI ? "UEFI" : "BIOS", b->st.disks[0].path);
-		r = boot_write_grub_defaults(b->root, &err);
+		r = boot_write_grub_defaults(b->root,
+					     b->g.serial_device, &err);
 		if (r >= 0)
 			r = bootcode_install(&b->g, &b->st, b->root, &err);
 	}

@@ -414,6 +414,36 @@ static int write_hosts_copied(const struct guest *g, const struct rootfs *root,
 	return r;
 }
 
+int customize_modules(const struct guest *g, const struct rootfs *root,
+		      struct strbuf *err)
+{
+	const char *name;
+	struct strbuf rel = STRBUF_INIT, at = STRBUF_INIT;
+	int fd, r;
+
+	if (!g->modules)
+		return 0;
+	name = strrchr(g->modules, '/') + 1;
+	strbuf_addf(&rel, "lib/modules/%s", name);
+	r = rootfs_mkdir_p(root, rel.buf, 0755);
+	/* The directory as found inside the tree (lib is usr/lib on a
+	 * merged /usr): the copy starts there, and libarchive's
+	 * SECURE_SYMLINKS keeps it from following any link below. */
+	fd = r < 0 ? r : rootfs_openat(root, rel.buf, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0) {
+		r = strbuf_error(err, fd, "cannot make the guest's '/%s': %s",
+				 rel.buf, rootfs_strerror(fd));
+		goto out;
+	}
+	strbuf_addf(&at, "/proc/self/fd/%d", fd);
+	r = install_copy(g->modules, at.buf, err);
+	close(fd);
+out:
+	strbuf_release(&rel);
+	strbuf_release(&at);
+	return r;
+}
+
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)

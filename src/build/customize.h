@@ -43,6 +43,13 @@ int customize_generalize(const struct rootfs *root, struct strbuf *err);
  * (g->lock_root), else left as installed. With g->ssh_keys, root's
  * authorized_keys holds them, after the skeleton files are in.
  */
+/*
+ * --modules=DIR: DIR's content into the guest's /lib/modules/NAME, NAME
+ * being DIR's own (xen-tools' cp -a DIR /lib/modules), as it is (owners,
+ * modes, links).
+ */
+int customize_modules(const struct guest *g, const struct rootfs *root,
+		      struct strbuf *err);
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err);

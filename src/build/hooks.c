@@ -127,6 +127,8 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	strvec_pushf(env, "dhcp=%d", g->dhcp);
 	strvec_pushf(env, "pygrub=%d", g->pygrub);
 	strvec_pushf(env, "boot_mode=%s", boot_mode_name(g->boot_mode));
+	strvec_pushf(env, "serial_device=%s", g->serial_device);
+	strvec_pushf(env, "disk_device=%s", g->disk_device);
 	strvec_pushf(env, "ip_count=%zu", g->nips);
 	for (size_t i = 0; i < g->nips; i++) {
 		strvec_pushf(env, "ip%zu=%s", i + 1, g->ips[i].addr_text);

@@ -80,6 +80,10 @@ void guest_release(struct guest *g)
 	free(g->fs);
 	free(g->fs_options);
 	free(g->vg);
+	free(g->thin_pool);
+	free(g->disk_device);
+	free(g->serial_device);
+	free(g->modules);
 	free(g->image_dev);
 	free(g->swap_dev);
 	partitions_release(&g->parts);
@@ -766,6 +770,127 @@ static int get_device(const struct config *c, enum opt_id id, char **ret,
 	return 0;
 }
 
+/*
+ * --disk-device (or --ide, --scsi): the Xen disk the volumes are named
+ * after. xen-tools takes xvd* and sd* (and hda for --ide); a leading
+ * /dev/ is dropped as there. libxl's own limits on each kind are checked
+ * with the whole xl.cfg (xlcfg.h).
+ */
+static int validate_disk_device(const struct config *c, struct guest *g,
+				struct strbuf *err)
+{
+	static const char *const prefixes[] = { "xvd", "sd", "hd" };
+	const char *v = config_get(c, O_DISK_DEVICE);
+	size_t n = 0;
+
+	if (get_bool(c, O_IDE)) {
+		g->disk_device = xstrdup("hda");
+		return 0;
+	}
+	if (get_bool(c, O_SCSI)) {
+		g->disk_device = xstrdup("sda");
+		return 0;
+	}
+	if (!v || !*v) {
+		g->disk_device = xstrdup("xvda");
+		return 0;
+	}
+	if (!strncmp(v, "/dev/", 5))
+		v += 5;
+	for (size_t i = 0; !n && i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(v, prefixes[i], strlen(prefixes[i])))
+			n = strlen(prefixes[i]);
+	/* A partition number goes after it: at most "xvdzz255". */
+	if (!n || strlen(v) > n + 2 || !v[n] ||
+	    strspn(v + n, "abcdefghijklmnopqrstuvwxyz") != strlen(v + n))
+		return bad(err, c, O_DISK_DEVICE, "invalid disk device '%s' "
+			   "(want xvd, sd or hd and one or two letters: xvda, "
+			   "sda, hda, ...)", config_get(c, O_DISK_DEVICE));
+	g->disk_device = xstrdup(v);
+	return 0;
+}
+
+/*
+ * --serial-device: the guest's console. Xen's PV console is hvc0; an HVM
+ * guest's is the emulated UART, ttyS0, unless one is asked for. A virtual
+ * terminal (tty1, ...) is accepted as xen-tools takes it.
+ */
+static int validate_serial_device(const struct config *c, struct guest *g,
+				  struct strbuf *err)
+{
+	static const char *const prefixes[] = { "ttyS", "hvc", "tty" };
+	const char *v = config_get(c, O_SERIAL_DEVICE);
+	const char *digits = NULL;
+
+	if (!v || !*v) {
+		g->serial_device = xstrdup(g->boot_mode == BOOT_HVM ? "ttyS0" :
+					   "hvc0");
+		return 0;
+	}
+	if (!strncmp(v, "/dev/", 5))
+		v += 5;
+	for (size_t i = 0; !digits && i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(v, prefixes[i], strlen(prefixes[i])))
+			digits = v + strlen(prefixes[i]);
+	/* tty0 is whichever terminal is in front: no getty runs there. */
+	if (!digits || !*digits || strlen(digits) > 3 ||
+	    strspn(digits, "0123456789") != strlen(digits) ||
+	    (digits[0] == '0' && digits[1]) ||
+	    (!strncmp(v, "tty", 3) && isdigit((unsigned char)v[3]) &&
+	     !strcmp(digits, "0")))
+		return bad(err, c, O_SERIAL_DEVICE, "invalid serial device "
+			   "'%s' (want hvcN, ttySN or ttyN: hvc0, ttyS0, "
+			   "tty1, ...)", config_get(c, O_SERIAL_DEVICE));
+	g->serial_device = xstrdup(v);
+	return 0;
+}
+
+/*
+ * --lvm-thin=POOL: the volumes are thin ones in the thin pool VG/POOL
+ * (xen-tools' lvcreate -T VG/POOL -V SIZE). Whether POOL is one is asked
+ * of LVM by the storage check (storage-lvm.c).
+ */
+static int validate_thin_pool(const struct config *c, struct guest *g,
+			      struct strbuf *err)
+{
+	const char *pool = config_get(c, O_LVM_THIN);
+
+	if (!pool || !*pool)
+		return 0;
+	if (g->storage != STORAGE_LVM)
+		return bad(err, c, O_LVM_THIN, "'lvm-thin' needs --lvm=VG, the "
+			   "volume group of the thin pool");
+	if (pool[0] == '-' || strspn(pool, "abcdefghijklmnopqrstuvwxyz"
+				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789+_.-") != strlen(pool))
+		return bad(err, c, O_LVM_THIN, "invalid thin pool name '%s'",
+			   pool);
+	g->thin_pool = xstrdup(pool);
+	return 0;
+}
+
+/*
+ * --dontformat: the file systems on --image-dev and --swap-dev are used
+ * as they are; which ones they are is the storage check's to find
+ * (storage-device.c), with the device in hand.
+ */
+static int validate_dontformat(const struct config *c, struct guest *g,
+			       struct strbuf *err)
+{
+	g->dontformat = get_bool(c, O_DONTFORMAT);
+	if (!g->dontformat)
+		return 0;
+	if (g->storage != STORAGE_DEVICE)
+		return bad(err, c, O_DONTFORMAT, "'dontformat' is for "
+			   "--image-dev and --swap-dev, whose file systems "
+			   "it keeps");
+	if (g->layout == LAYOUT_DISK)
+		return bad(err, c, O_DONTFORMAT, "'dontformat' keeps the file "
+			   "system of a whole device, not partitions "
+			   "(--layout=disk)");
+	return 0;
+}
+
 /* Where the disks live: image files, logical volumes or devices. */
 static int validate_backend(const struct config *c, struct guest *g,
 			    struct strbuf *err)
@@ -801,6 +926,9 @@ static int validate_backend(const struct config *c, struct guest *g,
 	}
 	g->storage = g->image_dev ? STORAGE_DEVICE :
 		     g->vg ? STORAGE_LVM : STORAGE_DIR;
+	r = validate_thin_pool(c, g, err);
+	if (r < 0)
+		return r;
 
 	r = pick(c, O_DISK_FORMAT, formats, err);
 	if (r < 0)
@@ -835,7 +963,7 @@ static int validate_backend(const struct config *c, struct guest *g,
 	if (g->swap_dev && g->layout == LAYOUT_DISK)
 		return bad(err, c, O_SWAP_DEV, "a --layout=disk guest has its "
 			   "swap on the image device");
-	return 0;
+	return validate_dontformat(c, g, err);
 }
 
 /*
@@ -1382,6 +1510,44 @@ static int validate_boot_mode(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/*
+ * --modules=DIR: as xen-tools' 80-install-modules, the modules of the
+ * dom0 kernel a direct boot starts (--kernel) are copied into the guest,
+ * which has none of its own for it. The guest's own kernel brings its
+ * modules: without --kernel there is nothing to copy them for.
+ */
+static int validate_modules(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	const char *base;
+
+	if (get_abs_path(c, O_MODULES, &g->modules, err) < 0)
+		return -EINVAL;
+	if (!g->modules)
+		return 0;
+	/* "/lib/modules/VERSION/" is copied as VERSION too. */
+	for (size_t n = strlen(g->modules); n > 1 && g->modules[n - 1] == '/';
+	     n--)
+		g->modules[n - 1] = '\0';
+	if (!g->direct || !g->kernel)
+		return bad(err, c, O_MODULES, "'modules' are those of a dom0 "
+			   "kernel: give --kernel with --boot-mode=pv-direct "
+			   "or pvh-direct (the guest's own kernel brings its "
+			   "modules)");
+	if (g->method == INSTALL_NONE)
+		return bad(err, c, O_MODULES, "'modules' go into an installed "
+			   "guest, not with --install-method=none");
+	if (!path_is_dir(g->modules))
+		return bad(err, c, O_MODULES, "modules directory '%s' does not "
+			   "exist", g->modules);
+	/* Copied to /lib/modules/NAME: a kernel version, not "/". */
+	base = strrchr(g->modules, '/') + 1;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return bad(err, c, O_MODULES, "'%s' names no directory of "
+			   "its own: give /lib/modules/VERSION", g->modules);
+	return 0;
+}
+
 static int validate_boot(const struct config *c, struct guest *g,
 			 struct strbuf *err)
 {
@@ -1399,7 +1565,7 @@ static int validate_boot(const struct config *c, struct guest *g,
 	/* xen-tools' configuration files set kernel and initrd next to
 	 * pygrub = 1: they only count for a direct boot. */
 	if (!g->direct)
-		return 0;
+		return validate_modules(c, g, err);
 	if (g->method == INSTALL_NONE && !g->kernel)
 		return bad(err, c, O_KERNEL, "direct boot with "
 			   "--install-method=none needs --kernel (no guest "
@@ -1412,7 +1578,7 @@ static int validate_boot(const struct config *c, struct guest *g,
 			   g->initrd);
 	if (!g->kernel && g->initrd)
 		return bad(err, c, O_INITRD, "'initrd' needs 'kernel'");
-	return 0;
+	return validate_modules(c, g, err);
 }
 
 /*
@@ -1520,7 +1686,9 @@ static int validate_access(const struct config *c, struct guest *g,
 		strvec_push(&g->admins, name);
 	}
 	g->accounts = get_bool(c, O_ACCOUNTS);
-	g->hooks = get_bool(c, O_HOOKS);
+	/* Unset is on: a record from before the setting says nothing. */
+	g->hooks = !config_get(c, O_HOOKS) || !*config_get(c, O_HOOKS) ||
+		   get_bool(c, O_HOOKS);
 	if (!g->hooks && (g->admins.nr || g->accounts))
 		return bad(err, c, O_HOOKS, "--%s needs the hooks: its accounts "
 			   "are made by the hook 40-accounts",
@@ -1723,6 +1891,10 @@ int guest_from_config(const struct config *c, struct guest *g,
 	g->vcpus = (unsigned)n;
 
 	r = validate_boot_mode(c, g, err);
+	if (r >= 0)
+		r = validate_disk_device(c, g, err);
+	if (r >= 0)
+		r = validate_serial_device(c, g, err);
 	if (r < 0)
 		return r;
 	r = validate_storage(c, g, err);

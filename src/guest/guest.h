@@ -102,11 +102,20 @@ struct guest {
 
 	enum storage_kind storage;
 	char *vg;		/* --lvm */
+	char *thin_pool;	/* --lvm-thin: thin volumes in VG/POOL */
 	char *image_dev, *swap_dev;
 	int qcow2;		/* --disk-format=qcow2 */
 	enum disk_layout layout;
 	int label;		/* enum parttable_label */
 	int wipe_full;
+	/* --dontformat: the file systems already on --image-dev and
+	 * --swap-dev are used as they are, never made or wiped. */
+	int dontformat;
+	/* What the Xen disks are named after ("xvda": xvda1, xvda2, ...;
+	 * "sda" with --scsi, "hda" with --ide), and the guest's console,
+	 * where its kernel writes and a getty listens ("hvc0"). */
+	char *disk_device;
+	char *serial_device;
 	/*
 	 * The guest's file systems, swap first, then by mount point depth:
 	 * from --partitions, or root (and swap) from --size, --swap, --fs.
@@ -155,6 +164,9 @@ struct guest {
 	char *iso;		/* --iso: an installer the HVM guest boots */
 	char *kernel;
 	char *initrd;
+	/* --modules: the dom0 kernel's modules directory, copied into the
+	 * guest's /lib/modules with a direct boot of --kernel. */
+	char *modules;
 
 	int genpass;
 	unsigned genpass_len;

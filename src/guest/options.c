@@ -17,7 +17,7 @@
 
 /* This array MUST stay sorted by name, and in enum opt_id order. */
 const struct option_def option_defs[_O_MAX] = {
-	{ "accounts", O_ACCOUNTS, B, 0, "0", NULL,
+	{ "accounts", O_ACCOUNTS, B, 0, NULL, NULL,
 	  "copy dom0's users (UID 1000 and up) into the guest, with their "
 	  "groups and password hashes", NULL },
 	{ "admins", O_ADMINS, L, 0, NULL, "USER[,USER]",
@@ -49,7 +49,7 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
 	  "read settings from FILE (after the system file, before flags)",
 	  NULL },
-	{ "copyhosts", O_COPYHOSTS, B, 0, "0", NULL,
+	{ "copyhosts", O_COPYHOSTS, B, 0, NULL, NULL,
 	  "copy dom0's /etc/hosts entries into the guest's", NULL },
 	{ "debug", O_DEBUG, B, RUN, "0", NULL,
 	  "--verbose, and the environment each command gets", NULL },
@@ -59,11 +59,17 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "dir", O_DIR, S, 0, "/srv/xen", "DIR",
 	  "store the guest's disks as files in DIR/domains/HOSTNAME",
 	  "lvm image-dev" },
+	{ "disk-device", O_DISK_DEVICE, S, 0, NULL, "DISK",
+	  "the Xen disk the guest's volumes are named after: xvda (default; "
+	  "xvda1, xvda2, ...), sda, hda, ...", "ide scsi" },
 	{ "disk-format", O_DISK_FORMAT, S, 0, "raw", "raw|qcow2",
 	  "format of image files under --dir", NULL },
 	{ "dist", O_DIST, S, 0, "bookworm", "CODENAME",
 	  "distribution to install: bullseye, bookworm, trixie, forky, sid",
 	  NULL },
+	{ "dontformat", O_DONTFORMAT, B, 0, NULL, NULL,
+	  "install into the file systems already on --image-dev and "
+	  "--swap-dev instead of making new ones", NULL },
 	{ "dry-run", O_DRY_RUN, B, CLI, "0", NULL,
 	  "print the plan and the xl.cfg, change nothing", NULL },
 	{ "dumpconfig", O_DUMPCONFIG, A, CLI, NULL, NULL,
@@ -115,16 +121,19 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "hash-method", O_HASH_METHOD, S, 0, "yescrypt", "METHOD",
 	  "password hash: yescrypt or sha512", NULL },
 	{ "help", O_HELP, A, CLI, NULL, NULL, "show this help and exit", NULL },
-	{ "hooks", O_HOOKS, B, 0, "1", NULL,
-	  "run the hooks that finish the guest (--nohooks: none; the core's "
-	  "own steps and the roles still run)", NULL },
+	{ "hooks", O_HOOKS, B, 0, NULL, NULL,
+	  "run the hooks that finish the guest (default; --nohooks: none, "
+	  "the core's own steps and the roles still run)", NULL },
 	{ "hooks-dir", O_HOOKS_DIR, S, 0, SYSCONFDIR "/create-image/hooks.d",
 	  "DIR", "administrator's hooks, run with the shipped ones", NULL },
 	{ "hostname", O_HOSTNAME, S, 0, NULL, "NAME",
 	  "the guest's host name (required)", NULL },
-	{ "hosts", O_HOSTS, B, 0, "0", NULL,
+	{ "hosts", O_HOSTS, B, 0, NULL, NULL,
 	  "add the guest's static address and name to dom0's /etc/hosts "
 	  "(delete-image takes them out again)", NULL },
+	{ "ide", O_IDE, B, 0, NULL, NULL,
+	  "name the disks hda, as IDE disks (--disk-device=hda)",
+	  "disk-device scsi" },
 	{ "image", O_IMAGE, S, 0, "sparse", "sparse|full",
 	  "allocate disk image files sparse or in full", NULL },
 	{ "image-dev", O_IMAGE_DEV, S, 0, NULL, "DEV",
@@ -165,6 +174,9 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "lvm", O_LVM, S, 0, NULL, "VG",
 	  "make the disks as logical volumes in this volume group",
 	  "dir image-dev" },
+	{ "lvm-thin", O_LVM_THIN, S, 0, NULL, "POOL",
+	  "make the --lvm volumes thin, in this thin pool of the volume "
+	  "group", NULL },
 	{ "mac", O_MAC, S, 0, NULL, "MAC",
 	  "the guest's MAC (default: derived from its name and network)",
 	  "randommac" },
@@ -174,6 +186,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  NULL },
 	{ "mirror", O_MIRROR, S, 0, "http://deb.debian.org/debian", "URL",
 	  "Debian mirror to install from", NULL },
+	{ "modules", O_MODULES, S, 0, NULL, "DIR",
+	  "copy this modules directory of the dom0 --kernel into the guest's "
+	  "/lib/modules", NULL },
 	{ "nameserver", O_NAMESERVER, L, 0, NULL, "ADDR",
 	  "DNS server, IPv4 or IPv6; repeat for more (DHCP's are used too)",
 	  NULL },
@@ -213,10 +228,16 @@ const struct option_def option_defs[_O_MAX] = {
 	  "(split at blanks)", NULL },
 	{ "roledir", O_ROLEDIR, S, 0, SYSCONFDIR "/create-image/role.d", "DIR",
 	  "where --role scripts live", NULL },
+	{ "scsi", O_SCSI, B, 0, NULL, NULL,
+	  "name the disks sda, as SCSI disks (--disk-device=sda)",
+	  "disk-device ide" },
 	{ "security-mirror", O_SECURITY_MIRROR, S, 0, NULL, "URL",
 	  "mirror of the security suite (default: the host's own for the "
 	  "same release, else http://security.debian.org/debian-security)",
 	  NULL },
+	{ "serial-device", O_SERIAL_DEVICE, S, 0, NULL, "DEV",
+	  "the guest's console, with a getty on it: hvc0 (default; ttyS0 "
+	  "with --boot-mode=hvm), ttyS0, tty1, ...", NULL },
 	{ "size", O_SIZE, Z, 0, "4G", "SIZE", "size of the root disk", NULL },
 	{ "skel", O_SKEL, S, 0, SYSCONFDIR "/create-image/skel", "DIR",
 	  "files copied into every guest's root", NULL },

@@ -54,6 +54,29 @@ int lvm_lv_exists(const char *vg, const char *lv, struct strbuf *err);
  */
 int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 		  const char *const *tags, struct strbuf *err);
+/*
+ * Thin volumes (--lvm-thin): VG/POOL must be a thin pool: 0, -ENOENT
+ * when there is no such VG or LV, -EINVAL when it is another kind of
+ * volume (err names its type).
+ */
+int lvm_thin_pool_check(const char *vg, const char *pool, struct strbuf *err);
+/*
+ * The command line that makes VG/LV a thin volume of size bytes in the
+ * thin pool VG/POOL, tagged with each of tags, as lvm_thin_create() runs
+ * it (xen-tools' lvcreate -T VG/POOL -V SIZE). Names are not checked.
+ */
+void lvm_thin_cmdline(const char *vg, const char *pool, const char *lv,
+		      uint64_t size, const char *const *tags,
+		      struct strbuf *cmd);
+/*
+ * Make VG/LV a thin volume of size bytes in the thin pool VG/POOL, active:
+ * thin volumes need device-mapper (-ENOTSUP without it). Checks and
+ * errors as lvm_lv_create(), but for the room, which a thin pool gives as
+ * its blocks are written.
+ */
+int lvm_thin_create(const char *vg, const char *pool, const char *lv,
+		    uint64_t size, const char *const *tags,
+		    struct strbuf *err);
 /* Remove VG/LV, active or not, without asking. */
 int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err);
 /* Rename VG/LV to VG/NEW_NAME: -ENOENT, or -EEXIST when it is taken. */

@@ -1995,3 +1995,138 @@ TEST(boot_modes_pvgrub_missing)
 	free(dir);
 	strbuf_release(&err);
 }
+
+/* ---- --disk-device, --ide, --scsi, --serial-device, --modules,
+ * --dontformat, --lvm-thin ---- */
+
+TEST(devices)
+{
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *disk, *serial;
+	} cases[] = {
+		{ NULL, { NULL }, "xvda", "hvc0" },
+		{ NULL, { "--scsi" }, "sda", "hvc0" },
+		{ NULL, { "--ide" }, "hda", "hvc0" },
+		{ NULL, { "--disk_device=/dev/sdb" }, "sdb", "hvc0" },
+		{ NULL, { "--disk-device", "xvdc" }, "xvdc", "hvc0" },
+		{ NULL, { "--ide", "--noide" }, "xvda", "hvc0" },
+		{ "disk_device = sda\nserial_device = /dev/ttyS0", { NULL },
+		  "sda", "ttyS0" },
+		/* A flag replaces the file's choice. */
+		{ "ide = 1", { "--scsi" }, "sda", "hvc0" },
+		{ "scsi = 1", { "--disk-device=xvdb" }, "xvdb", "hvc0" },
+		{ "disk-device = sdc", { "--ide" }, "hda", "hvc0" },
+		{ NULL, { "--serial_device=tty1" }, "xvda", "tty1" },
+		{ NULL, { "--serial-device=hvc1" }, "xvda", "hvc1" },
+		{ NULL, { "--boot-mode=hvm", "--install-method=none" },
+		  "xvda", "ttyS0" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, cases[i].file, cases[i].flags, &g,
+				     &err), 0);
+		CHECK_STREQ(err.buf, "");
+		CHECK_STREQ(g.disk_device ? g.disk_device : "(null)",
+			    cases[i].disk);
+		CHECK_STREQ(g.serial_device ? g.serial_device : "(null)",
+			    cases[i].serial);
+		report_case(before, i, cases[i].flags[0] ? cases[i].flags[0] :
+			    cases[i].file);
+		guest_release(&g);
+		strbuf_release(&err);
+	}
+}
+
+TEST(devices_refused)
+{
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want_err;
+	} cases[] = {
+		{ NULL, { "--ide", "--scsi" },
+		  "--scsi: 'scsi' cannot be combined with 'ide' (--ide)" },
+		{ NULL, { "--disk_device=sda", "--ide" },
+		  "--ide: 'ide' cannot be combined with 'disk-device' " },
+		{ "ide = 1\nscsi = 1", { NULL },
+		  "g.conf:2: 'scsi' cannot be combined with 'ide' (g.conf:1" },
+		{ NULL, { "--disk-device=vda" },
+		  "--disk-device: invalid disk device 'vda' " },
+		{ NULL, { "--disk-device=xvd" },
+		  "--disk-device: invalid disk device 'xvd' " },
+		{ NULL, { "--disk-device=xvda1" },
+		  "--disk-device: invalid disk device 'xvda1' " },
+		{ NULL, { "--disk-device=sdabc" },
+		  "--disk-device: invalid disk device 'sdabc' " },
+		{ "disk_device = nvme0n1", { NULL },
+		  "g.conf:1: invalid disk device 'nvme0n1' " },
+		{ NULL, { "--serial-device=tty0" },
+		  "--serial-device: invalid serial device 'tty0' " },
+		{ NULL, { "--serial-device=xvc0" },
+		  "--serial-device: invalid serial device 'xvc0' " },
+		{ NULL, { "--serial-device=ttyS" },
+		  "--serial-device: invalid serial device 'ttyS' " },
+		{ NULL, { "--serial-device=ttyS01" },
+		  "--serial-device: invalid serial device 'ttyS01' " },
+		{ NULL, { "--serial-device=hvc0 x" },
+		  "--serial-device: invalid serial device 'hvc0 x' " },
+		{ NULL, { "--modules=@TMP@/tree" },
+		  "--modules: 'modules' are those of a dom0 kernel: give "
+		  "--kernel" },
+		{ NULL, { "--boot-mode=pv-direct", "--modules=@TMP@/tree" },
+		  "--modules: 'modules' are those of a dom0 kernel" },
+		{ NULL, { "--boot-mode=pv-direct", "--kernel=@TMP@/vmlinuz",
+			  "--modules=@TMP@/nothing" },
+		  "--modules: modules directory '" },
+		{ NULL, { "--boot-mode=pv-direct", "--kernel=@TMP@/vmlinuz",
+			  "--modules=relative" },
+		  "--modules: 'modules' must be an absolute path" },
+		{ NULL, { "--dontformat" },
+		  "--dontformat: 'dontformat' is for --image-dev" },
+		{ NULL, { "--lvm-thin=pool0" },
+		  "--lvm-thin: 'lvm-thin' needs --lvm=VG" },
+		{ NULL, { "--lvm=vg0", "--lvm_thin=-p" },
+		  "--lvm_thin: invalid thin pool name '-p'" },
+		{ "lvm = vg0\nlvm_thin = a/b", { NULL },
+		  "g.conf:2: invalid thin pool name 'a/b'" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, cases[i].file, cases[i].flags, &g,
+				     &err), -EINVAL);
+		CHECK(starts_with(err.buf, cases[i].want_err));
+		CHECK(!strchr(err.buf, '\n'));
+		report_case(before, i, cases[i].want_err);
+		guest_release(&g);
+		strbuf_release(&err);
+	}
+}
+
+TEST(modules_accepted)
+{
+	static const char *const flags[] = {
+		"--boot-mode=pv-direct", "--kernel=@TMP@/vmlinuz",
+		"--modules=@TMP@/tree/", NULL
+	};
+	struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+	struct guest g;
+
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	/* The trailing slash goes: copied as /lib/modules/tree. */
+	strbuf_addf(&want, "%s/tree", scratch());
+	CHECK_STREQ(g.modules ? g.modules : "(null)", want.buf);
+	guest_release(&g);
+	strbuf_release(&err);
+	strbuf_release(&want);
+}
