@@ -481,14 +481,12 @@ int lvm_lv_exists(const char *vg, const char *lv, struct strbuf *err)
 	return r;
 }
 
-int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
-		  const char *const *tags, struct strbuf *err)
+/* The names, tags and size (extents or bytes) of a volume to make. */
+static int check_new_lv(const char *vg, const char *lv, uint64_t size,
+			const char *const *tags, struct strbuf *err)
 {
-	struct strbuf cmd = STRBUF_INIT;
-	struct lvm_vg_info info;
-	int r;
+	int r = check_names(vg, lv, err);
 
-	r = check_names(vg, lv, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; tags && tags[i]; i++) {
@@ -497,11 +495,24 @@ int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 			return -EINVAL;
 		}
 	}
-	if (!extents) {
+	if (!size) {
 		strbuf_addf(err, "logical volume '%s/%s' would be empty", vg,
 			    lv);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
+		  const char *const *tags, struct strbuf *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	struct lvm_vg_info info;
+	int r;
+
+	r = check_new_lv(vg, lv, extents, tags, err);
+	if (r < 0)
+		return r;
 	if (extents > LVM_EXTENTS_MAX) {
 		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
 			    "extents, more than LVM holds (%llu)", vg, lv,
@@ -600,22 +611,11 @@ int lvm_thin_create(const char *vg, const char *pool, const char *lv,
 	struct strbuf cmd = STRBUF_INIT;
 	int r;
 
-	r = check_names(vg, lv, err);
+	r = check_names(vg, pool, err);
 	if (r >= 0)
-		r = check_names(vg, pool, err);
+		r = check_new_lv(vg, lv, size, tags, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; tags && tags[i]; i++) {
-		if (!tag_valid(tags[i])) {
-			strbuf_addf(err, "invalid tag '%s'", tags[i]);
-			return -EINVAL;
-		}
-	}
-	if (!size) {
-		strbuf_addf(err, "logical volume '%s/%s' would be empty", vg,
-			    lv);
-		return -EINVAL;
-	}
 	if (!lvm_dm_available()) {
 		strbuf_addf(err, "thin volumes need device-mapper, which this "
 			    "host lacks");

@@ -525,6 +525,31 @@ TEST(argv_errors)
 }
 
 /*
+ * Settings from up to three flags, a system file's text and a file's
+ * text, for the xen-tools names below; checks they all load.
+ */
+static void load_xen_tools(struct config *c, const char *const flags[3],
+			   const char *system, const char *text,
+			   struct strbuf *err)
+{
+	const char *argv[4] = { "create-image" };
+	int argc = 1;
+
+	config_init_defaults(c);
+	for (size_t j = 0; j < 3 && flags[j]; j++)
+		argv[argc++] = flags[j];
+	CHECK_INTEQ(config_parse_argv(c, argc, (char **)argv, err), 0);
+	if (system)
+		CHECK_INTEQ(config_parse_text(c, system, "s.conf",
+					      LAYER_SYSTEM, err), 0);
+	if (text)
+		CHECK_INTEQ(config_parse_text(c, text, "t.conf", LAYER_FILE,
+					      err), 0);
+	CHECK_INTEQ(config_load(c, NULL, err), 0);
+	CHECK_STREQ(err->buf, "");
+}
+
+/*
  * xen-create-image's options that options.h lacks (xentools.h): what each
  * sets, from a flag and from a file, and the warning of one that does
  * nothing here.
@@ -555,22 +580,11 @@ TEST(xen_tools_names)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const char *argv[4] = { "create-image" };
 		struct config c;
 		struct strbuf err = STRBUF_INIT;
-		int argc = 1, before = unit_failed_checks;
+		int before = unit_failed_checks;
 
-		config_init_defaults(&c);
-		for (size_t j = 0; j < 3 && cases[i].argv[j]; j++)
-			argv[argc++] = cases[i].argv[j];
-		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
-			    0);
-		if (cases[i].text)
-			CHECK_INTEQ(config_parse_text(&c, cases[i].text,
-						      "t.conf", LAYER_FILE,
-						      &err), 0);
-		CHECK_INTEQ(config_load(&c, NULL, &err), 0);
-		CHECK_STREQ(err.buf, "");
+		load_xen_tools(&c, cases[i].argv, NULL, cases[i].text, &err);
 		CHECK_STREQ(config_get(&c, O_INSTALL_METHOD),
 			    cases[i].want_method);
 		CHECK_INTEQ(config_is_set(&c, O_INSTALL_METHOD),
@@ -608,27 +622,14 @@ TEST(xen_tools_hosts)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const char *argv[4] = { "create-image" };
 		struct config c;
 		struct strbuf err = STRBUF_INIT;
-		int argc = 1, before = unit_failed_checks;
+		int before = unit_failed_checks;
 
-		config_init_defaults(&c);
-		for (size_t j = 0; j < 3 && cases[i].argv[j]; j++)
-			argv[argc++] = cases[i].argv[j];
-		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
-			    0);
-		/* What a file below may turn off. */
-		if (cases[i].text)
-			CHECK_INTEQ(config_parse_text(&c, "hosts = 1",
-						      "s.conf", LAYER_SYSTEM,
-						      &err), 0);
-		if (cases[i].text)
-			CHECK_INTEQ(config_parse_text(&c, cases[i].text,
-						      "t.conf", LAYER_FILE,
-						      &err), 0);
-		CHECK_INTEQ(config_load(&c, NULL, &err), 0);
-		CHECK_STREQ(err.buf, "");
+		/* With a file, what a file below may turn off. */
+		load_xen_tools(&c, cases[i].argv,
+			       cases[i].text ? "hosts = 1" : NULL,
+			       cases[i].text, &err);
 		/* Unset ("") is off. */
 		CHECK_STREQ(config_get(&c, O_HOSTS) ? config_get(&c, O_HOSTS) :
 			    "", cases[i].want_hosts);
