@@ -320,7 +320,10 @@ static int grow_disk(const struct manifest *m, const struct resize_item *it,
 	char size[32];
 
 	format_size(it->disk_new, size, sizeof(size));
-	info("growing '%s' to %s", d->lv ? d->lv : d->path, size);
+	if (it->disk_new == it->disk_old)
+		info("'%s' is %s already", d->lv ? d->lv : d->path, size);
+	else
+		info("growing '%s' to %s", d->lv ? d->lv : d->path, size);
 	if (d->lv)
 		return grow_lv(d->lv, it->disk_new, err);
 	if (streq(d->format, "qcow2"))
@@ -365,6 +368,24 @@ static int grow_swap(const char *dev, const char *uuid, struct strbuf *err)
 	return run_tool(&cp, err);
 }
 
+/* Grow the partition of item it, on a --layout=disk guest. */
+static int grow_partition(struct guest_disks *gd,
+			  const struct resize_item *it, struct strbuf *err)
+{
+	const struct manifest_fs *fs = &gd->m->fss[it->fs];
+	uint64_t off;
+	const char *view;
+	int r;
+
+	info("growing partition %u of '%s'", fs->partition,
+	     gd->m->disks[it->disk].path);
+	r = guest_disks_view(gd, it->disk, &view, err);
+	if (r >= 0)
+		r = parttable_grow(view, fs->partition, it->vol_new, &off,
+				   err);
+	return r;
+}
+
 static int grow_fs(struct guest_disks *gd, struct journal *j,
 		   const struct resize_item *it, struct strbuf *err)
 {
@@ -375,18 +396,17 @@ static int grow_fs(struct guest_disks *gd, struct journal *j,
 	int r;
 
 	r = guest_disks_view(gd, it->disk, &view, err);
-	if (r >= 0 && fs->partition) {
-		info("growing partition %u of '%s'", fs->partition,
-		     gd->m->disks[it->disk].path);
-		r = parttable_grow(view, fs->partition, it->vol_new, &off,
-				   err);
-		len = it->vol_new;
-	}
+	if (r >= 0)
+		r = guest_disks_partition_range(view, fs->partition, &off,
+						&len, err);
 	if (r >= 0)
 		r = loop_attach_range(view, off, len, j, &dev, err);
 	if (r < 0)
 		goto out;
-	info("growing the %s file system (%s)", it->what, fs->type);
+	if (streq(fs->type, "swap"))
+		info("making the swap area anew on all of it");
+	else
+		info("growing the %s file system (%s)", it->what, fs->type);
 	if (is_ext(fs->type)) {
 		r = grow_ext(dev, err);
 	} else if (streq(fs->type, "swap")) {
@@ -405,8 +425,13 @@ out:
 	return r;
 }
 
-/* Grow the disks, record them; grow the file systems, release what
- * reached them, record those. */
+/*
+ * Grow the volumes (disk, then partition) and record their sizes, as far
+ * as they got; then grow the file systems and release what reached them.
+ * A volume recorded at its new size with its file system still at the
+ * old one is what a failed run leaves; the next run finds the volume as
+ * large as asked and grows the file system alone.
+ */
 static int resize_guest(struct manifest *m, const char *mpath,
 			const struct resize_plan *p, struct journal *j,
 			int *ret_grown, struct strbuf *err)
@@ -414,34 +439,42 @@ static int resize_guest(struct manifest *m, const char *mpath,
 	struct guest_disks gd;
 	int r = 0, r2;
 
+	guest_disks_init(&gd, m, j, 1);
 	for (size_t i = 0; r >= 0 && i < p->n; i++) {
-		r = grow_disk(m, &p->item[i], err);
-		if (r >= 0 && p->item[i].disk_new > p->item[i].disk_old) {
-			m->disks[p->item[i].disk].size = p->item[i].disk_new;
+		const struct resize_item *it = &p->item[i];
+		struct manifest_fs *fs = &m->fss[it->fs];
+
+		r = grow_disk(m, it, err);
+		if (r < 0)
+			break;
+		if (it->disk_new > it->disk_old) {
+			m->disks[it->disk].size = it->disk_new;
+			*ret_grown = 1;
+		}
+		if (fs->partition)
+			r = grow_partition(&gd, it, err);
+		if (r >= 0 && it->vol_new > it->vol_old) {
+			fs->size = it->vol_new;
 			*ret_grown = 1;
 		}
 	}
 	if (*ret_grown) {
-		r2 = manifest_write(mpath, m, err);
-		if (r >= 0)
-			r = r2;
-	}
-	if (r < 0)
-		return r;
+		struct strbuf why = STRBUF_INIT;
 
-	guest_disks_init(&gd, m, j, 1);
+		/* After a failure, that failure is the news. */
+		r2 = manifest_write(mpath, m, &why);
+		if (r >= 0 && r2 < 0)
+			r = strbuf_error(err, r2, "%s", why.buf);
+		strbuf_release(&why);
+	}
 	for (size_t i = 0; r >= 0 && i < p->n; i++)
 		r = grow_fs(&gd, j, &p->item[i], err);
-	/* Unmounted, detached and written back before it is recorded. */
+	/* Unmounted, detached and written back before it returns. */
 	r2 = journal_release_held(j);
 	if (r >= 0 && r2 < 0)
 		r = strbuf_error(err, r2, "cannot release the guest's disks");
 	guest_disks_release(&gd);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < p->n; i++)
-		m->fss[p->item[i].fs].size = p->item[i].vol_new;
-	return manifest_write(mpath, m, err);
+	return r;
 }
 
 int resize_run(struct manifest *m, const char *mpath,

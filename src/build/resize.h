@@ -66,13 +66,15 @@ int resize_check_space(const struct manifest *m, const struct resize_plan *p,
 
 /*
  * Carry out plan p on guest m (read from mpath, written back there): grow
- * each disk, then write the record with the disks' sizes; then each
- * partition and file system (e2fsck and resize2fs offline for ext2/3/4,
- * xfs_growfs or btrfs filesystem resize mounted, mkswap again keeping
- * its UUID for swap), then write the record with the file systems'
- * sizes. Loop devices, exports and mounts are journaled on disk and
- * always undone. *ret_grown is set once a disk has grown (and stays
- * grown). The caller holds the guest's lock and has made sure it is not
+ * each disk, and on a --layout=disk guest its partition, and write the
+ * record with the volumes' new sizes (as far as they got, also when a
+ * later one failed); then grow each file system: e2fsck and resize2fs
+ * offline for ext2/3/4, xfs_growfs or btrfs filesystem resize mounted,
+ * mkswap again keeping its UUID for swap. Loop devices, exports and
+ * mounts are journaled on disk and always undone. *ret_grown is set once
+ * a volume has grown (which stays grown); the record then says so, and a
+ * run whose file system growth failed is finished by a plan of the same
+ * sizes. The caller holds the guest's lock and has made sure it is not
  * running. 0, or -errno with err (-ENOSPC with nothing changed when the
  * volume group cannot give a logical volume what it needs).
  */

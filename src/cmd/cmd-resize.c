@@ -219,14 +219,27 @@ int cmd_resize(int argc, char **argv)
 		goto out;
 	}
 	if (r < 0) {
-		if (grown)
+		if (grown) {
+			struct strbuf again = STRBUF_INIT;
+
+			for (size_t i = 0; i < plan.n; i++) {
+				char sz[32];
+
+				format_size(plan.item[i].vol_new, sz,
+					    sizeof(sz));
+				strbuf_addf(&again, " --%s=%s",
+					    streq(plan.item[i].what, "swap") ?
+					    "swap" : "size", sz);
+			}
 			error("cannot resize '%s': %s; its disk has grown, "
 			      "its file system not (which does it no harm): "
-			      "run resize-image again to finish", name,
-			      err.buf);
-		else
+			      "'resize-image %s%s' finishes it", name,
+			      err.buf, name, again.buf);
+			strbuf_release(&again);
+		} else {
 			error("cannot resize '%s': %s%s", name, err.buf,
 			      r == -EINTR ? "" : "; the guest is as it was");
+		}
 		status = signals_pending() ? 128 + signals_pending() : 1;
 		goto out;
 	}
