@@ -193,6 +193,22 @@ static const char *setting(const struct manifest *m, const char *key)
 	return "";
 }
 
+static int grow_lv(const char *vg_lv, uint64_t size, int dry_run,
+		   struct strbuf *err)
+{
+	char *vg = xstrdup(vg_lv), *lv = strchr(vg, '/');
+	struct lvm_vg_info info;
+	int r;
+
+	*lv++ = '\0';
+	r = lvm_vg_info(vg, &info, err);
+	if (r >= 0)
+		r = lvm_lv_extend(vg, lv, (size + info.extent_size - 1) /
+				  info.extent_size, dry_run, NULL, err);
+	free(vg);
+	return r;
+}
+
 static int check_vg_space(const struct manifest *m,
 			  const struct resize_plan *p, struct strbuf *err)
 {
@@ -207,6 +223,17 @@ static int check_vg_space(const struct manifest *m,
 	for (size_t i = 0; i < p->n; i++)
 		need += (p->item[i].disk_new - p->item[i].disk_old +
 			 info.extent_size - 1) / info.extent_size;
+	/* Whether LVM finds the extents, where it must, without taking
+	 * them. */
+	for (size_t i = 0; need <= info.free_extents && i < p->n; i++) {
+		const struct manifest_disk *d = &m->disks[p->item[i].disk];
+
+		if (p->item[i].disk_new <= p->item[i].disk_old || !d->lv)
+			continue;
+		r = grow_lv(d->lv, p->item[i].disk_new, 1, err);
+		if (r < 0)
+			return r;
+	}
 	if (need <= info.free_extents)
 		return 0;
 	format_size(lvm_extents_bytes(info.free_extents, info.extent_size),
@@ -298,21 +325,6 @@ static int grow_qcow2(const char *path, uint64_t size, struct strbuf *err)
 	return run_tool(&cp, err);
 }
 
-static int grow_lv(const char *vg_lv, uint64_t size, struct strbuf *err)
-{
-	char *vg = xstrdup(vg_lv), *lv = strchr(vg, '/');
-	struct lvm_vg_info info;
-	int r;
-
-	*lv++ = '\0';
-	r = lvm_vg_info(vg, &info, err);
-	if (r >= 0)
-		r = lvm_lv_extend(vg, lv, (size + info.extent_size - 1) /
-				  info.extent_size, NULL, err);
-	free(vg);
-	return r;
-}
-
 static int grow_disk(const struct manifest *m, const struct resize_item *it,
 		     struct strbuf *err)
 {
@@ -325,7 +337,7 @@ static int grow_disk(const struct manifest *m, const struct resize_item *it,
 	else
 		info("growing '%s' to %s", d->lv ? d->lv : d->path, size);
 	if (d->lv)
-		return grow_lv(d->lv, it->disk_new, err);
+		return grow_lv(d->lv, it->disk_new, 0, err);
 	if (streq(d->format, "qcow2"))
 		return grow_qcow2(d->path, it->disk_new, err);
 	return grow_file(d->path, it->disk_new,

@@ -575,7 +575,7 @@ int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err)
 }
 
 int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
-		  uint64_t *ret_old_extents, struct strbuf *err)
+		  int dry_run, uint64_t *ret_old_extents, struct strbuf *err)
 {
 	struct strvec rows = STRVEC_INIT, f = STRVEC_INIT;
 	struct strbuf cmd = STRBUF_INIT, why = STRBUF_INIT;
@@ -628,6 +628,8 @@ int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
 	/* Without device-mapper it is reached as one range of its PV. */
 	if (!lvm_dm_available())
 		strbuf_addstr(&cmd, " --alloc contiguous");
+	if (dry_run)
+		strbuf_addstr(&cmd, " --test");
 	strbuf_addf(&cmd, " -l %llu %s/%s", (unsigned long long)extents, vg,
 		    lv);
 	r = lvm_run(cmd.buf, NULL, 0, &why);
