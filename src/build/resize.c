@@ -315,12 +315,50 @@ out:
 	return r;
 }
 
-static int grow_qcow2(const char *path, uint64_t size, struct strbuf *err)
+/* The virtual size qemu-img info gives the qcow2 image at path. */
+static int qcow2_size(const char *path, uint64_t *ret, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
+	const char *p;
+	char *end;
+	int r;
 
-	strvec_pushl(&cp.args, "qemu-img", "resize", "-q", "-f", "qcow2",
-		     path, NULL);
+	cp.capture = 1;
+	cp.quiet = 1;
+	strvec_pushl(&cp.args, "qemu-img", "info", "--output=json", "-f",
+		     "qcow2", path, NULL);
+	r = run_command(&cp);
+	if (r < 0) {
+		child_describe_failure_output(&cp, r, err);
+	} else {
+		/* The top image's object comes first. */
+		p = strstr(cp.out.buf, "\"virtual-size\": ");
+		errno = 0;
+		*ret = p ? strtoull(p + 16, &end, 10) : 0;
+		if (!p || errno || end == p + 16)
+			r = strbuf_error(err, -EIO, "qemu-img info gives no "
+					 "virtual size for '%s'", path);
+	}
+	child_process_clear(&cp);
+	return r;
+}
+
+static int grow_qcow2(const char *path, uint64_t size, int full,
+		      struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	uint64_t have;
+	int r;
+
+	/* qemu-img refuses to preallocate for the size an image has. */
+	r = qcow2_size(path, &have, err);
+	if (r < 0 || have >= size)
+		return r;
+	strvec_pushl(&cp.args, "qemu-img", "resize", "-q", NULL);
+	/* As the build made it (storage-dir.c). */
+	if (full)
+		strvec_push(&cp.args, "--preallocation=falloc");
+	strvec_pushl(&cp.args, "-f", "qcow2", path, NULL);
 	strvec_pushf(&cp.args, "%llu", (unsigned long long)size);
 	return run_tool(&cp, err);
 }
@@ -329,6 +367,7 @@ static int grow_disk(const struct manifest *m, const struct resize_item *it,
 		     struct strbuf *err)
 {
 	const struct manifest_disk *d = &m->disks[it->disk];
+	int full = streq(setting(m, "image"), "full");
 	char size[32];
 
 	format_size(it->disk_new, size, sizeof(size));
@@ -339,9 +378,8 @@ static int grow_disk(const struct manifest *m, const struct resize_item *it,
 	if (d->lv)
 		return grow_lv(d->lv, it->disk_new, 0, err);
 	if (streq(d->format, "qcow2"))
-		return grow_qcow2(d->path, it->disk_new, err);
-	return grow_file(d->path, it->disk_new,
-			 streq(setting(m, "image"), "full"), err);
+		return grow_qcow2(d->path, it->disk_new, full, err);
+	return grow_file(d->path, it->disk_new, full, err);
 }
 
 /* e2fsck first, as resize2fs wants: status 1 is errors it corrected. */

@@ -1,10 +1,10 @@
 #!/bin/bash
 # resize-image: guests built from the suite's cached base, grown. A raw
 # image file (root and swap), which then boots under qemu and sees its new
-# size with df; a qcow2 image, grown through qemu-img and read back
-# through a raw copy; xfs on the last partition of a --layout=disk GPT
-# disk; an ext4 logical volume on a loop-backed PV without
-# device-mapper. Bad input, a shrink, a running guest, too little room
+# size with df; a qcow2 image, grown through qemu-img, allocated for
+# --image=full and read back through a raw copy; xfs on the last
+# partition of a --layout=disk GPT disk; an ext4 logical volume on a
+# loop-backed PV without device-mapper. Bad input, a shrink, a running guest, too little room
 # and a volume that cannot grow are refused with exit status 2 and
 # nothing changed; a fault mid-way leaves no loop device, mount or
 # export, and a guest the same command finishes.
@@ -189,8 +189,8 @@ test_background 'the grown guest boots under qemu, and df in it shows the new si
 	test "$(sed -n "s/^root: *\\([0-9][0-9]*\\)$/\\1/p" boot | sed -n 2p)" = $((128 * MIB - 4096))
 '
 
-test_expect_success 'a qcow2 guest: a fault in its export leaves nothing; then it grows' '
-	build rz2 --noswap --disk-format=qcow2 &&
+test_expect_success 'a qcow2 guest: a fault in its export leaves nothing; then it grows, allocated' '
+	build rz2 --noswap --disk-format=qcow2 --image=full &&
 	q=$dir/domains/rz2/disk.qcow2 &&
 	rc=0 &&
 	CREATE_IMAGE_FAULT=step:1 "$TRASH/fault/resize-image" rz2 \
@@ -204,6 +204,8 @@ test_expect_success 'a qcow2 guest: a fault in its export leaves nothing; then i
 	cat o e &&
 	qemu-img info --output=json "$q" >info &&
 	python3 -c "import json, sys; assert json.load(open(sys.argv[1]))[\"virtual-size\"] == 1536 << 20" info &&
+	# --image=full: the new space is allocated too.
+	test "$(du -k "$q" | cut -f1)" -ge $((1536 * 1024)) &&
 	qemu-img convert -f qcow2 -O raw "$q" rz2.raw &&
 	test "$(ext_bytes rz2.raw)" = $((1536 * MIB)) &&
 	e2fsck -fn rz2.raw >/dev/null && rm rz2.raw &&
