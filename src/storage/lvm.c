@@ -659,6 +659,82 @@ int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err)
 	return r;
 }
 
+int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
+		  int dry_run, uint64_t *ret_old_extents, struct strbuf *err)
+{
+	struct strvec rows = STRVEC_INIT, f = STRVEC_INIT;
+	struct strbuf cmd = STRBUF_INIT, why = STRBUF_INIT;
+	struct lvm_vg_info info;
+	uint64_t bytes, have;
+	int r;
+
+	r = check_names(vg, lv, err);
+	if (r < 0)
+		return r;
+	if (extents > LVM_EXTENTS_MAX) {
+		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
+			    "extents, more than LVM holds (%llu)", vg, lv,
+			    (unsigned long long)extents,
+			    (unsigned long long)LVM_EXTENTS_MAX);
+		return -EFBIG;
+	}
+	r = lvm_vg_info(vg, &info, err);
+	if (r < 0)
+		return r;
+	r = lv_report(vg, lv, "lv_name,lv_size", 2, &rows, err);
+	if (r < 0)
+		goto out;
+	split_row(rows.v[0], &f);
+	if (parse_u64(f.v[1], &bytes) < 0) {
+		strbuf_addf(err, "cannot parse 'lvs' row '%s'", rows.v[0]);
+		r = -EIO;
+		goto out;
+	}
+	have = bytes / info.extent_size;
+	if (ret_old_extents)
+		*ret_old_extents = have;
+	if (extents <= have)
+		goto out;
+	if (extents - have > info.free_extents) {
+		char free_s[32], want[32];
+
+		format_size(lvm_extents_bytes(info.free_extents,
+					      info.extent_size), free_s,
+			    sizeof(free_s));
+		format_size(lvm_extents_bytes(extents - have,
+					      info.extent_size), want,
+			    sizeof(want));
+		strbuf_addf(err, "volume group '%s' has %s free, %s needed",
+			    vg, free_s, want);
+		r = -ENOSPC;
+		goto out;
+	}
+	lvm_cmdline(&cmd, "lvextend");
+	/* Without device-mapper it is reached as one range of its PV. */
+	if (!lvm_dm_available())
+		strbuf_addstr(&cmd, " --alloc contiguous");
+	if (dry_run)
+		strbuf_addstr(&cmd, " --test");
+	strbuf_addf(&cmd, " -l %llu %s/%s", (unsigned long long)extents, vg,
+		    lv);
+	r = lvm_run(cmd.buf, NULL, 0, &why);
+	if (r < 0 && !lvm_dm_available() && strstr(why.buf, "contiguous")) {
+		/* Nothing changed: say what it lacks in our words. */
+		strbuf_addf(err, "volume group '%s' has no free extents right "
+			    "after '%s' (without device-mapper it must stay "
+			    "in one piece): %s", vg, lv, why.buf);
+		r = -ENOSPC;
+	} else if (r < 0) {
+		strbuf_addstr(err, why.buf);
+	}
+out:
+	strbuf_release(&why);
+	strbuf_release(&cmd);
+	strvec_clear(&f);
+	strvec_clear(&rows);
+	return r;
+}
+
 int lvm_lv_rename(const char *vg, const char *lv, const char *new_name,
 		  struct strbuf *err)
 {

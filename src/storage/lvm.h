@@ -79,6 +79,18 @@ int lvm_thin_create(const char *vg, const char *pool, const char *lv,
 		    struct strbuf *err);
 /* Remove VG/LV, active or not, without asking. */
 int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err);
+/*
+ * Grow VG/LV to extents extents (nothing when it has that many already;
+ * never shrink it). Without device-mapper the new extents must follow its
+ * own on the PV (LVM's contiguous allocation), so that it stays the one
+ * linear segment lvm_lv_location() reaches. Its size before in
+ * *ret_old_extents (may be NULL). -ENOSPC, before anything changed, when
+ * the VG has too few free extents or none free right after it (err says
+ * which); -EFBIG beyond LVM_EXTENTS_MAX. With dry_run LVM only tries
+ * (its --test): the same answers, nothing changed.
+ */
+int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
+		  int dry_run, uint64_t *ret_old_extents, struct strbuf *err);
 /* Rename VG/LV to VG/NEW_NAME: -ENOENT, or -EEXIST when it is taken. */
 int lvm_lv_rename(const char *vg, const char *lv, const char *new_name,
 		  struct strbuf *err);
