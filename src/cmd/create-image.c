@@ -23,6 +23,7 @@ static const struct cmd_struct commands[] = {
 	{ "create-image", cmd_create },
 	{ "delete-image", cmd_delete },
 	{ "list-images", cmd_list },
+	{ "update-image", cmd_update },
 };
 
 /* create-image VERB ... */
