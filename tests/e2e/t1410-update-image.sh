@@ -6,8 +6,9 @@
 # lists the upgrade and changes nothing; a failure mid-way (an injected
 # fault) leaves no mount, loop device or lent file behind; the update
 # raises the package's version, and a new kernel heads the boot menu with
-# the old one kept second. The updated guest boots under qemu. A qcow2
-# guest is updated through its FUSE export too.
+# the old one kept second. The updated guest boots under qemu. A
+# partitioned qcow2 guest is updated through its FUSE export too, and its
+# kernel copied to dom0 for a direct boot replaced.
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
@@ -202,21 +203,45 @@ test_background 'the updated guest boots to a login' '
 	grep -q "root: $new_kernel$" boot.out
 '
 
-# A qcow2 guest, written through qemu-storage-daemon's FUSE export.
-test_expect_success 'a qcow2 guest is updated through its export' '
+# A qcow2 guest, written through qemu-storage-daemon's FUSE export: one
+# partitioned disk (--layout=disk), its kernel booted from dom0
+# (pv-direct), whose copy is replaced and the old one kept beside it.
+test_expect_success 'a partitioned qcow2 guest booted from dom0 is updated through its export' '
 	"$CREATE_IMAGE" --hostname up-q --dist bookworm --dir "$dir" \
-		--output "$out" --dhcp --pygrub --size 2G --noswap \
-		--disk-format qcow2 --noupdates --cachedir "$CACHEDIR" \
-		>q.summary 2>q.progress &&
+		--output "$out" --dhcp --boot-mode pv-direct --size 2G \
+		--noswap --layout disk --disk-format qcow2 --noupdates \
+		--cachedir "$CACHEDIR" >q.summary 2>q.progress &&
 	qdisk=$dir/domains/up-q/disk.qcow2 &&
+	kdir=$CREATE_IMAGE_STATEDIR/kernels/up-q &&
+	cp "$kdir/vmlinuz" vmlinuz.before &&
+	cp "$kdir/initrd.img" initrd.before &&
+	cp "$out/up-q.cfg" q.cfg &&
+	grep -q "^kernel *= *.$kdir/vmlinuz.$" q.cfg &&
 	"$UPDATE_IMAGE" up-q >q.out 2>q.err &&
 	cat q.out &&
 	grep -qxF "  $pkg $old -> $new" q.out &&
 	qemu-img check "$qdisk" &&
 	qemu-img convert -f qcow2 -O raw "$qdisk" q.raw &&
-	test "$(installed_version q.raw "$pkg")" = "$new" &&
+	part=$(awk "/mountpoint = \"\/\";/ { f = 1 } f && /partition =/ { print \$3 + 0; exit }" \
+		"$CREATE_IMAGE_STATEDIR/guests/up-q.conf") &&
+	part_cat q.raw "$part" /var/lib/dpkg/status >q.status &&
+	test "$(awk -v p="$pkg" "\$1 == \"Package:\" { q = \$2 }
+		q == p && \$1 == \"Version:\" { print \$2; exit }" q.status)" = "$new" &&
+	new_kernel=$(sed -n "s/^  kernel .* -> \([^;]*\);.*/\1/p" q.out) &&
+	if [ -n "$new_kernel" ]; then
+		grep -q "the kernel xl boots replaced" q.out &&
+		part_cat q.raw "$part" "/boot/vmlinuz-$new_kernel" >vmlinuz.new &&
+		cmp vmlinuz.new "$kdir/vmlinuz" &&
+		cmp vmlinuz.before "$kdir/vmlinuz.old" &&
+		cmp initrd.before "$kdir/initrd.img.old" &&
+		! cmp -s initrd.before "$kdir/initrd.img"
+	else
+		cmp vmlinuz.before "$kdir/vmlinuz"
+	fi &&
+	test_cmp q.cfg "$out/up-q.cfg" &&
 	rm q.raw &&
 	test -z "$(ls -A "$dir/domains/up-q" | grep fuse)" &&
+	test -z "$(ls -A "$kdir" | grep replaced)" &&
 	assert_no_leftovers "$TRASH"
 '
 
