@@ -36,6 +36,7 @@ struct updater {
 	struct guest_disks gd;
 	struct rootfs *root;
 	char *lists;		/* dry run: apt's lists, inside the guest */
+	int menu_aside;		/* an HVM guest's grub.cfg, moved aside */
 };
 
 void update_result_release(struct update_result *res)
@@ -193,6 +194,58 @@ static const struct journal_undo resolv_undo = {
 	NULL, give_back_resolv_conf, 0,
 };
 
+/*
+ * An HVM guest's kernel packages run its update-grub, which cannot find
+ * the guest's disk in the sandbox and would fail the upgrade: its menu is
+ * moved aside (the hook then does nothing), and put back unless a new
+ * kernel has a new menu written (arg: where the guest's root is mounted).
+ */
+static const char menu_rel[] = "boot/grub/grub.cfg";
+static const char menu_saved[] = "boot/grub/grub.cfg.create-image";
+
+static int put_back_menu(const char *mnt, int restore)
+{
+	struct rootfs *root = NULL;
+	struct stat st;
+	int r;
+
+	(void)restore;
+	r = rootfs_open(mnt, &root, NULL);
+	if (r >= 0 && rootfs_stat(root, menu_saved, AT_SYMLINK_NOFOLLOW,
+				  &st) == 0)
+		r = rootfs_rename(root, menu_saved, menu_rel);
+	if (r < 0)
+		error("cannot put back the guest's /%s (it is in /%s): %s",
+		      menu_rel, menu_saved, rootfs_strerror(r));
+	rootfs_free(root);
+	return r;
+}
+
+static const struct journal_undo menu_undo = {
+	"update-grub-cfg", "put back the guest's grub.cfg in",
+	NULL, put_back_menu, 0,
+};
+
+static int move_menu_aside(struct updater *u, struct strbuf *err)
+{
+	struct stat st;
+	int r;
+
+	if (rootfs_stat(u->root, menu_rel, AT_SYMLINK_NOFOLLOW, &st) < 0)
+		return 0;
+	r = journal_add_call(&u->in, JOURNAL_HELD, &menu_undo, u->gd.mnt);
+	if (r >= 0) {
+		r = rootfs_rename(u->root, menu_rel, menu_saved);
+		if (r < 0)
+			journal_cancel(&u->in);
+	}
+	if (r < 0)
+		return strbuf_error(err, r, "cannot move the guest's '/%s' "
+				    "aside: %s", menu_rel, rootfs_strerror(r));
+	u->menu_aside = 1;
+	return 0;
+}
+
 /* var/tmp inside the guest, for the dry run's package lists: a real
  * directory all the way, which no link in the guest leads out of. */
 static int make_lists_dir(struct updater *u, struct strbuf *err)
@@ -278,15 +331,17 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 	const struct manifest_fs *rootfs = fs_at(u->m, "/"),
 				 *bootfs = fs_at(u->m, "/boot");
 	const char *mode = setting(u->m, "boot-mode");
+	int hvm = mode && streq(mode, "hvm");
 	struct tvars *t = tvars_new(), *f;
+	const char *uuid = rootfs ? rootfs->uuid : "";
 	char *cmdline;
 	int r;
 
 	if (!t)
 		return -ENOMEM;
-	cmdline = boot_cmdline(rootfs ? rootfs->uuid : "");
+	cmdline = hvm ? boot_cmdline_serial(uuid) : boot_cmdline(uuid);
 	tvars_set(t, "boot_mode", mode ? mode : "pv-pygrub");
-	tvars_set_bool(t, "hvm", 0);
+	tvars_set_bool(t, "hvm", hvm);
 	tvars_set(t, "os_name", "Debian GNU/Linux");
 	tvars_set(t, "boot_prefix", bootfs ? "" : "/boot");
 	tvars_set(t, "boot_uuid", bootfs ? bootfs->uuid :
@@ -303,6 +358,13 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 		tvars_set(f, "kernel_version", before->kernel_version);
 	}
 	r = boot_write_menu(u->root, t, err);
+	/* the new menu stands: the old one is not put back */
+	if (r >= 0 && u->menu_aside) {
+		r = rootfs_unlink(u->root, menu_saved);
+		if (r < 0)
+			strbuf_addf(err, "cannot remove the guest's '/%s': %s",
+				    menu_saved, rootfs_strerror(r));
+	}
 	tvars_free(t);
 	free(cmdline);
 	return r;
@@ -351,7 +413,7 @@ static int new_kernel(struct updater *u, struct update_result *res,
 	const char *mode = setting(u->m, "boot-mode"),
 		   *kernel = setting(u->m, "kernel");
 	struct stat st;
-	int r = 0, hvm = mode && streq(mode, "hvm");
+	int r = 0;
 	int direct = mode && strstr(mode, "-direct") && (!kernel || !*kernel);
 
 	if (mode && streq(mode, "pvh-direct") && direct) {
@@ -371,7 +433,7 @@ static int new_kernel(struct updater *u, struct update_result *res,
 		strbuf_release(&k);
 		strbuf_release(&i);
 	}
-	if (!hvm && rootfs_stat(u->root, "boot/grub/grub.cfg", 0, &st) == 0) {
+	if (u->menu_aside || rootfs_stat(u->root, menu_rel, 0, &st) == 0) {
 		info("booting kernel %s first, %s after it", now->kernel_version,
 		     before ? before->kernel_version : "none");
 		r = write_menu(u, now, before, err);
@@ -398,7 +460,8 @@ static int update_guest(struct updater *u, struct update_result *res,
 	size_t nbefore = 0, nafter = 0;
 	struct boot_info before = { 0 }, after = { 0 };
 	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
-	int r, r2, had_kernel;
+	const char *mode;
+	int r, r2, had_kernel = 0;
 
 	guest_disks_init(&u->gd, u->m, &u->j, 1);
 	r = guest_disks_mount(&u->gd, "create-image-update", 1, err);
@@ -426,6 +489,9 @@ static int update_guest(struct updater *u, struct update_result *res,
 	}
 	if (r >= 0 && u->dry_run)
 		r = make_lists_dir(u, err);
+	else if (r >= 0 && (mode = setting(u->m, "boot-mode")) &&
+		 streq(mode, "hvm"))
+		r = move_menu_aside(u, err);
 	if (r >= 0) {
 		info("running apt-get %s in '%s'", u->dry_run ?
 		     "update and apt-get -s full-upgrade" :

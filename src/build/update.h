@@ -38,9 +38,10 @@ void update_parse_simulation(const char *text, struct strvec *ret);
  * full-upgrade run noninteractive, keeping changed configuration files,
  * with a policy-rc.d that starts no service and the host's resolv.conf
  * lent, both taken back after. When that installs a kernel newer than
- * the one the guest booted, /boot/grub/grub.cfg (not of an HVM guest,
- * whose own update-grub writes its menu) boots the new one first and the
- * old one second; a direct boot's copy of the kernel and initrd in
+ * the one the guest booted, /boot/grub/grub.cfg boots the new one first
+ * and the old one second (an HVM guest's menu is moved aside while apt
+ * runs: its own update-grub cannot find its disk in the sandbox); a
+ * direct boot's copy of the kernel and initrd in
  * STATEDIR/kernels/HOST is replaced, the old one kept beside it as
  * vmlinuz.old and initrd.img.old.
  *
