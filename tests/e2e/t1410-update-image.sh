@@ -4,11 +4,11 @@
 # packages) is brought up to date from its own sources. Bad names and a
 # running guest are refused with exit 2 and nothing changed; the dry run
 # lists the upgrade and changes nothing; a failure mid-way (an injected
-# fault) leaves no mount, loop device or lent file behind; the update
-# raises the package's version, and a new kernel heads the boot menu with
-# the old one kept second. The updated guest boots under qemu. A
-# partitioned qcow2 guest is updated through its FUSE export too, and its
-# kernel copied to dom0 for a direct boot replaced.
+# fault, or SIGTERM) leaves no mount, loop device or lent file behind;
+# the update raises the package's version, and a new kernel heads the
+# boot menu with the old one kept second. The updated guest boots under
+# qemu. A partitioned qcow2 guest is updated through its FUSE export too,
+# and its kernel copied to dom0 for a direct boot replaced.
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
@@ -56,6 +56,19 @@ nothing_lent()
 	test -z "$(guest_ls "$disk" /usr/sbin | grep -x policy-rc.d)" &&
 	test -z "$(guest_ls "$disk" /var/tmp | grep create-image)"
 }
+
+test_expect_success '--help: every flag is in the man page; --version' '
+	"$UPDATE_IMAGE" --help >help &&
+	grep -q "^usage: update-image" help &&
+	grep -o -- "--[a-z][a-z0-9-]*" help | sort -u >flags &&
+	test "$(wc -l <flags)" = 6 &&
+	while read -r f; do
+		grep -qE -- "\\\\-\\\\-${f#--}([^a-z0-9-]|\$)" \
+			"$TEST_DIRECTORY/../man/update-image.8" ||
+			{ echo "not in the man page: $f"; exit 1; }
+	done <flags &&
+	"$UPDATE_IMAGE" --version | grep -qE "^update-image [0-9]+\."
+'
 
 test_expect_success 'a guest of the release alone is built' '
 	ssh-keygen -q -t ed25519 -N "" -C "up@example" -f "$key" &&
@@ -160,6 +173,25 @@ test_expect_success 'a failure mid-way leaves no mount, loop or lent file' '
 	nothing_lent &&
 	assert_no_leftovers "$TRASH" &&
 	test -z "$(ls "$CREATE_IMAGE_STATEDIR/runs")"
+'
+
+# SIGTERM while apt runs (a dry run, so no dpkg is cut short): the same.
+test_expect_success 'SIGTERM while apt runs: exit 143, nothing left' '
+	"$UPDATE_IMAGE" --dry-run up-web >sig.out 2>sig.err &
+	pid=$! &&
+	for i in $(seq 150); do
+		grep -q "running apt-get" sig.err && break
+		sleep 0.2
+	done &&
+	sleep 2 &&
+	kill -TERM $pid &&
+	rc=0 && wait $pid || rc=$? &&
+	cat sig.err &&
+	test "$rc" = 143 &&
+	grep -q "cannot update .up-web.:" sig.err &&
+	test "$(installed_version "$disk" "$pkg")" = "$old" &&
+	nothing_lent &&
+	assert_no_leftovers "$TRASH"
 '
 
 test_expect_success 'the update raises the version from the suites the guest names' '
