@@ -331,6 +331,7 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 	const struct manifest_fs *rootfs = fs_at(u->m, "/"),
 				 *bootfs = fs_at(u->m, "/boot");
 	const char *mode = setting(u->m, "boot-mode");
+	const char *console = setting(u->m, "serial-device");
 	int hvm = mode && streq(mode, "hvm");
 	struct tvars *t = tvars_new(), *f;
 	const char *uuid = rootfs ? rootfs->uuid : "";
@@ -339,7 +340,11 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 
 	if (!t)
 		return -ENOMEM;
-	cmdline = hvm ? boot_cmdline_serial(uuid) : boot_cmdline(uuid);
+	/* --serial-device as it was built, else its default */
+	if (!console || !*console)
+		console = hvm ? "ttyS0" : "hvc0";
+	cmdline = hvm ? boot_cmdline_serial(uuid, console) :
+			boot_cmdline(uuid, console);
 	tvars_set(t, "boot_mode", mode ? mode : "pv-pygrub");
 	tvars_set_bool(t, "hvm", hvm);
 	tvars_set(t, "os_name", "Debian GNU/Linux");
