@@ -73,7 +73,7 @@ DEFS := -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DLIBEXECDIR='"$(LIBEXECDIR)"'
 
 # The other commands are create-image under their own names.
-COMMANDS := delete-image list-images resize-image
+COMMANDS := delete-image list-images resize-image update-image
 # First on the hooks' PATH: in-guest, and chroot, a link to it that
 # enters only the guest's root.
 HELPERS := in-guest chroot

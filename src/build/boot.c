@@ -172,9 +172,8 @@ int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 			      0644, err);
 }
 
-/* The guest's file rel, a regular file, to the host's path to. */
-static int copy_file(const struct rootfs *root, const char *rel,
-		     const char *to, struct journal *j)
+int boot_copy_file(const struct rootfs *root, const char *rel,
+		   const char *to, struct journal *j)
 {
 	int in, out, r = 0;
 	struct stat st;
@@ -230,7 +229,7 @@ int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		int r;
 
 		strbuf_addf(&from, "boot/%s", files[i]);
-		r = copy_file(root, from.buf, to, j);
+		r = boot_copy_file(root, from.buf, to, j);
 		if (r < 0) {
 			strbuf_addf(err, "cannot copy the guest's '/%s' to "
 				    "'%s': %s", from.buf, to,

@@ -60,4 +60,11 @@ int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		       struct boot_info *b, struct journal *j,
 		       struct strbuf *err);
 
+/*
+ * Copy the guest's file rel, a regular file, to the host's path to, a new
+ * file (-EEXIST when there is one), recorded in j as made before it is.
+ */
+int boot_copy_file(const struct rootfs *root, const char *rel,
+		   const char *to, struct journal *j);
+
 #endif

@@ -1151,36 +1151,6 @@ static int finish_disks(struct build *b)
 	return r;
 }
 
-/*
- * Hooks and roles may need DNS in the guest, but the guest's resolv.conf
- * points at its own resolver, which is not running: lend it the host's for
- * the duration. Inside the tree only: etc may be a link by now.
- */
-static int lend_resolv_conf(const struct rootfs *root, int lend)
-{
-	static const char conf[] = "etc/resolv.conf";
-	static const char saved[] = "etc/resolv.conf.create-image";
-	struct strbuf host = STRBUF_INIT;
-	int r;
-
-	if (lend) {
-		r = rootfs_rename(root, conf, saved);
-		if (r == -ENOENT)
-			r = 0;
-		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
-			r = rootfs_write_file(root, conf, host.buf, host.len,
-					      0644);
-	} else {
-		r = rootfs_unlink(root, conf);
-		if (r >= 0 || r == -ENOENT)
-			r = rootfs_rename(root, saved, conf);
-		if (r == -ENOENT)
-			r = 0;
-	}
-	strbuf_release(&host);
-	return r;
-}
-
 static int root_is_full(const struct build *b)
 {
 	struct strbuf log = STRBUF_INIT;
@@ -1308,7 +1278,7 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 
 	if (r < 0)
 		return r;
-	r = lend_resolv_conf(b->root, 1);
+	r = customize_lend_resolv_conf(b->root, 1);
 	if (r < 0)
 		strbuf_addf(err, "cannot lend the host's resolv.conf to the "
 			    "guest's '/etc/resolv.conf': %s", strerror(-r));
@@ -1317,7 +1287,7 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 
 static int leave_chroot(struct build *b, struct strbuf *err)
 {
-	int r = lend_resolv_conf(b->root, 0);
+	int r = customize_lend_resolv_conf(b->root, 0);
 
 	if (r < 0)
 		strbuf_addf(err, "cannot restore the guest's "

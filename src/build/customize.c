@@ -537,3 +537,28 @@ int customize_host_keys(const struct guest *g, const struct rootfs *root,
 	child_process_clear(&cp);
 	return r;
 }
+
+int customize_lend_resolv_conf(const struct rootfs *root, int lend)
+{
+	static const char conf[] = "etc/resolv.conf";
+	static const char saved[] = "etc/resolv.conf.create-image";
+	struct strbuf host = STRBUF_INIT;
+	int r;
+
+	if (lend) {
+		r = rootfs_rename(root, conf, saved);
+		if (r == -ENOENT)
+			r = 0;
+		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
+			r = rootfs_write_file(root, conf, host.buf, host.len,
+					      0644);
+	} else {
+		r = rootfs_unlink(root, conf);
+		if (r >= 0 || r == -ENOENT)
+			r = rootfs_rename(root, saved, conf);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	strbuf_release(&host);
+	return r;
+}

@@ -61,4 +61,13 @@ int customize_guest(const struct guest *g, const struct rootfs *root,
 int customize_host_keys(const struct guest *g, const struct rootfs *root,
 			struct strbuf *err);
 
+/*
+ * Hooks, roles and apt may need DNS in the guest, but the guest's
+ * resolv.conf points at its own resolver, which is not running: with lend,
+ * the host's is put in its place (the guest's moved aside to
+ * /etc/resolv.conf.create-image); without, the guest's is put back.
+ * Inside the tree only: etc may be a link by now. 0 or -errno.
+ */
+int customize_lend_resolv_conf(const struct rootfs *root, int lend);
+
 #endif

@@ -226,6 +226,7 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 	tvars_set(t, "kernel_file", boot ? boot->kernel_file : "");
 	tvars_set(t, "initrd_file", boot ? boot->initrd_file : "");
 	tvars_set(t, "kernel_version", boot ? boot->kernel_version : "");
+	tvars_declare_list(t, "fallbacks");	/* update-image's (grub.cfg) */
 	add_network(t, g);
 	add_vif(t, g);
 	add_storage(t, st);

@@ -24,6 +24,7 @@ static const struct cmd_struct commands[] = {
 	{ "delete-image", cmd_delete },
 	{ "list-images", cmd_list },
 	{ "resize-image", cmd_resize },
+	{ "update-image", cmd_update },
 };
 
 /* create-image VERB ... */
