@@ -73,7 +73,7 @@ DEFS := -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DLIBEXECDIR='"$(LIBEXECDIR)"'
 
 # The other commands are create-image under their own names.
-COMMANDS := delete-image list-images
+COMMANDS := delete-image list-images resize-image update-image
 # First on the hooks' PATH: in-guest, and chroot, a link to it that
 # enters only the guest's root.
 HELPERS := in-guest chroot
@@ -258,6 +258,12 @@ install: all
 	for f in etc/partitions.d/*; do \
 		t=$(DESTDIR)$(SYSCONFDIR)/create-image/partitions.d/$${f##*/}; \
 		test -e "$$t" || install -m 0644 "$$f" "$$t" || exit 1; \
+	done
+	install -d $(DESTDIR)$(SYSCONFDIR)/create-image/sed.d
+	for f in etc/role.d/* etc/sed.d/*; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/create-image/$${f#etc/}; \
+		m=0644; test -x "$$f" && m=0755; \
+		test -e "$$t" || install -m $$m "$$f" "$$t" || exit 1; \
 	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/create-image/create-image.conf || \
 		install -m 0644 etc/create-image.conf \

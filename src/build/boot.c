@@ -114,47 +114,51 @@ int boot_check_pvh(const struct rootfs *root, const struct boot_info *b,
 	return r;
 }
 
-char *boot_cmdline(const char *root_uuid)
+char *boot_cmdline(const char *root_uuid, const char *console)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_addf(&sb, "root=UUID=%s ro console=hvc0", root_uuid);
+	strbuf_addf(&sb, "root=UUID=%s ro console=%s", root_uuid, console);
 	return strbuf_detach(&sb, NULL);
 }
 
-char *boot_cmdline_serial(const char *root_uuid)
+char *boot_cmdline_serial(const char *root_uuid, const char *console)
 {
 	struct strbuf sb = STRBUF_INIT;
 
 	/* The last console= is /dev/console, where systemd starts a getty
 	 * (serial-getty@ttyS0): qemu's and xl's 'serial = pty' console. */
-	strbuf_addf(&sb, "root=UUID=%s ro console=tty0 console=ttyS0",
-		    root_uuid);
+	strbuf_addf(&sb, "root=UUID=%s ro console=tty0 console=%s",
+		    root_uuid, console);
 	return strbuf_detach(&sb, NULL);
 }
 
-int boot_write_grub_defaults(const struct rootfs *root, struct strbuf *err)
+int boot_write_grub_defaults(const struct rootfs *root, const char *console,
+			     struct strbuf *err)
 {
 	static const char rel[] = "etc/default/grub";
-	static const char text[] =
-		"# Written by create-image for an HVM guest: update-grub reads "
-		"it.\n"
-		"GRUB_DEFAULT=0\n"
-		"GRUB_TIMEOUT=1\n"
-		"GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || "
-		"echo Debian`\n"
-		"GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n"
-		"GRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0\"\n"
-		"GRUB_TERMINAL=\"console serial\"\n"
-		"GRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"\n";
+	struct strbuf text = STRBUF_INIT;
 	struct stat st;
 	int r;
 
 	if (rootfs_stat(root, rel, AT_SYMLINK_NOFOLLOW, &st) == 0)
 		return 0;
+	strbuf_addf(&text,
+		    "# Written by create-image for an HVM guest: update-grub "
+		    "reads it.\n"
+		    "GRUB_DEFAULT=0\n"
+		    "GRUB_TIMEOUT=1\n"
+		    "GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || "
+		    "echo Debian`\n"
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n"
+		    "GRUB_CMDLINE_LINUX=\"console=tty0 console=%s\"\n"
+		    "GRUB_TERMINAL=\"console serial\"\n"
+		    "GRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"\n",
+		    console);
 	r = rootfs_mkdir_p(root, "etc/default", 0755);
 	if (r >= 0)
-		r = rootfs_write_file(root, rel, text, sizeof(text) - 1, 0644);
+		r = rootfs_write_file(root, rel, text.buf, text.len, 0644);
+	strbuf_release(&text);
 	if (r < 0)
 		strbuf_addf(err, "cannot write the guest's '/%s': %s", rel,
 			    rootfs_strerror(r));
@@ -168,9 +172,8 @@ int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 			      0644, err);
 }
 
-/* The guest's file rel, a regular file, to the host's path to. */
-static int copy_file(const struct rootfs *root, const char *rel,
-		     const char *to, struct journal *j)
+int boot_copy_file(const struct rootfs *root, const char *rel,
+		   const char *to, struct journal *j)
 {
 	int in, out, r = 0;
 	struct stat st;
@@ -226,7 +229,7 @@ int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		int r;
 
 		strbuf_addf(&from, "boot/%s", files[i]);
-		r = copy_file(root, from.buf, to, j);
+		r = boot_copy_file(root, from.buf, to, j);
 		if (r < 0) {
 			strbuf_addf(err, "cannot copy the guest's '/%s' to "
 				    "'%s': %s", from.buf, to,

@@ -31,16 +31,19 @@ int boot_check_pvh(const struct rootfs *root, const struct boot_info *b,
 		   struct strbuf *err);
 /* Whether the text of a kernel's .config enables Xen PVH guests. */
 int boot_config_has_pvh(const char *config);
-/* The kernel command line for a root file system with this UUID. */
-char *boot_cmdline(const char *root_uuid);
-/* The same for an HVM guest: its consoles are the screen and ttyS0. */
-char *boot_cmdline_serial(const char *root_uuid);
+/* The kernel command line for a root file system with this UUID, its
+ * console the device console ("hvc0", --serial-device). */
+char *boot_cmdline(const char *root_uuid, const char *console);
+/* The same for an HVM guest: its consoles are the screen and console
+ * (ttyS0 by default). */
+char *boot_cmdline_serial(const char *root_uuid, const char *console);
 /*
  * An HVM guest's /etc/default/grub, unless it has one: what its own
  * update-grub needs to write a menu like ours (the serial console), once
  * a kernel update runs it.
  */
-int boot_write_grub_defaults(const struct rootfs *root, struct strbuf *err);
+int boot_write_grub_defaults(const struct rootfs *root, const char *console,
+			     struct strbuf *err);
 /*
  * Write /boot/grub/grub.cfg from templates/grub.cfg: the menu pygrub reads
  * in dom0, and pvgrub2 in the guest (it looks for /boot/grub/grub.cfg, then
@@ -56,5 +59,12 @@ int boot_write_menu(const struct rootfs *root, const struct tvars *vars,
 int boot_export_kernel(const struct guest *g, const struct rootfs *root,
 		       struct boot_info *b, struct journal *j,
 		       struct strbuf *err);
+
+/*
+ * Copy the guest's file rel, a regular file, to the host's path to, a new
+ * file (-EEXIST when there is one), recorded in j as made before it is.
+ */
+int boot_copy_file(const struct rootfs *root, const char *rel,
+		   const char *to, struct journal *j);
 
 #endif

@@ -30,6 +30,7 @@
 #include "clock.h"
 #include "config.h"
 #include "customize.h"
+#include "dom0-hosts.h"
 #include "filesystem.h"
 #include "fsspace.h"
 #include "fsutil.h"
@@ -383,6 +384,17 @@ int build_check_existing(struct build *b, int check_storage,
 		r = 0;
 	}
 	strbuf_release(&found);
+	if (r >= 0 && g->hosts) {
+		char *line = dom0_hosts_line(g->ips[0].addr_text, g->hostname);
+		struct strbuf why = STRBUF_INIT;
+
+		r = dom0_hosts_check(DOM0_HOSTS_FILE, line, &why);
+		if (r < 0)
+			strbuf_addf(err, "--hosts: %s", why.buf);
+		r = r < 0 ? r : 0;
+		strbuf_release(&why);
+		free(line);
+	}
 	if (r >= 0)
 		r = check_space(b, err);
 	return r;
@@ -392,7 +404,8 @@ int build_check_existing(struct build *b, int check_storage,
 static const char *disk_kind(const struct guest *g, const struct disk *d)
 {
 	if (g->storage == STORAGE_DEVICE)
-		return "existing device";
+		return g->dontformat ? "existing device, kept as it is" :
+				       "existing device";
 	if (d->lv)
 		return d->inactive ? "logical volume, inactive" :
 				     "logical volume";
@@ -712,6 +725,13 @@ static void plan_text(const struct build *b, const char *archive_err,
 		strbuf_addf(out, "the disk's own boot code (%s)\n",
 			    g->firmware == FIRMWARE_UEFI ? "uefi" : "bios");
 	strbuf_addf(out, "config    %s\n", g->cfg_path);
+	if (g->hosts) {
+		char *line = dom0_hosts_line(g->ips[0].addr_text, g->hostname);
+
+		strbuf_addf(out, "dom0      %s: \"%s\"\n", DOM0_HOSTS_FILE,
+			    line);
+		free(line);
+	}
 	strvec_clear(&args);
 }
 
@@ -747,7 +767,7 @@ int build_prepare(struct build *b, struct strbuf *err)
 		p.kernel_path = path_join(b->g.kernel_dir, "vmlinuz");
 		p.initrd_path = path_join(b->g.kernel_dir, "initrd.img");
 	}
-	p.cmdline = boot_cmdline("ROOT-UUID");
+	p.cmdline = boot_cmdline("ROOT-UUID", b->g.serial_device);
 	b->boot = p;
 	r = make_xl_cfg(b, &why);
 	boot_info_release(&b->boot);
@@ -1003,8 +1023,9 @@ static int make_disks(struct build *b)
 		if (r >= 0)
 			r = b->st.ops->attach(g, d, &b->j, &err);
 		/* A volume or device may hold an earlier tenant's data; a
-		 * new image file holds nothing. */
-		if (r >= 0 && g->storage != STORAGE_DIR) {
+		 * new image file holds nothing. --dontformat keeps what the
+		 * devices hold. */
+		if (r >= 0 && g->storage != STORAGE_DIR && !g->dontformat) {
 			info("wiping '%s'%s", d->path, g->wipe_full ?
 			     " completely (--wipe=full)" : "");
 			r = blockdev_wipe(d->dev, g->wipe_full, &err);
@@ -1041,6 +1062,10 @@ static int make_filesystems(struct build *b)
 			v->dev = xstrdup(d->dev);
 		if (r >= 0 && b->cloned && v == storage_root_volume(&b->st))
 			r = clone_renew(v->dev, v->fs, &err);
+		else if (r >= 0 && g->dontformat)
+			info("keeping the %s on '%s' (--dontformat)",
+			     streq(v->fs, "swap") ? "swap area" :
+			     "file system", v->dev);
 		else if (r >= 0)
 			r = fs_make(v->dev, v->fs, keep, &err);
 		if (r >= 0)
@@ -1124,36 +1149,6 @@ static int finish_disks(struct build *b)
 			r = fail(b, r, "finish the disk", &err);
 	}
 	strbuf_release(&err);
-	return r;
-}
-
-/*
- * Hooks and roles may need DNS in the guest, but the guest's resolv.conf
- * points at its own resolver, which is not running: lend it the host's for
- * the duration. Inside the tree only: etc may be a link by now.
- */
-static int lend_resolv_conf(const struct rootfs *root, int lend)
-{
-	static const char conf[] = "etc/resolv.conf";
-	static const char saved[] = "etc/resolv.conf.create-image";
-	struct strbuf host = STRBUF_INIT;
-	int r;
-
-	if (lend) {
-		r = rootfs_rename(root, conf, saved);
-		if (r == -ENOENT)
-			r = 0;
-		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
-			r = rootfs_write_file(root, conf, host.buf, host.len,
-					      0644);
-	} else {
-		r = rootfs_unlink(root, conf);
-		if (r >= 0 || r == -ENOENT)
-			r = rootfs_rename(root, saved, conf);
-		if (r == -ENOENT)
-			r = 0;
-	}
-	strbuf_release(&host);
 	return r;
 }
 
@@ -1284,7 +1279,7 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 
 	if (r < 0)
 		return r;
-	r = lend_resolv_conf(b->root, 1);
+	r = customize_lend_resolv_conf(b->root, 1);
 	if (r < 0)
 		strbuf_addf(err, "cannot lend the host's resolv.conf to the "
 			    "guest's '/etc/resolv.conf': %s", strerror(-r));
@@ -1293,12 +1288,39 @@ static int enter_chroot(struct build *b, struct strbuf *err)
 
 static int leave_chroot(struct build *b, struct strbuf *err)
 {
-	int r = lend_resolv_conf(b->root, 0);
+	int r = customize_lend_resolv_conf(b->root, 0);
 
 	if (r < 0)
 		strbuf_addf(err, "cannot restore the guest's "
 			    "'/etc/resolv.conf': %s", strerror(-r));
 	return r;
+}
+
+static int has_roles(const struct build *b)
+{
+	return b->g.roles.nr || b->g.final_roles.nr;
+}
+
+/*
+ * Before the first role, the package lists roles expect: without them a
+ * role that installs a package fails, naming it, while one that does not
+ * needs no mirror (--offline), so that is a warning. After the last, they
+ * go again, as from the base.
+ */
+static int roles_apt(struct build *b, int before, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r;
+
+	if (before)
+		info("fetching the package lists for the roles");
+	r = hooks_roles_apt(&b->g, b->mnt, before, &why);
+	if (r < 0 && before)
+		warning("%s", why.buf);
+	else if (r < 0)
+		strbuf_addstr(err, why.buf);
+	strbuf_release(&why);
+	return before ? 0 : r;
 }
 
 static int customize(struct build *b)
@@ -1331,15 +1353,28 @@ static int customize(struct build *b)
 		goto out;
 	}
 	r = customize_guest(&b->g, b->root, vars, b->hash, &err);
+	if (r >= 0 && b->g.modules) {
+		info("copying the modules in '%s' into the guest",
+		     b->g.modules);
+		r = customize_modules(&b->g, b->root, &err);
+	}
+	if (r >= 0)
+		r = customize_host_keys(&b->g, b->root, &err);
 	if (r >= 0)
 		r = enter_chroot(b, &err);
 	if (r < 0)
 		goto out;
-	hooks_collect(&b->g, HOOKS_GUEST, &hooks);
-	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, "hook", &err);
+	/* --hooks=0: none, as in xen-tools; the roles still run. */
+	if (b->g.hooks)
+		hooks_collect(&b->g, HOOKS_GUEST, &hooks);
+	r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &hooks, NULL, "hook", &err);
+	if (r >= 0 && has_roles(b))
+		r = roles_apt(b, 1, &err);
 	if (r >= 0)
-		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles, "role",
-			      &err);
+		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.roles,
+			      &b->g.role_args, "role", &err);
+	if (r >= 0 && has_roles(b) && !b->g.final_roles.nr)
+		r = roles_apt(b, 0, &err);
 	if (r >= 0)
 		r = leave_chroot(b, &err);
 	/* After the hooks and roles, which may have made keys of their own. */
@@ -1398,7 +1433,7 @@ static int finish_base(struct build *b)
 			debug("upgraded in %.1f s", clock_seconds() - t0);
 		}
 		if (r >= 0 && hooks.nr)
-			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks,
+			r = hooks_run(&b->g, HOOKS_BASE, b->mnt, &hooks, NULL,
 				      "base hook", &err);
 		if (r >= 0)
 			r = leave_chroot(b, &err);
@@ -1744,7 +1779,7 @@ static int make_bootable(struct build *b)
 	/* Nothing installed: no boot menu to write, and a direct boot's
 	 * kernel is --kernel, which guest.c asks for. */
 	if (!build_installs(b)) {
-		b->boot.cmdline = boot_cmdline(uuid);
+		b->boot.cmdline = boot_cmdline(uuid, b->g.serial_device);
 		r = b->g.direct ? boot_export_kernel(&b->g, NULL, &b->boot,
 						     &b->j, &err) : 0;
 		goto out;
@@ -1753,7 +1788,8 @@ static int make_bootable(struct build *b)
 	if (r < 0)
 		goto out;
 	b->boot.cmdline = b->g.boot_mode == BOOT_HVM ?
-		boot_cmdline_serial(uuid) : boot_cmdline(uuid);
+		boot_cmdline_serial(uuid, b->g.serial_device) :
+		boot_cmdline(uuid, b->g.serial_device);
 	/* Unless --kernel boots it instead, the guest's kernel must start
 	 * as a PVH guest. */
 	if (streq(boot_mode_type(b->g.boot_mode), "pvh") &&
@@ -1777,7 +1813,8 @@ static int make_bootable(struct build *b)
 	if (r >= 0 && b->g.boot_mode == BOOT_HVM) {
 		info("installing GRUB for %s on '%s'", b->g.firmware ==
 		     FIRMWARE_UEFI ? "UEFI" : "BIOS", b->st.disks[0].path);
-		r = boot_write_grub_defaults(b->root, &err);
+		r = boot_write_grub_defaults(b->root,
+					     b->g.serial_device, &err);
 		if (r >= 0)
 			r = bootcode_install(&b->g, &b->st, b->root, &err);
 	}
@@ -1880,6 +1917,32 @@ static int write_config(struct build *b)
 	return r;
 }
 
+/*
+ * --finalrole: as xen-tools runs them, once the xl.cfg is written and
+ * with the guest still mounted, the last to change it. With the lent
+ * resolv.conf again; the policy-rc.d is still held.
+ */
+static int final_roles(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = enter_chroot(b, &err);
+
+	if (r >= 0)
+		r = hooks_run(&b->g, HOOKS_GUEST, b->mnt, &b->g.final_roles,
+			      &b->g.role_args, "final role", &err);
+	if (r >= 0)
+		r = roles_apt(b, 0, &err);
+	if (r >= 0)
+		r = leave_chroot(b, &err);
+	/* What --generalize takes out, a final role may have made. */
+	if (r >= 0 && b->g.generalize)
+		r = generalize_image(b->root, &err);
+	if (r < 0)
+		r = fail(b, r, "run the final roles", &err);
+	strbuf_release(&err);
+	return r;
+}
+
 static int make_output_dir(struct build *b)
 {
 	int r = journal_mkdir_p(&b->j, b->g.output, 0755);
@@ -1976,6 +2039,19 @@ void build_record(const struct build *b, struct manifest *m)
 	strvec_pushv(&m->settings, b->settings.v);
 }
 
+/* --hosts: the guest's line in dom0's /etc/hosts, journaled. */
+static int add_hosts_line(struct build *b, struct strbuf *err)
+{
+	char *line = dom0_hosts_line(b->g.ips[0].addr_text, b->g.hostname);
+	int r = dom0_hosts_add(DOM0_HOSTS_FILE, line, &b->j, err);
+
+	if (r > 0)
+		info("%s names the guest already: '%s'", DOM0_HOSTS_FILE,
+		     line);
+	free(line);
+	return r < 0 ? r : 0;
+}
+
 static int write_manifest(struct build *b)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -1985,13 +2061,17 @@ static int write_manifest(struct build *b)
 
 	manifest_init(&m);
 	build_record(b, &m);
+	/* Last but for the record, which is what delete-image reads. */
+	r = b->g.hosts ? add_hosts_line(b, &err) : 0;
 	/* Journaled first: a failed write leaves no half a manifest. */
-	r = journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
-	if (r < 0)
-		strbuf_addf(&err, "cannot journal '%s': %s", path,
-			    strerror(-r));
-	else
-		r = manifest_write(path, &m, &err);
+	if (r >= 0) {
+		r = journal_add(&b->j, JOURNAL_CREATED, UNDO_UNLINK, path);
+		if (r < 0)
+			strbuf_addf(&err, "cannot journal '%s': %s", path,
+				    strerror(-r));
+		else
+			r = manifest_write(path, &m, &err);
+	}
 	if (r < 0)
 		r = fail(b, r, "record the guest", &err);
 	manifest_release(&m);
@@ -2297,31 +2377,41 @@ static const struct stage {
 	/* Works on the installed system: skipped, and not reported, when
 	 * the build installs none (build_installs()). */
 	int system;
+	/* 1: only with --finalrole, -1: only without, 0: either way. */
+	int finalrole;
 } stages[] = {
 	{ "prepare", "preparing directories", prepare_dirs,
 	  "the journal on disk; the output and guest directories, and the "
 	  "one a direct boot's kernel is copied to; with --force, the old "
-	  "guest's config, directories, record and volumes moved aside", 0 },
+	  "guest's config, directories, record and volumes moved aside",
+	  0, 0 },
 	{ "disks", "making the disks", make_disks,
-	  "image files or logical volumes, the loop devices over them", 0 },
+	  "image files or logical volumes, the loop devices over them",
+	  0, 0 },
 	{ "filesystems", "making the file systems", make_filesystems,
-	  "a loop device per partition", 0 },
+	  "a loop device per partition", 0, 0 },
 	{ "mount", "mounting", mount_all,
-	  "the scratch mount point, the guest's mounts", 1 },
+	  "the scratch mount point, the guest's mounts", 1, 0 },
 	{ "install", "installing the system", install,
 	  "the guest's policy-rc.d while base hooks run; the writeback "
-	  "thread", 1 },
+	  "thread", 1, 0 },
 	{ "customize", "customizing the guest", customize,
-	  "the guest's policy-rc.d", 1 },
+	  "the guest's policy-rc.d", 1, 0 },
 	{ "bootloader", "making the guest bootable", make_bootable,
-	  "the kernel and initrd copied out for a direct boot", 0 },
+	  "the kernel and initrd copied out for a direct boot", 0, 0 },
+	/* The final roles want the xl.cfg, and the guest mounted. */
+	{ "config", "writing the xl configuration", write_config,
+	  "the xl.cfg", 0, 1 },
+	{ "finalrole", "running the final roles", final_roles,
+	  "nothing of its own (the lent resolv.conf is given back)", 1, 1 },
 	{ "unmount", "unmounting", unmount_all,
 	  "releases every mount and loop device, and the exports of "
-	  "qcow2 images", 0 },
+	  "qcow2 images", 0, 0 },
 	{ "config", "writing the xl configuration", write_config,
-	  "the xl.cfg", 0 },
+	  "the xl.cfg", 0, -1 },
 	{ "record", "recording the guest", write_manifest,
-	  "the guest's record", 0 },
+	  "the guest's line in dom0's /etc/hosts (--hosts); the guest's "
+	  "record", 0, 0 },
 };
 
 const char *build_stage_name(size_t i)
@@ -2340,7 +2430,9 @@ int build_run(struct build *b)
 		double t0 = clock_seconds();
 
 		if ((s->system && !build_installs(b)) ||
-		    (blank_disk(b) && blank_skips(s->name)))
+		    (blank_disk(b) && blank_skips(s->name)) ||
+		    (s->finalrole && (s->finalrole > 0) !=
+				     (b->g.final_roles.nr > 0)))
 			continue;
 		b->stage = s->name;
 		journal_set_stage(&b->j, s->name);

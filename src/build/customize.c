@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 #include "customize.h"
+#include "dom0-hosts.h"
 #include "fsutil.h"
 #include "install-archive.h"
+#include "log.h"
 #include "macros.h"
+#include "paths.h"
 #include "render.h"
+#include "run-command.h"
 #include "rootfs.h"
 #include "secrets.h"
 #include "strvec.h"
@@ -405,6 +409,65 @@ static int write_apt_proxy(const struct guest *g, const struct rootfs *root,
 	return r;
 }
 
+/* --copyhosts: the guest's own hosts file, then dom0's other entries. */
+static int write_hosts_copied(const struct guest *g, const struct rootfs *root,
+			      const struct tvars *vars, const char *dest,
+			      int mode, struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct strvec copied = STRVEC_INIT;
+	int r = render_to_buf("hosts", vars, &out, err);
+
+	if (r >= 0)
+		r = dom0_hosts_copy(DOM0_HOSTS_FILE, g->hostname, &copied,
+				    err);
+	if (r >= 0 && copied.nr) {
+		strbuf_addf(&out, "\n# dom0's entries (--copyhosts)\n");
+		for (size_t i = 0; i < copied.nr; i++)
+			strbuf_addf(&out, "%s\n", copied.v[i]);
+	}
+	if (r >= 0) {
+		r = rootfs_write_file(root, dest, out.buf, out.len,
+				      (mode_t)mode);
+		if (r < 0)
+			strbuf_addf(err, "cannot write the guest's '/%s': %s",
+				    dest, rootfs_strerror(r));
+	}
+	strvec_clear(&copied);
+	strbuf_release(&out);
+	return r;
+}
+
+int customize_modules(const struct guest *g, const struct rootfs *root,
+		      struct strbuf *err)
+{
+	const char *name;
+	struct strbuf rel = STRBUF_INIT, at = STRBUF_INIT;
+	int fd, r;
+
+	if (!g->modules)
+		return 0;
+	name = strrchr(g->modules, '/') + 1;
+	strbuf_addf(&rel, "lib/modules/%s", name);
+	r = rootfs_mkdir_p(root, rel.buf, 0755);
+	/* The directory as found inside the tree (lib is usr/lib on a
+	 * merged /usr): the copy starts there, and libarchive's
+	 * SECURE_SYMLINKS keeps it from following any link below. */
+	fd = r < 0 ? r : rootfs_openat(root, rel.buf, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0) {
+		r = strbuf_error(err, fd, "cannot make the guest's '/%s': %s",
+				 rel.buf, rootfs_strerror(fd));
+		goto out;
+	}
+	strbuf_addf(&at, "/proc/self/fd/%d", fd);
+	r = install_copy(g->modules, at.buf, err);
+	close(fd);
+out:
+	strbuf_release(&rel);
+	strbuf_release(&at);
+	return r;
+}
+
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err)
@@ -418,8 +481,12 @@ int customize_guest(const struct guest *g, const struct rootfs *root,
 		if (files[i].per_family)
 			strbuf_addf(&tmpl, "%s/", g->distro.family);
 		strbuf_addstr(&tmpl, files[i].tmpl);
-		r = render_to_file(tmpl.buf, vars, root, files[i].dest,
-				   files[i].mode, err);
+		if (g->copyhosts && streq(files[i].tmpl, "hosts"))
+			r = write_hosts_copied(g, root, vars, files[i].dest,
+					       files[i].mode, err);
+		else
+			r = render_to_file(tmpl.buf, vars, root, files[i].dest,
+					   files[i].mode, err);
 		strbuf_release(&tmpl);
 		if (r < 0)
 			return r;
@@ -457,4 +524,70 @@ int customize_guest(const struct guest *g, const struct rootfs *root,
 	if (g->ssh_keys.nr)
 		return write_root_keys(g, root, err);
 	return 0;
+}
+
+/*
+ * Made by the guest's own ssh-keygen in its sandbox (in-guest): the
+ * guest's programs never have the host in reach, and no symlink the guest
+ * brought can turn the removal of its old keys into one of the host's.
+ */
+static const char host_keys_script[] =
+	"rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub\n"
+	"[ -x /usr/bin/ssh-keygen ] || exit 0\n"
+	"for type in rsa ecdsa ed25519; do\n"
+	"\t/usr/bin/ssh-keygen -q -t \"$type\" -N '' -C \"root@$1\" \\\n"
+	"\t\t-f \"/etc/ssh/ssh_host_${type}_key\"\n"
+	"done\n";
+
+int customize_host_keys(const struct guest *g, const struct rootfs *root,
+			struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	char *in_guest;
+	struct stat st;
+	int r;
+
+	/* A tree without a shell (a bare tarball) gets none. Only that is
+	 * looked at from here; all else is the sandbox's to see. */
+	if (rootfs_stat(root, "bin/sh", 0, &st) < 0)
+		return 0;
+	in_guest = paths_in_guest();
+	info("making SSH host keys");
+	strvec_pushl(&cp.args, in_guest, "/bin/sh", "-euc", host_keys_script,
+		     "host-keys", g->hostname, NULL);
+	cp.clear_env = 1;
+	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root->path);
+	r = run_command(&cp);
+	if (r < 0) {
+		strbuf_addstr(err, "cannot make the guest's SSH host keys: ");
+		child_describe_failure(&cp, r, err);
+	}
+	free(in_guest);
+	child_process_clear(&cp);
+	return r;
+}
+
+int customize_lend_resolv_conf(const struct rootfs *root, int lend)
+{
+	static const char conf[] = "etc/resolv.conf";
+	static const char saved[] = "etc/resolv.conf.create-image";
+	struct strbuf host = STRBUF_INIT;
+	int r;
+
+	if (lend) {
+		r = rootfs_rename(root, conf, saved);
+		if (r == -ENOENT)
+			r = 0;
+		if (r >= 0 && strbuf_read_file(&host, "/etc/resolv.conf") >= 0)
+			r = rootfs_write_file(root, conf, host.buf, host.len,
+					      0644);
+	} else {
+		r = rootfs_unlink(root, conf);
+		if (r >= 0 || r == -ENOENT)
+			r = rootfs_rename(root, saved, conf);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	strbuf_release(&host);
+	return r;
 }

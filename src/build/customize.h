@@ -43,8 +43,31 @@ int customize_generalize(const struct rootfs *root, struct strbuf *err);
  * (g->lock_root), else left as installed. With g->ssh_keys, root's
  * authorized_keys holds them, after the skeleton files are in.
  */
+/*
+ * --modules=DIR: DIR's content into the guest's /lib/modules/NAME, NAME
+ * being DIR's own (xen-tools' cp -a DIR /lib/modules), as it is (owners,
+ * modes, links).
+ */
+int customize_modules(const struct guest *g, const struct rootfs *root,
+		      struct strbuf *err);
 int customize_guest(const struct guest *g, const struct rootfs *root,
 		    const struct tvars *vars, const char *password_hash,
 		    struct strbuf *err);
+/*
+ * Fresh SSH host keys (RSA, ECDSA, Ed25519) for every guest, named for it,
+ * whatever the install or a base brought: made whether or not hooks run.
+ * Nothing for a tree without /bin/sh, or without ssh-keygen.
+ */
+int customize_host_keys(const struct guest *g, const struct rootfs *root,
+			struct strbuf *err);
+
+/*
+ * Hooks, roles and apt may need DNS in the guest, but the guest's
+ * resolv.conf points at its own resolver, which is not running: with lend,
+ * the host's is put in its place (the guest's moved aside to
+ * /etc/resolv.conf.create-image); without, the guest's is put back.
+ * Inside the tree only: etc may be a link by now. 0 or -errno.
+ */
+int customize_lend_resolv_conf(const struct rootfs *root, int lend);
 
 #endif

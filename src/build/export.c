@@ -1,5 +1,4 @@
 /* export.c: see export.h. */
-#include <blkid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,16 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blockdev.h"
 #include "dpkg-status.h"
 #include "export.h"
-#include "filesystem.h"
 #include "fsutil.h"
+#include "guest-disks.h"
 #include "install-archive.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
-#include "lvm.h"
 #include "macros.h"
 #include "run-command.h"
 #include "sha256.h"
@@ -75,20 +72,10 @@ struct exporter {
 	enum export_format f;
 	const char *path;
 	struct journal j;	/* mounts, loop devices, scratch directory */
+	struct guest_disks gd;	/* its views and mounts, in j */
 	char *tmp[3];		/* the image, .sha256, .packages.json */
-	char **views;		/* per disk: a raw file or device, or NULL */
 	char **scratch;		/* per disk: a raw copy made for it, or NULL */
-	char *mnt;
 };
-
-static const struct manifest_disk *disk_of(const struct manifest *m,
-					   const char *vdev)
-{
-	for (size_t i = 0; i < m->ndisks; i++)
-		if (streq(m->disks[i].vdev, vdev))
-			return &m->disks[i];
-	return NULL;
-}
 
 static int run_or_describe(struct child_process *cp, struct strbuf *err)
 {
@@ -137,87 +124,17 @@ static int temp_beside(const char *path, const char *suffix, char **ret,
 	return 0;
 }
 
-/* What a partition or a whole disk holds: offset and size on view. */
-static int partition_range(const char *view, unsigned partno,
-			   uint64_t *ret_off, uint64_t *ret_size,
-			   struct strbuf *err)
-{
-	blkid_probe pr;
-	blkid_partlist ls;
-	blkid_partition p;
-	int r = -ENOENT;
-
-	if (!partno) {
-		*ret_off = 0;
-		*ret_size = 0;
-		return 0;
-	}
-	pr = blkid_new_probe_from_filename(view);
-	if (!pr)
-		return strbuf_error(err, -EIO, "cannot read '%s'", view);
-	blkid_probe_enable_partitions(pr, 1);
-	ls = blkid_probe_get_partitions(pr);
-	p = ls ? blkid_partlist_get_partition_by_partno(ls, (int)partno) :
-		 NULL;
-	if (p) {
-		*ret_off = (uint64_t)blkid_partition_get_start(p) * 512;
-		*ret_size = (uint64_t)blkid_partition_get_size(p) * 512;
-		r = 0;
-	} else {
-		strbuf_addf(err, "'%s' has no partition %u", view, partno);
-	}
-	blkid_free_probe(pr);
-	return r;
-}
-
-/* Read-only, and replaying no journal: the guest is left as it was. */
-static const char *ro_options(const char *fs)
-{
-	if (streq(fs, "ext3") || streq(fs, "ext4"))
-		return "ro,noload";
-	if (streq(fs, "xfs"))
-		return "ro,norecovery";
-	return "ro";
-}
-
-/* An inactive logical volume (no device-mapper here): a loop device over
- * its extents on the physical volume, as the build reached it. */
-static int lv_view(struct exporter *x, const struct manifest_disk *d,
-		   char **ret, struct strbuf *err)
-{
-	char *vg = xstrdup(d->lv), *pv = NULL;
-	const char *lv = strchr(vg, '/');
-	uint64_t offset, length;
-	int r;
-
-	vg[lv - vg] = '\0';
-	r = lvm_lv_location(vg, lv + 1, &pv, &offset, &length, err);
-	if (r >= 0)
-		r = loop_attach_range(pv, offset, length, &x->j, ret, err);
-	free(pv);
-	free(vg);
-	return r;
-}
-
 /*
- * A raw view of disk i: its own path (an image file, a device, an active
- * logical volume), a loop device over an inactive one, or (qcow2) a raw
- * copy beside the export, made once.
+ * Export reads a qcow2 disk through a raw copy beside the export, made
+ * once, so the guest's image is never opened for writing.
  */
-static int disk_view(struct exporter *x, size_t i, struct strbuf *err)
+static int qcow2_copy(struct exporter *x, size_t i, struct strbuf *err)
 {
 	const struct manifest_disk *d = &x->m->disks[i];
-	struct stat st;
 	int r;
 
-	if (x->views[i])
+	if (x->gd.views[i] || !streq(d->format, "qcow2"))
 		return 0;
-	if (d->lv && stat(d->path, &st) < 0)
-		return lv_view(x, d, &x->views[i], err);
-	if (!streq(d->format, "qcow2")) {
-		x->views[i] = xstrdup(d->path);
-		return 0;
-	}
 	r = temp_beside(x->path, ".raw", &x->scratch[i], err);
 	if (r >= 0) {
 		info("reading qcow2 disk '%s' through a raw copy", d->path);
@@ -225,78 +142,32 @@ static int disk_view(struct exporter *x, size_t i, struct strbuf *err)
 				     err);
 	}
 	if (r >= 0)
-		x->views[i] = xstrdup(x->scratch[i]);
+		guest_disks_set_view(&x->gd, i, x->scratch[i]);
 	return r;
 }
 
-static size_t depth(const char *mountpoint)
-{
-	size_t n = 0;
-
-	for (const char *p = mountpoint; *p; p++)
-		n += *p == '/';
-	return streq(mountpoint, "/") ? 0 : n;
-}
-
-/* The guest's file systems at x->mnt, read-only: only "/" unless all. */
+/* The guest's file systems at x->gd.mnt, read-only: only "/" unless all. */
 static int mount_guest(struct exporter *x, int all, struct strbuf *err)
 {
-	size_t maxdepth = 0;
-	int r;
+	int r = 0;
 
-	r = scratch_dir("create-image-export", &x->j, &x->mnt, err);
-	for (size_t i = 0; r >= 0 && i < x->m->nfss; i++)
-		if (x->m->fss[i].mountpoint &&
-		    depth(x->m->fss[i].mountpoint) > maxdepth)
-			maxdepth = depth(x->m->fss[i].mountpoint);
-	for (size_t dep = 0; r >= 0 && dep <= maxdepth; dep++) {
-		for (size_t i = 0; r >= 0 && i < x->m->nfss; i++) {
-			const struct manifest_fs *fs = &x->m->fss[i];
-			const struct manifest_disk *d;
-			uint64_t off = 0, size = 0;
-			char *dev = NULL, *dir;
-			size_t di;
+	for (size_t i = 0; r >= 0 && i < x->m->nfss; i++) {
+		const struct manifest_fs *fs = &x->m->fss[i];
+		const struct manifest_disk *d = guest_disk_of(x->m, fs->disk);
 
-			if (!fs->mountpoint || depth(fs->mountpoint) != dep ||
-			    (!all && !streq(fs->mountpoint, "/")))
-				continue;
-			d = disk_of(x->m, fs->disk);
-			if (!d)
-				return strbuf_error(err, -EINVAL, "its record "
-						    "names no disk '%s'",
-						    fs->disk);
-			di = (size_t)(d - x->m->disks);
-			r = disk_view(x, di, err);
-			if (r >= 0)
-				r = partition_range(x->views[di],
-						    fs->partition, &off,
-						    &size, err);
-			if (r >= 0)
-				r = loop_attach_range(x->views[di], off, size,
-						      &x->j, &dev, err);
-			if (r < 0)
-				return r;
-			dir = path_join(x->mnt, fs->mountpoint);
-			r = mkdir_p(dir, 0755);
-			if (r == -EROFS || r == -EEXIST)
-				r = 0;	/* there already, on a read-only fs */
-			if (r < 0)
-				strbuf_addf(err, "cannot create '%s': %s",
-					    dir, strerror(-r));
-			else
-				r = fs_mount(dev, fs->type, dir,
-					     ro_options(fs->type), &x->j,
-					     err);
-			free(dir);
-			free(dev);
-		}
+		if (!fs->mountpoint || (!all && !streq(fs->mountpoint, "/")))
+			continue;
+		if (d)
+			r = qcow2_copy(x, (size_t)(d - x->m->disks), err);
 	}
+	if (r >= 0)
+		r = guest_disks_mount(&x->gd, "create-image-export", all, err);
 	return r;
 }
 
 static int write_packages(struct exporter *x, struct strbuf *err)
 {
-	char *status = path_join(x->mnt, "var/lib/dpkg/status");
+	char *status = path_join(x->gd.mnt, "var/lib/dpkg/status");
 	struct strbuf text = STRBUF_INIT, json = STRBUF_INIT,
 		      why = STRBUF_INIT;
 	struct dpkg_package *pkgs = NULL;
@@ -336,7 +207,7 @@ static int write_tar(struct exporter *x, struct strbuf *err)
 	if (fd < 0)
 		return strbuf_error(err, -errno, "cannot open '%s': %s",
 				    x->tmp[0], strerror(errno));
-	r = archive_tree(x->mnt, fd, NULL, NULL, err);
+	r = archive_tree(x->gd.mnt, fd, NULL, NULL, err);
 	if (r >= 0 && fsync(fd) < 0)
 		r = strbuf_error(err, -errno, "cannot write '%s': %s",
 				 x->tmp[0], strerror(errno));
@@ -409,7 +280,7 @@ static int check_one_disk(const struct manifest *m, const char **ret_vdev,
 	for (size_t i = 0; i < m->nfss; i++)
 		if (m->fss[i].mountpoint && streq(m->fss[i].mountpoint, "/"))
 			root = m->fss[i].disk;
-	if (!root || !disk_of(m, root))
+	if (!root || !guest_disk_of(m, root))
 		return strbuf_error(err, -EINVAL, "its record names no disk "
 				    "holding '/'");
 	for (size_t i = 0; i < m->nfss; i++)
@@ -435,29 +306,27 @@ int export_guest(const struct manifest *m, enum export_format f,
 	const char *root_vdev = NULL;
 	int r = 0, r2;
 
-	x.views = xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*x.views));
+	guest_disks_init(&x.gd, m, &x.j, 0);
 	x.scratch = xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*x.scratch));
 	if (f != EXPORT_TAR_ZST)
 		r = check_one_disk(m, &root_vdev, err);
 	for (size_t i = 0; r >= 0 && i < 3; i++)
 		r = temp_beside(path, tmp_suffixes[i], &x.tmp[i], err);
 	if (r >= 0 && f != EXPORT_TAR_ZST) {
-		const struct manifest_disk *d = disk_of(m, root_vdev);
+		const struct manifest_disk *d = guest_disk_of(m, root_vdev);
 		size_t di = (size_t)(d - m->disks);
 		int qcow2 = streq(d->format, "qcow2");
+		const char *view = d->path;
 
 		info("writing disk '%s' as %s", d->path, export_format_name(f));
 		if (!qcow2)
-			r = disk_view(&x, di, err);
+			r = guest_disks_view(&x.gd, di, &view, err);
 		if (r >= 0)
-			r = qemu_img_convert(qcow2 ? d->path : x.views[di],
-					     d->format, x.tmp[0],
+			r = qemu_img_convert(view, d->format, x.tmp[0],
 					     export_format_name(f), err);
 		/* The raw export is what is read back for its packages. */
-		if (r >= 0 && f == EXPORT_RAW) {
-			free(x.views[di]);
-			x.views[di] = xstrdup(x.tmp[0]);
-		}
+		if (r >= 0 && f == EXPORT_RAW)
+			guest_disks_set_view(&x.gd, di, x.tmp[0]);
 	}
 	if (r >= 0)
 		r = mount_guest(&x, f == EXPORT_TAR_ZST, err);
@@ -485,11 +354,9 @@ int export_guest(const struct manifest *m, enum export_format f,
 		if (x.scratch[i])
 			unlink(x.scratch[i]);
 		free(x.scratch[i]);
-		free(x.views[i]);
 	}
 	free(x.scratch);
-	free(x.views);
-	free(x.mnt);
+	guest_disks_release(&x.gd);
 	journal_release(&x.j);
 	return r;
 }

@@ -1,4 +1,5 @@
 /* hooks.c: see hooks.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,20 @@ int hooks_collect(const struct guest *g, enum hook_stage stage,
 	return 0;
 }
 
+/* The primary static address's netmask, dotted, as xen-tools names it;
+ * "" with DHCP only. */
+static void add_netmask(const struct guest *g, struct strvec *env)
+{
+	char buf[INET_ADDRSTRLEN] = "";
+	struct in_addr a;
+	int p = g->nips ? g->ips[0].prefix : 0;
+
+	a.s_addr = htonl(p ? 0xffffffffU << (32 - p) : 0);
+	if (!g->nips || !inet_ntop(AF_INET, &a, buf, sizeof(buf)))
+		buf[0] = '\0';
+	strvec_pushf(env, "netmask=%s", buf);
+}
+
 /* Each of list's entries and sep after all but the last. */
 static void add_joined(struct strbuf *sb, const struct strvec *list,
 		       const char *sep)
@@ -113,6 +128,8 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	strvec_pushf(env, "dhcp=%d", g->dhcp);
 	strvec_pushf(env, "pygrub=%d", g->pygrub);
 	strvec_pushf(env, "boot_mode=%s", boot_mode_name(g->boot_mode));
+	strvec_pushf(env, "serial_device=%s", g->serial_device);
+	strvec_pushf(env, "disk_device=%s", g->disk_device);
 	strvec_pushf(env, "ip_count=%zu", g->nips);
 	for (size_t i = 0; i < g->nips; i++) {
 		strvec_pushf(env, "ip%zu=%s", i + 1, g->ips[i].addr_text);
@@ -120,6 +137,7 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	}
 	strvec_pushf(env, "gateway=%s", g->gateway);
 	strvec_pushf(env, "broadcast=%s", g->broadcast);
+	strvec_pushf(env, "p2p=%s", g->p2p);
 	add_joined(&ns, &g->nameservers, " ");
 	strvec_pushf(env, "nameserver=%s", ns.buf);
 	strvec_pushf(env, "bridge=%s", g->bridge ? g->bridge : "");
@@ -133,17 +151,31 @@ void hooks_env(const struct guest *g, enum hook_stage stage,
 	strvec_pushf(env, "vif_count=%zu", g->nnics);
 	add_joined(&admins, &g->admins, " ");
 	strvec_pushf(env, "admins=%s", admins.buf);
+	strvec_pushf(env, "accounts=%d", g->accounts);
 	add_joined(&keys, &g->ssh_keys, "\n");
 	strvec_pushf(env, "ssh_keys=%s", keys.buf);
 	strvec_pushf(env, "verbose=%d", g->verbose);
+	add_netmask(g, env);
+	/* Then every other setting, as xen-tools exports it: what is above
+	 * holds where both name one. */
+	for (size_t i = 0; i < g->settings_env.nr; i++) {
+		const char *kv = g->settings_env.v[i];
+		size_t n = strcspn(kv, "=");
+		int have = 0;
+
+		for (size_t k = 0; k < env->nr && !have; k++)
+			have = !strncmp(env->v[k], kv, n + 1);
+		if (!have)
+			strvec_push(env, kv);
+	}
 	strbuf_release(&ns);
 	strbuf_release(&admins);
 	strbuf_release(&keys);
 }
 
 int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
-	      const struct strvec *scripts, const char *what,
-	      struct strbuf *err)
+	      const struct strvec *scripts, const struct strvec *args,
+	      const char *what, struct strbuf *err)
 {
 	char *in_guest = paths_in_guest();
 	int missing = scripts->nr && !path_is_executable_file(in_guest);
@@ -162,6 +194,8 @@ int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 
 		info("running %s '%s'", what, name);
 		strvec_pushl(&cp.args, scripts->v[i], root, NULL);
+		if (args)
+			strvec_pushv(&cp.args, (const char *const *)args->v);
 		cp.clear_env = 1;
 		hooks_env(g, stage, root, &cp.env);
 		r = run_command(&cp);
@@ -181,4 +215,54 @@ int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
 		child_process_clear(&cp);
 	}
 	return 0;
+}
+
+/*
+ * Roles, xen-tools' among them, install packages as if right after
+ * debootstrap, with package lists at hand; a base keeps none (its hook
+ * 90-clean). The guest's apt fetches them for the roles, and they go
+ * again, with what the roles downloaded, after the last one. Meanwhile
+ * dpkg does not fsync each file, as during the install: a failed build
+ * is thrown away whole, and the unmount flushes a good one.
+ */
+static const char roles_before[] =
+	"mkdir -p /etc/dpkg/dpkg.cfg.d\n"
+	"echo force-unsafe-io >/etc/dpkg/dpkg.cfg.d/create-image-unsafe-io\n"
+	"[ -x /usr/bin/apt-get ] || exit 0\n"
+	"apt-get update\n";
+static const char roles_after[] =
+	"rm -f /etc/dpkg/dpkg.cfg.d/create-image-unsafe-io\n"
+	"[ -x /usr/bin/apt-get ] || exit 0\n"
+	"apt-get clean\n"
+	"find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete\n";
+
+int hooks_roles_apt(const struct guest *g, const char *root, int before,
+		    struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	char *in_guest = paths_in_guest();
+	char *sh = path_join(root, "bin/sh");
+	int r = 0;
+
+	/* Looked at from the host only to pass a tree without a shell
+	 * over: a link that misleads it makes in-guest fail, no more. */
+	if (!path_exists(sh))
+		goto out;
+	strvec_pushl(&cp.args, in_guest, "/bin/sh", "-eu", "-c",
+		     before ? roles_before : roles_after, NULL);
+	cp.clear_env = 1;
+	hooks_env(g, HOOKS_GUEST, root, &cp.env);
+	r = run_command(&cp);
+	if (r < 0) {
+		strbuf_addstr(err, before ? "cannot fetch the package lists "
+			      "for the roles: " : "cannot remove the package "
+			      "lists fetched for the roles: ");
+		child_describe_failure(&cp, r, err);
+		child_add_last_line(&cp, err);
+	}
+out:
+	child_process_clear(&cp);
+	free(in_guest);
+	free(sh);
+	return r;
 }

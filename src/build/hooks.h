@@ -4,7 +4,7 @@
  * administrator's --hooks-dir, merged by name (a later directory's file
  * replaces a same-named one, new names are added) and run in name order
  * as "HOOK ROOT" with a documented environment. --role scripts run after
- * them the same way.
+ * them the same way, and --finalrole scripts once the xl.cfg is written.
  */
 #ifndef HOOKS_H
 #define HOOKS_H
@@ -31,12 +31,21 @@ int hooks_collect(const struct guest *g, enum hook_stage stage,
 void hooks_env(const struct guest *g, enum hook_stage stage,
 	       const char *root, struct strvec *env);
 /*
- * Run each script as "script ROOT"; the first failure stops, naming it.
+ * Run each script as "script ROOT [ARG...]", args being NULL for none
+ * (roles get --role-args); the first failure stops, naming it.
  * Their PATH starts with in-guest's directory (paths.h), so their guest
  * commands run in the guest's sandbox.
  */
 int hooks_run(const struct guest *g, enum hook_stage stage, const char *root,
-	      const struct strvec *scripts, const char *what,
-	      struct strbuf *err);
+	      const struct strvec *scripts, const struct strvec *args,
+	      const char *what, struct strbuf *err);
+/*
+ * Before the first role: the guest's package lists, which roles expect (a
+ * base has none), fetched by its apt, and dpkg told not to fsync; after
+ * the last: the lists and what apt downloaded removed, dpkg's setting
+ * too. The lists are not fetched for a tree without /bin/sh or apt-get.
+ */
+int hooks_roles_apt(const struct guest *g, const char *root, int before,
+		    struct strbuf *err);
 
 #endif

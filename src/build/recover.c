@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dom0-hosts.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "lock.h"
@@ -83,6 +84,23 @@ static void say_entry(void *data, const char *what)
 		ops->entry(ops->data, what);
 }
 
+/* What a journal on disk may name for a module to undo: the storage's,
+ * and the build's own. */
+static const struct journal_undo *const *journal_undos(void)
+{
+	static const struct journal_undo *all[16];
+	size_t n = 0;
+
+	if (all[0])
+		return all;
+	while (storage_undos[n] && n + 2 < ARRAY_SIZE(all)) {
+		all[n] = storage_undos[n];
+		n++;
+	}
+	all[n] = &dom0_hosts_undo;
+	return all;
+}
+
 /* Undo one dead run's journal at path: 0, or -EIO when anything failed. */
 static int recover_one(const char *path, int dry_run,
 		       const struct recover_ops *ops)
@@ -93,7 +111,7 @@ static int recover_one(const char *path, int dry_run,
 	struct strbuf err = STRBUF_INIT;
 	int r;
 
-	r = journal_load(path, storage_undos, &j, &run, &err);
+	r = journal_load(path, journal_undos(), &j, &run, &err);
 	if (r < 0) {
 		res.error = err.buf;
 		ops->run(ops->data, &res);

@@ -26,9 +26,10 @@ void boot_info_release(struct boot_info *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* The "ips" list of t: each IPv4 address, the first with broadcast. */
+/* The "ips" list of t: each IPv4 address, the first with broadcast and
+ * point-to-point peer. */
 static void add_ips(struct tvars *t, const struct guest_ip *ips, size_t n,
-		    const char *broadcast)
+		    const char *broadcast, const char *peer)
 {
 	tvars_declare_list(t, "ips");
 	for (size_t i = 0; i < n; i++) {
@@ -41,6 +42,7 @@ static void add_ips(struct tvars *t, const struct guest_ip *ips, size_t n,
 		tvars_setf(ip, "prefix", "%d", ips[i].prefix);
 		tvars_set(ip, "netmask", mask);
 		tvars_set(ip, "ip_broadcast", i == 0 ? broadcast : "");
+		tvars_set(ip, "ip_peer", i == 0 ? peer : "");
 	}
 }
 
@@ -52,9 +54,10 @@ static void add_network(struct tvars *t, const struct guest *g)
 	tvars_set(t, "vifname", g->vifname);
 	tvars_set(t, "gateway", g->gateway);
 	tvars_set(t, "broadcast", g->broadcast);
+	tvars_set(t, "p2p", g->p2p);
 	tvars_set(t, "primary_ip", g->nips ? g->ips[0].addr_text : "");
 	tvars_set(t, "primary_cidr", g->nips ? g->ips[0].text : "");
-	add_ips(t, g->ips, g->nips, g->broadcast);
+	add_ips(t, g->ips, g->nips, g->broadcast, g->p2p);
 	tvars_declare_list(t, "nameservers");
 	for (size_t i = 0; i < g->nameservers.nr; i++)
 		tvars_set(tvars_list_add(t, "nameservers"), "address",
@@ -77,7 +80,8 @@ static void add_nic(struct tvars *t, const struct guest *g, size_t index)
 	tvars_set_bool(v, "ipv6", g->ipv6);
 	/* SLAAC wherever no static IPv6 address is given. */
 	tvars_set_bool(v, "accept_ra", g->ipv6 && !n->nips6);
-	add_ips(v, n->ips, n->nips, index == 0 ? g->broadcast : "");
+	add_ips(v, n->ips, n->nips, index == 0 ? g->broadcast : "",
+		index == 0 ? g->p2p : "");
 	tvars_declare_list(v, "ips6");
 	for (size_t i = 0; i < n->nips6; i++) {
 		struct tvars *ip = tvars_list_add(v, "ips6");
@@ -222,6 +226,7 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 	tvars_set(t, "kernel_file", boot ? boot->kernel_file : "");
 	tvars_set(t, "initrd_file", boot ? boot->initrd_file : "");
 	tvars_set(t, "kernel_version", boot ? boot->kernel_version : "");
+	tvars_declare_list(t, "fallbacks");	/* update-image's (grub.cfg) */
 	add_network(t, g);
 	add_vif(t, g);
 	add_storage(t, st);

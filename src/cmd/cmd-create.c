@@ -235,6 +235,7 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbose(b.g.verbose);
+	log_set_debug(b.g.debug);
 	json = config_get_bool(&c, O_JSON);
 	if (b.g.password && !strcmp(b.g.password, "-") && !b.g.dry_run) {
 		secret_free(b.g.password);

@@ -20,6 +20,7 @@
 #include "cmd-common.h"
 #include "commands.h"
 #include "config.h"
+#include "dom0-hosts.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "log.h"
@@ -66,13 +67,14 @@ enum item_kind {
 	ITEM_IMAGE,
 	ITEM_LV,
 	ITEM_DIR,
+	ITEM_HOSTS_LINE,
 	ITEM_MANIFEST,
 	_ITEM_MAX,
 };
 
 static const char *const kind_names[_ITEM_MAX] = {
 	"autostart link", "config", "image", "logical volume", "directory",
-	"manifest",
+	"line of " DOM0_HOSTS_FILE, "manifest",
 };
 
 struct item {
@@ -418,6 +420,18 @@ static void plan_leases(struct plan *p)
 	pool_view_release(&v);
 }
 
+/* The lines --hosts added to dom0's /etc/hosts for the guest. */
+static int plan_hosts_lines(struct plan *p, struct strbuf *err)
+{
+	struct strvec lines = STRVEC_INIT;
+	int r = dom0_hosts_find(DOM0_HOSTS_FILE, p->name, &lines, err);
+
+	for (size_t i = 0; r >= 0 && i < lines.nr; i++)
+		add_item(p, ITEM_HOSTS_LINE, lines.v[i]);
+	strvec_clear(&lines);
+	return r;
+}
+
 /*
  * Find everything of guest p->name. Returns 0, 1 when nothing at all was
  * found, or -errno with the reason in err (nothing may be removed then).
@@ -482,6 +496,9 @@ static int make_plan(const struct settings *s, struct plan *p,
 		for (size_t i = 0; i < p->lvs.nr; i++)
 			add_item(p, ITEM_LV, p->lvs.v[i]);
 	}
+	r = plan_hosts_lines(p, err);
+	if (r < 0)
+		goto out;
 	if (path_exists(mpath))
 		add_item(p, ITEM_MANIFEST, mpath);
 	plan_leases(p);
@@ -511,6 +528,8 @@ static int remove_item(const struct item *it, struct strbuf *err)
 	case ITEM_DIR:
 		r = rm_rf(it->path);
 		break;
+	case ITEM_HOSTS_LINE:
+		return dom0_hosts_remove(DOM0_HOSTS_FILE, it->path, err);
 	default:
 		if (unlink(it->path) < 0 && errno != ENOENT)
 			r = -errno;

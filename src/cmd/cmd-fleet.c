@@ -138,7 +138,7 @@ static int parse_args(int argc, char **argv, struct fleet_args *a,
 			a->json = !eq || strcmp(eq + 1, "0");
 		if (d && d->id == O_DRY_RUN)
 			a->opt.dry_run = !eq || strcmp(eq + 1, "0");
-		if (d && d->id == O_VERBOSE)
+		if (d && (d->id == O_VERBOSE || d->id == O_DEBUG))
 			a->opt.verbose = !eq || strcmp(eq + 1, "0");
 	}
 	if (!a->help && !a->file) {

@@ -80,12 +80,13 @@ static void list_json(const struct manifest *all, size_t n,
 }
 
 enum column {
-	COL_NAME, COL_DIST, COL_MEMORY, COL_VCPUS, COL_STORAGE, COL_DISKS,
+	COL_NAME, COL_DIST, COL_MEMORY, COL_VCPUS, COL_SIZE, COL_STORAGE,
+	COL_DISKS,
 	COL_MAC, COL_ADDRESSES, _COL_MAX,
 };
 
 static const char *const headers[_COL_MAX] = {
-	"NAME", "DIST", "MEMORY", "VCPUS", "STORAGE", "DISKS", "MAC",
+	"NAME", "DIST", "MEMORY", "VCPUS", "SIZE", "STORAGE", "DISKS", "MAC",
 	"ADDRESSES",
 };
 
@@ -100,6 +101,13 @@ static void row_cells(const struct manifest *m, struct strvec *cells)
 	format_size(m->memory, size, sizeof(size));
 	strvec_push(cells, size);
 	strvec_pushf(cells, "%u", m->vcpus);
+	/* The root file system's volume: what --size set (or resize-image
+	 * grew it to). */
+	size[0] = '\0';
+	for (size_t i = 0; i < m->nfss; i++)
+		if (m->fss[i].mountpoint && streq(m->fss[i].mountpoint, "/"))
+			format_size(m->fss[i].size, size, sizeof(size));
+	strvec_push(cells, size);
 	strvec_push(cells, m->storage);
 	for (size_t i = 0; i < m->ndisks; i++)
 		strbuf_addf(&sb, "%s%s", i ? "," : "", m->disks[i].path);

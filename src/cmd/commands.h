@@ -11,6 +11,10 @@ int cmd_create(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 /* list-images: list the guests built, from their manifests. */
 int cmd_list(int argc, char **argv);
+/* resize-image: grow a guest's root disk and swap (man/resize-image.8). */
+int cmd_resize(int argc, char **argv);
+/* update-image: upgrade shut-down guests' packages (man/update-image.8). */
+int cmd_update(int argc, char **argv);
 /* create-image cache: list, verify and prune the cached bases. */
 int cmd_cache(int argc, char **argv);
 /* create-image fleet: build the guests of a fleet file. */

@@ -23,6 +23,8 @@ static const struct cmd_struct commands[] = {
 	{ "create-image", cmd_create },
 	{ "delete-image", cmd_delete },
 	{ "list-images", cmd_list },
+	{ "resize-image", cmd_resize },
+	{ "update-image", cmd_update },
 };
 
 /* create-image VERB ... */

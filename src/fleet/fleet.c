@@ -461,6 +461,7 @@ static int build_worker(void *data, int fd)
 	strbuf_addf(&prog, "%s: %s", log_prog(), b->g.hostname);
 	log_init(prog.buf);
 	log_set_verbose(b->g.verbose);
+	log_set_debug(b->g.debug);
 	log_set_quiet(!b->g.verbose);
 	b->progress = worker_progress;
 	b->progress_data = &fd;

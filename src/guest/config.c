@@ -285,10 +285,11 @@ static int from_xentools(struct config *c, const struct xentools_option *x,
 		r = -EINVAL;
 		break;
 	case XENTOOLS_ALIAS:
-		if (!value) {
+		if (!value && x->takes_value) {
 			strbuf_addf(err, "%s needs a value", origin);
 			r = -EINVAL;
-		} else if (xentools_value(x, value, &ours, &why) < 0) {
+		} else if (xentools_value(x, value ? value : "", &ours,
+					  &why) < 0) {
 			strbuf_addf(err, "%s: %s", origin, why.buf);
 			r = -EINVAL;
 		} else if (ours) {
@@ -299,8 +300,6 @@ static int from_xentools(struct config *c, const struct xentools_option *x,
 	case XENTOOLS_IGNORED:
 		strbuf_addf(&why, "%s has no effect: %s", origin, x->why);
 		strvec_push(&c->warnings, why.buf);
-		break;
-	case XENTOOLS_DEFAULT:
 		break;
 	}
 	strbuf_release(&why);

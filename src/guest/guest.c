@@ -81,6 +81,10 @@ void guest_release(struct guest *g)
 	free(g->fs);
 	free(g->fs_options);
 	free(g->vg);
+	free(g->thin_pool);
+	free(g->disk_device);
+	free(g->serial_device);
+	free(g->modules);
 	free(g->image_dev);
 	free(g->swap_dev);
 	partitions_release(&g->parts);
@@ -102,6 +106,9 @@ void guest_release(struct guest *g)
 	if (g->password)
 		secret_free(g->password);
 	strvec_clear(&g->roles);
+	strvec_clear(&g->final_roles);
+	strvec_clear(&g->role_args);
+	strvec_clear(&g->settings_env);
 	strvec_clear(&g->ssh_keys);
 	strvec_clear(&g->admins);
 	memset(g, 0, sizeof(*g));
@@ -296,7 +303,8 @@ static int nic_from_flags(const struct config *c, struct guest *g,
 		f->nips++;
 	}
 	if (ips->nr || config_is_set(c, O_DHCP) || mask_prefix >= 0 ||
-	    (config_get(c, O_BROADCAST) && *config_get(c, O_BROADCAST)))
+	    (config_get(c, O_BROADCAST) && *config_get(c, O_BROADCAST)) ||
+	    (config_get(c, O_P2P) && *config_get(c, O_P2P)))
 		f->set |= NIC_SET_IP;
 	r = check_ipv4(c, O_GATEWAY, f->gateway, err);
 	if (r < 0)
@@ -304,6 +312,8 @@ static int nic_from_flags(const struct config *c, struct guest *g,
 	if (f->gateway[0])
 		f->set |= NIC_SET_GATEWAY;
 	r = check_ipv4(c, O_BROADCAST, g->broadcast, err);
+	if (r >= 0)
+		r = check_ipv4(c, O_P2P, g->p2p, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ips6->nr; i++) {
@@ -356,14 +366,14 @@ static int nic_from_flags(const struct config *c, struct guest *g,
 /* The flags of each part of the primary a --vif spec may set too. */
 static const struct {
 	unsigned set;			/* enum nic_set */
-	enum opt_id ids[4];
+	enum opt_id ids[5];
 	size_t nids;
 	const char *key;		/* as the spec says it */
 } primary_parts[] = {
 	{ NIC_SET_MAC, { O_MAC }, 1, "mac=" },
 	{ NIC_SET_BRIDGE, { O_BRIDGE }, 1, "bridge=" },
 	{ NIC_SET_VIFNAME, { O_VIFNAME }, 1, "vifname=" },
-	{ NIC_SET_IP, { O_IP, O_DHCP, O_NETMASK, O_BROADCAST }, 4,
+	{ NIC_SET_IP, { O_IP, O_DHCP, O_NETMASK, O_BROADCAST, O_P2P }, 5,
 	  "ip= or dhcp" },
 	{ NIC_SET_GATEWAY, { O_GATEWAY }, 1, "gateway=" },
 	{ NIC_SET_IP6, { O_IP6 }, 1, "ip6=" },
@@ -627,16 +637,19 @@ static int validate_network(const struct config *c, struct guest *g,
 	nic_release(&flags);
 	if (r < 0)
 		return r;
-	if (!flags_ip)
+	if (!flags_ip) {
 		g->broadcast[0] = '\0';
+		g->p2p[0] = '\0';
+	}
 
 	/* The primary's checks, named after the flags where they apply. */
 	if (flags_ip && !g->nics[0].dhcp && !g->nics[0].nips)
 		return bad(err, c, O_DHCP,
 			   "no network configuration: give --ip or --dhcp");
 	if (flags_ip && g->nics[0].dhcp &&
-	    (g->broadcast[0] || mask_prefix >= 0)) {
-		enum opt_id id = g->broadcast[0] ? O_BROADCAST : O_NETMASK;
+	    (g->broadcast[0] || g->p2p[0] || mask_prefix >= 0)) {
+		enum opt_id id = g->broadcast[0] ? O_BROADCAST :
+				 g->p2p[0] ? O_P2P : O_NETMASK;
 
 		return bad(err, c, id, "'%s' needs a static --ip, not DHCP",
 			   option_defs[id].name);
@@ -674,6 +687,11 @@ static int validate_network(const struct config *c, struct guest *g,
 	memcpy(g->mac_text, g->nics[0].mac_text, sizeof(g->mac_text));
 	g->bridge = xstrdup(g->nics[0].bridge);
 	g->vifname = xstrdup(g->nics[0].vifname);
+	g->copyhosts = get_bool(c, O_COPYHOSTS);
+	g->hosts = get_bool(c, O_HOSTS);
+	if (g->hosts && !g->nips)
+		return bad(err, c, O_HOSTS, "'hosts' needs a static --ip: "
+			   "dom0 cannot name a DHCP guest's address");
 	return 0;
 }
 
@@ -753,6 +771,127 @@ static int get_device(const struct config *c, enum opt_id id, char **ret,
 	return 0;
 }
 
+/*
+ * --disk-device (or --ide, --scsi): the Xen disk the volumes are named
+ * after. xen-tools takes xvd* and sd* (and hda for --ide); a leading
+ * /dev/ is dropped as there. libxl's own limits on each kind are checked
+ * with the whole xl.cfg (xlcfg.h).
+ */
+static int validate_disk_device(const struct config *c, struct guest *g,
+				struct strbuf *err)
+{
+	static const char *const prefixes[] = { "xvd", "sd", "hd" };
+	const char *v = config_get(c, O_DISK_DEVICE);
+	size_t n = 0;
+
+	if (get_bool(c, O_IDE)) {
+		g->disk_device = xstrdup("hda");
+		return 0;
+	}
+	if (get_bool(c, O_SCSI)) {
+		g->disk_device = xstrdup("sda");
+		return 0;
+	}
+	if (!v || !*v) {
+		g->disk_device = xstrdup("xvda");
+		return 0;
+	}
+	if (!strncmp(v, "/dev/", 5))
+		v += 5;
+	for (size_t i = 0; !n && i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(v, prefixes[i], strlen(prefixes[i])))
+			n = strlen(prefixes[i]);
+	/* A partition number goes after it: at most "xvdzz255". */
+	if (!n || strlen(v) > n + 2 || !v[n] ||
+	    strspn(v + n, "abcdefghijklmnopqrstuvwxyz") != strlen(v + n))
+		return bad(err, c, O_DISK_DEVICE, "invalid disk device '%s' "
+			   "(want xvd, sd or hd and one or two letters: xvda, "
+			   "sda, hda, ...)", config_get(c, O_DISK_DEVICE));
+	g->disk_device = xstrdup(v);
+	return 0;
+}
+
+/*
+ * --serial-device: the guest's console. Xen's PV console is hvc0; an HVM
+ * guest's is the emulated UART, ttyS0, unless one is asked for. A virtual
+ * terminal (tty1, ...) is accepted as xen-tools takes it.
+ */
+static int validate_serial_device(const struct config *c, struct guest *g,
+				  struct strbuf *err)
+{
+	static const char *const prefixes[] = { "ttyS", "hvc", "tty" };
+	const char *v = config_get(c, O_SERIAL_DEVICE);
+	const char *digits = NULL;
+
+	if (!v || !*v) {
+		g->serial_device = xstrdup(g->boot_mode == BOOT_HVM ? "ttyS0" :
+					   "hvc0");
+		return 0;
+	}
+	if (!strncmp(v, "/dev/", 5))
+		v += 5;
+	for (size_t i = 0; !digits && i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(v, prefixes[i], strlen(prefixes[i])))
+			digits = v + strlen(prefixes[i]);
+	/* tty0 is whichever terminal is in front: no getty runs there. */
+	if (!digits || !*digits || strlen(digits) > 3 ||
+	    strspn(digits, "0123456789") != strlen(digits) ||
+	    (digits[0] == '0' && digits[1]) ||
+	    (!strncmp(v, "tty", 3) && isdigit((unsigned char)v[3]) &&
+	     !strcmp(digits, "0")))
+		return bad(err, c, O_SERIAL_DEVICE, "invalid serial device "
+			   "'%s' (want hvcN, ttySN or ttyN: hvc0, ttyS0, "
+			   "tty1, ...)", config_get(c, O_SERIAL_DEVICE));
+	g->serial_device = xstrdup(v);
+	return 0;
+}
+
+/*
+ * --lvm-thin=POOL: the volumes are thin ones in the thin pool VG/POOL
+ * (xen-tools' lvcreate -T VG/POOL -V SIZE). Whether POOL is one is asked
+ * of LVM by the storage check (storage-lvm.c).
+ */
+static int validate_thin_pool(const struct config *c, struct guest *g,
+			      struct strbuf *err)
+{
+	const char *pool = config_get(c, O_LVM_THIN);
+
+	if (!pool || !*pool)
+		return 0;
+	if (g->storage != STORAGE_LVM)
+		return bad(err, c, O_LVM_THIN, "'lvm-thin' needs --lvm=VG, the "
+			   "volume group of the thin pool");
+	if (pool[0] == '-' || strspn(pool, "abcdefghijklmnopqrstuvwxyz"
+				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789+_.-") != strlen(pool))
+		return bad(err, c, O_LVM_THIN, "invalid thin pool name '%s'",
+			   pool);
+	g->thin_pool = xstrdup(pool);
+	return 0;
+}
+
+/*
+ * --dontformat: the file systems on --image-dev and --swap-dev are used
+ * as they are; which ones they are is the storage check's to find
+ * (storage-device.c), with the device in hand.
+ */
+static int validate_dontformat(const struct config *c, struct guest *g,
+			       struct strbuf *err)
+{
+	g->dontformat = get_bool(c, O_DONTFORMAT);
+	if (!g->dontformat)
+		return 0;
+	if (g->storage != STORAGE_DEVICE)
+		return bad(err, c, O_DONTFORMAT, "'dontformat' is for "
+			   "--image-dev and --swap-dev, whose file systems "
+			   "it keeps");
+	if (g->layout == LAYOUT_DISK)
+		return bad(err, c, O_DONTFORMAT, "'dontformat' keeps the file "
+			   "system of a whole device, not partitions "
+			   "(--layout=disk)");
+	return 0;
+}
+
 /* Where the disks live: image files, logical volumes or devices. */
 static int validate_backend(const struct config *c, struct guest *g,
 			    struct strbuf *err)
@@ -788,6 +927,9 @@ static int validate_backend(const struct config *c, struct guest *g,
 	}
 	g->storage = g->image_dev ? STORAGE_DEVICE :
 		     g->vg ? STORAGE_LVM : STORAGE_DIR;
+	r = validate_thin_pool(c, g, err);
+	if (r < 0)
+		return r;
 
 	r = pick(c, O_DISK_FORMAT, formats, err);
 	if (r < 0)
@@ -822,7 +964,7 @@ static int validate_backend(const struct config *c, struct guest *g,
 	if (g->swap_dev && g->layout == LAYOUT_DISK)
 		return bad(err, c, O_SWAP_DEV, "a --layout=disk guest has its "
 			   "swap on the image device");
-	return 0;
+	return validate_dontformat(c, g, err);
 }
 
 /*
@@ -1423,6 +1565,44 @@ static int validate_boot_mode(const struct config *c, struct guest *g,
 	return 0;
 }
 
+/*
+ * --modules=DIR: as xen-tools' 80-install-modules, the modules of the
+ * dom0 kernel a direct boot starts (--kernel) are copied into the guest,
+ * which has none of its own for it. The guest's own kernel brings its
+ * modules: without --kernel there is nothing to copy them for.
+ */
+static int validate_modules(const struct config *c, struct guest *g,
+			    struct strbuf *err)
+{
+	const char *base;
+
+	if (get_abs_path(c, O_MODULES, &g->modules, err) < 0)
+		return -EINVAL;
+	if (!g->modules)
+		return 0;
+	/* "/lib/modules/VERSION/" is copied as VERSION too. */
+	for (size_t n = strlen(g->modules); n > 1 && g->modules[n - 1] == '/';
+	     n--)
+		g->modules[n - 1] = '\0';
+	if (!g->direct || !g->kernel)
+		return bad(err, c, O_MODULES, "'modules' are those of a dom0 "
+			   "kernel: give --kernel with --boot-mode=pv-direct "
+			   "or pvh-direct (the guest's own kernel brings its "
+			   "modules)");
+	if (g->method == INSTALL_NONE)
+		return bad(err, c, O_MODULES, "'modules' go into an installed "
+			   "guest, not with --install-method=none");
+	if (!path_is_dir(g->modules))
+		return bad(err, c, O_MODULES, "modules directory '%s' does not "
+			   "exist", g->modules);
+	/* Copied to /lib/modules/NAME: a kernel version, not "/". */
+	base = strrchr(g->modules, '/') + 1;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return bad(err, c, O_MODULES, "'%s' names no directory of "
+			   "its own: give /lib/modules/VERSION", g->modules);
+	return 0;
+}
+
 static int validate_boot(const struct config *c, struct guest *g,
 			 struct strbuf *err)
 {
@@ -1440,7 +1620,7 @@ static int validate_boot(const struct config *c, struct guest *g,
 	/* xen-tools' configuration files set kernel and initrd next to
 	 * pygrub = 1: they only count for a direct boot. */
 	if (!g->direct)
-		return 0;
+		return validate_modules(c, g, err);
 	if (g->method == INSTALL_NONE && !g->kernel)
 		return bad(err, c, O_KERNEL, "direct boot with "
 			   "--install-method=none needs --kernel (no guest "
@@ -1453,7 +1633,7 @@ static int validate_boot(const struct config *c, struct guest *g,
 			   g->initrd);
 	if (!g->kernel && g->initrd)
 		return bad(err, c, O_INITRD, "'initrd' needs 'kernel'");
-	return 0;
+	return validate_modules(c, g, err);
 }
 
 /*
@@ -1560,6 +1740,14 @@ static int validate_access(const struct config *c, struct guest *g,
 				   name);
 		strvec_push(&g->admins, name);
 	}
+	g->accounts = get_bool(c, O_ACCOUNTS);
+	/* Unset is on: a record from before the setting says nothing. */
+	g->hooks = !config_get(c, O_HOOKS) || !*config_get(c, O_HOOKS) ||
+		   get_bool(c, O_HOOKS);
+	if (!g->hooks && (g->admins.nr || g->accounts))
+		return bad(err, c, O_HOOKS, "--%s needs the hooks: its accounts "
+			   "are made by the hook 40-accounts",
+			   g->admins.nr ? "admins" : "accounts");
 	return 0;
 }
 
@@ -1568,7 +1756,6 @@ static int validate_accounts(const struct config *c, struct guest *g,
 {
 	const char *pw = config_get(c, O_PASSWORD);
 	const char *len = config_get(c, O_GENPASS_LEN);
-	const struct strvec *roles = config_get_list(c, O_ROLE);
 	unsigned long n;
 	int m;
 
@@ -1604,26 +1791,97 @@ static int validate_accounts(const struct config *c, struct guest *g,
 			   config_get(c, O_HASH_METHOD));
 	g->hash = (enum hash_method)m;
 
+	return 0;
+}
+
+/* The scripts a --role or --finalrole list names, as paths in --roledir;
+ * each must be an executable file now, before anything is built. */
+static int resolve_roles(const struct config *c, const struct guest *g,
+			 enum opt_id id, struct strvec *ret, struct strbuf *err)
+{
+	const struct strvec *roles = config_get_list(c, id);
+
 	for (size_t i = 0; i < roles->nr; i++) {
 		const char *role = roles->v[i];
 		char *path;
 
 		if (strchr(role, '/') || role[0] == '.')
-			return bad(err, c, O_ROLE, "invalid role name '%s'",
-				   role);
+			return bad(err, c, id, "invalid role name '%s'", role);
 		if (!g->roledir)
 			return bad(err, c, O_ROLEDIR, "no role directory");
 		path = path_join(g->roledir, role);
 		if (!path_is_executable_file(path)) {
-			bad(err, c, O_ROLE, "role '%s' not found: '%s' is not "
+			bad(err, c, id, "role '%s' not found: '%s' is not "
 			    "an executable file", role, path);
 			free(path);
 			return -EINVAL;
 		}
-		strvec_push(&g->roles, path);
+		strvec_push(ret, path);
 		free(path);
 	}
 	return 0;
+}
+
+static int validate_roles(const struct config *c, struct guest *g,
+			  struct strbuf *err)
+{
+	const char *args = config_get(c, O_ROLE_ARGS);
+	int r = resolve_roles(c, g, O_ROLE, &g->roles, err);
+
+	if (r >= 0)
+		r = resolve_roles(c, g, O_FINALROLE, &g->final_roles, err);
+	if (r < 0)
+		return r;
+	/*
+	 * xen-tools hands the string to a shell; none reads it here, so
+	 * what a shell would have made other words of is refused rather
+	 * than passed on as it stands. A wildcard that matches no file
+	 * stays as it is in sh too.
+	 */
+	if (args && args[strcspn(args, "'\"\\$`;&|<>()")])
+		return bad(err, c, O_ROLE_ARGS, "'%s': no shell reads the role "
+			   "arguments, which are split at blanks only: give "
+			   "them without quotes, $ or other shell syntax", args);
+	if (args)
+		strvec_split(&g->role_args, args, " \t\n");
+	return 0;
+}
+
+/*
+ * What xen-tools' exportEnvironment() gives its hooks and roles: every
+ * setting that has a value, by its key with '_' for '-'. Never a secret,
+ * nor what only steers this command (--config, --dry-run, ...); ip is
+ * left out as xen-tools does, which gives ip1, ip2, ... instead.
+ */
+static void settings_env(const struct config *c, struct guest *g)
+{
+	for (size_t i = 0; i < _O_MAX; i++) {
+		const struct option_def *d = &option_defs[i];
+		struct strbuf kv = STRBUF_INIT;
+
+		if ((d->flags & (OPT_SECRET | OPT_CLI_ONLY)) ||
+		    d->type == OPT_ACTION || d->id == O_IP)
+			continue;
+		for (const char *p = d->name; *p; p++)
+			strbuf_addch(&kv, *p == '-' ? '_' : *p);
+		strbuf_addch(&kv, '=');
+		if (d->type == OPT_LIST) {
+			const struct strvec *l = config_get_list(c, d->id);
+
+			for (size_t k = 0; k < l->nr; k++)
+				strbuf_addf(&kv, "%s%s", k ? "," : "",
+					    l->v[k]);
+			if (l->nr)
+				strvec_push(&g->settings_env, kv.buf);
+		} else if (d->type == OPT_BOOL) {
+			strbuf_addf(&kv, "%d", config_get_bool(c, d->id));
+			strvec_push(&g->settings_env, kv.buf);
+		} else if (config_get(c, d->id)) {
+			strbuf_addstr(&kv, config_get(c, d->id));
+			strvec_push(&g->settings_env, kv.buf);
+		}
+		strbuf_release(&kv);
+	}
 }
 
 int guest_from_config(const struct config *c, struct guest *g,
@@ -1640,6 +1898,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	memset(g, 0, sizeof(*g));
 	strvec_init(&g->nameservers);
 	strvec_init(&g->roles);
+	strvec_init(&g->final_roles);
+	strvec_init(&g->role_args);
+	strvec_init(&g->settings_env);
 	strvec_init(&g->ssh_keys);
 	strvec_init(&g->admins);
 
@@ -1685,6 +1946,10 @@ int guest_from_config(const struct config *c, struct guest *g,
 	g->vcpus = (unsigned)n;
 
 	r = validate_boot_mode(c, g, err);
+	if (r >= 0)
+		r = validate_disk_device(c, g, err);
+	if (r >= 0)
+		r = validate_serial_device(c, g, err);
 	if (r < 0)
 		return r;
 	r = validate_storage(c, g, err);
@@ -1713,6 +1978,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	r = validate_accounts(c, g, err);
 	if (r < 0)
 		return r;
+	r = validate_roles(c, g, err);
+	if (r < 0)
+		return r;
 	if (get_abs_path(c, O_TEMPLATE, &g->template_path, err) < 0)
 		return -EINVAL;
 	if (g->template_path && !path_exists(g->template_path))
@@ -1730,7 +1998,9 @@ int guest_from_config(const struct config *c, struct guest *g,
 	g->boot = get_bool(c, O_BOOT);
 	g->force = get_bool(c, O_FORCE);
 	g->keep = get_bool(c, O_KEEP);
-	g->verbose = get_bool(c, O_VERBOSE);
+	g->debug = get_bool(c, O_DEBUG);
+	g->verbose = get_bool(c, O_VERBOSE) || g->debug;
 	g->dry_run = get_bool(c, O_DRY_RUN);
+	settings_env(c, g);
 	return 0;
 }

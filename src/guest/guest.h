@@ -109,11 +109,20 @@ struct guest {
 
 	enum storage_kind storage;
 	char *vg;		/* --lvm */
+	char *thin_pool;	/* --lvm-thin: thin volumes in VG/POOL */
 	char *image_dev, *swap_dev;
 	int qcow2;		/* --disk-format=qcow2 */
 	enum disk_layout layout;
 	int label;		/* enum parttable_label */
 	int wipe_full;
+	/* --dontformat: the file systems already on --image-dev and
+	 * --swap-dev are used as they are, never made or wiped. */
+	int dontformat;
+	/* What the Xen disks are named after ("xvda": xvda1, xvda2, ...;
+	 * "sda" with --scsi, "hda" with --ide), and the guest's console,
+	 * where its kernel writes and a getty listens ("hvc0"). */
+	char *disk_device;
+	char *serial_device;
 	/*
 	 * The guest's file systems, swap first, then by mount point depth:
 	 * from --partitions, or root (and swap) from --size, --swap, --fs.
@@ -140,6 +149,11 @@ struct guest {
 	size_t nips;
 	char gateway[16];	/* "" when none */
 	char broadcast[16];
+	char p2p[16];
+	int hosts;		/* --hosts: a line in dom0's /etc/hosts */
+	int copyhosts;
+	int accounts;
+	int hooks;		/* 0: --nohooks, no guest hooks run */		/* --accounts: dom0's users in the guest */		/* --copyhosts: dom0's entries in the guest */		/* --p2p: the peer of ips[0], or "" */
 	struct strvec nameservers;
 	uint8_t mac[6];
 	char mac_text[18];
@@ -161,6 +175,9 @@ struct guest {
 	char *iso;		/* --iso: an installer the HVM guest boots */
 	char *kernel;
 	char *initrd;
+	/* --modules: the dom0 kernel's modules directory, copied into the
+	 * guest's /lib/modules with a direct boot of --kernel. */
+	char *modules;
 
 	int genpass;
 	unsigned genpass_len;
@@ -177,8 +194,18 @@ struct guest {
 	struct strvec admins;	/* --admins user names */
 
 	struct strvec roles;	/* full paths of the role scripts */
+	/* --finalrole's: run once the xl.cfg is written, the guest still
+	 * mounted. */
+	struct strvec final_roles;
+	struct strvec role_args;	/* --role-args, split at blanks */
+	/*
+	 * Every setting as xen-tools exports it to its hooks and roles:
+	 * "key=value", the key with '_' for '-', lists joined by commas;
+	 * no secret, nothing unset.
+	 */
+	struct strvec settings_env;
 
-	int boot, force, keep, verbose, dry_run;
+	int boot, force, keep, verbose, debug, dry_run;
 
 	int generalize;		/* --generalize */
 	int flatten;		/* --flatten: no base image under its disk */

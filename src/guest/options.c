@@ -17,6 +17,9 @@
 
 /* This array MUST stay sorted by name, and in enum opt_id order. */
 const struct option_def option_defs[_O_MAX] = {
+	{ "accounts", O_ACCOUNTS, B, 0, NULL, NULL,
+	  "copy dom0's users (UID 1000 and up) into the guest, with their "
+	  "groups and password hashes", NULL },
 	{ "admins", O_ADMINS, L, 0, NULL, "USER[,USER]",
 	  "accounts with sudo rights and the --ssh-key keys, no password",
 	  NULL },
@@ -49,20 +52,30 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "config", O_CONFIG, S, CLI, NULL, "FILE",
 	  "read settings from FILE (after the system file, before flags)",
 	  NULL },
+	{ "copyhosts", O_COPYHOSTS, B, 0, NULL, NULL,
+	  "copy dom0's /etc/hosts entries into the guest's", NULL },
 	{ "debootstrap-cmd", O_DEBOOTSTRAP_CMD, S, 0, "debootstrap",
 	  "debootstrap|mmdebstrap", "program that installs the base for "
 	  "--install-method=debootstrap", NULL },
+	{ "debug", O_DEBUG, B, RUN, "0", NULL,
+	  "--verbose, and the environment each command gets", NULL },
 	{ "dhcp", O_DHCP, B, 0, "1", NULL,
 	  "configure the guest's network by DHCP (default unless --ip)",
 	  "ip" },
 	{ "dir", O_DIR, S, 0, "/srv/xen", "DIR",
 	  "store the guest's disks as files in DIR/domains/HOSTNAME",
 	  "lvm image-dev" },
+	{ "disk-device", O_DISK_DEVICE, S, 0, NULL, "DISK",
+	  "the Xen disk the guest's volumes are named after: xvda (default; "
+	  "xvda1, xvda2, ...), sda, hda, ...", "ide scsi" },
 	{ "disk-format", O_DISK_FORMAT, S, 0, "raw", "raw|qcow2",
 	  "format of image files under --dir", NULL },
 	{ "dist", O_DIST, S, 0, "bookworm", "CODENAME",
 	  "distribution to install: bullseye, bookworm, trixie, forky, sid",
 	  NULL },
+	{ "dontformat", O_DONTFORMAT, B, 0, NULL, NULL,
+	  "install into the file systems already on --image-dev and "
+	  "--swap-dev instead of making new ones", NULL },
 	{ "dry-run", O_DRY_RUN, B, CLI, "0", NULL,
 	  "print the plan and the xl.cfg, change nothing", NULL },
 	{ "dumpconfig", O_DUMPCONFIG, A, CLI, NULL, NULL,
@@ -81,6 +94,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "OPTS", "mount options for ext4 file systems", NULL },
 	{ "extension", O_EXTENSION, S, 0, ".cfg", "EXT",
 	  "suffix of the xl configuration file", NULL },
+	{ "finalrole", O_FINALROLE, L, 0, NULL, "ROLE[,ROLE]",
+	  "run these scripts from --roledir last, once the xl.cfg is "
+	  "written, with the guest still mounted", NULL },
 	{ "firmware", O_FIRMWARE, S, 0, "bios", "bios|uefi",
 	  "firmware of an --boot-mode=hvm guest (uefi: OVMF)", NULL },
 	{ "flatten", O_FLATTEN, B, RUN, "0", NULL,
@@ -111,10 +127,19 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "hash-method", O_HASH_METHOD, S, 0, "yescrypt", "METHOD",
 	  "password hash: yescrypt or sha512", NULL },
 	{ "help", O_HELP, A, CLI, NULL, NULL, "show this help and exit", NULL },
+	{ "hooks", O_HOOKS, B, 0, NULL, NULL,
+	  "run the hooks that finish the guest (default; --nohooks: none, "
+	  "the core's own steps and the roles still run)", NULL },
 	{ "hooks-dir", O_HOOKS_DIR, S, 0, SYSCONFDIR "/create-image/hooks.d",
 	  "DIR", "administrator's hooks, run with the shipped ones", NULL },
 	{ "hostname", O_HOSTNAME, S, 0, NULL, "NAME",
 	  "the guest's host name (required)", NULL },
+	{ "hosts", O_HOSTS, B, 0, NULL, NULL,
+	  "add the guest's static address and name to dom0's /etc/hosts "
+	  "(delete-image takes them out again)", NULL },
+	{ "ide", O_IDE, B, 0, NULL, NULL,
+	  "name the disks hda, as IDE disks (--disk-device=hda)",
+	  "disk-device scsi" },
 	{ "image", O_IMAGE, S, 0, "sparse", "sparse|full",
 	  "allocate disk image files sparse or in full", NULL },
 	{ "image-dev", O_IMAGE_DEV, S, 0, NULL, "DEV",
@@ -155,6 +180,9 @@ const struct option_def option_defs[_O_MAX] = {
 	{ "lvm", O_LVM, S, 0, NULL, "VG",
 	  "make the disks as logical volumes in this volume group",
 	  "dir image-dev" },
+	{ "lvm-thin", O_LVM_THIN, S, 0, NULL, "POOL",
+	  "make the --lvm volumes thin, in this thin pool of the volume "
+	  "group", NULL },
 	{ "mac", O_MAC, S, 0, NULL, "MAC",
 	  "the guest's MAC (default: derived from its name and network)",
 	  "randommac" },
@@ -164,6 +192,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  NULL },
 	{ "mirror", O_MIRROR, S, 0, "http://deb.debian.org/debian", "URL",
 	  "Debian mirror to install from", NULL },
+	{ "modules", O_MODULES, S, 0, NULL, "DIR",
+	  "copy this modules directory of the dom0 --kernel into the guest's "
+	  "/lib/modules", NULL },
 	{ "nameserver", O_NAMESERVER, L, 0, NULL, "ADDR",
 	  "DNS server, IPv4 or IPv6; repeat for more (DHCP's are used too)",
 	  NULL },
@@ -174,6 +205,9 @@ const struct option_def option_defs[_O_MAX] = {
 	  "never ask the mirror: use the cached base as it is", NULL },
 	{ "output", O_OUTPUT, S, 0, "/etc/xen", "DIR",
 	  "where the xl configuration file is written", NULL },
+	{ "p2p", O_P2P, S, 0, NULL, "ADDR",
+	  "point-to-point peer of the static --ip (the address the guest's "
+	  "first address is paired with)", NULL },
 	{ "partition-table", O_PARTITION_TABLE, S, 0, "gpt", "gpt|msdos",
 	  "partition table of a --layout=disk disk", NULL },
 	{ "partitions", O_PARTITIONS, S, 0, NULL, "FILE",
@@ -195,12 +229,21 @@ const struct option_def option_defs[_O_MAX] = {
 	  "OPTS", "accepted for xen-tools configuration files", NULL },
 	{ "role", O_ROLE, L, 0, NULL, "ROLE[,ROLE]",
 	  "run these scripts from --roledir on the new guest", NULL },
+	{ "role-args", O_ROLE_ARGS, S, 0, NULL, "ARGS",
+	  "arguments for every role and final role, after the guest's root "
+	  "(split at blanks)", NULL },
 	{ "roledir", O_ROLEDIR, S, 0, SYSCONFDIR "/create-image/role.d", "DIR",
 	  "where --role scripts live", NULL },
+	{ "scsi", O_SCSI, B, 0, NULL, NULL,
+	  "name the disks sda, as SCSI disks (--disk-device=sda)",
+	  "disk-device ide" },
 	{ "security-mirror", O_SECURITY_MIRROR, S, 0, NULL, "URL",
 	  "mirror of the security suite (default: the host's own for the "
 	  "same release, else http://security.debian.org/debian-security)",
 	  NULL },
+	{ "serial-device", O_SERIAL_DEVICE, S, 0, NULL, "DEV",
+	  "the guest's console, with a getty on it: hvc0 (default; ttyS0 "
+	  "with --boot-mode=hvm), ttyS0, tty1, ...", NULL },
 	{ "size", O_SIZE, Z, 0, "4G", "SIZE", "size of the root disk", NULL },
 	{ "skel", O_SKEL, S, 0, SYSCONFDIR "/create-image/skel", "DIR",
 	  "files copied into every guest's root", NULL },

@@ -18,6 +18,7 @@ static int pool_given(enum opt_id id)
 	case O_MAC:
 	case O_NAMESERVER:
 	case O_NETMASK:
+	case O_P2P:
 	case O_RANDOMMAC:
 		return 1;
 	default:

@@ -6,21 +6,23 @@
 #include "banned.h"
 
 static const char *const install_values[] = { "0=none", "1=", NULL };
+/* Flags without a value: "=" is the flag given. */
+static const char *const set_false[] = { "=0", NULL };
+static const char *const set_true[] = { "=1", NULL };
 
 /* This array MUST stay sorted by name. */
 const struct xentools_option xentools_options[] = {
+	{ "copy-hosts", XENTOOLS_ALIAS, 0, "copyhosts", set_true, NULL },
 	{ "evms", XENTOOLS_REFUSED, 1, NULL, NULL,
 	  "EVMS left Linux with 2.6; use --lvm=VG" },
 	{ "install", XENTOOLS_ALIAS, 1, "install-method", install_values,
 	  NULL },
 	{ "manual", XENTOOLS_REFUSED, 0, NULL, NULL,
 	  "the manual is create-image(8): run 'man create-image'" },
-	{ "no-hosts", XENTOOLS_DEFAULT, 0, NULL, NULL,
-	  "create-image never changes dom0's /etc/hosts" },
+	{ "no-hosts", XENTOOLS_ALIAS, 0, "hosts", set_false, NULL },
 	{ "no-xen-ok", XENTOOLS_IGNORED, 0, NULL, NULL,
 	  "create-image needs no running hypervisor but for --boot" },
-	{ "nohosts", XENTOOLS_DEFAULT, 0, NULL, NULL,
-	  "create-image never changes dom0's /etc/hosts" },
+	{ "nohosts", XENTOOLS_ALIAS, 0, "hosts", set_false, NULL },
 	{ "zpool", XENTOOLS_REFUSED, 1, NULL, NULL,
 	  "ZFS pools are not managed here; give a zvol you made with "
 	  "--image-dev=/dev/zvol/POOL/NAME, or use --lvm=VG or --dir=DIR" },

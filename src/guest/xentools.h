@@ -1,8 +1,8 @@
 /*
  * xentools.h: the names of xen-create-image's options that create-image
  * does not have in its own option table (options.h), and what becomes of
- * each: another spelling of one of ours, accepted because it asks for
- * what create-image does anyway, or refused with what to use instead. A
+ * each: another spelling of one of ours, accepted with a warning because
+ * it has no effect here, or refused with what to use instead. A
  * command line or configuration file brought from xen-tools so says what
  * happened to every option in it. Names compare as option_find()'s do
  * ('_' and '-' are one).
@@ -14,7 +14,6 @@
 
 enum xentools_kind {
 	XENTOOLS_ALIAS,		/* one of our settings, another spelling */
-	XENTOOLS_DEFAULT,	/* asks for what create-image does anyway */
 	XENTOOLS_IGNORED,	/* accepted with a warning: no effect here */
 	XENTOOLS_REFUSED,	/* exit 2, with what to use instead */
 };
@@ -26,7 +25,8 @@ struct xentools_option {
 	/*
 	 * XENTOOLS_ALIAS: our setting, and its value for each value xen-tools
 	 * takes, as "XENTOOLS=OURS" pairs; "XENTOOLS=" has no effect. A value
-	 * not listed is refused.
+	 * not listed is refused. An option without a value has one pair,
+	 * "=OURS", for the option given.
 	 */
 	const char *to;
 	const char *const *values;

@@ -14,6 +14,7 @@
 
 static const char *prog = "create-image";
 static int verbose;
+static int debug_env;
 static int quiet;
 static int log_fd = -1;
 static void (*hook_before)(void *data);
@@ -35,6 +36,18 @@ const char *log_prog(void)
 void log_set_verbose(int v)
 {
 	verbose = v;
+}
+
+void log_set_debug(int d)
+{
+	debug_env = d;
+	if (d)
+		verbose = 1;
+}
+
+int log_debug(void)
+{
+	return debug_env;
 }
 
 int log_verbose(void)

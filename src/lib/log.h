@@ -16,6 +16,9 @@ void log_init(const char *prog);
 const char *log_prog(void);
 void log_set_verbose(int verbose);
 int log_verbose(void);
+/* --debug: verbose, and each command's environment in the detail. */
+void log_set_debug(int debug);
+int log_debug(void);
 /*
  * Quiet: progress (info()) goes to the log file only; warnings and errors
  * still reach stderr. For a build whose progress someone else shows.

@@ -304,6 +304,23 @@ static void log_argv(const struct child_process *cp)
 }
 
 /*
+ * With --debug, what the command gets: all of it when it starts from a
+ * cleared environment, else what is added to (or replaces) ours. Not for
+ * a command whose arguments are a secret.
+ */
+static void log_env(const struct child_process *cp, const struct strvec *envp)
+{
+	const struct strvec *shown = cp->clear_env ? envp : &cp->env;
+
+	if (!log_debug() || cp->no_log_args)
+		return;
+	debug("  environment: %s", cp->clear_env ? "only these" :
+	      shown->nr ? "create-image's, and" : "create-image's");
+	for (size_t i = 0; i < shown->nr; i++)
+		debug("    %s", shown->v[i]);
+}
+
+/*
  * In the child, after fork: never returns. The stop signals arrive
  * blocked (see run_command()), so the caller's handler never runs here.
  */
@@ -611,6 +628,7 @@ int run_command(struct child_process *cp)
 	if (r < 0)
 		return r;
 	build_env(cp, &envp);
+	log_env(cp, &envp);
 
 	r = pipe_pair(&rn.out, &out_w);
 	if (r >= 0)

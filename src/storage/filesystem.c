@@ -1,10 +1,15 @@
 /* filesystem.c: see filesystem.h. */
 #include <blkid.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "blockdev.h"
@@ -91,6 +96,135 @@ int fs_read_uuid(const char *path, char *buf, size_t len)
 	}
 	blkid_free_probe(pr);
 	return r;
+}
+
+int fs_read_type(const char *path, char **ret)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(path);
+	const char *type = NULL;
+	int r = 0;
+
+	*ret = NULL;
+	if (!pr)
+		return errno ? -errno : -EIO;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	if (blkid_do_safeprobe(pr) == 0 &&
+	    blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0 && type) {
+		*ret = xstrdup(type);
+		r = 1;
+	}
+	blkid_free_probe(pr);
+	return r;
+}
+
+/* Read-only, and nothing replayed: the device stays as it is. */
+static const char *peek_options(const char *fs)
+{
+	if (streq(fs, "ext3") || streq(fs, "ext4"))
+		return "noload";
+	if (streq(fs, "xfs"))
+		return "norecovery";
+	if (streq(fs, "btrfs"))
+		return "nologreplay";
+	return NULL;
+}
+
+/*
+ * The child of fs_peek_root(): writes the first name to fd and exits 1,
+ * exits 0 when there is none, or 64 + errno when it cannot look.
+ */
+static void peek_child(const char *dev, const char *fs, const char *dir,
+		       int fd)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(dev, dir, fs, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  peek_options(fs)) < 0)
+		_exit(64 + (errno < 192 ? errno : EIO));
+	d = opendir(dir);
+	if (!d)
+		_exit(64 + (errno < 192 ? errno : EIO));
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+
+		if (streq(n, ".") || streq(n, ".."))
+			continue;
+		if (streq(n, "lost+found")) {
+			struct strbuf lf = STRBUF_INIT;
+			DIR *l;
+			int empty = 1;
+
+			strbuf_addf(&lf, "%s/lost+found", dir);
+			l = opendir(lf.buf);
+			while (l && (e = readdir(l)))
+				if (!streq(e->d_name, ".") &&
+				    !streq(e->d_name, ".."))
+					empty = 0;
+			if (l)
+				closedir(l);
+			strbuf_release(&lf);
+			if (empty)
+				continue;
+			n = "lost+found";
+		}
+		if (write(fd, n, strlen(n)) < 0)
+			_exit(64 + (errno < 192 ? errno : EIO));
+		_exit(1);
+	}
+	_exit(0);
+}
+
+int fs_peek_root(const char *dev, const char *fs, struct strbuf *what,
+		 struct strbuf *err)
+{
+	/*
+	 * Any directory does as the mount point: it is covered only in the
+	 * child's own mount namespace, which dies with it, so nothing is
+	 * made on the host for it and nothing can be left there.
+	 */
+	static const char dir[] = "/run";
+	char name[256];
+	int fds[2], status, r;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return strbuf_error(err, -errno, "cannot look into '%s': %s",
+				    dev, strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		peek_child(dev, fs, dir, fds[1]);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		r = strbuf_error(err, -errno, "cannot look into '%s': %s", dev,
+				 strerror(errno));
+		close(fds[0]);
+		return r;
+	}
+	do
+		n = read(fds[0], name, sizeof(name) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 64) {
+		int e = WIFEXITED(status) ? WEXITSTATUS(status) - 64 : EIO;
+
+		return strbuf_error(err, -e, "cannot mount the %s file system "
+				    "on '%s' read-only to look into it: %s",
+				    fs, dev, strerror(e));
+	}
+	if (WEXITSTATUS(status) == 0)
+		return 0;
+	name[n > 0 ? n : 0] = '\0';
+	strbuf_addstr(what, name);
+	return 1;
 }
 
 int fs_mount(const char *dev, const char *fs, const char *dir,

@@ -19,6 +19,21 @@ int fs_make(const char *path, const char *fs, int keep_allocated,
 	    struct strbuf *err);
 /* The file system UUID libblkid finds on path; buf holds 37 bytes. */
 int fs_read_uuid(const char *path, char *buf, size_t len);
+/*
+ * The type of the file system (or "swap") libblkid finds on path, to
+ * free(): 1 with *ret set, 0 when there is none (*ret NULL), or -errno.
+ */
+int fs_read_type(const char *path, char **ret);
+/*
+ * Whether the file system fs on dev holds anything but an empty
+ * lost+found at its top: 1 with the first name found in what, 0 when it
+ * is empty, -errno with err saying why it could not be looked at. It is
+ * mounted read-only, without replaying a journal, in a mount namespace
+ * of a child process of its own: nothing on dev or on the host changes,
+ * and nothing stays mounted however the run ends.
+ */
+int fs_peek_root(const char *dev, const char *fs, struct strbuf *what,
+		 struct strbuf *err);
 int fs_mount(const char *dev, const char *fs, const char *dir,
 	     const char *opts, struct journal *j, struct strbuf *err);
 /*

@@ -481,14 +481,12 @@ int lvm_lv_exists(const char *vg, const char *lv, struct strbuf *err)
 	return r;
 }
 
-int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
-		  const char *const *tags, struct strbuf *err)
+/* The names, tags and size (extents or bytes) of a volume to make. */
+static int check_new_lv(const char *vg, const char *lv, uint64_t size,
+			const char *const *tags, struct strbuf *err)
 {
-	struct strbuf cmd = STRBUF_INIT;
-	struct lvm_vg_info info;
-	int r;
+	int r = check_names(vg, lv, err);
 
-	r = check_names(vg, lv, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; tags && tags[i]; i++) {
@@ -497,11 +495,24 @@ int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 			return -EINVAL;
 		}
 	}
-	if (!extents) {
+	if (!size) {
 		strbuf_addf(err, "logical volume '%s/%s' would be empty", vg,
 			    lv);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
+		  const char *const *tags, struct strbuf *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	struct lvm_vg_info info;
+	int r;
+
+	r = check_new_lv(vg, lv, extents, tags, err);
+	if (r < 0)
+		return r;
 	if (extents > LVM_EXTENTS_MAX) {
 		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
 			    "extents, more than LVM holds (%llu)", vg, lv,
@@ -552,6 +563,80 @@ int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 	return r;
 }
 
+int lvm_thin_pool_check(const char *vg, const char *pool, struct strbuf *err)
+{
+	struct strvec rows = STRVEC_INIT, f = STRVEC_INIT;
+	int r;
+
+	r = check_names(vg, pool, err);
+	if (r < 0)
+		return r;
+	r = lv_report(vg, pool, "lv_name,segtype", 2, &rows, err);
+	if (r == -ENOENT) {
+		strbuf_reset(err);
+		strbuf_addf(err, "no thin pool '%s/%s'", vg, pool);
+	} else if (r >= 0) {
+		split_row(rows.v[0], &f);
+		if (!streq(f.v[1], "thin-pool")) {
+			strbuf_addf(err, "'%s/%s' is a %s volume, not a thin "
+				    "pool", vg, pool, f.v[1]);
+			r = -EINVAL;
+		}
+	}
+	strvec_clear(&f);
+	strvec_clear(&rows);
+	return r < 0 ? r : 0;
+}
+
+void lvm_thin_cmdline(const char *vg, const char *pool, const char *lv,
+		      uint64_t size, const char *const *tags,
+		      struct strbuf *cmd)
+{
+	/*
+	 * Active: a thin volume is made by the pool's kernel target. No
+	 * signatures to wipe (-Wn) on blocks the pool has never given out;
+	 * -y answers any question, which would otherwise be read from our
+	 * stdin.
+	 */
+	strbuf_addf(cmd, "lvcreate -ay -Wn -y -T %s/%s -V %llub -n %s", vg,
+		    pool, (unsigned long long)size, lv);
+	for (size_t i = 0; tags && tags[i]; i++)
+		strbuf_addf(cmd, " --addtag %s", tags[i]);
+}
+
+int lvm_thin_create(const char *vg, const char *pool, const char *lv,
+		    uint64_t size, const char *const *tags,
+		    struct strbuf *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	int r;
+
+	r = check_names(vg, pool, err);
+	if (r >= 0)
+		r = check_new_lv(vg, lv, size, tags, err);
+	if (r < 0)
+		return r;
+	if (!lvm_dm_available()) {
+		strbuf_addf(err, "thin volumes need device-mapper, which this "
+			    "host lacks");
+		return -ENOTSUP;
+	}
+	r = lvm_thin_pool_check(vg, pool, err);
+	if (r >= 0)
+		r = lvm_lv_exists(vg, lv, err);
+	if (r > 0) {
+		strbuf_addf(err, "logical volume '%s/%s' already exists", vg,
+			    lv);
+		return -EEXIST;
+	}
+	if (r < 0)
+		return r;
+	lvm_thin_cmdline(vg, pool, lv, size, tags, &cmd);
+	r = lvm_run(cmd.buf, NULL, 0, err);
+	strbuf_release(&cmd);
+	return r;
+}
+
 int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -571,6 +656,82 @@ int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err)
 	strbuf_addf(&cmd, " -f %s/%s", vg, lv);
 	r = lvm_run(cmd.buf, NULL, 0, err);
 	strbuf_release(&cmd);
+	return r;
+}
+
+int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
+		  int dry_run, uint64_t *ret_old_extents, struct strbuf *err)
+{
+	struct strvec rows = STRVEC_INIT, f = STRVEC_INIT;
+	struct strbuf cmd = STRBUF_INIT, why = STRBUF_INIT;
+	struct lvm_vg_info info;
+	uint64_t bytes, have;
+	int r;
+
+	r = check_names(vg, lv, err);
+	if (r < 0)
+		return r;
+	if (extents > LVM_EXTENTS_MAX) {
+		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
+			    "extents, more than LVM holds (%llu)", vg, lv,
+			    (unsigned long long)extents,
+			    (unsigned long long)LVM_EXTENTS_MAX);
+		return -EFBIG;
+	}
+	r = lvm_vg_info(vg, &info, err);
+	if (r < 0)
+		return r;
+	r = lv_report(vg, lv, "lv_name,lv_size", 2, &rows, err);
+	if (r < 0)
+		goto out;
+	split_row(rows.v[0], &f);
+	if (parse_u64(f.v[1], &bytes) < 0) {
+		strbuf_addf(err, "cannot parse 'lvs' row '%s'", rows.v[0]);
+		r = -EIO;
+		goto out;
+	}
+	have = bytes / info.extent_size;
+	if (ret_old_extents)
+		*ret_old_extents = have;
+	if (extents <= have)
+		goto out;
+	if (extents - have > info.free_extents) {
+		char free_s[32], want[32];
+
+		format_size(lvm_extents_bytes(info.free_extents,
+					      info.extent_size), free_s,
+			    sizeof(free_s));
+		format_size(lvm_extents_bytes(extents - have,
+					      info.extent_size), want,
+			    sizeof(want));
+		strbuf_addf(err, "volume group '%s' has %s free, %s needed",
+			    vg, free_s, want);
+		r = -ENOSPC;
+		goto out;
+	}
+	lvm_cmdline(&cmd, "lvextend");
+	/* Without device-mapper it is reached as one range of its PV. */
+	if (!lvm_dm_available())
+		strbuf_addstr(&cmd, " --alloc contiguous");
+	if (dry_run)
+		strbuf_addstr(&cmd, " --test");
+	strbuf_addf(&cmd, " -l %llu %s/%s", (unsigned long long)extents, vg,
+		    lv);
+	r = lvm_run(cmd.buf, NULL, 0, &why);
+	if (r < 0 && !lvm_dm_available() && strstr(why.buf, "contiguous")) {
+		/* Nothing changed: say what it lacks in our words. */
+		strbuf_addf(err, "volume group '%s' has no free extents right "
+			    "after '%s' (without device-mapper it must stay "
+			    "in one piece): %s", vg, lv, why.buf);
+		r = -ENOSPC;
+	} else if (r < 0) {
+		strbuf_addstr(err, why.buf);
+	}
+out:
+	strbuf_release(&why);
+	strbuf_release(&cmd);
+	strvec_clear(&f);
+	strvec_clear(&rows);
 	return r;
 }
 

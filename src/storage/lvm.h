@@ -54,8 +54,43 @@ int lvm_lv_exists(const char *vg, const char *lv, struct strbuf *err);
  */
 int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 		  const char *const *tags, struct strbuf *err);
+/*
+ * Thin volumes (--lvm-thin): VG/POOL must be a thin pool: 0, -ENOENT
+ * when there is no such VG or LV, -EINVAL when it is another kind of
+ * volume (err names its type).
+ */
+int lvm_thin_pool_check(const char *vg, const char *pool, struct strbuf *err);
+/*
+ * The command line that makes VG/LV a thin volume of size bytes in the
+ * thin pool VG/POOL, tagged with each of tags, as lvm_thin_create() runs
+ * it (xen-tools' lvcreate -T VG/POOL -V SIZE). Names are not checked.
+ */
+void lvm_thin_cmdline(const char *vg, const char *pool, const char *lv,
+		      uint64_t size, const char *const *tags,
+		      struct strbuf *cmd);
+/*
+ * Make VG/LV a thin volume of size bytes in the thin pool VG/POOL, active:
+ * thin volumes need device-mapper (-ENOTSUP without it). Checks and
+ * errors as lvm_lv_create(), but for the room, which a thin pool gives as
+ * its blocks are written.
+ */
+int lvm_thin_create(const char *vg, const char *pool, const char *lv,
+		    uint64_t size, const char *const *tags,
+		    struct strbuf *err);
 /* Remove VG/LV, active or not, without asking. */
 int lvm_lv_remove(const char *vg, const char *lv, struct strbuf *err);
+/*
+ * Grow VG/LV to extents extents (nothing when it has that many already;
+ * never shrink it). Without device-mapper the new extents must follow its
+ * own on the PV (LVM's contiguous allocation), so that it stays the one
+ * linear segment lvm_lv_location() reaches. Its size before in
+ * *ret_old_extents (may be NULL). -ENOSPC, before anything changed, when
+ * the VG has too few free extents or none free right after it (err says
+ * which); -EFBIG beyond LVM_EXTENTS_MAX. With dry_run LVM only tries
+ * (its --test): the same answers, nothing changed.
+ */
+int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
+		  int dry_run, uint64_t *ret_old_extents, struct strbuf *err);
 /* Rename VG/LV to VG/NEW_NAME: -ENOENT, or -EEXIST when it is taken. */
 int lvm_lv_rename(const char *vg, const char *lv, const char *new_name,
 		  struct strbuf *err);

@@ -23,10 +23,19 @@
  * harm is not blamed for a later failure.
  */
 static struct strbuf ped_message = STRBUF_INIT;
+/*
+ * While a table grows: libparted offers to fix a GPT whose backup is not
+ * at the device's end, or that does not use all of it. That is the growth
+ * asked for, so the answer is yes.
+ */
+static int ped_fix_gpt;
 
 static PedExceptionOption on_ped_exception(PedException *ex)
 {
 	PedExceptionOption o = ex->options;
+
+	if (ped_fix_gpt && (o & PED_EXCEPTION_FIX))
+		return PED_EXCEPTION_FIX;
 
 	if (ex->type != PED_EXCEPTION_INFORMATION && ex->message) {
 		/* One line, whatever libparted wrapped. */
@@ -309,6 +318,138 @@ out:
 		ped_device_close(dev);
 	if (dev)
 		ped_device_destroy(dev);
+	ped_exception_set_handler(saved);
+	strbuf_release(&ped_message);
+	return r;
+}
+
+/* Whether a partition other than part starts after it on disk. */
+static PedPartition *partition_after(PedDisk *disk, PedPartition *part)
+{
+	for (PedPartition *p = ped_disk_next_partition(disk, NULL); p;
+	     p = ped_disk_next_partition(disk, p))
+		if (p != part && p->num > 0 &&
+		    !(p->type & (PED_PARTITION_FREESPACE |
+				 PED_PARTITION_METADATA)) &&
+		    p->geom.start > part->geom.end)
+			return p;
+	return NULL;
+}
+
+int parttable_grow(const char *path, unsigned partno, uint64_t length,
+		   uint64_t *ret_offset, struct strbuf *err)
+{
+	PedExceptionHandler *saved = ped_exception_get_handler();
+	PedDevice *dev = NULL;
+	PedDisk *disk = NULL;
+	PedGeometry *geom = NULL;
+	PedConstraint *exact = NULL;
+	PedPartition *part, *after;
+	uint64_t ss, have, start, old;
+	int opened = 0, r;
+
+	r = check_target(path, err);
+	if (r < 0)
+		return r;
+	if (!length || length % MIB) {
+		strbuf_addf(err, "partition %u of '%s' cannot be %llu bytes: "
+			    "not whole MiB", partno, path,
+			    (unsigned long long)length);
+		return -EINVAL;
+	}
+	strbuf_reset(&ped_message);
+	ped_exception_set_handler(on_ped_exception);
+	ped_fix_gpt = 1;
+
+	dev = ped_device_get(path);
+	if (!dev) {
+		r = ped_fail(err, "libparted cannot use '%s'", path);
+		goto out;
+	}
+	ss = (uint64_t)dev->sector_size;
+	if (!ss || MIB % ss) {
+		strbuf_addf(err, "'%s' has %llu-byte sectors, which do not "
+			    "divide 1 MiB", path, (unsigned long long)ss);
+		r = -EINVAL;
+		goto out;
+	}
+	strbuf_reset(&ped_message);
+	if (!ped_device_open(dev)) {
+		r = ped_fail(err, "libparted cannot open '%s'", path);
+		goto out;
+	}
+	opened = 1;
+	strbuf_reset(&ped_message);
+	disk = ped_disk_new(dev);
+	if (!disk) {
+		r = ped_fail(err, "cannot read the partition table on '%s'",
+			     path);
+		goto out;
+	}
+	part = ped_disk_get_partition(disk, (int)partno);
+	if (!part) {
+		strbuf_addf(err, "'%s' has no partition %u", path, partno);
+		r = -ENOENT;
+		goto out;
+	}
+	after = partition_after(disk, part);
+	if (after) {
+		strbuf_addf(err, "partition %u of '%s' is followed by "
+			    "partition %d: there is no room after it to grow "
+			    "into", partno, path, after->num);
+		r = -ENOSPC;
+		goto out;
+	}
+	start = (uint64_t)part->geom.start * ss;
+	old = (uint64_t)part->geom.length * ss;
+	have = (uint64_t)dev->length * ss;
+	if (length < old) {
+		strbuf_addf(err, "partition %u of '%s' is %llu bytes, more "
+			    "than %llu", partno, path,
+			    (unsigned long long)old,
+			    (unsigned long long)length);
+		r = -ENOSPC;
+		goto out;
+	}
+	if (start + length > have || have - (start + length) < MIB) {
+		strbuf_addf(err, "'%s' is too small for partition %u of %llu "
+			    "bytes: %llu bytes, need %llu", path, partno,
+			    (unsigned long long)length,
+			    (unsigned long long)have,
+			    (unsigned long long)(start + length + MIB));
+		r = -ENOSPC;
+		goto out;
+	}
+	strbuf_reset(&ped_message);
+	geom = ped_geometry_new(dev, part->geom.start,
+				(PedSector)(length / ss));
+	exact = geom ? ped_constraint_exact(geom) : NULL;
+	if (!exact || !ped_disk_set_partition_geom(disk, part, exact,
+						   geom->start, geom->end)) {
+		r = ped_fail(err, "cannot grow partition %u on '%s'", partno,
+			     path);
+		goto out;
+	}
+	strbuf_reset(&ped_message);
+	if (!ped_disk_commit_to_dev(disk)) {
+		r = ped_fail(err, "cannot write the partition table on "
+			     "'%s'", path);
+		goto out;
+	}
+	*ret_offset = start;
+	r = 0;
+out:
+	if (exact)
+		ped_constraint_destroy(exact);
+	if (geom)
+		ped_geometry_destroy(geom);
+	if (disk)
+		ped_disk_destroy(disk);
+	if (opened)
+		ped_device_close(dev);
+	if (dev)
+		ped_device_destroy(dev);
+	ped_fix_gpt = 0;
 	ped_exception_set_handler(saved);
 	strbuf_release(&ped_message);
 	return r;

@@ -53,4 +53,17 @@ uint64_t parttable_disk_size(enum parttable_label label,
 int parttable_write(const char *path, enum parttable_label label,
 		    struct parttable_entry *e, size_t n, struct strbuf *err);
 
+/*
+ * Grow partition partno of the table on path (an image file or block
+ * device that has itself grown) to length bytes (a multiple of 1 MiB),
+ * its start unchanged, with 1 MiB left after it as parttable_write()
+ * leaves. A GPT's backup header and table move to the new end of the
+ * device. Only the last partition can grow: one after it (or a device
+ * too small, or a length below its own) is -ENOSPC, with nothing
+ * written. Its start in *ret_offset. The same exception handling and
+ * errors as parttable_write().
+ */
+int parttable_grow(const char *path, unsigned partno, uint64_t length,
+		   uint64_t *ret_offset, struct strbuf *err);
+
 #endif

@@ -2,7 +2,8 @@
  * storage-device.c: disks on existing block devices (--image-dev,
  * --swap-dev). They are not create-image's: nothing here makes or removes
  * them, and one that holds a file system or a partition table is only
- * overwritten with --force.
+ * overwritten with --force. With --dontformat the file systems on them
+ * are kept, and the install goes into them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "blockdev.h"
+#include "filesystem.h"
 #include "macros.h"
 #include "parse.h"
 #include "storage.h"
@@ -61,6 +63,53 @@ static void fit_root(struct storage *st, uint64_t size)
 	}
 }
 
+/*
+ * --dontformat: volume v on device path must hold the file system it is
+ * to have (swap for swap), and the root no files unless --force: the
+ * install goes in among them, as xen-tools' does. -EINVAL with err.
+ */
+static int check_kept(const struct guest *g, const struct volume *v,
+		      const char *path, struct strbuf *err)
+{
+	struct strbuf what = STRBUF_INIT;
+	char *type = NULL;
+	int r;
+
+	r = fs_read_type(path, &type);
+	if (r < 0)
+		return strbuf_error(err, r, "cannot probe '%s': %s", path,
+				    strerror(-r));
+	if (!r) {
+		strbuf_addf(err, "'%s' holds no %s: --dontformat uses the one "
+			    "already there (make it first, or leave out "
+			    "--dontformat)", path, streq(v->fs, "swap") ?
+			    "swap area" : "file system");
+		return -EINVAL;
+	}
+	if (!streq(type, v->fs)) {
+		strbuf_addf(err, "'%s' holds %s%s, not %s%s (--dontformat "
+			    "keeps what is there)", path, type,
+			    streq(type, "swap") ? "" : " file system", v->fs,
+			    streq(v->fs, "swap") ? "" : " file system");
+		if (!streq(v->fs, "swap") && !streq(type, "swap"))
+			strbuf_addf(err, ": give --fs=%s", type);
+		free(type);
+		return -EINVAL;
+	}
+	free(type);
+	if (!v->mountpoint || !streq(v->mountpoint, "/"))
+		return 0;
+	r = fs_peek_root(path, v->fs, &what, err);
+	if (r > 0 && !g->force) {
+		strbuf_addf(err, "the %s file system on '%s' holds files "
+			    "('%s'): --dontformat installs among them only "
+			    "with --force", v->fs, path, what.buf);
+		r = -EINVAL;
+	}
+	strbuf_release(&what);
+	return r < 0 ? r : 0;
+}
+
 static int device_check(const struct guest *g, struct storage *st,
 			struct strbuf *err)
 {
@@ -98,6 +147,13 @@ static int device_check(const struct guest *g, struct storage *st,
 			break;
 		}
 		d->size = size;
+		if (g->dontformat) {
+			for (size_t k = 0; r >= 0 && k < st->nvols; k++)
+				if (st->vols[k].disk == i)
+					r = check_kept(g, &st->vols[k],
+						       d->path, err);
+			continue;
+		}
 		strbuf_reset(&what);
 		r = blockdev_probe(d->path, &what, err);
 		if (r > 0 && !used.len)

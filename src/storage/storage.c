@@ -50,7 +50,8 @@ const struct volume *storage_boot_volume(const struct storage *st)
 }
 
 /*
- * xen-tools names disks after the partitions' order (xvda1, xvda2, ...),
+ * xen-tools names disks after the partitions' order (xvda1, xvda2, ...,
+ * or sda1, ... after --disk-device),
  * except that its default root is xvda2 whether or not there is swap:
  * keep both, so existing habits and tools still fit.
  */
@@ -61,7 +62,8 @@ static void name_vdev(const struct guest *g, size_t i, const char *name,
 
 	if (!g->partitions_file)
 		n = !strcmp(name, "swap") ? 1 : 2;
-	snprintf(vdev, 16, "xvda%u", n);
+	snprintf(vdev, 16, "%s%u", g->disk_device ? g->disk_device : "xvda",
+		 n);
 }
 
 void storage_plan(const struct guest *g, struct storage *st)
@@ -103,7 +105,8 @@ void storage_plan(const struct guest *g, struct storage *st)
 		st->disks = xcalloc(1, sizeof(*st->disks));
 		d = &st->disks[0];
 		d->name = xstrdup("disk");
-		memcpy(d->vdev, "xvda", 5);
+		snprintf(d->vdev, sizeof(d->vdev), "%s",
+			 g->disk_device ? g->disk_device : "xvda");
 		d->size = parttable_disk_size(g->label, e, ne);
 		/* The partitions file, or the --size of root. */
 		d->origin = g->partitions_file;

@@ -1,6 +1,8 @@
 #!/bin/bash
 # The one-liner: a bookworm guest with DHCP and pygrub, built for real,
 # read by pygrub, parsed by libxlutil and booted under qemu to a root login.
+# Built with --debug, which shows every command's environment too: still no
+# password in the log or on the terminal.
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
@@ -12,7 +14,7 @@ swap=$dir/domains/web1/swap.img
 test_expect_success 'create-image builds a bookworm guest' '
 	"$CREATE_IMAGE" --hostname web1 --dist bookworm --dir "$dir" \
 		--output "$out" --dhcp --pygrub --size 2G --swap 128M \
-		--cachedir "$CACHEDIR" >summary 2>progress &&
+		--debug --cachedir "$CACHEDIR" >summary 2>progress &&
 	cat summary &&
 	test -f "$disk" && test -f "$swap" && test -f "$out/web1.cfg"
 '
@@ -37,6 +39,14 @@ test_expect_success 'the password is never written to the log, which is private'
 	grep -Eq "debootstrap (--foreign )?--variant=minbase|using the cached base|(cloning|copying) the base" "$log" &&
 	! grep -qF "$password" "$log" &&
 	! grep -qF "$password" progress
+'
+
+test_expect_success '--debug: each command'\''s environment, on the terminal and in the log' '
+	log=$CREATE_IMAGE_LOGDIR/web1.log &&
+	grep -q "^create-image:   environment: only these$" progress &&
+	grep -q "^create-image:     LC_ALL=C$" progress &&
+	grep -q "^create-image:     hostname=web1$" progress &&
+	grep -q "[0-9]     hostname=web1$" "$log"
 '
 
 test_expect_success 'disks are sparse image files in DIR/domains/HOST' '

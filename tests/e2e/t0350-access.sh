@@ -2,8 +2,10 @@
 # Access without passwords: a guest with an SSH key (root's password then
 # locked) and two --admins, read in its image, then booted under qemu with
 # a static address outside qemu's default network and logged in to over
-# SSH, as root and as an admin using sudo. Bad key files are refused before
-# anything is made; a tree without sudo fails --admins and leaves nothing.
+# SSH, as root and as an admin using sudo. With --accounts, dom0's users
+# come too: a user made on this host for the test, with its UID, groups
+# and password hash. Bad key files are refused before anything is made; a
+# tree without sudo fails --admins and leaves nothing.
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
@@ -46,13 +48,23 @@ test_expect_success 'bad key files: exit 2 naming --ssh-key and the file, nothin
 	bad_key "$TRASH/none.pub" "--ssh-key: cannot read '\''$TRASH/none.pub'\''"
 '
 
-test_expect_success 'a guest with a key, two admins and a static address' '
+# A user of dom0's for --accounts (taken away again at the end): its own
+# group, a group the guest lacks and one it has.
+userdel -r t0350carol >/dev/null 2>&1
+groupdel t0350grp >/dev/null 2>&1
+groupadd --gid 1601 t0350grp &&
+useradd --uid 1600 --user-group --comment "Carol,,," --create-home \
+	--shell /bin/bash --groups t0350grp,dialout \
+	--password '$6$salt$8WOFlx7BQYQ7DvuAbTIVpvhyWU7pmP7tQd8yR6OHwUgsLdVBk6IpyLIpPnOHJsXe4lGwmV7s8tVAGQGBdvOKx.' \
+	t0350carol || exit 1
+
+test_expect_success 'a guest with a key, two admins, dom0'\''s accounts and a static address' '
 	"$CREATE_IMAGE" --hostname keys1 --dir "$dir" --output "$out" \
 		--size 2G --noswap --ip 192.0.2.10/24 --gateway 192.0.2.1 \
 		--nameserver 192.0.2.3 --ssh-key "$key.pub" --admins alice,bob \
-		--cachedir "$CACHEDIR" >summary 2>progress &&
+		--accounts --cachedir "$CACHEDIR" >summary 2>progress &&
 	cat summary &&
-	grep -q "running hook .40-admins." progress &&
+	grep -q "running hook .40-accounts." progress &&
 	grep -q "^  Root password: locked (SSH keys only)$" summary &&
 	grep -q "^  Admins:        alice, bob$" summary
 '
@@ -83,7 +95,28 @@ test_expect_success 'alice and bob: accounts in group sudo, passwords locked, th
 		test "$(guest_stat "$disk" /home/$u/.ssh/authorized_keys)" = "0600 $uid $gid" ||
 		exit 1
 	done &&
-	grep -q "^sudo:x:27:alice,bob$" group
+	grep -Eq "^sudo:x:27:(.*,)?alice,bob$" group
+'
+
+test_expect_success '--accounts: dom0'\''s users, with their UIDs, groups and password hashes' '
+	grep "^t0350carol:" /etc/shadow | cut -d: -f2 >hash.dom0 &&
+	grep "^t0350carol:" shadow | cut -d: -f2 >hash.guest &&
+	test -s hash.guest && test_cmp hash.dom0 hash.guest &&
+	grep -qx "t0350carol:x:1600:1600:Carol,,,:/home/t0350carol:/bin/bash" passwd &&
+	grep -qx "t0350carol:x:1600:" group &&
+	grep -qx "t0350grp:x:1601:t0350carol" group &&
+	grep -Eq "^dialout:x:20:(.*,)?t0350carol(,|$)" group &&
+	case "$(guest_stat "$disk" /home/t0350carol)" in
+	"0700 1600 1600"|"0755 1600 1600") ;;
+	*) false ;;
+	esac &&
+	# Every user of dom0 is there, with its UID.
+	awk -F: "\$3 >= 1000 && \$3 < 60000 { print \$1 \":\" \$3 }" /etc/passwd >want &&
+	awk -F: "\$3 >= 1000 && \$3 < 60000 { print \$1 \":\" \$3 }" passwd |
+		grep -v -e "^alice:" -e "^bob:" >got &&
+	test_cmp want got &&
+	# The admins took UIDs dom0'\''s users left free.
+	test "$(cut -d: -f3 passwd | sort | uniq -d)" = ""
 '
 
 test_expect_success 'the sudoers file: no password for them, 0440, and visudo takes it' '
@@ -119,14 +152,36 @@ test_expect_success 'booted, root and alice log in with the key; alice is root b
 	grep -q "^boot-check: ok: .keys1. let root in over SSH" boot
 '
 
-test_expect_success 'an explicit --genpass still gives root a password with a key' '
+test_expect_success 'an explicit --genpass still gives root a password with a key; --nohooks' '
+	mkdir -p roles &&
+	printf "#!/bin/sh\ntouch \"\$1/etc/role-ran\"\n" >roles/mark &&
+	chmod +x roles/mark &&
 	"$CREATE_IMAGE" --hostname keys3 --dir "$dir" --output "$out" \
 		--size 2G --noswap --ssh-key "$key.pub" --genpass \
+		--nohooks --roledir "$TRASH/roles" --role mark \
 		--cachedir "$CACHEDIR" >summary3 2>progress3 &&
 	grep -qE "Root password: [A-Za-z0-9]{20}$" summary3 &&
 	guest_cat "$dir/domains/keys3/disk.img" /etc/shadow | grep -q "^root:[$]y[$]" &&
 	guest_cat "$dir/domains/keys3/disk.img" /root/.ssh/authorized_keys >keys3 &&
 	test_cmp "$key.pub" keys3
+'
+
+test_expect_success '--nohooks: no hook ran, the roles did, and the guest has its own host keys' '
+	d3=$dir/domains/keys3/disk.img &&
+	! grep -q "running hook" progress3 &&
+	grep -q "running role .mark." progress3 &&
+	guest_ls "$d3" /etc | grep -qx role-ran &&
+	test "$(grep -c "SSH host key: .*SHA256:" summary3)" = 3 &&
+	guest_cat "$d3" /etc/ssh/ssh_host_ed25519_key.pub >k3 &&
+	guest_cat "$disk" /etc/ssh/ssh_host_ed25519_key.pub >k1 &&
+	grep -q " root@keys3$" k3 && grep -q " root@keys1$" k1 &&
+	! cmp -s k1 k3 &&
+	rc=0 &&
+	"$CREATE_IMAGE" --hostname keys7 --dir "$dir" --output "$out" \
+		--nohooks --admins carol --cachedir "$CACHEDIR" 2>e7 || rc=$? &&
+	test "$rc" = 2 &&
+	grep -qx "create-image: --nohooks: --admins needs the hooks: its accounts are made by the hook 40-accounts" e7 &&
+	test ! -e "$dir/domains/keys7"
 '
 
 # want PATTERN, in the expect scripts below: wait for the glob PATTERN,
@@ -213,9 +268,12 @@ test_expect_success 'a tree without sudo: --admins fails, naming it, and leaves 
 		--cachedir "$CACHEDIR" >stdout 2>stderr || rc=$? &&
 	cat stderr &&
 	test "$rc" = 1 &&
-	grep -q "hook .40-admins. .* failed with exit status 1: --admins needs /usr/bin/sudo in the guest" stderr &&
+	grep -q "hook .40-accounts. .* failed with exit status 1: --admins needs /usr/bin/sudo in the guest" stderr &&
 	test ! -e "$dir/domains/keys4" && test ! -e "$out/keys4.cfg"
 '
+
+userdel -r t0350carol >/dev/null 2>&1
+groupdel t0350grp >/dev/null 2>&1
 
 test_expect_success 'nothing is left mounted or attached' '
 	assert_no_leftovers "$TRASH"

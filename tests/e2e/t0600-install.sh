@@ -18,13 +18,17 @@ test_expect_success 'make install PREFIX=... installs program, data and man page
 	test -f usr/share/man/man8/create-image.8 &&
 	test -f usr/share/create-image/templates/xl.cfg &&
 	test -f usr/share/create-image/distros/releases &&
-	test -x usr/share/create-image/distros/debian/hooks/20-ssh-host-keys &&
+	test -x usr/share/create-image/distros/debian/hooks/40-accounts &&
 	test -x usr/share/create-image/distros/debian/hooks/base/30-enable-services &&
 	test -x usr/share/create-image/distros/debian/base-tree/etc/initramfs-tools/hooks/create-image &&
 	test -f etc/create-image/create-image.conf &&
 	test -d etc/create-image/hooks.d &&
 	test -d etc/create-image/hooks.d/base &&
 	test -d etc/create-image/role.d &&
+	for r in minimal builder editor tmpfs sudoers puppet udev; do
+		test -x etc/create-image/role.d/$r || return 1
+	done &&
+	test -f etc/create-image/sed.d/README &&
 	test -d etc/create-image/skel &&
 	test -f etc/create-image/partitions.d/example &&
 	test "$(readlink usr/sbin/delete-image)" = create-image &&

@@ -193,13 +193,13 @@ fi
 
 test_expect_success 'list-images: a header and one row per guest, by name' '
 	"$LIST_IMAGES" >list && cat list &&
-	head -n 1 list | grep -qE "^NAME +DIST +MEMORY +VCPUS +STORAGE +DISKS +MAC +ADDRESSES$" &&
+	head -n 1 list | grep -qE "^NAME +DIST +MEMORY +VCPUS +SIZE +STORAGE +DISKS +MAC +ADDRESSES$" &&
 	awk "NR > 1 { print \$1 }" list >names &&
 	if [ -n "$vg" ]; then echo t8-db1; fi >expect &&
 	printf "t8-dev1\nt8-web1\nt8-web2\n" >>expect &&
 	test_cmp expect names &&
-	grep -q "^t8-web1 \+bookworm \+256M \+1 \+dir \+$dir/domains/t8-web1/disk.img,$dir/domains/t8-web1/swap.img \+00:16:3e:00:00:01 \+dhcp$" list &&
-	grep -q "^t8-web2 \+bookworm \+512M \+2 \+dir " list &&
+	grep -q "^t8-web1 \+bookworm \+256M \+1 \+1G \+dir \+$dir/domains/t8-web1/disk.img,$dir/domains/t8-web1/swap.img \+00:16:3e:00:00:01 \+dhcp$" list &&
+	grep -q "^t8-web2 \+bookworm \+512M \+2 \+1G \+dir " list &&
 	grep -q "^t8-dev1 .* device \+$TRASH/dev/sdz \+00:16:3e:00:00:01 \+192.0.2.10/24,192.0.2.11/24$" list &&
 	if [ -n "$vg" ]; then
 		grep -q "^t8-db1 .* lvm \+/dev/$vg/t8-db1-disk,/dev/$vg/t8-db1-swap,/dev/$vg/t8-db1-old .* 10.0.0.5/24$" list

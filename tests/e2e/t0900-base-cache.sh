@@ -76,7 +76,7 @@ test_expect_success 'a third guest reuses the base, says why, and installs nothi
 	grep -q "its key matches this guest.s: bookworm/amd64, debootstrap from http://deb.debian.org/debian" a3.err &&
 	! grep -q "debootstrap --variant" a3.err &&
 	! grep -q "running base hook" a3.err &&
-	grep -q "running hook .20-ssh-host-keys." a3.err &&
+	grep -q "running hook .30-resolv-conf." a3.err &&
 	test "$(archives | wc -l)" = 1
 '
 

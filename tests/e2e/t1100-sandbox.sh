@@ -32,7 +32,7 @@ test_expect_success 'a base to turn hostile: the suite'\''s debootstrapped one' 
 	test -x rootfs/usr/bin/ssh-keygen
 '
 
-# The tarball's ssh-keygen, run by the shipped hook 20-ssh-host-keys: it
+# The tarball's ssh-keygen, run by the core for the guest's host keys: it
 # records in /var/log/hostile whether each way out "held" or "escaped",
 # then runs the real one so the build goes on. Every write it tries would
 # land in $TRASH, or put back what is there: a sandbox that failed this
@@ -113,7 +113,7 @@ test_expect_success 'a guest from it, served over http: the build succeeds' '
 	kill "$(cat http.pid)"
 	tail -n 20 h1.err
 	test "$rc" = 0 &&
-	grep -q "running hook .20-ssh-host-keys." h1.err
+	grep -q "making SSH host keys" h1.err
 '
 
 disk=$dir/domains/h1/disk.img

@@ -404,10 +404,10 @@ test_expect_success '--install-method=none: the plan says what is left out' '
 	grep -q "^boot      pvh: .*grub-i386-xen_pvh.bin reads the guest.s boot menu, once one is installed$" plan
 '
 
-test_expect_success '--install-method=none: disks and the xl.cfg only, no base' '
+test_expect_success '--install-method=none (as xen-tools'\''s --install 0): disks and the xl.cfg only, no base' '
 	private_cache "$TRASH/cache" &&
 	"$CREATE_IMAGE" --hostname n1 --dir "$dir" --output "$out" \
-		--boot-mode pvh --install-method none --size 1G --swap 64M \
+		--boot-mode pvh --install 0 --size 1G --swap 64M \
 		--fs xfs --cachedir "$TRASH/cache" --role nopvh \
 		--roledir "$TRASH" >n1.summary 2>n1.progress || {
 			cat n1.progress; exit 1; } &&

@@ -67,10 +67,15 @@ test_expect_success 'the guest boots with both NICs up: DHCP and SLAAC on one, s
 		--nic "$mac2,net=192.0.2.0/24,net6=2001:db8:1::/64,ip=192.0.2.10/24,ip6=2001:db8:1::10/64"
 '
 
-test_expect_success 'a --noipv6 guest: no IPv6 in networkd, and the kernel told so' '
+# dom0's /etc/hosts, as it was: --hosts changes it, and it is put back.
+cp -p /etc/hosts hosts.orig
+printf "198.51.100.77\tt1220-peer.example.org t1220-peer\n" >>/etc/hosts
+
+test_expect_success 'a --noipv6 guest: no IPv6 in networkd, and the kernel told so; its --p2p peer' '
 	"$CREATE_IMAGE" --hostname net2 --dist bookworm --dir "$dir" \
 		--output "$out" --size 2G --noswap --genpass --noipv6 \
 		--ip 192.0.2.20/24 --gateway 192.0.2.1 --nameserver 192.0.2.53 \
+		--p2p 192.0.2.1 --hosts --copyhosts \
 		--vlan 20 --vifname net2-0 \
 		--roledir "$TRASH/roles" --role netenv \
 		--cachedir "$CACHEDIR" >summary2 2>progress2 &&
@@ -82,11 +87,31 @@ test_expect_success 'a --noipv6 guest: no IPv6 in networkd, and the kernel told 
 	grep -qx "LinkLocalAddressing=no" n2 &&
 	grep -qx "IPv6AcceptRA=no" n2 &&
 	grep -qx "Address=192.0.2.20/24" n2 &&
+	grep -A2 -x "Address=192.0.2.20/24" n2 | grep -qx "Peer=192.0.2.1" &&
 	test -z "$(guest_ls "$d2" /etc/systemd/network | grep vif)" &&
 	guest_cat "$d2" /etc/sysctl.d/90-create-image-noipv6.conf >sysctl &&
 	grep -qx "net.ipv6.conf.all.disable_ipv6 = 1" sysctl &&
 	grep -qx "net.ipv6.conf.default.disable_ipv6 = 1" sysctl &&
 	grep -q "^1 0 0   00:16:3e:" netenv-net2
+'
+
+test_expect_success '--hosts: the guest in dom0'\''s /etc/hosts; --copyhosts: dom0'\''s entries in the guest'\''s' '
+	grep -c -x "192.0.2.20	net2	# create-image" /etc/hosts >count &&
+	test "$(cat count)" = 1 &&
+	guest_cat "$dir/domains/net2/disk.img" /etc/hosts >guest-hosts &&
+	cat guest-hosts &&
+	grep -qx "192.0.2.20	net2" guest-hosts &&
+	grep -qx "198.51.100.77	t1220-peer.example.org t1220-peer" guest-hosts &&
+	! grep -q "create-image" guest-hosts &&
+	test "$(grep -c "^127.0.0.1" guest-hosts)" = 1
+'
+
+test_expect_success 'delete-image takes the guest'\''s line out of dom0'\''s /etc/hosts, and nothing else' '
+	grep -v -x "192.0.2.20	net2	# create-image" /etc/hosts >hosts.want &&
+	"$BUILD/delete-image" --dir "$dir" --output "$out" net2 >del &&
+	cat del &&
+	grep -q "^removed line of /etc/hosts .192.0.2.20	net2	# create-image.$" del &&
+	test_cmp hosts.want /etc/hosts
 '
 
 # refused FLAG-NAMED-IN-MESSAGE ARGS...: exit 2, the message names the
@@ -122,8 +147,19 @@ test_expect_success 'bad network input: exit 2 naming the flag, nothing created'
 	refused --nameserver --noipv6 --nameserver 2001:db8::53 &&
 	refused --nameserver --nameserver 2001:db8::zz &&
 	refused --vlan --vlan 4095 &&
-	refused --vlan --vlan 7 --bridge ovs0.5
+	refused --vlan --vlan 7 --bridge ovs0.5 &&
+	refused --p2p --dhcp --p2p 192.0.2.1 &&
+	refused --p2p --ip 192.0.2.5/24 --p2p 192.0.2
 '
+
+test_expect_success '--hosts: a name dom0 gives another address is refused; a DHCP guest too' '
+	printf "198.51.100.78\tnet3\n" >>/etc/hosts &&
+	refused --hosts --ip 192.0.2.30/24 --hosts &&
+	grep -q "/etc/hosts:[0-9]*: names .net3. already" e &&
+	refused --hosts --dhcp --hosts
+'
+
+cp -p hosts.orig /etc/hosts
 
 test_expect_success 'nothing is left mounted or attached' '
 	assert_no_leftovers "$TRASH"

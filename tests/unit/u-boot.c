@@ -134,9 +134,16 @@ TEST(export_given_kernel)
 
 TEST(cmdline)
 {
-	char *c = boot_cmdline("0123-abcd");
+	char *c = boot_cmdline("0123-abcd", "hvc0");
 
 	/* Xen's console in PV and PVH alike. */
 	CHECK_STREQ(c, "root=UUID=0123-abcd ro console=hvc0");
+	free(c);
+	/* --serial-device. */
+	c = boot_cmdline("0123-abcd", "ttyS1");
+	CHECK_STREQ(c, "root=UUID=0123-abcd ro console=ttyS1");
+	free(c);
+	c = boot_cmdline_serial("0123-abcd", "ttyS0");
+	CHECK_STREQ(c, "root=UUID=0123-abcd ro console=tty0 console=ttyS0");
 	free(c);
 }

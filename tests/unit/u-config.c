@@ -525,6 +525,31 @@ TEST(argv_errors)
 }
 
 /*
+ * Settings from up to three flags, a system file's text and a file's
+ * text, for the xen-tools names below; checks they all load.
+ */
+static void load_xen_tools(struct config *c, const char *const flags[3],
+			   const char *system, const char *text,
+			   struct strbuf *err)
+{
+	const char *argv[4] = { "create-image" };
+	int argc = 1;
+
+	config_init_defaults(c);
+	for (size_t j = 0; j < 3 && flags[j]; j++)
+		argv[argc++] = flags[j];
+	CHECK_INTEQ(config_parse_argv(c, argc, (char **)argv, err), 0);
+	if (system)
+		CHECK_INTEQ(config_parse_text(c, system, "s.conf",
+					      LAYER_SYSTEM, err), 0);
+	if (text)
+		CHECK_INTEQ(config_parse_text(c, text, "t.conf", LAYER_FILE,
+					      err), 0);
+	CHECK_INTEQ(config_load(c, NULL, err), 0);
+	CHECK_STREQ(err->buf, "");
+}
+
+/*
  * xen-create-image's options that options.h lacks (xentools.h): what each
  * sets, from a flag and from a file, and the warning of one that does
  * nothing here.
@@ -555,22 +580,11 @@ TEST(xen_tools_names)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const char *argv[4] = { "create-image" };
 		struct config c;
 		struct strbuf err = STRBUF_INIT;
-		int argc = 1, before = unit_failed_checks;
+		int before = unit_failed_checks;
 
-		config_init_defaults(&c);
-		for (size_t j = 0; j < 3 && cases[i].argv[j]; j++)
-			argv[argc++] = cases[i].argv[j];
-		CHECK_INTEQ(config_parse_argv(&c, argc, (char **)argv, &err),
-			    0);
-		if (cases[i].text)
-			CHECK_INTEQ(config_parse_text(&c, cases[i].text,
-						      "t.conf", LAYER_FILE,
-						      &err), 0);
-		CHECK_INTEQ(config_load(&c, NULL, &err), 0);
-		CHECK_STREQ(err.buf, "");
+		load_xen_tools(&c, cases[i].argv, NULL, cases[i].text, &err);
 		CHECK_STREQ(config_get(&c, O_INSTALL_METHOD),
 			    cases[i].want_method);
 		CHECK_INTEQ(config_is_set(&c, O_INSTALL_METHOD),
@@ -581,6 +595,46 @@ TEST(xen_tools_names)
 		CHECK_INTEQ(c.warnings.nr, !!cases[i].want_warning);
 		if (cases[i].want_warning && c.warnings.nr)
 			CHECK_STREQ(c.warnings.v[0], cases[i].want_warning);
+		report_case(before, i, cases[i].argv[0] ? cases[i].argv[0] :
+			    cases[i].text);
+		strbuf_release(&err);
+		config_release(&c);
+	}
+}
+
+/* --hosts and --copyhosts under xen-tools' names, from flags and files. */
+TEST(xen_tools_hosts)
+{
+	static const struct {
+		const char *argv[3];
+		const char *text;
+		const char *want_hosts, *want_copy;
+	} cases[] = {
+		{ { "--hosts" }, NULL, "1", "" },
+		{ { "--hosts", "--nohosts" }, NULL, "0", "" },
+		{ { "--hosts", "--no-hosts" }, NULL, "0", "" },
+		{ { "--copyhosts" }, NULL, "", "1" },
+		{ { "--copy-hosts" }, NULL, "", "1" },
+		{ { NULL }, "nohosts = 1", "0", "" },
+		{ { NULL }, "no-hosts = 0", "1", "" },
+		{ { NULL }, "copy_hosts = 1", "1", "1" },
+		{ { NULL }, "copy-hosts = 0", "1", "" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config c;
+		struct strbuf err = STRBUF_INIT;
+		int before = unit_failed_checks;
+
+		/* With a file, what a file below may turn off. */
+		load_xen_tools(&c, cases[i].argv,
+			       cases[i].text ? "hosts = 1" : NULL,
+			       cases[i].text, &err);
+		/* Unset ("") is off. */
+		CHECK_STREQ(config_get(&c, O_HOSTS) ? config_get(&c, O_HOSTS) :
+			    "", cases[i].want_hosts);
+		CHECK_STREQ(config_get(&c, O_COPYHOSTS) ?
+			    config_get(&c, O_COPYHOSTS) : "", cases[i].want_copy);
 		report_case(before, i, cases[i].argv[0] ? cases[i].argv[0] :
 			    cases[i].text);
 		strbuf_release(&err);
@@ -1092,7 +1146,7 @@ TEST(dump)
 	strbuf_addf(&want, "\nnameserver       = 1.1.1.1 8.8.8.8"
 			   "                # %s:1\n", sys_path.buf);
 	CHECK(strstr(out.buf, want.buf));
-	CHECK(!strncmp(out.buf, "admins           = ", 19));
+	CHECK(!strncmp(out.buf, "accounts         = ", 19));
 	/* Settings a file cannot hold are not listed. */
 	CHECK(!strstr(out.buf, "\nconfig "));
 	CHECK(!strstr(out.buf, "\nhelp "));

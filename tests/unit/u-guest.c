@@ -258,7 +258,7 @@ enum field {
 	F_FS_OPTIONS, F_IMAGE_FULL, F_METHOD, F_SOURCE, F_DIR, F_CFG_PATH,
 	F_HOSTNAME, F_DIST, F_GENPASS, F_GENPASS_LEN, F_PASSWORD, F_HASH,
 	F_ROLES, F_KERNEL, F_PYGRUB, F_FLAGS, F_ROOT, F_SSH_KEYS, F_ADMINS,
-	F_SHA256,
+	F_SHA256, F_FINAL_ROLES, F_ROLE_ARGS, F_ENV,
 };
 
 static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
@@ -353,6 +353,32 @@ static void field_text(const struct guest *g, enum field f, struct strbuf *sb)
 	case F_SHA256:
 		strbuf_addstr(sb, g->install_sha256 ? g->install_sha256 :
 			      "(none)");
+		break;
+	case F_FINAL_ROLES:
+		for (size_t i = 0; i < g->final_roles.nr; i++)
+			strbuf_addf(sb, "%s%s", i ? " " : "",
+				    g->final_roles.v[i]);
+		break;
+	case F_ROLE_ARGS:
+		for (size_t i = 0; i < g->role_args.nr; i++)
+			strbuf_addf(sb, "[%s]", g->role_args.v[i]);
+		break;
+	case F_ENV:
+		/* The settings a role sees by xen-tools' names, those the
+		 * cases look at. */
+		for (size_t i = 0; i < g->settings_env.nr; i++) {
+			const char *kv = g->settings_env.v[i];
+
+			if (!strncmp(kv, "role", 4) || !strncmp(kv, "final", 5) ||
+			    !strncmp(kv, "memory=", 7) ||
+			    !strncmp(kv, "image_dev", 9) ||
+			    !strncmp(kv, "install_method=", 15) ||
+			    !strncmp(kv, "passw", 5) || !strncmp(kv, "ip=", 3) ||
+			    !strncmp(kv, "dry_run", 7) ||
+			    !strncmp(kv, "noswap", 6))
+				strbuf_addf(sb, "%s%s", sb->len ? " " : "",
+					    kv);
+		}
 		break;
 
 	}
@@ -474,6 +500,23 @@ TEST(accepted)
 		{ NULL, { "--hash-method", "yescrypt" }, F_HASH, "0" },
 		{ NULL, { "--roledir", "@TMP@/role.d", "--role", "web" },
 		  F_ROLES, "@TMP@/role.d/web" },
+		{ NULL, { "--roledir", "@TMP@/role.d", "--finalrole", "web" },
+		  F_FINAL_ROLES, "@TMP@/role.d/web" },
+		{ NULL, { "--role-args=--one  two\t-3" }, F_ROLE_ARGS,
+		  "[--one][two][-3]" },
+		{ "role_args = a=1 b", { NULL }, F_ROLE_ARGS, "[a=1][b]" },
+		{ NULL, { "--role-args", "--url=http://x/?a=b *" }, F_ROLE_ARGS,
+		  "[--url=http://x/?a=b][*]" },
+		{ NULL, { NULL }, F_ROLE_ARGS, "" },
+		/* xen-tools' exportEnvironment(): every setting but the
+		 * secret, ip and this run's own, '_' for '-'. */
+		{ "role-args = -x", { "--roledir", "@TMP@/role.d", "--role",
+				      "web,web", "--finalrole", "web",
+				      "--password", "pw", "--ip",
+				      "192.0.2.1/24" },
+		  F_ENV, "finalrole=web install_method=debootstrap "
+		  "memory=256M noswap=0 passwd=0 role=web,web role_args=-x "
+		  "roledir=@TMP@/role.d" },
 		/* Booting. */
 		{ NULL, { "--nopygrub", "--kernel", "@TMP@/vmlinuz",
 			  "--initrd", "@TMP@/initrd.img" }, F_KERNEL,
@@ -886,6 +929,10 @@ TEST(refused)
 		  "--gateway: 'gateway' needs a static --ip, not DHCP" },
 		{ NULL, { "--dhcp", "--broadcast", "10.0.0.255" },
 		  "--broadcast: 'broadcast' needs a static --ip, not DHCP" },
+		{ NULL, { "--p2p", "10.0.0.1" },
+		  "--p2p: 'p2p' needs a static --ip, not DHCP" },
+		{ NULL, { "--ip", "10.0.0.5/24", "--p2p", "10.0.0" },
+		  "--p2p: invalid IPv4 address '10.0.0' for 'p2p'" },
 		{ "netmask = 255.255.255.0", { NULL },
 		  "g.conf:1: 'netmask' needs a static --ip, not DHCP" },
 		{ "ip = 10.0.0.5/24\ngateway = 10.0.0.1", { "--dhcp" },
@@ -956,6 +1003,16 @@ TEST(refused)
 		  "not an executable file" },
 		{ NULL, { "--roledir", "@TMP@/role.d", "--role", "web,notes" },
 		  "--role: role 'notes' not found: " },
+		{ "finalrole = notes", { "--roledir", "@TMP@/role.d" },
+		  "g.conf:1: role 'notes' not found: " },
+		{ NULL, { "--finalrole", "../web" },
+		  "--finalrole: invalid role name '../web'" },
+		{ NULL, { "--role-args", "--name='a b'" },
+		  "--role-args: '--name='a b'': no shell reads the role " },
+		{ NULL, { "--role-args", "a;b" },
+		  "--role-args: 'a;b': no shell reads the role arguments" },
+		{ "role_args = $HOME", { NULL },
+		  "g.conf:1: '$HOME': no shell reads the role arguments" },
 		{ "role = ../web", { "--roledir", "@TMP@/role.d" },
 		  "g.conf:1: invalid role name '../web'" },
 		{ NULL, { "--role", ".hidden" },
@@ -1323,6 +1380,23 @@ TEST(unknown_dist_lists_known)
 }
 
 /* ---- the network ---- */
+
+/* --p2p: the peer of the primary's first address, from a flag or a file. */
+TEST(p2p)
+{
+	struct strbuf err = STRBUF_INIT;
+	const char *flags[MAX_FLAGS] = { "--ip", "10.0.0.5/32" };
+	struct guest g;
+
+	CHECK_INTEQ(guest_of(0, "p2p = 10.0.0.1", flags, &g, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	CHECK_STREQ(g.p2p, "10.0.0.1");
+	guest_release(&g);
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK_STREQ(g.p2p, "");
+	guest_release(&g);
+	strbuf_release(&err);
+}
 
 TEST(network)
 {
@@ -1992,4 +2066,139 @@ TEST(boot_modes_pvgrub_missing)
 	unsetenv("CREATE_IMAGE_PVGRUB_DIR");
 	free(dir);
 	strbuf_release(&err);
+}
+
+/* ---- --disk-device, --ide, --scsi, --serial-device, --modules,
+ * --dontformat, --lvm-thin ---- */
+
+TEST(devices)
+{
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *disk, *serial;
+	} cases[] = {
+		{ NULL, { NULL }, "xvda", "hvc0" },
+		{ NULL, { "--scsi" }, "sda", "hvc0" },
+		{ NULL, { "--ide" }, "hda", "hvc0" },
+		{ NULL, { "--disk_device=/dev/sdb" }, "sdb", "hvc0" },
+		{ NULL, { "--disk-device", "xvdc" }, "xvdc", "hvc0" },
+		{ NULL, { "--ide", "--noide" }, "xvda", "hvc0" },
+		{ "disk_device = sda\nserial_device = /dev/ttyS0", { NULL },
+		  "sda", "ttyS0" },
+		/* A flag replaces the file's choice. */
+		{ "ide = 1", { "--scsi" }, "sda", "hvc0" },
+		{ "scsi = 1", { "--disk-device=xvdb" }, "xvdb", "hvc0" },
+		{ "disk-device = sdc", { "--ide" }, "hda", "hvc0" },
+		{ NULL, { "--serial_device=tty1" }, "xvda", "tty1" },
+		{ NULL, { "--serial-device=hvc1" }, "xvda", "hvc1" },
+		{ NULL, { "--boot-mode=hvm", "--install-method=none" },
+		  "xvda", "ttyS0" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, cases[i].file, cases[i].flags, &g,
+				     &err), 0);
+		CHECK_STREQ(err.buf, "");
+		CHECK_STREQ(g.disk_device ? g.disk_device : "(null)",
+			    cases[i].disk);
+		CHECK_STREQ(g.serial_device ? g.serial_device : "(null)",
+			    cases[i].serial);
+		report_case(before, i, cases[i].flags[0] ? cases[i].flags[0] :
+			    cases[i].file);
+		guest_release(&g);
+		strbuf_release(&err);
+	}
+}
+
+TEST(devices_refused)
+{
+	static const struct {
+		const char *file;
+		const char *flags[MAX_FLAGS];
+		const char *want_err;
+	} cases[] = {
+		{ NULL, { "--ide", "--scsi" },
+		  "--scsi: 'scsi' cannot be combined with 'ide' (--ide)" },
+		{ NULL, { "--disk_device=sda", "--ide" },
+		  "--ide: 'ide' cannot be combined with 'disk-device' " },
+		{ "ide = 1\nscsi = 1", { NULL },
+		  "g.conf:2: 'scsi' cannot be combined with 'ide' (g.conf:1" },
+		{ NULL, { "--disk-device=vda" },
+		  "--disk-device: invalid disk device 'vda' " },
+		{ NULL, { "--disk-device=xvd" },
+		  "--disk-device: invalid disk device 'xvd' " },
+		{ NULL, { "--disk-device=xvda1" },
+		  "--disk-device: invalid disk device 'xvda1' " },
+		{ NULL, { "--disk-device=sdabc" },
+		  "--disk-device: invalid disk device 'sdabc' " },
+		{ "disk_device = nvme0n1", { NULL },
+		  "g.conf:1: invalid disk device 'nvme0n1' " },
+		{ NULL, { "--serial-device=tty0" },
+		  "--serial-device: invalid serial device 'tty0' " },
+		{ NULL, { "--serial-device=xvc0" },
+		  "--serial-device: invalid serial device 'xvc0' " },
+		{ NULL, { "--serial-device=ttyS" },
+		  "--serial-device: invalid serial device 'ttyS' " },
+		{ NULL, { "--serial-device=ttyS01" },
+		  "--serial-device: invalid serial device 'ttyS01' " },
+		{ NULL, { "--serial-device=hvc0 x" },
+		  "--serial-device: invalid serial device 'hvc0 x' " },
+		{ NULL, { "--modules=@TMP@/tree" },
+		  "--modules: 'modules' are those of a dom0 kernel: give "
+		  "--kernel" },
+		{ NULL, { "--boot-mode=pv-direct", "--modules=@TMP@/tree" },
+		  "--modules: 'modules' are those of a dom0 kernel" },
+		{ NULL, { "--boot-mode=pv-direct", "--kernel=@TMP@/vmlinuz",
+			  "--modules=@TMP@/nothing" },
+		  "--modules: modules directory '" },
+		{ NULL, { "--boot-mode=pv-direct", "--kernel=@TMP@/vmlinuz",
+			  "--modules=relative" },
+		  "--modules: 'modules' must be an absolute path" },
+		{ NULL, { "--dontformat" },
+		  "--dontformat: 'dontformat' is for --image-dev" },
+		{ NULL, { "--lvm-thin=pool0" },
+		  "--lvm-thin: 'lvm-thin' needs --lvm=VG" },
+		{ NULL, { "--lvm=vg0", "--lvm_thin=-p" },
+		  "--lvm_thin: invalid thin pool name '-p'" },
+		{ "lvm = vg0\nlvm_thin = a/b", { NULL },
+		  "g.conf:2: invalid thin pool name 'a/b'" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf err = STRBUF_INIT;
+		int before = unit_failed_checks;
+		struct guest g;
+
+		CHECK_INTEQ(guest_of(0, cases[i].file, cases[i].flags, &g,
+				     &err), -EINVAL);
+		CHECK(starts_with(err.buf, cases[i].want_err));
+		CHECK(!strchr(err.buf, '\n'));
+		report_case(before, i, cases[i].want_err);
+		guest_release(&g);
+		strbuf_release(&err);
+	}
+}
+
+TEST(modules_accepted)
+{
+	static const char *const flags[] = {
+		"--boot-mode=pv-direct", "--kernel=@TMP@/vmlinuz",
+		"--modules=@TMP@/tree/", NULL
+	};
+	struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
+	struct guest g;
+
+	CHECK_INTEQ(guest_of(0, NULL, flags, &g, &err), 0);
+	CHECK_STREQ(err.buf, "");
+	/* The trailing slash goes: copied as /lib/modules/tree. */
+	strbuf_addf(&want, "%s/tree", scratch());
+	CHECK_STREQ(g.modules ? g.modules : "(null)", want.buf);
+	guest_release(&g);
+	strbuf_release(&err);
+	strbuf_release(&want);
 }

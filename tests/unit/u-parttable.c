@@ -398,6 +398,83 @@ TEST(rewrite)
 	strbuf_release(&err);
 }
 
+/*
+ * Growing the last partition of a disk that has grown: a GPT's backup
+ * moves to the new end (libblkid checks both headers' CRCs and the
+ * backup's place), msdos just takes the new end; nothing else moves.
+ */
+TEST(grow)
+{
+	static const enum parttable_label labels[] = { PARTTABLE_GPT,
+						       PARTTABLE_MSDOS };
+	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
+	char *dir = make_scratch();
+
+	for (size_t i = 0; i < ARRAY_SIZE(labels); i++) {
+		struct parttable_entry e[2] = {
+			{ .size = MIB, .swap = 1, .name = "swap" },
+			{ .size = 2 * MIB, .name = "root" },
+		};
+		int gpt = labels[i] == PARTTABLE_GPT;
+		char *img = make_image(dir, gpt ? "g.img" : "m.img",
+				       parttable_disk_size(labels[i], e, 2));
+		uint64_t off = 0;
+
+		CHECK_INTEQ(parttable_write(img, labels[i], e, 2, &err), 0);
+		/* The disk grows by 5 MiB: root takes all of it. */
+		CHECK_INTEQ(truncate(img, 10 * MIB), 0);
+		CHECK_INTEQ(parttable_grow(img, 2, 7 * MIB, &off, &err), 0);
+		CHECK_STREQ(err.buf, "");
+		CHECK(off == 2 * MIB);
+		strbuf_reset(&got);
+		blkid_describe(img, &got);
+		CHECK_STREQ(got.buf, gpt ?
+			    "gpt 1:2048+2048:" GPT_SWAP ":swap "
+			    "2:4096+14336:" GPT_DATA ":root" :
+			    "dos 1:2048+2048:0x82: 2:4096+14336:0x83:");
+		/* GPT's backup header is in the last sector now. */
+		if (gpt) {
+			char sig[8] = { 0 };
+			int fd = open(img, O_RDONLY | O_CLOEXEC);
+
+			CHECK(fd >= 0);
+			CHECK_INTEQ(pread(fd, sig, 8, 10 * MIB - 512), 8);
+			CHECK(!memcmp(sig, "EFI PART", 8));
+			close(fd);
+		}
+		/* Again at the same size: nothing to do, and no harm. */
+		CHECK_INTEQ(parttable_grow(img, 2, 7 * MIB, &off, &err), 0);
+
+		/* Swap has root after it; too long; shorter; no such one:
+		 * refused, the table as it was. */
+		CHECK_INTEQ(parttable_grow(img, 1, 2 * MIB, &off, &err),
+			    -ENOSPC);
+		CHECK(strstr(err.buf, "followed by partition 2") != NULL);
+		strbuf_reset(&err);
+		CHECK_INTEQ(parttable_grow(img, 2, 8 * MIB, &off, &err),
+			    -ENOSPC);
+		CHECK(strstr(err.buf, "too small") != NULL);
+		strbuf_reset(&err);
+		CHECK_INTEQ(parttable_grow(img, 2, 6 * MIB, &off, &err),
+			    -ENOSPC);
+		strbuf_reset(&err);
+		CHECK_INTEQ(parttable_grow(img, 3, 2 * MIB, &off, &err),
+			    -ENOENT);
+		strbuf_reset(&err);
+		CHECK_INTEQ(parttable_grow(img, 2, 7 * MIB + 1, &off, &err),
+			    -EINVAL);
+		strbuf_reset(&err);
+		strbuf_reset(&got);
+		blkid_describe(img, &got);
+		CHECK(strstr(got.buf, gpt ? "2:4096+14336:" GPT_DATA ":root" :
+				      "2:4096+14336:0x83:") != NULL);
+		free(img);
+	}
+	remove_scratch(dir);
+	strbuf_release(&got);
+	strbuf_release(&err);
+}
+
 /* Refusals: the file is left as it was and the entries untouched. */
 TEST(refused)
 {

@@ -161,3 +161,42 @@ TEST(same_recipe_other_spelling)
 	strvec_clear(&y);
 	strvec_clear(&keys);
 }
+
+/*
+ * Settings added since a guest was recorded, left at their defaults, keep
+ * it matching its record: the device options of xen-tools default to
+ * unset, which a record without their keys also says.
+ */
+TEST(added_settings_left_unset)
+{
+	static const char *const added[] = { "disk-device", "ide", "scsi",
+					     "serial-device", "dontformat",
+					     "lvm-thin", "modules", NULL };
+	static const char *const scsi[] = { "scsi=1", NULL };
+	struct strvec now = STRVEC_INIT, old = STRVEC_INIT, keys = STRVEC_INIT;
+
+	record(NULL, NULL, &now);
+	for (size_t i = 0; i < now.nr; i++) {
+		size_t n = strcspn(now.v[i], "=");
+		int skip = 0;
+
+		for (size_t k = 0; added[k]; k++)
+			if (strlen(added[k]) == n &&
+			    !strncmp(now.v[i], added[k], n))
+				skip = 1;
+		if (!skip)
+			strvec_push(&old, now.v[i]);
+	}
+	CHECK(old.nr + 7 == now.nr);
+	settings_diff(&now, &old, &keys);
+	CHECK_INTEQ((int)keys.nr, 0);
+	strvec_clear(&now);
+	/* Set, they do count. */
+	record(scsi, NULL, &now);
+	settings_diff(&now, &old, &keys);
+	CHECK_INTEQ((int)keys.nr, 1);
+	CHECK_STREQ(keys.nr ? keys.v[0] : "", "scsi");
+	strvec_clear(&now);
+	strvec_clear(&old);
+	strvec_clear(&keys);
+}
