@@ -181,16 +181,12 @@ int resize_plan(const struct manifest *m, const struct resize_request *rq,
 	return 0;
 }
 
-/* The value of setting key in the record, or "". */
-static const char *setting(const struct manifest *m, const char *key)
+/* Whether the guest was built with --image=full (its files allocated). */
+static int image_full(const struct manifest *m)
 {
-	size_t len = strlen(key);
+	const char *image = manifest_setting(m, "image");
 
-	for (size_t i = 0; i < m->settings.nr; i++)
-		if (!strncmp(m->settings.v[i], key, len) &&
-		    m->settings.v[i][len] == '=')
-			return m->settings.v[i] + len + 1;
-	return "";
+	return image && streq(image, "full");
 }
 
 static int grow_lv(const char *vg_lv, uint64_t size, int dry_run,
@@ -248,7 +244,7 @@ int resize_check_space(const struct manifest *m, const struct resize_plan *p,
 		       struct strbuf *err)
 {
 	struct fsspace_plan plan = FSSPACE_PLAN_INIT;
-	int full = streq(setting(m, "image"), "full"), r = 0;
+	int full = image_full(m), r = 0;
 
 	if (streq(m->storage, "lvm"))
 		return check_vg_space(m, p, err);
@@ -367,7 +363,7 @@ static int grow_disk(const struct manifest *m, const struct resize_item *it,
 		     struct strbuf *err)
 {
 	const struct manifest_disk *d = &m->disks[it->disk];
-	int full = streq(setting(m, "image"), "full");
+	int full = image_full(m);
 	char size[32];
 
 	format_size(it->disk_new, size, sizeof(size));
