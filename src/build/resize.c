@@ -19,6 +19,7 @@
 #include "macros.h"
 #include "parse.h"
 #include "parttable.h"
+#include "qcow2-info.h"
 #include "recover.h"
 #include "resize.h"
 #include "run-command.h"
@@ -314,28 +315,22 @@ out:
 /* The virtual size qemu-img info gives the qcow2 image at path. */
 static int qcow2_size(const char *path, uint64_t *ret, struct strbuf *err)
 {
-	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf json = STRBUF_INIT;
 	const char *p;
 	char *end;
 	int r;
 
-	cp.capture = 1;
-	cp.quiet = 1;
-	strvec_pushl(&cp.args, "qemu-img", "info", "--output=json", "-f",
-		     "qcow2", path, NULL);
-	r = run_command(&cp);
-	if (r < 0) {
-		child_describe_failure_output(&cp, r, err);
-	} else {
+	r = qcow2_info(path, &json, err);
+	if (r >= 0) {
 		/* The top image's object comes first. */
-		p = strstr(cp.out.buf, "\"virtual-size\": ");
+		p = strstr(json.buf, "\"virtual-size\": ");
 		errno = 0;
 		*ret = p ? strtoull(p + 16, &end, 10) : 0;
 		if (!p || errno || end == p + 16)
 			r = strbuf_error(err, -EIO, "qemu-img info gives no "
 					 "virtual size for '%s'", path);
 	}
-	child_process_clear(&cp);
+	strbuf_release(&json);
 	return r;
 }
 
