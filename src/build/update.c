@@ -322,7 +322,7 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 	const char *mode = manifest_setting(u->m, "boot-mode");
 	const char *console = manifest_setting(u->m, "serial-device");
 	int hvm = mode && streq(mode, "hvm");
-	struct tvars *t = tvars_new(), *f;
+	struct tvars *t = tvars_new();
 	const char *uuid = rootfs ? rootfs->uuid : "";
 	char *cmdline;
 	int r;
@@ -336,21 +336,11 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 			boot_cmdline(uuid, console);
 	tvars_set(t, "boot_mode", mode ? mode : "pv-pygrub");
 	tvars_set_bool(t, "hvm", hvm);
-	tvars_set(t, "os_name", "Debian GNU/Linux");
-	tvars_set(t, "boot_prefix", bootfs ? "" : "/boot");
-	tvars_set(t, "boot_uuid", bootfs ? bootfs->uuid :
-			 rootfs ? rootfs->uuid : "");
 	tvars_set(t, "cmdline", cmdline);
-	tvars_set(t, "kernel_file", now->kernel_file);
-	tvars_set(t, "initrd_file", now->initrd_file);
-	tvars_set(t, "kernel_version", now->kernel_version);
-	tvars_declare_list(t, "fallbacks");
-	if (before) {
-		f = tvars_list_add(t, "fallbacks");
-		tvars_set(f, "kernel_file", before->kernel_file);
-		tvars_set(f, "initrd_file", before->initrd_file);
-		tvars_set(f, "kernel_version", before->kernel_version);
-	}
+	render_boot_vars(t, bootfs ? bootfs->uuid : uuid, bootfs != NULL,
+			 now);
+	if (before)
+		render_boot_fallback(t, before);
 	r = boot_write_menu(u->root, t, err);
 	/* the new menu stands: the old one is not put back */
 	if (r >= 0 && u->menu_aside) {
