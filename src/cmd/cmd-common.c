@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "cmd-common.h"
 #include "lock.h"
 #include "log.h"
@@ -126,4 +127,15 @@ int cmd_undone(const char *verb, const char *name, int r, const char *why)
 	error("cannot %s '%s': %s%s", verb, name, why,
 	      r == -EINTR ? "" : "; the guest is as it was");
 	return signals_pending() ? 128 + signals_pending() : 1;
+}
+
+int cmd_private_mounts(void)
+{
+	int r = build_private_mounts();
+
+	if (r < 0) {
+		log_error_errno(r, "cannot make a private mount namespace: %m");
+		return 1;
+	}
+	return 0;
 }

@@ -67,6 +67,12 @@ int cmd_take_guest(const char *name, int *ret_lock, struct manifest *m,
 		   char **ret_path);
 
 /*
+ * A mount namespace of this process's own for what it mounts
+ * (build_private_mounts()). 0, or 1 after one line.
+ */
+int cmd_private_mounts(void);
+
+/*
  * Say in one line that the command (verb, "flatten") failed on guest name
  * with r (-errno) for the reason why, and that the guest is as it was
  * unless a signal stopped it (-EINTR). Returns the exit status: 128 plus

@@ -133,7 +133,7 @@ int cmd_update(int argc, char **argv)
 	};
 	struct manifest *ms = NULL;
 	size_t n = 0;
-	int opt, status = 0, dry_run = 0, failed = 0, r;
+	int opt, status = 0, dry_run = 0, failed = 0;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -181,12 +181,9 @@ int cmd_update(int argc, char **argv)
 	}
 
 	signals_install();
-	r = build_private_mounts();
-	if (r < 0) {
-		log_error_errno(r, "cannot make a private mount namespace: %m");
-		status = 1;
+	status = cmd_private_mounts();
+	if (status)
 		goto out;
-	}
 	for (size_t i = 0; i < n && !signals_pending(); i++)
 		failed += update_one(&ms[i], dry_run);
 	if (signals_pending())
