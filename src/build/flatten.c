@@ -9,6 +9,7 @@
 #include "flatten.h"
 #include "fsutil.h"
 #include "macros.h"
+#include "qcow2-info.h"
 #include "recover.h"
 #include "run-command.h"
 #include "banned.h"
@@ -18,23 +19,16 @@
 int flatten_backing_of(const char *path, char **ret_backing,
 		       struct strbuf *err)
 {
-	struct child_process cp = CHILD_PROCESS_INIT;
-	struct strbuf name = STRBUF_INIT;
+	struct strbuf json = STRBUF_INIT, name = STRBUF_INIT;
 	const char *p;
 	int r;
 
-	cp.capture = 1;
-	cp.quiet = 1;
-	strvec_pushl(&cp.args, "qemu-img", "info", "--output=json", "-f",
-		     "qcow2", path, NULL);
-	r = run_command(&cp);
-	if (r < 0) {
-		child_describe_failure_output(&cp, r, err);
+	r = qcow2_info(path, &json, err);
+	if (r < 0)
 		goto out;
-	}
 	/* The top image's object comes first; its key only when it has a
 	 * backing file. The value is a JSON string: undo its escapes. */
-	p = strstr(cp.out.buf, BACKING_KEY);
+	p = strstr(json.buf, BACKING_KEY);
 	if (!p) {
 		r = 0;
 		goto out;
@@ -49,7 +43,7 @@ int flatten_backing_of(const char *path, char **ret_backing,
 		*ret_backing = strbuf_detach(&name, NULL);
 out:
 	strbuf_release(&name);
-	child_process_clear(&cp);
+	strbuf_release(&json);
 	return r;
 }
 

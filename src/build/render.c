@@ -135,8 +135,6 @@ static void add_hvm(struct tvars *t, const struct guest *g)
 
 static void add_storage(struct tvars *t, const struct storage *st)
 {
-	const struct volume *boot = storage_boot_volume(st);
-
 	tvars_declare_list(t, "disks");
 	tvars_declare_list(t, "volumes");
 	for (size_t i = 0; i < st->ndisks; i++) {
@@ -170,18 +168,37 @@ static void add_storage(struct tvars *t, const struct storage *st)
 			  "0" :
 			  !strcmp(v->mountpoint, "/") ? "1" : "2");
 	}
+}
+
+void render_boot_vars(struct tvars *t, const char *uuid, int own_boot,
+		      const struct boot_info *boot)
+{
 	/* Paths in the boot menu are relative to the file system holding
 	 * /boot: "/boot/vmlinuz-..." on the root, "/vmlinuz-..." on a /boot
 	 * of its own. */
-	tvars_set(t, "boot_prefix", boot && boot->mountpoint &&
-		  !strcmp(boot->mountpoint, "/boot") ? "" : "/boot");
-	tvars_set(t, "boot_uuid", boot ? boot->uuid : "");
+	tvars_set(t, "boot_prefix", own_boot ? "" : "/boot");
+	tvars_set(t, "boot_uuid", uuid);
+	tvars_set(t, "os_name", "Debian GNU/Linux");
+	tvars_set(t, "kernel_file", boot ? boot->kernel_file : "");
+	tvars_set(t, "initrd_file", boot ? boot->initrd_file : "");
+	tvars_set(t, "kernel_version", boot ? boot->kernel_version : "");
+	tvars_declare_list(t, "fallbacks");	/* update-image's (grub.cfg) */
+}
+
+void render_boot_fallback(struct tvars *t, const struct boot_info *boot)
+{
+	struct tvars *f = tvars_list_add(t, "fallbacks");
+
+	tvars_set(f, "kernel_file", boot->kernel_file);
+	tvars_set(f, "initrd_file", boot->initrd_file);
+	tvars_set(f, "kernel_version", boot->kernel_version);
 }
 
 struct tvars *render_vars(const struct guest *g, const struct storage *st,
 			  const struct boot_info *boot)
 {
 	struct tvars *t = tvars_new();
+	const struct volume *bootvol = storage_boot_volume(st);
 	const char *dot = strchr(g->hostname, '.');
 	char *short_name;
 
@@ -219,14 +236,12 @@ struct tvars *render_vars(const struct guest *g, const struct storage *st,
 	tvars_set_bool(t, "direct", g->direct);
 	tvars_set_bool(t, "hvm", g->boot_mode == BOOT_HVM);
 	add_hvm(t, g);
-	tvars_set(t, "os_name", "Debian GNU/Linux");
 	tvars_set(t, "kernel", boot ? boot->kernel_path : "");
 	tvars_set(t, "initrd", boot ? boot->initrd_path : "");
 	tvars_set(t, "cmdline", boot ? boot->cmdline : "");
-	tvars_set(t, "kernel_file", boot ? boot->kernel_file : "");
-	tvars_set(t, "initrd_file", boot ? boot->initrd_file : "");
-	tvars_set(t, "kernel_version", boot ? boot->kernel_version : "");
-	tvars_declare_list(t, "fallbacks");	/* update-image's (grub.cfg) */
+	render_boot_vars(t, bootvol ? bootvol->uuid : "",
+			 bootvol && bootvol->mountpoint &&
+			 !strcmp(bootvol->mountpoint, "/boot"), boot);
 	add_network(t, g);
 	add_vif(t, g);
 	add_storage(t, st);

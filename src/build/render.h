@@ -21,6 +21,17 @@ struct boot_info {
 
 struct tvars *render_vars(const struct guest *g, const struct storage *st,
 			  const struct boot_info *boot);
+/*
+ * The boot menu's variables (boot.h) into t, as the build and
+ * update-image both write it: boot_prefix and boot_uuid of the file
+ * system holding /boot (uuid; own_boot when it is a /boot of its own, not
+ * the root), os_name, the kernel's files from boot (NULL: none, ""), and
+ * an empty list of fallbacks.
+ */
+void render_boot_vars(struct tvars *t, const char *uuid, int own_boot,
+		      const struct boot_info *boot);
+/* An older kernel, boot, that the boot menu offers after the first. */
+void render_boot_fallback(struct tvars *t, const struct boot_info *boot);
 /* Render template rel (under the data dir, or an absolute path) to out. */
 int render_to_buf(const char *tmpl, const struct tvars *vars,
 		  struct strbuf *out, struct strbuf *err);

@@ -19,6 +19,7 @@
 #include "macros.h"
 #include "parse.h"
 #include "parttable.h"
+#include "qcow2-info.h"
 #include "recover.h"
 #include "resize.h"
 #include "run-command.h"
@@ -181,16 +182,12 @@ int resize_plan(const struct manifest *m, const struct resize_request *rq,
 	return 0;
 }
 
-/* The value of setting key in the record, or "". */
-static const char *setting(const struct manifest *m, const char *key)
+/* Whether the guest was built with --image=full (its files allocated). */
+static int image_full(const struct manifest *m)
 {
-	size_t len = strlen(key);
+	const char *image = manifest_setting(m, "image");
 
-	for (size_t i = 0; i < m->settings.nr; i++)
-		if (!strncmp(m->settings.v[i], key, len) &&
-		    m->settings.v[i][len] == '=')
-			return m->settings.v[i] + len + 1;
-	return "";
+	return image && streq(image, "full");
 }
 
 static int grow_lv(const char *vg_lv, uint64_t size, int dry_run,
@@ -248,7 +245,7 @@ int resize_check_space(const struct manifest *m, const struct resize_plan *p,
 		       struct strbuf *err)
 {
 	struct fsspace_plan plan = FSSPACE_PLAN_INIT;
-	int full = streq(setting(m, "image"), "full"), r = 0;
+	int full = image_full(m), r = 0;
 
 	if (streq(m->storage, "lvm"))
 		return check_vg_space(m, p, err);
@@ -318,28 +315,22 @@ out:
 /* The virtual size qemu-img info gives the qcow2 image at path. */
 static int qcow2_size(const char *path, uint64_t *ret, struct strbuf *err)
 {
-	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf json = STRBUF_INIT;
 	const char *p;
 	char *end;
 	int r;
 
-	cp.capture = 1;
-	cp.quiet = 1;
-	strvec_pushl(&cp.args, "qemu-img", "info", "--output=json", "-f",
-		     "qcow2", path, NULL);
-	r = run_command(&cp);
-	if (r < 0) {
-		child_describe_failure_output(&cp, r, err);
-	} else {
+	r = qcow2_info(path, &json, err);
+	if (r >= 0) {
 		/* The top image's object comes first. */
-		p = strstr(cp.out.buf, "\"virtual-size\": ");
+		p = strstr(json.buf, "\"virtual-size\": ");
 		errno = 0;
 		*ret = p ? strtoull(p + 16, &end, 10) : 0;
 		if (!p || errno || end == p + 16)
 			r = strbuf_error(err, -EIO, "qemu-img info gives no "
 					 "virtual size for '%s'", path);
 	}
-	child_process_clear(&cp);
+	strbuf_release(&json);
 	return r;
 }
 
@@ -367,7 +358,7 @@ static int grow_disk(const struct manifest *m, const struct resize_item *it,
 		     struct strbuf *err)
 {
 	const struct manifest_disk *d = &m->disks[it->disk];
-	int full = streq(setting(m, "image"), "full");
+	int full = image_full(m);
 	char size[32];
 
 	format_size(it->disk_new, size, sizeof(size));

@@ -149,17 +149,6 @@ static void diff_status(const struct dpkg_package *a, size_t na,
 	}
 }
 
-static const char *setting(const struct manifest *m, const char *key)
-{
-	size_t len = strlen(key);
-
-	for (size_t i = 0; i < m->settings.nr; i++)
-		if (!strncmp(m->settings.v[i], key, len) &&
-		    m->settings.v[i][len] == '=')
-			return m->settings.v[i] + len + 1;
-	return NULL;
-}
-
 static const struct manifest_fs *fs_at(const struct manifest *m,
 				       const char *mountpoint)
 {
@@ -330,10 +319,10 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 {
 	const struct manifest_fs *rootfs = fs_at(u->m, "/"),
 				 *bootfs = fs_at(u->m, "/boot");
-	const char *mode = setting(u->m, "boot-mode");
-	const char *console = setting(u->m, "serial-device");
+	const char *mode = manifest_setting(u->m, "boot-mode");
+	const char *console = manifest_setting(u->m, "serial-device");
 	int hvm = mode && streq(mode, "hvm");
-	struct tvars *t = tvars_new(), *f;
+	struct tvars *t = tvars_new();
 	const char *uuid = rootfs ? rootfs->uuid : "";
 	char *cmdline;
 	int r;
@@ -347,21 +336,11 @@ static int write_menu(struct updater *u, const struct boot_info *now,
 			boot_cmdline(uuid, console);
 	tvars_set(t, "boot_mode", mode ? mode : "pv-pygrub");
 	tvars_set_bool(t, "hvm", hvm);
-	tvars_set(t, "os_name", "Debian GNU/Linux");
-	tvars_set(t, "boot_prefix", bootfs ? "" : "/boot");
-	tvars_set(t, "boot_uuid", bootfs ? bootfs->uuid :
-			 rootfs ? rootfs->uuid : "");
 	tvars_set(t, "cmdline", cmdline);
-	tvars_set(t, "kernel_file", now->kernel_file);
-	tvars_set(t, "initrd_file", now->initrd_file);
-	tvars_set(t, "kernel_version", now->kernel_version);
-	tvars_declare_list(t, "fallbacks");
-	if (before) {
-		f = tvars_list_add(t, "fallbacks");
-		tvars_set(f, "kernel_file", before->kernel_file);
-		tvars_set(f, "initrd_file", before->initrd_file);
-		tvars_set(f, "kernel_version", before->kernel_version);
-	}
+	render_boot_vars(t, bootfs ? bootfs->uuid : uuid, bootfs != NULL,
+			 now);
+	if (before)
+		render_boot_fallback(t, before);
 	r = boot_write_menu(u->root, t, err);
 	/* the new menu stands: the old one is not put back */
 	if (r >= 0 && u->menu_aside) {
@@ -415,8 +394,8 @@ static int new_kernel(struct updater *u, struct update_result *res,
 		      const struct boot_info *before,
 		      const struct boot_info *now, struct strbuf *err)
 {
-	const char *mode = setting(u->m, "boot-mode"),
-		   *kernel = setting(u->m, "kernel");
+	const char *mode = manifest_setting(u->m, "boot-mode"),
+		   *kernel = manifest_setting(u->m, "kernel");
 	struct stat st;
 	int r = 0;
 	int direct = mode && strstr(mode, "-direct") && (!kernel || !*kernel);
@@ -494,7 +473,7 @@ static int update_guest(struct updater *u, struct update_result *res,
 	}
 	if (r >= 0 && u->dry_run)
 		r = make_lists_dir(u, err);
-	else if (r >= 0 && (mode = setting(u->m, "boot-mode")) &&
+	else if (r >= 0 && (mode = manifest_setting(u->m, "boot-mode")) &&
 		 streq(mode, "hvm"))
 		r = move_menu_aside(u, err);
 	if (r >= 0) {

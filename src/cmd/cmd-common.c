@@ -1,11 +1,15 @@
 /* cmd-common.c: see cmd-common.h. */
 #include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 
+#include "build.h"
 #include "cmd-common.h"
+#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "net.h"
+#include "run-command.h"
 #include "strbuf.h"
 #include "xl.h"
 #include "banned.h"
@@ -68,4 +72,70 @@ int cmd_read_record(const char *name, struct manifest *m, char **ret_path)
 		error("%s", err.buf);
 	strbuf_release(&err);
 	return r < 0 ? 2 : 0;
+}
+
+int cmd_guest_names(size_t n, const char *const names[])
+{
+	if (!n) {
+		error("which guest? give its name (see --help)");
+		return 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (hostname_valid(names[i]) < 0) {
+			error("invalid hostname '%s' (want an RFC 1123 name "
+			      "like 'web1' or 'web1.example.org')", names[i]);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int cmd_need_root(const char *what)
+{
+	if (geteuid() == 0)
+		return 0;
+	error("must be run as root to %s", what);
+	return 1;
+}
+
+int cmd_lock_guest(const char *name, int *ret_fd)
+{
+	struct strbuf err = STRBUF_INIT;
+	int fd = guest_lock(name, &err);
+
+	if (fd < 0)
+		error("%s", err.buf);
+	strbuf_release(&err);
+	*ret_fd = fd;
+	return fd < 0 ? 1 : 0;
+}
+
+int cmd_take_guest(const char *name, int *ret_lock, struct manifest *m,
+		   char **ret_path)
+{
+	int status = cmd_lock_guest(name, ret_lock);
+
+	if (!status)
+		status = cmd_read_record(name, m, ret_path);
+	if (!status)
+		status = cmd_refuse_running(name);
+	return status;
+}
+
+int cmd_undone(const char *verb, const char *name, int r, const char *why)
+{
+	error("cannot %s '%s': %s%s", verb, name, why,
+	      r == -EINTR ? "" : "; the guest is as it was");
+	return signals_pending() ? 128 + signals_pending() : 1;
+}
+
+int cmd_private_mounts(void)
+{
+	int r = build_private_mounts();
+
+	if (r < 0) {
+		log_error_errno(r, "cannot make a private mount namespace: %m");
+		return 1;
+	}
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cmd-common.h"
 #include "commands.h"
 #include "config.h"
 #include "guest.h"
@@ -329,12 +330,9 @@ int cmd_create(int argc, char **argv)
 	}
 
 	signals_install();
-	r = build_private_mounts();
-	if (r < 0) {
-		log_error_errno(r, "cannot make a private mount namespace: %m");
-		status = 1;
+	status = cmd_private_mounts();
+	if (status)
 		goto out;
-	}
 	r = build_open_log(&b, &c, &err);
 	if (r < 0) {
 		error("%s", err.buf);

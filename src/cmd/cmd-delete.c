@@ -771,20 +771,9 @@ int cmd_delete(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		strvec_push(&names, argv[i]);
-	if (!names.nr) {
-		error("which guest? give its name (see --help)");
-		status = 2;
+	status = cmd_guest_names(names.nr, names.v);
+	if (status)
 		goto out;
-	}
-	for (size_t i = 0; i < names.nr; i++) {
-		if (hostname_valid(names.v[i]) < 0) {
-			error("invalid hostname '%s' (want an RFC 1123 name "
-			      "like 'web1' or 'web1.example.org')",
-			      names.v[i]);
-			status = 2;
-			goto out;
-		}
-	}
 
 	/* The flags win over the system file, as they do for create. */
 	if (config_load(&c, paths_system_config(), &err) < 0) {

@@ -13,7 +13,6 @@
 #include "cmd-common.h"
 #include "commands.h"
 #include "export.h"
-#include "lock.h"
 #include "log.h"
 #include "lvm.h"
 #include "macros.h"
@@ -99,11 +98,9 @@ int cmd_export(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (geteuid() != 0) {
-		error("must be run as root to export guests");
-		status = 1;
+	status = cmd_need_root("export guests");
+	if (status)
 		goto out;
-	}
 
 	status = cmd_read_record(name, &m, &mpath);
 	if (status)
@@ -114,12 +111,9 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	/* Held while it reads: no build or delete of it meanwhile. */
-	lock = guest_lock(name, &err);
-	if (lock < 0) {
-		error("%s", err.buf);
-		status = 1;
+	status = cmd_lock_guest(name, &lock);
+	if (status)
 		goto out;
-	}
 	status = cmd_refuse_running(name);
 	if (status)
 		goto out;

@@ -13,7 +13,6 @@
 #include "cmd-common.h"
 #include "commands.h"
 #include "flatten.h"
-#include "lock.h"
 #include "log.h"
 #include "macros.h"
 #include "manifest.h"
@@ -64,22 +63,11 @@ int cmd_flatten(int argc, char **argv)
 	status = cmd_one_guest(argc, argv, "flatten", &name);
 	if (status)
 		goto out;
-	if (geteuid() != 0) {
-		error("must be run as root to flatten guests");
-		status = 1;
-		goto out;
-	}
-	/* No build, export or delete of it while its disk is replaced. */
-	lock = guest_lock(name, &err);
-	if (lock < 0) {
-		error("%s", err.buf);
-		status = 1;
-		goto out;
-	}
-	status = cmd_read_record(name, &m, &mpath);
+	status = cmd_need_root("flatten guests");
 	if (status)
 		goto out;
-	status = cmd_refuse_running(name);
+	/* No build, export or delete of it while its disk is replaced. */
+	status = cmd_take_guest(name, &lock, &m, &mpath);
 	if (status)
 		goto out;
 	signals_install();
@@ -90,9 +78,7 @@ int cmd_flatten(int argc, char **argv)
 		goto out;
 	}
 	if (r < 0) {
-		error("cannot flatten '%s': %s%s", name, err.buf,
-		      r == -EINTR ? "" : "; the guest is as it was");
-		status = signals_pending() ? 128 + signals_pending() : 1;
+		status = cmd_undone("flatten", name, r, err.buf);
 		goto out;
 	}
 	printf("flattened '%s': %d disk%s standalone\n", name, r,

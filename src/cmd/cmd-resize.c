@@ -12,7 +12,6 @@
 
 #include "cmd-common.h"
 #include "commands.h"
-#include "lock.h"
 #include "log.h"
 #include "lvm.h"
 #include "macros.h"
@@ -166,22 +165,11 @@ int cmd_resize(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (geteuid() != 0) {
-		error("must be run as root to resize guests");
-		status = 1;
-		goto out;
-	}
-	/* No build, export or delete of it while its disks change. */
-	lock = guest_lock(name, &err);
-	if (lock < 0) {
-		error("%s", err.buf);
-		status = 1;
-		goto out;
-	}
-	status = cmd_read_record(name, &m, &mpath);
+	status = cmd_need_root("resize guests");
 	if (status)
 		goto out;
-	status = cmd_refuse_running(name);
+	/* No build, export or delete of it while its disks change. */
+	status = cmd_take_guest(name, &lock, &m, &mpath);
 	if (status)
 		goto out;
 	if (streq(m.storage, "lvm")) {
@@ -236,11 +224,11 @@ int cmd_resize(int argc, char **argv)
 			      "'resize-image %s%s' finishes it", name,
 			      err.buf, name, again.buf);
 			strbuf_release(&again);
+			status = signals_pending() ? 128 + signals_pending() :
+						     1;
 		} else {
-			error("cannot resize '%s': %s%s", name, err.buf,
-			      r == -EINTR ? "" : "; the guest is as it was");
+			status = cmd_undone("resize", name, r, err.buf);
 		}
-		status = signals_pending() ? 128 + signals_pending() : 1;
 		goto out;
 	}
 	printf("resized '%s':\n", name);

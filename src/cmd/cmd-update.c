@@ -13,7 +13,6 @@
 #include "build.h"
 #include "cmd-common.h"
 #include "commands.h"
-#include "lock.h"
 #include "log.h"
 #include "lvm.h"
 #include "macros.h"
@@ -98,12 +97,8 @@ static int update_one(const struct manifest *m, int dry_run)
 	struct strbuf err = STRBUF_INIT;
 	int fd, r, status = 0;
 
-	fd = guest_lock(m->hostname, &err);
-	if (fd < 0) {
-		error("%s", err.buf);
-		strbuf_release(&err);
+	if (cmd_lock_guest(m->hostname, &fd))
 		return 1;
-	}
 	/* Again under the lock: it may have been started meanwhile. */
 	if (cmd_refuse_running(m->hostname)) {
 		status = 1;
@@ -138,7 +133,7 @@ int cmd_update(int argc, char **argv)
 	};
 	struct manifest *ms = NULL;
 	size_t n = 0;
-	int opt, status = 0, dry_run = 0, failed = 0, r;
+	int opt, status = 0, dry_run = 0, failed = 0;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -163,25 +158,14 @@ int cmd_update(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind == argc) {
-		error("which guest? give its name (see --help)");
-		status = 2;
-		goto out;
-	}
 	/* Every name is checked before any guest is touched. */
-	for (int i = optind; i < argc; i++) {
-		if (hostname_valid(argv[i]) < 0) {
-			error("invalid hostname '%s' (want an RFC 1123 name "
-			      "like 'web1' or 'web1.example.org')", argv[i]);
-			status = 2;
-			goto out;
-		}
-	}
-	if (geteuid() != 0) {
-		error("must be run as root to update guests");
-		status = 1;
+	status = cmd_guest_names((size_t)(argc - optind),
+				 (const char *const *)argv + optind);
+	if (status)
 		goto out;
-	}
+	status = cmd_need_root("update guests");
+	if (status)
+		goto out;
 	ms = xcalloc((size_t)(argc - optind), sizeof(*ms));
 	for (int i = optind; i < argc; i++) {
 		char *mpath = NULL;
@@ -197,12 +181,9 @@ int cmd_update(int argc, char **argv)
 	}
 
 	signals_install();
-	r = build_private_mounts();
-	if (r < 0) {
-		log_error_errno(r, "cannot make a private mount namespace: %m");
-		status = 1;
+	status = cmd_private_mounts();
+	if (status)
 		goto out;
-	}
 	for (size_t i = 0; i < n && !signals_pending(); i++)
 		failed += update_one(&ms[i], dry_run);
 	if (signals_pending())

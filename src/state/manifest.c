@@ -77,6 +77,17 @@ struct manifest_fs *manifest_add_fs(struct manifest *m)
 	return &m->fss[m->nfss++];
 }
 
+const char *manifest_setting(const struct manifest *m, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < m->settings.nr; i++)
+		if (!strncmp(m->settings.v[i], key, len) &&
+		    m->settings.v[i][len] == '=')
+			return m->settings.v[i] + len + 1;
+	return NULL;
+}
+
 static char *guests_dir(void)
 {
 	return path_join(paths_statedir(), "guests");

@@ -99,6 +99,8 @@ void manifest_release(struct manifest *m);
 /* Append zeroed entries; the manifest owns every string (strdup'd). */
 struct manifest_disk *manifest_add_disk(struct manifest *m);
 struct manifest_fs *manifest_add_fs(struct manifest *m);
+/* The value of setting key in m->settings, or NULL when it has none. */
+const char *manifest_setting(const struct manifest *m, const char *key);
 
 /* STATEDIR/guests/HOSTNAME.conf; caller frees. */
 char *manifest_path(const char *hostname);

@@ -481,6 +481,24 @@ int lvm_lv_exists(const char *vg, const char *lv, struct strbuf *err)
 	return r;
 }
 
+/*
+ * Whether vg/lv may have extents extents (no more than LVM holds), and
+ * vg's facts into info, as making or growing it starts. 0 or -errno with
+ * err.
+ */
+static int check_extents(const char *vg, const char *lv, uint64_t extents,
+			 struct lvm_vg_info *info, struct strbuf *err)
+{
+	if (extents > LVM_EXTENTS_MAX) {
+		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
+			    "extents, more than LVM holds (%llu)", vg, lv,
+			    (unsigned long long)extents,
+			    (unsigned long long)LVM_EXTENTS_MAX);
+		return -EFBIG;
+	}
+	return lvm_vg_info(vg, info, err);
+}
+
 /* The names, tags and size (extents or bytes) of a volume to make. */
 static int check_new_lv(const char *vg, const char *lv, uint64_t size,
 			const char *const *tags, struct strbuf *err)
@@ -513,14 +531,7 @@ int lvm_lv_create(const char *vg, const char *lv, uint64_t extents,
 	r = check_new_lv(vg, lv, extents, tags, err);
 	if (r < 0)
 		return r;
-	if (extents > LVM_EXTENTS_MAX) {
-		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
-			    "extents, more than LVM holds (%llu)", vg, lv,
-			    (unsigned long long)extents,
-			    (unsigned long long)LVM_EXTENTS_MAX);
-		return -EFBIG;
-	}
-	r = lvm_vg_info(vg, &info, err);
+	r = check_extents(vg, lv, extents, &info, err);
 	if (r < 0)
 		return r;
 	r = lvm_lv_exists(vg, lv, err);
@@ -671,14 +682,7 @@ int lvm_lv_extend(const char *vg, const char *lv, uint64_t extents,
 	r = check_names(vg, lv, err);
 	if (r < 0)
 		return r;
-	if (extents > LVM_EXTENTS_MAX) {
-		strbuf_addf(err, "logical volume '%s/%s' would have %llu "
-			    "extents, more than LVM holds (%llu)", vg, lv,
-			    (unsigned long long)extents,
-			    (unsigned long long)LVM_EXTENTS_MAX);
-		return -EFBIG;
-	}
-	r = lvm_vg_info(vg, &info, err);
+	r = check_extents(vg, lv, extents, &info, err);
 	if (r < 0)
 		return r;
 	r = lv_report(vg, lv, "lv_name,lv_size", 2, &rows, err);

@@ -69,6 +69,71 @@ static int ped_fail(struct strbuf *err, const char *fmt, ...)
 	return -EIO;
 }
 
+/*
+ * Start working on the device at path: our exception handler in place
+ * (fix_gpt: see ped_fix_gpt), the device into *ret_dev and its sector
+ * size, which must divide 1 MiB, into *ret_ss. 0 or -errno with err;
+ * ped_done() ends it either way.
+ */
+static int ped_start(const char *path, int fix_gpt, PedDevice **ret_dev,
+		     uint64_t *ret_ss, struct strbuf *err)
+{
+	uint64_t ss;
+
+	strbuf_reset(&ped_message);
+	ped_exception_set_handler(on_ped_exception);
+	ped_fix_gpt = fix_gpt;
+
+	*ret_dev = ped_device_get(path);
+	if (!*ret_dev)
+		return ped_fail(err, "libparted cannot use '%s'", path);
+	ss = (uint64_t)(*ret_dev)->sector_size;
+	if (!ss || MIB % ss) {
+		strbuf_addf(err, "'%s' has %llu-byte sectors, which do not "
+			    "divide 1 MiB", path, (unsigned long long)ss);
+		return -EINVAL;
+	}
+	*ret_ss = ss;
+	return 0;
+}
+
+/* Open dev (at path), and say so in *opened. 0 or -errno with err. */
+static int ped_open(PedDevice *dev, const char *path, int *opened,
+		    struct strbuf *err)
+{
+	strbuf_reset(&ped_message);
+	if (!ped_device_open(dev))
+		return ped_fail(err, "libparted cannot open '%s'", path);
+	*opened = 1;
+	return 0;
+}
+
+/* Write disk's table to its device at path. 0 or -errno with err. */
+static int ped_commit(PedDisk *disk, const char *path, struct strbuf *err)
+{
+	strbuf_reset(&ped_message);
+	if (!ped_disk_commit_to_dev(disk))
+		return ped_fail(err, "cannot write the partition table on "
+				"'%s'", path);
+	return 0;
+}
+
+/* End what ped_start() began: disk and dev (either may be NULL) go, and
+ * the exception handler saved before it is back. */
+static void ped_done(PedExceptionHandler *saved, PedDevice *dev,
+		     PedDisk *disk, int opened)
+{
+	if (disk)
+		ped_disk_destroy(disk);
+	if (opened)
+		ped_device_close(dev);
+	if (dev)
+		ped_device_destroy(dev);
+	ped_fix_gpt = 0;
+	ped_exception_set_handler(saved);
+	strbuf_release(&ped_message);
+}
+
 static uint64_t round_mib(uint64_t n)
 {
 	if (n > UINT64_MAX - (MIB - 1))
@@ -251,21 +316,9 @@ int parttable_write(const char *path, enum parttable_label label,
 	if (r < 0)
 		return r;
 
-	strbuf_reset(&ped_message);
-	ped_exception_set_handler(on_ped_exception);
-
-	dev = ped_device_get(path);
-	if (!dev) {
-		r = ped_fail(err, "libparted cannot use '%s'", path);
+	r = ped_start(path, 0, &dev, &ss, err);
+	if (r < 0)
 		goto out;
-	}
-	ss = (uint64_t)dev->sector_size;
-	if (!ss || MIB % ss) {
-		strbuf_addf(err, "'%s' has %llu-byte sectors, which do not "
-			    "divide 1 MiB", path, (unsigned long long)ss);
-		r = -EINVAL;
-		goto out;
-	}
 	need = parttable_disk_size(label, e, n);
 	have = (uint64_t)dev->length * ss;
 	if (have < need) {
@@ -275,12 +328,9 @@ int parttable_write(const char *path, enum parttable_label label,
 		r = -ENOSPC;
 		goto out;
 	}
-	strbuf_reset(&ped_message);
-	if (!ped_device_open(dev)) {
-		r = ped_fail(err, "libparted cannot open '%s'", path);
+	r = ped_open(dev, path, &opened, err);
+	if (r < 0)
 		goto out;
-	}
-	opened = 1;
 
 	strbuf_reset(&ped_message);
 	type = ped_disk_type_get(label == PARTTABLE_MSDOS ? "msdos" : "gpt");
@@ -297,12 +347,9 @@ int parttable_write(const char *path, enum parttable_label label,
 	if (r < 0)
 		goto out;
 	/* The device only: the kernel is never asked to re-read it. */
-	strbuf_reset(&ped_message);
-	if (!ped_disk_commit_to_dev(disk)) {
-		r = ped_fail(err, "cannot write the partition table on "
-			     "'%s'", path);
+	r = ped_commit(disk, path, err);
+	if (r < 0)
 		goto out;
-	}
 
 	at = MIB;
 	for (size_t i = 0; i < n; i++) {
@@ -312,14 +359,7 @@ int parttable_write(const char *path, enum parttable_label label,
 	}
 	r = 0;
 out:
-	if (disk)
-		ped_disk_destroy(disk);
-	if (opened)
-		ped_device_close(dev);
-	if (dev)
-		ped_device_destroy(dev);
-	ped_exception_set_handler(saved);
-	strbuf_release(&ped_message);
+	ped_done(saved, dev, disk, opened);
 	return r;
 }
 
@@ -357,28 +397,11 @@ int parttable_grow(const char *path, unsigned partno, uint64_t length,
 			    (unsigned long long)length);
 		return -EINVAL;
 	}
-	strbuf_reset(&ped_message);
-	ped_exception_set_handler(on_ped_exception);
-	ped_fix_gpt = 1;
-
-	dev = ped_device_get(path);
-	if (!dev) {
-		r = ped_fail(err, "libparted cannot use '%s'", path);
+	r = ped_start(path, 1, &dev, &ss, err);
+	if (r >= 0)
+		r = ped_open(dev, path, &opened, err);
+	if (r < 0)
 		goto out;
-	}
-	ss = (uint64_t)dev->sector_size;
-	if (!ss || MIB % ss) {
-		strbuf_addf(err, "'%s' has %llu-byte sectors, which do not "
-			    "divide 1 MiB", path, (unsigned long long)ss);
-		r = -EINVAL;
-		goto out;
-	}
-	strbuf_reset(&ped_message);
-	if (!ped_device_open(dev)) {
-		r = ped_fail(err, "libparted cannot open '%s'", path);
-		goto out;
-	}
-	opened = 1;
 	strbuf_reset(&ped_message);
 	disk = ped_disk_new(dev);
 	if (!disk) {
@@ -430,12 +453,9 @@ int parttable_grow(const char *path, unsigned partno, uint64_t length,
 			     path);
 		goto out;
 	}
-	strbuf_reset(&ped_message);
-	if (!ped_disk_commit_to_dev(disk)) {
-		r = ped_fail(err, "cannot write the partition table on "
-			     "'%s'", path);
+	r = ped_commit(disk, path, err);
+	if (r < 0)
 		goto out;
-	}
 	*ret_offset = start;
 	r = 0;
 out:
@@ -443,14 +463,6 @@ out:
 		ped_constraint_destroy(exact);
 	if (geom)
 		ped_geometry_destroy(geom);
-	if (disk)
-		ped_disk_destroy(disk);
-	if (opened)
-		ped_device_close(dev);
-	if (dev)
-		ped_device_destroy(dev);
-	ped_fix_gpt = 0;
-	ped_exception_set_handler(saved);
-	strbuf_release(&ped_message);
+	ped_done(saved, dev, disk, opened);
 	return r;
 }

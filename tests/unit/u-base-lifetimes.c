@@ -349,18 +349,6 @@ TEST(removing_a_base_keeps_the_images_its_guests_read)
 	free(dir);
 }
 
-static int run(const char *const *argv)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	int r;
-
-	strvec_pushv(&cp.args, argv);
-	cp.quiet = 1;
-	r = run_command(&cp);
-	child_process_clear(&cp);
-	return r;
-}
-
 /* A qcow2 base with data, and an overlay over it with data of its own. */
 static void make_overlay(const char *base, const char *overlay)
 {
@@ -373,10 +361,10 @@ static void make_overlay(const char *base, const char *overlay)
 	const char *write_top[] = { "qemu-io", "-f", "qcow2", "-c",
 				    "write -P 0x42 4M 1M", overlay, NULL };
 
-	CHECK_INTEQ(run(create_base), 0);
-	CHECK_INTEQ(run(write_base), 0);
-	CHECK_INTEQ(run(create), 0);
-	CHECK_INTEQ(run(write_top), 0);
+	CHECK_INTEQ(unit_run_quiet(create_base), 0);
+	CHECK_INTEQ(unit_run_quiet(write_base), 0);
+	CHECK_INTEQ(unit_run_quiet(create), 0);
+	CHECK_INTEQ(unit_run_quiet(write_top), 0);
 }
 
 static int pattern_at(const char *img, const char *pattern, const char *at)
@@ -388,7 +376,7 @@ static int pattern_at(const char *img, const char *pattern, const char *at)
 
 	strbuf_addf(&cmd, "read -P %s %s 1M", pattern, at);
 	argv[4] = cmd.buf;
-	r = run(argv);
+	r = unit_run_quiet(argv);
 	strbuf_release(&cmd);
 	return r;
 }
@@ -413,7 +401,7 @@ TEST(flatten_makes_a_real_overlay_standalone)
 	CHECK_STREQ(backing, base);
 	free(backing);
 	CHECK_INTEQ(flatten_backing_of(base, NULL, &err), 0);
-	CHECK_INTEQ(run(cp_argv), 0);
+	CHECK_INTEQ(unit_run_quiet(cp_argv), 0);
 	CHECK_INTEQ(stat(top, &st), 0);
 	ino = st.st_ino;
 
@@ -427,14 +415,14 @@ TEST(flatten_makes_a_real_overlay_standalone)
 	CHECK_INTEQ(stat(top, &st), 0);
 	CHECK(st.st_ino != ino);
 	CHECK_INTEQ(flatten_backing_of(top, NULL, &err), 0);
-	CHECK_INTEQ(run(compare), 0);
+	CHECK_INTEQ(unit_run_quiet(compare), 0);
 	CHECK_INTEQ(pattern_at(top, "0x41", "0"), 0);
 	CHECK_INTEQ(pattern_at(top, "0x42", "4M"), 0);
 	/* The base can go now. */
 	CHECK_INTEQ(unlink(base), 0);
 	CHECK_INTEQ(pattern_at(top, "0x41", "0"), 0);
 	/* The copy taken before still needed it. */
-	CHECK_INTEQ(run(compare), -EPROTO);
+	CHECK_INTEQ(unit_run_quiet(compare), -EPROTO);
 
 	manifest_init(&m);
 	CHECK_INTEQ(manifest_read(mpath, &m, &err), 0);

@@ -34,21 +34,6 @@ UNIT_MAIN
 
 #define MIB (1024 * 1024ULL)
 
-static char *scratch(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *dir;
-
-	if (!base || !*base)
-		base = "/tmp";
-	dir = path_join(base, "u-blockdev.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
-		abort();
-	}
-	return dir;
-}
-
 static void scratch_done(char *dir)
 {
 	CHECK_INTEQ(rm_rf(dir), 0);
@@ -61,20 +46,6 @@ static int need_root(void)
 		return 1;
 	fprintf(stderr, "# skipped: loop devices need root\n");
 	return 0;
-}
-
-/* A sparse file of size bytes. */
-static char *new_file(const char *dir, const char *name, uint64_t size)
-{
-	char *path = path_join(dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		CHECK_INTEQ(ftruncate(fd, (off_t)size), 0);
-		close(fd);
-	}
-	return path;
 }
 
 /* Write len bytes of c at off, through the page cache and to the disk. */
@@ -237,10 +208,10 @@ static int wipe(const char *path, int full)
 
 TEST(size_of_files_and_what_is_not_one)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-blockdev");
 	char *missing = path_join(dir, "missing");
-	char *file = new_file(dir, "f", 3 * MIB + 7);
-	char *empty = new_file(dir, "empty", 0);
+	char *file = unit_sparse_file(dir, "f", 3 * MIB + 7);
+	char *empty = unit_sparse_file(dir, "empty", 0);
 	uint64_t size = 1;
 
 	CHECK_INTEQ(blockdev_size(file, &size), 0);
@@ -261,8 +232,8 @@ TEST(size_of_files_and_what_is_not_one)
 
 TEST(a_fresh_file_holds_nothing)
 {
-	char *dir = scratch();
-	char *file = new_file(dir, "disk.img", 16 * MIB);
+	char *dir = unit_mkdtemp("u-blockdev");
+	char *file = unit_sparse_file(dir, "disk.img", 16 * MIB);
 	char *missing = path_join(dir, "missing");
 	struct strbuf what = STRBUF_INIT, err = STRBUF_INIT;
 
@@ -297,11 +268,11 @@ TEST(probe_names_what_it_finds)
 		{ { "mkfs.btrfs", "-f", "-q" }, 300 * MIB,
 		  "a btrfs file system" },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-blockdev");
 	struct strbuf what = STRBUF_INIT;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *file = new_file(dir, "disk.img", cases[i].size);
+		char *file = unit_sparse_file(dir, "disk.img", cases[i].size);
 
 		CHECK_INTEQ(run(cases[i].argv, file), 0);
 		CHECK_STREQ(probe(file, &what), cases[i].want);
@@ -315,8 +286,8 @@ TEST(probe_names_what_it_finds)
 
 TEST(wipe_zeroes_the_ends_and_keeps_the_middle)
 {
-	char *dir = scratch();
-	char *file = new_file(dir, "disk.img", 16 * MIB);
+	char *dir = unit_mkdtemp("u-blockdev");
+	char *file = unit_sparse_file(dir, "disk.img", 16 * MIB);
 	struct strbuf what = STRBUF_INIT;
 	uint64_t size = 0;
 
@@ -337,7 +308,7 @@ TEST(wipe_zeroes_the_ends_and_keeps_the_middle)
 
 	/* Smaller than the two ends together: all of it. */
 	free(file);
-	file = new_file(dir, "small.img", MIB + MIB / 2);
+	file = unit_sparse_file(dir, "small.img", MIB + MIB / 2);
 	fill(file, 0, MIB + MIB / 2, 0x5a);
 	CHECK_INTEQ(wipe(file, 0), 0);
 	CHECK(all_bytes(file, 0, MIB + MIB / 2, 0));
@@ -362,11 +333,11 @@ TEST(wipe_erases_signatures_between_the_ends)
 		{ MIB, "\x0d\xd0\x01\xc0", "a VMFS_volume_member signature" },
 		{ 2 * MIB, "\x5e\xf1\xab\x2f", "a VMFS file system" },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-blockdev");
 	struct strbuf what = STRBUF_INIT;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *file = new_file(dir, "disk.img", 16 * MIB);
+		char *file = unit_sparse_file(dir, "disk.img", 16 * MIB);
 		int fd = open(file, O_WRONLY | O_CLOEXEC);
 
 		CHECK(fd >= 0);
@@ -388,8 +359,8 @@ TEST(wipe_erases_signatures_between_the_ends)
 
 TEST(full_wipe_zeroes_everything)
 {
-	char *dir = scratch();
-	char *file = new_file(dir, "disk.img", 16 * MIB);
+	char *dir = unit_mkdtemp("u-blockdev");
+	char *file = unit_sparse_file(dir, "disk.img", 16 * MIB);
 	struct strbuf what = STRBUF_INIT;
 	struct stat before, after;
 
@@ -401,7 +372,7 @@ TEST(full_wipe_zeroes_everything)
 
 	/* A fully allocated image stays allocated: zeros are written. */
 	free(file);
-	file = new_file(dir, "full.img", 8 * MIB);
+	file = unit_sparse_file(dir, "full.img", 8 * MIB);
 	fill(file, 0, 8 * MIB, 0x5a);
 	CHECK_INTEQ(stat(file, &before), 0);
 	CHECK_INTEQ(wipe(file, 1), 0);
@@ -412,7 +383,7 @@ TEST(full_wipe_zeroes_everything)
 
 	/* A sparse one stays sparse: its holes already read as zeros. */
 	free(file);
-	file = new_file(dir, "sparse.img", 256 * MIB);
+	file = unit_sparse_file(dir, "sparse.img", 256 * MIB);
 	CHECK_INTEQ(mkfs_ext4(file), 0);
 	CHECK_INTEQ(stat(file, &before), 0);
 	CHECK_INTEQ(wipe(file, 1), 0);
@@ -428,8 +399,8 @@ TEST(full_wipe_zeroes_everything)
 
 TEST(full_wipe_stops_on_a_signal)
 {
-	char *dir = scratch();
-	char *file = new_file(dir, "disk.img", 16 * MIB);
+	char *dir = unit_mkdtemp("u-blockdev");
+	char *file = unit_sparse_file(dir, "disk.img", 16 * MIB);
 	struct strbuf err = STRBUF_INIT;
 
 	fill(file, 0, 16 * MIB, 0x5a);
@@ -451,8 +422,8 @@ TEST(full_wipe_stops_on_a_signal)
 
 TEST(wipe_erases_both_gpt_headers)
 {
-	char *dir = scratch();
-	char *file = new_file(dir, "disk.img", 16 * MIB);
+	char *dir = unit_mkdtemp("u-blockdev");
+	char *file = unit_sparse_file(dir, "disk.img", 16 * MIB);
 	struct strbuf what = STRBUF_INIT;
 
 	CHECK_INTEQ(make_gpt(file), 0);
@@ -482,7 +453,7 @@ TEST(wipe_erases_both_gpt_headers)
 
 TEST(wipe_reports_what_is_not_a_disk)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-blockdev");
 	char *missing = path_join(dir, "missing");
 	struct strbuf err = STRBUF_INIT;
 
@@ -554,8 +525,8 @@ TEST(loop_over_a_range_and_over_a_loop)
 
 	if (!need_root())
 		return;
-	dir = scratch();
-	file = new_file(dir, "pv.img", 8 * MIB);
+	dir = unit_mkdtemp("u-blockdev");
+	file = unit_sparse_file(dir, "pv.img", 8 * MIB);
 	missing = path_join(dir, "missing");
 
 	CHECK_INTEQ(loop_attach_range(file, MIB, 4 * MIB, &j, &dev1, &err),
@@ -627,8 +598,8 @@ TEST(wipe_a_loop_device)
 
 	if (!need_root())
 		return;
-	dir = scratch();
-	file = new_file(dir, "disk.img", 32 * MIB);
+	dir = unit_mkdtemp("u-blockdev");
+	file = unit_sparse_file(dir, "disk.img", 32 * MIB);
 	mnt = path_join(dir, "mnt");
 	CHECK_INTEQ(mkdir(mnt, 0700), 0);
 	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &dev, &err), 0);
@@ -677,8 +648,8 @@ TEST(loop_is_autoclear_with_its_range)
 
 	if (!need_root())
 		return;
-	dir = scratch();
-	file = new_file(dir, "disk.img", 8 * MIB);
+	dir = unit_mkdtemp("u-blockdev");
+	file = unit_sparse_file(dir, "disk.img", 8 * MIB);
 	CHECK_INTEQ(loop_attach_range(file, 2 * MIB, 3 * MIB, &j, &dev, &err),
 		    0);
 	if (!dev)
@@ -718,8 +689,8 @@ TEST(loop_goes_with_a_killed_run)
 
 	if (!need_root())
 		return;
-	dir = scratch();
-	file = new_file(dir, "disk.img", 8 * MIB);
+	dir = unit_mkdtemp("u-blockdev");
+	file = unit_sparse_file(dir, "disk.img", 8 * MIB);
 	CHECK_INTEQ(pipe(fds), 0);
 	pid = fork();
 	if (pid == 0) {
@@ -769,8 +740,8 @@ TEST(loop_outlives_the_journal_while_mounted)
 	 */
 	CHECK_INTEQ(unshare(CLONE_NEWNS), 0);
 	CHECK_INTEQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
-	dir = scratch();
-	file = new_file(dir, "disk.img", 32 * MIB);
+	dir = unit_mkdtemp("u-blockdev");
+	file = unit_sparse_file(dir, "disk.img", 32 * MIB);
 	mnt = path_join(dir, "mnt");
 	CHECK_INTEQ(mkdir(mnt, 0700), 0);
 	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &dev, &err), 0);
@@ -804,8 +775,8 @@ TEST(loop_release_writes_back_what_is_cached)
 
 	if (!need_root())
 		return;
-	dir = scratch();
-	file = new_file(dir, "disk.img", 8 * MIB);
+	dir = unit_mkdtemp("u-blockdev");
+	file = unit_sparse_file(dir, "disk.img", 8 * MIB);
 	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &disk, &err), 0);
 	if (disk)
 		CHECK_INTEQ(loop_attach_range(disk, MIB, 4 * MIB, &j, &part,

@@ -23,35 +23,6 @@ UNIT_MAIN
 
 #define MIB (1024 * 1024ULL)
 
-static char *scratch(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *dir;
-
-	if (!base || !*base)
-		base = "/tmp";
-	dir = path_join(base, "u-filesystem.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
-		abort();
-	}
-	return dir;
-}
-
-/* A sparse file of size bytes. */
-static char *new_file(const char *dir, const char *name, uint64_t size)
-{
-	char *path = path_join(dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		CHECK_INTEQ(ftruncate(fd, (off_t)size), 0);
-		close(fd);
-	}
-	return path;
-}
-
 TEST(fs_make_makes_each_file_system)
 {
 	static const struct {
@@ -66,13 +37,14 @@ TEST(fs_make_makes_each_file_system)
 		{ "btrfs", 300 * MIB, "a btrfs file system" },
 		{ "swap", 16 * MIB, "a swap area" },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-filesystem");
 	struct strbuf what = STRBUF_INIT, err = STRBUF_INIT;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		/* keep_allocated passes other flags: each must be accepted. */
 		for (int keep = 0; keep < 2; keep++) {
-			char *file = new_file(dir, "disk.img", cases[i].size);
+			char *file = unit_sparse_file(dir, "disk.img",
+						      cases[i].size);
 			char uuid[37] = "";
 
 			strbuf_reset(&err);
@@ -93,7 +65,7 @@ TEST(fs_make_makes_each_file_system)
 
 	/* What mkfs refuses, and what is not made at all. */
 	{
-		char *file = new_file(dir, "tiny.img", 64 * 1024);
+		char *file = unit_sparse_file(dir, "tiny.img", 64 * 1024);
 
 		strbuf_reset(&err);
 		CHECK(fs_make(file, "xfs", 0, &err) < 0);
@@ -122,8 +94,8 @@ TEST(loop_attach_range_takes_the_whole_file)
 		fprintf(stderr, "# skipped: loop devices need root\n");
 		return;
 	}
-	dir = scratch();
-	file = new_file(dir, "disk.img", 3 * MIB);
+	dir = unit_mkdtemp("u-filesystem");
+	file = unit_sparse_file(dir, "disk.img", 3 * MIB);
 	CHECK_INTEQ(loop_attach_range(file, 0, 0, &j, &dev, &err), 0);
 	CHECK_STREQ(err.buf, "");
 	CHECK_INTEQ(j.nr, 1);

@@ -27,48 +27,15 @@ UNIT_MAIN
 
 #define MIB (1024 * 1024ULL)
 
-static char *scratch(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *dir;
-
-	if (!base || !*base)
-		base = "/tmp";
-	dir = path_join(base, "u-guest-disks.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
-		abort();
-	}
-	return dir;
-}
-
-static int run(const char *const *argv)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	int r;
-
-	strvec_pushv(&cp.args, argv);
-	cp.quiet = 1;
-	r = run_command(&cp);
-	child_process_clear(&cp);
-	return r;
-}
-
 /* An ext4 image file of 32 MiB at dir/name, in the record as vdev. */
 static void add_disk(struct manifest *m, const char *dir, const char *name,
 		     const char *vdev, const char *mountpoint)
 {
 	struct manifest_disk *d = manifest_add_disk(m);
 	struct manifest_fs *fs = manifest_add_fs(m);
-	char *path = path_join(dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *path = unit_sparse_file(dir, name, 32 * MIB);
 	struct strbuf err = STRBUF_INIT;
 
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		CHECK_INTEQ(ftruncate(fd, (off_t)(32 * MIB)), 0);
-		close(fd);
-	}
 	CHECK_INTEQ(fs_make(path, "ext4", 0, &err), 0);
 	d->vdev = xstrdup(vdev);
 	d->path = path;
@@ -112,7 +79,7 @@ TEST(guest_disks_mount_in_depth_order_and_undone)
 		fprintf(stderr, "# skipped: loop devices need root\n");
 		return;
 	}
-	dir = scratch();
+	dir = unit_mkdtemp("u-guest-disks");
 	manifest_init(&m);
 	/* deeper first in the record: mounted after "/" all the same */
 	add_disk(&m, dir, "srv.img", "xvda2", "/srv/data");
@@ -167,19 +134,21 @@ TEST(guest_disks_qcow2_written_through_its_export)
 	char *dir, *img, *raw, *fuse, *mnt = NULL;
 	const char *view = NULL;
 
-	if (geteuid() != 0 || run((const char *[]){ "qemu-storage-daemon",
-						    "--version", NULL }) < 0) {
+	if (geteuid() != 0 ||
+	    unit_run_quiet((const char *[]){ "qemu-storage-daemon",
+					     "--version", NULL }) < 0) {
 		fprintf(stderr, "# skipped: needs root and "
 			"qemu-storage-daemon\n");
 		return;
 	}
-	dir = scratch();
+	dir = unit_mkdtemp("u-guest-disks");
 	manifest_init(&m);
 	add_disk(&m, dir, "root.raw", "xvda1", "/");
 	raw = xstrdup(m.disks[0].path);
 	img = path_join(dir, "root.qcow2");
-	CHECK_INTEQ(run((const char *[]){ "qemu-img", "convert", "-f", "raw",
-					  "-O", "qcow2", raw, img, NULL }), 0);
+	CHECK_INTEQ(unit_run_quiet((const char *[]){ "qemu-img", "convert",
+						     "-f", "raw", "-O", "qcow2",
+						     raw, img, NULL }), 0);
 	free(m.disks[0].path);
 	m.disks[0].path = img;
 	free(m.disks[0].format);

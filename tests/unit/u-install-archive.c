@@ -42,22 +42,6 @@ UNIT_MAIN
 
 #define MTIME_BASE 1500000000L
 
-/* A scratch directory, removed by the caller with rm_rf(). */
-static char *scratch(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *dir;
-
-	if (!base || !*base)
-		base = "/tmp";
-	dir = path_join(base, "u-install-archive.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
-		abort();
-	}
-	return dir;
-}
-
 static int contains(const struct strbuf *sb, const char *needle)
 {
 	if (!strstr(sb->buf, needle)) {
@@ -303,7 +287,7 @@ TEST(tar_unpacks_every_kind_of_file)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *dir = scratch();
+		char *dir = unit_mkdtemp("u-install-archive");
 		char *archive = path_join(dir, cases[i].file);
 		char *target = path_join(dir, "target");
 		struct strbuf err = STRBUF_INIT;
@@ -341,7 +325,7 @@ TEST(cpio_unpacks)
 		/* tar cannot hold a socket, cpio can. */
 		{ "etc/sock", SOCK, 0755, 0, 0, NULL, NULL },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "root.cpio.gz");
 	char *target = path_join(dir, "target");
 	struct strbuf err = STRBUF_INIT;
@@ -380,7 +364,7 @@ TEST(tar_names_land_under_target)
 		{ "etc/issue", "issue\n", 0644 },
 		{ "etc/caf\xc3\xa9", "utf8\n", 0644 },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "root.tar");
 	char *target = path_join(dir, "target");
 	struct strbuf err = STRBUF_INIT;
@@ -492,7 +476,7 @@ TEST(tar_rejects_escapes)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *dir = scratch();
+		char *dir = unit_mkdtemp("u-install-archive");
 		char *archive = path_join(dir, "evil.tar.gz");
 		char *target = path_join(dir, "target");
 		char *outside = path_join(dir, "outside");
@@ -554,7 +538,7 @@ TEST(tar_rejects_escapes)
 
 TEST(tar_bad_sources)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *text = path_join(dir, "notes.tar.gz");
 	char *missing = path_join(dir, "missing.tar.gz");
 	char *good = path_join(dir, "good.tar.gz");
@@ -631,7 +615,7 @@ static void set_tmpdir(const char *dir)
 
 TEST(tar_from_file_url)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "root.tar.zst");
 	char *target = path_join(dir, "target");
 	char *dl = path_join(dir, "downloads");
@@ -693,7 +677,7 @@ static int closed_port(void)
 
 TEST(http_to_closed_port_fails_cleanly)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *target = path_join(dir, "target");
 	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
 
@@ -818,7 +802,7 @@ static size_t entries(const char *dir)
 
 TEST(tar_over_http)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "root.tar.gz");
 	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
 	struct strbuf err = STRBUF_INIT;
@@ -955,7 +939,7 @@ static void file_sha256(const char *path, char hex[SHA256_HEX_SIZE])
 
 TEST(checksum_of_a_local_or_file_url_source)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "root.tar.zst");
 	char *target = path_join(dir, "target");
 	struct strbuf err = STRBUF_INIT, url = STRBUF_INIT;
@@ -1001,7 +985,7 @@ TEST(checksum_of_a_local_or_file_url_source)
  */
 TEST(checksum_made_while_unpacking)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *plain = path_join(dir, "root.tar");
 	char *zstd = path_join(dir, "root.tar.zst");
 	char *target = path_join(dir, "target");
@@ -1080,7 +1064,7 @@ TEST(supported_compressions)
 		{ ARCHIVE_FILTER_ZSTD, "root.tar.zst" },
 		{ ARCHIVE_FILTER_LZ4, "root.tar.lz4" },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *target = path_join(dir, "target");
 	struct strbuf err = STRBUF_INIT;
 
@@ -1136,7 +1120,7 @@ TEST(unsupported_compression_runs_nothing)
 		"lrzip", "lzop", "grzip", "lzip", "lz4", "zstd", "xz", "gzip",
 		"bzip2", "uudecode", "compress", "lzma", "lzcat",
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *bin = path_join(dir, "bin");
 	char *marker = path_join(dir, "ran");
 	char *target = path_join(dir, "target");
@@ -1415,7 +1399,7 @@ static void make(const char *root, const char *rel, enum kind kind,
 
 TEST(copy_reproduces_tree)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *src = path_join(dir, "src");
 	char *target = path_join(dir, "target");
 	char *sock = path_join(src, "run/sock");
@@ -1544,7 +1528,7 @@ TEST(copy_reproduces_tree)
 
 TEST(copy_refuses_bad_arguments)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *src = path_join(dir, "src");
 	char *inside = path_join(src, "guest");
 	char *file = path_join(dir, "file");
@@ -1582,7 +1566,7 @@ TEST(copy_refuses_bad_arguments)
 
 TEST(copy_stays_on_one_file_system)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *src = path_join(dir, "src");
 	char *proc = path_join(src, "proc");
 	char *inside = path_join(proc, "meminfo");
@@ -1635,7 +1619,7 @@ static long get_fflags(const char *path)
 
 TEST(copy_file_flags)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *src = path_join(dir, "src");
 	char *file = path_join(src, "history");
 	char *target = path_join(dir, "target");
@@ -1689,7 +1673,7 @@ out:
 
 TEST(tar_file_flags)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "flags.tar");
 	char *target = path_join(dir, "target");
 	char *file = path_join(target, "history");
@@ -1730,7 +1714,7 @@ TEST(tar_file_flags)
 
 TEST(overlay_leaves_the_target_directory_alone)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *src = path_join(dir, "skel"), *dst = path_join(dir, "root");
 	char *key = path_join(dir, "skel/root");
 	char *got = path_join(dir, "root/root/.profile");
@@ -1785,7 +1769,7 @@ TEST(pending_signal_stops_install)
 		{ "copy", COPY },
 		{ "overlay", OVERLAY },
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *archive = path_join(dir, "root.tar.gz");
 	char *src = path_join(dir, "src");
 	struct strbuf url = STRBUF_INIT;
@@ -1866,7 +1850,7 @@ TEST(pending_signal_stops_install)
  */
 TEST(signal_stops_stalled_download)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *target = path_join(dir, "target");
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
@@ -1976,7 +1960,7 @@ TEST(archive_tree_sorts_members)
 	static const char *const files[] = {
 		"zz", "b/y", "b/x", "B", "a.d/k", "a", "b/sub/q", "b/sub/p",
 	};
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *tree = path_join(dir, "tree"), *tar = path_join(dir, "t.tar");
 	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT, p = STRBUF_INIT;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -2044,7 +2028,7 @@ TEST(archive_tree_sorts_members)
 
 TEST(archive_tree_clamps_times_to_source_date_epoch)
 {
-	char *dir = scratch();
+	char *dir = unit_mkdtemp("u-install-archive");
 	char *tree = path_join(dir, "tree"), *tar = path_join(dir, "t.tar");
 	/* A name too long for ustar: its pax header carries the mtime's
 	 * nanoseconds, as one with xattrs or ACLs does. */

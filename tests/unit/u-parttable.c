@@ -29,22 +29,6 @@ UNIT_MAIN
 #define GPT_DATA "0fc63daf-8483-4772-8e79-3d69d8477de4"
 #define GPT_SWAP "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"
 
-/* A new private directory under $TMPDIR (or /tmp); caller removes it. */
-static char *make_scratch(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *dir;
-
-	if (!base || !*base)
-		base = "/tmp";
-	dir = path_join(base, "u-parttable.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
-		abort();
-	}
-	return dir;
-}
-
 /* A new sparse file of size bytes in dir. */
 static char *make_image(const char *dir, const char *name, uint64_t size)
 {
@@ -208,7 +192,7 @@ TEST(disk_size)
 
 TEST(write_and_read_back)
 {
-	char *dir = make_scratch();
+	char *dir = unit_mkdtemp("u-parttable");
 	static const struct {
 		enum parttable_label label;
 		struct {
@@ -308,7 +292,7 @@ TEST(write_and_read_back)
 /* The partitions an HVM guest's firmware boots from. */
 TEST(firmware_partitions)
 {
-	char *dir = make_scratch();
+	char *dir = unit_mkdtemp("u-parttable");
 	static const struct {
 		enum parttable_label label;
 		int bios_boot[3], esp[3];
@@ -368,7 +352,7 @@ TEST(rewrite)
 	};
 	struct parttable_entry one[1] = { { .size = 3 * MIB } };
 	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
-	char *dir = make_scratch();
+	char *dir = unit_mkdtemp("u-parttable");
 	char *img = make_image(dir, "rewrite.img",
 			       parttable_disk_size(PARTTABLE_GPT, e, 2));
 
@@ -408,7 +392,7 @@ TEST(grow)
 	static const enum parttable_label labels[] = { PARTTABLE_GPT,
 						       PARTTABLE_MSDOS };
 	struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
-	char *dir = make_scratch();
+	char *dir = unit_mkdtemp("u-parttable");
 
 	for (size_t i = 0; i < ARRAY_SIZE(labels); i++) {
 		struct parttable_entry e[2] = {
@@ -490,7 +474,7 @@ TEST(refused)
 	uint64_t need = parttable_disk_size(PARTTABLE_GPT, two, 2);
 	struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
 	struct strbuf got = STRBUF_INIT;
-	char *dir = make_scratch();
+	char *dir = unit_mkdtemp("u-parttable");
 	char *img, *missing;
 
 	/* One sector short, for either label. */
@@ -621,7 +605,7 @@ TEST(libparted_is_quiet)
 	};
 	struct strbuf err = STRBUF_INIT, want = STRBUF_INIT;
 	struct strbuf out = STRBUF_INIT, got = STRBUF_INIT;
-	char *dir = make_scratch();
+	char *dir = unit_mkdtemp("u-parttable");
 	char *img = make_image(dir, "disk.img", 3 * MIB);
 
 	CHECK_INTEQ(write_watched(dir, img, PARTTABLE_GPT, named, 1, &err,

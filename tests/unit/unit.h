@@ -10,12 +10,17 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
+#include "run-command.h"
 #include "strbuf.h"
 
 typedef void (*unit_fn)(void);
@@ -112,6 +117,57 @@ static inline const char *unit_scratch(const char *prefix)
 	unit_scratch_dir_ = dir;
 	atexit(unit_scratch_remove_);
 	return dir;
+}
+
+/*
+ * A new private directory $TMPDIR/PREFIX.XXXXXX (or under /tmp), for a
+ * test that makes and removes its own (rm_rf() and free()).
+ */
+__attribute__((unused)) static char *unit_mkdtemp(const char *prefix)
+{
+	const char *base = getenv("TMPDIR");
+	struct strbuf name = STRBUF_INIT;
+	char *dir;
+
+	if (!base || !*base)
+		base = "/tmp";
+	strbuf_addf(&name, "%s.XXXXXX", prefix);
+	dir = path_join(base, name.buf);
+	strbuf_release(&name);
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
+		abort();
+	}
+	return dir;
+}
+
+/* A sparse file dir/name of size bytes; its path, which the caller frees. */
+__attribute__((unused)) static char *unit_sparse_file(const char *dir,
+						      const char *name,
+						      uint64_t size)
+{
+	char *path = path_join(dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_INTEQ(ftruncate(fd, (off_t)size), 0);
+		close(fd);
+	}
+	return path;
+}
+
+/* Run argv with its output kept quiet: run_command()'s result. */
+__attribute__((unused)) static int unit_run_quiet(const char *const *argv)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	int r;
+
+	strvec_pushv(&cp.args, argv);
+	cp.quiet = 1;
+	r = run_command(&cp);
+	child_process_clear(&cp);
+	return r;
 }
 
 #define UNIT_MAIN                                                        \
