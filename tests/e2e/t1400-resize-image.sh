@@ -8,6 +8,7 @@
 # and a volume that cannot grow are refused with exit status 2 and
 # nothing changed; a fault mid-way leaves no loop device, mount or
 # export, and a guest the same command finishes.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/lib-lvm.sh"
 

@@ -9,6 +9,7 @@
 # boot menu with the old one kept second. The updated guest boots under
 # qemu. A partitioned qcow2 guest is updated through its FUSE export too,
 # and its kernel copied to dom0 for a direct boot replaced.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv

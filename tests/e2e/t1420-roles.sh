@@ -6,6 +6,7 @@
 # guest still mounted; each role's effect read from the image. A final
 # role that fails (the shipped sudoers role, its file refused by the
 # guest's visudo) rolls the whole build back, xl.cfg and all.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv

@@ -5,6 +5,7 @@
 # package downloads and create-image's own fetches, and both guests' apt
 # has the proxy, which the cached base does not; bad values exit 2 and
 # leave nothing.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv

@@ -10,6 +10,7 @@
 # does not exist or is not thin is refused; the thin build itself needs
 # device-mapper and is skipped without it. Every bad input: exit 2, one
 # line, nothing created.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/lib-lvm.sh"
 
