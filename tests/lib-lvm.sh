@@ -233,3 +233,11 @@ lvm_loop_detach()
 	losetup -d "$1" || return 1
 	sed -i "\\|^loop $1 |d" "$LVM_CLEANUP"
 }
+
+# lvm_loops: the loop devices over this script's files and over its
+# physical volume, sorted; not the host's others, which scripts running
+# beside this one attach and detach as they go.
+lvm_loops()
+{
+	losetup -a | grep -F -e "$TRASH" -e "($LVM_PV)" | sort
+}

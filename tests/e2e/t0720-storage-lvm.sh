@@ -73,14 +73,14 @@ test_expect_success 'a volume of the name, not the guest'\''s: refused even with
 test_expect_success 'a failed build removes the volumes it made, and only those' '
 	lvcreate --driverloaded n -an -Zn -Wn -y -L 64M -n bystander "$vg" \
 		>/dev/null 2>&1 &&
-	before=$(lvs_state) && loops=$(losetup -a | sort) &&
+	before=$(lvs_state) && loops=$(lvm_loops) &&
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname web1 --lvm "$vg" --output "$out" \
 		--size 1G --swap 64M --cachedir "$CACHEDIR" \
 		--install-method tar --install-source "$TRASH/not-a.tar" >o 2>e || rc=$? &&
 	test "$rc" = 1 && grep -q "cannot install the system" e &&
 	test "$(lvs_state)" = "$before" &&
-	test "$(losetup -a | sort)" = "$loops" &&
+	test "$(lvm_loops)" = "$loops" &&
 	assert_no_leftovers "$TRASH" &&
 	test -z "$(ls -A "$out" 2>/dev/null)"
 '

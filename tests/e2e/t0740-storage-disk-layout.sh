@@ -117,7 +117,7 @@ test_expect_success 'the volume holds an msdos table, and pygrub boots from it' 
 
 test_expect_success 'a failed partitioned build leaves the VG, loops and mounts as they were' '
 	before=$(lvs --driverloaded n --noheadings -o lv_name "$vg" | sort) &&
-	loops=$(losetup -a | sort) &&
+	loops=$(lvm_loops) &&
 	rc=0 &&
 	"$CREATE_IMAGE" --hostname db2 --lvm "$vg" --output "$out" \
 		--layout=disk --size 700M --swap 64M --cachedir "$CACHEDIR" \
@@ -125,7 +125,7 @@ test_expect_success 'a failed partitioned build leaves the VG, loops and mounts 
 		>o 2>e || rc=$? &&
 	test "$rc" = 1 && cat e &&
 	test "$(lvs --driverloaded n --noheadings -o lv_name "$vg" | sort)" = "$before" &&
-	test "$(losetup -a | sort)" = "$loops" &&
+	test "$(lvm_loops)" = "$loops" &&
 	assert_no_leftovers "$TRASH" && test ! -e "$out/db2.cfg"
 '
 
