@@ -6,6 +6,7 @@
 # removable path of the EFI system partition). A raw UEFI guest is checked
 # without booting. Then the installer workflow: --install-method=none
 # leaves the disk blank, and --iso puts the installer in the xl.cfg.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/lib-lvm.sh"
 

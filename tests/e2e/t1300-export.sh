@@ -7,6 +7,7 @@
 # tar.zst is installed as a new guest (--install-method=tar), whose disk
 # is checked but not booted (a third qemu does not fit the two cores of
 # the CI budget). Bad input is refused with nothing written.
+# suite: beside
 . "$(dirname "$0")/../lib.sh"
 
 dir=$TRASH/srv
