@@ -15,6 +15,20 @@ static const char *xen_proc(void)
 	return env && *env ? env : "/proc/xen";
 }
 
+char *xl_capabilities_path(void)
+{
+	return path_join(xen_proc(), "capabilities");
+}
+
+int xl_hypervisor_present(void)
+{
+	char *caps = xl_capabilities_path();
+	int r = path_exists(caps);
+
+	free(caps);
+	return r;
+}
+
 const char *xl_program(void)
 {
 	const char *env = getenv("CREATE_IMAGE_XL");
@@ -43,15 +57,11 @@ static int listed(const char *out, const char *name)
 int xl_domain_running(const char *name, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
-	char *caps = path_join(xen_proc(), "capabilities");
 	int r;
 
 	/* No hypervisor below us: no domain can be running. */
-	if (!path_exists(caps)) {
-		free(caps);
+	if (!xl_hypervisor_present())
 		return 0;
-	}
-	free(caps);
 	strvec_pushl(&cp.args, xl_program(), "list", NULL);
 	cp.capture = 1;
 	r = run_command(&cp);

@@ -20,6 +20,14 @@
 int xl_domain_running(const char *name, struct strbuf *err);
 
 /*
+ * Whether a Xen hypervisor runs below us: /proc/xen/capabilities (or
+ * $CREATE_IMAGE_XEN_PROC's) exists. Nothing else needs one; --boot does.
+ */
+int xl_hypervisor_present(void);
+/* The capabilities file looked for, for messages; caller frees. */
+char *xl_capabilities_path(void);
+
+/*
  * The xl program to run: $CREATE_IMAGE_XL (an absolute path, for an xl
  * installed outside RUN_COMMAND_PATH, or the tests' recording one), else
  * "xl", which is found on RUN_COMMAND_PATH.

@@ -1,6 +1,7 @@
 /* cmd-common.c: see cmd-common.h. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -138,4 +139,17 @@ int cmd_private_mounts(void)
 		return 1;
 	}
 	return 0;
+}
+
+int cmd_boot_needs_xen(void)
+{
+	char *caps;
+
+	if (xl_hypervisor_present())
+		return 0;
+	caps = xl_capabilities_path();
+	error("--boot: no Xen hypervisor runs here ('%s' is missing): build "
+	      "without --boot, and start the guest on a dom0", caps);
+	free(caps);
+	return 2;
 }

@@ -80,4 +80,10 @@ int cmd_private_mounts(void);
  */
 int cmd_undone(const char *verb, const char *name, int r, const char *why);
 
+/*
+ * --boot asks for a hypervisor to start the guest on: refuse it in one
+ * line, before anything is made, where none runs. 0, or 2.
+ */
+int cmd_boot_needs_xen(void);
+
 #endif

@@ -261,6 +261,11 @@ int cmd_create(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (b.g.boot && !b.g.dry_run) {
+		status = cmd_boot_needs_xen();
+		if (status)
+			goto out;
+	}
 	if (b.g.ask_password && !b.g.dry_run && !isatty(0)) {
 		error("--passwd: standard input is not a terminal (--password=- "
 		      "reads the password from a pipe)");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd-common.h"
 #include "commands.h"
 #include "fleet-file.h"
 #include "fleet.h"
@@ -188,6 +189,15 @@ int cmd_fleet(int argc, char **argv)
 		error("%s", err.buf);
 		status = 2;
 		goto out;
+	}
+	/* --boot with no hypervisor: refused before any guest is made. */
+	for (size_t i = 0; !a.opt.dry_run && i < fl.nr; i++) {
+		if (fl.m[i].b.g.boot) {
+			status = cmd_boot_needs_xen();
+			if (status)
+				goto out;
+			break;
+		}
 	}
 	if (a.opt.dry_run && a.json) {
 		report_begin(&rep, REPORT_FLEET, 1, 0, "fleet", fl.nr);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A guest with a static address, a password from standard input, a role,
 # skeleton files and --boot (with an xl that records its arguments, named
-# by $CREATE_IMAGE_XL, since there is no hypervisor here); booted under
+# by $CREATE_IMAGE_XL, and a /proc/xen of the test's, $CREATE_IMAGE_XEN_PROC,
+# since there is no hypervisor here; without it --boot is refused); booted under
 # qemu with its static address. Programs of the build's planted first on
 # the caller's PATH are never run: children search a fixed PATH.
 . "$(dirname "$0")/../lib.sh"
@@ -52,9 +53,22 @@ PLANTED
 	chmod +x "planted/$p"
 done
 
+test_expect_success '--boot with no hypervisor: exit 2 before anything is made' '
+	rc=0 &&
+	CREATE_IMAGE_XL=$TRASH/bin/xl "$CREATE_IMAGE" --hostname web9 \
+		--dir "$dir" --output "$out" --boot --cachedir "$CACHEDIR" \
+		>o 2>e || rc=$? &&
+	test "$rc" = 2 && test "$(wc -l <e)" = 1 &&
+	grep -q "^create-image: --boot: no Xen hypervisor runs here (.*/proc/xen/capabilities. is missing)" e &&
+	test ! -e "$dir" && test ! -e "$out/web9.cfg" && test ! -e xl-calls
+'
+
+mkdir -p xen-proc && : >xen-proc/capabilities
+
 test_expect_success 'create-image builds a guest with a static address and boots it' '
 	echo "$password" |
 	PATH="$TRASH/planted:$PATH" CREATE_IMAGE_XL=$TRASH/bin/xl \
+	CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		"$CREATE_IMAGE" --hostname web2.example.org \
 		--dist bookworm --dir "$dir" --output "$out" --size 2G --noswap \
 		--image full \
