@@ -148,3 +148,24 @@ private_cache()
 	mkdir -p "$1" "$CACHEDIR/debs" &&
 	ln -s "$CACHEDIR/debs" "$1/debs"
 }
+
+# fake_xen NAME...: a Xen host for the commands that ask whether a guest
+# runs: $TRASH/xen-proc (for $CREATE_IMAGE_XEN_PROC) and an xl in
+# $TRASH/bin (for $CREATE_IMAGE_XL) whose "xl list" shows each NAME
+# running beside Domain-0; any other xl command fails.
+fake_xen()
+{
+	local name
+	mkdir -p "$TRASH/xen-proc" "$TRASH/bin" &&
+	echo "xen-3.0-x86_64" >"$TRASH/xen-proc/capabilities" &&
+	{
+		echo '#!/bin/sh'
+		echo '[ "$1" = list ] || exit 2'
+		echo 'echo "Name                                        ID   Mem VCPUs	State	Time(s)"'
+		echo 'echo "Domain-0                                     0  1024     2     r-----      10.0"'
+		for name in "$@"; do
+			printf 'echo "%-44s 3   256     1     -b----       1.0"\n' "$name"
+		done
+	} >"$TRASH/bin/xl" &&
+	chmod +x "$TRASH/bin/xl"
+}

@@ -309,4 +309,12 @@ test_done()
 	cd / && rm -rf "$TRASH"
 	exit 0
 }
+# in_man PAGE FLAG: man/PAGE.8 spells out --FLAG (as \-\-FLAG) as a
+# whole word.
+in_man()
+{
+	grep -qE -- "\\\\-\\\\-$2([^a-z0-9-]|\$)" \
+		"$TEST_DIRECTORY/../man/$1.8"
+}
+
 . "$TEST_DIRECTORY/lib-guest.sh"

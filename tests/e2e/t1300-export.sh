@@ -294,16 +294,7 @@ bad_export() {
 	ls -A "$exp" >after && test_cmp before after
 }
 
-mkdir -p "$TRASH/xen-proc" "$TRASH/bin"
-echo "xen-3.0-x86_64" >"$TRASH/xen-proc/capabilities"
-cat >"$TRASH/bin/xl" <<'XL'
-#!/bin/sh
-[ "$1" = list ] || exit 2
-echo "Name                                        ID   Mem VCPUs	State	Time(s)"
-echo "Domain-0                                     0  1024     2     r-----      10.0"
-echo "t13-web                                      3   256     1     -b----       1.0"
-XL
-chmod +x "$TRASH/bin/xl"
+fake_xen t13-web
 
 test_expect_success 'bad input is refused with nothing written' '
 	bad_export 2 "no guest .t13-none." t13-none -o "$exp/n.img" &&

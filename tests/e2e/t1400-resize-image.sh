@@ -68,8 +68,7 @@ test_expect_success 'resize-image: --help names every option, each in resize-ima
 	grep -o -- "--[a-z][a-z0-9-]*" help | sort -u >flags &&
 	test "$(wc -l <flags)" -ge 8 &&
 	while read -r f; do
-		grep -qE -- "\\\\-\\\\-${f#--}([^a-z0-9-]|\$)" \
-			"$TEST_DIRECTORY/../man/resize-image.8" ||
+		in_man resize-image "${f#--}" ||
 			{ echo "not in the man page: $f"; exit 1; }
 	done <flags &&
 	"$RESIZE" --version | grep -qE "^resize-image [0-9]+\."
@@ -104,14 +103,7 @@ test_expect_success 'too little room on the host: exit 2 with both figures, noth
 '
 
 test_expect_success 'a running guest is refused, nothing changed' '
-	mkdir -p bin xen-proc && echo "xen-3.0-x86_64" >xen-proc/capabilities &&
-	cat >bin/xl <<-\XL &&
-	#!/bin/sh
-	[ "$1" = list ] || exit 2
-	echo "Name                                        ID   Mem VCPUs	State	Time(s)"
-	echo "rz1                                          3   256     1     -b----       1.0"
-	XL
-	chmod +x bin/xl &&
+	fake_xen rz1 &&
 	CREATE_IMAGE_XL=$TRASH/bin/xl CREATE_IMAGE_XEN_PROC=$TRASH/xen-proc \
 		refused 2 "guest .rz1. is running; shut it down first" \
 		rz1 --size=+512M
