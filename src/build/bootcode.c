@@ -7,8 +7,8 @@
 
 #include "bootcode.h"
 #include "fsutil.h"
+#include "guest-run.h"
 #include "macros.h"
-#include "paths.h"
 #include "run-command.h"
 #include "strvec.h"
 #include "banned.h"
@@ -136,26 +136,6 @@ out:
 	return r;
 }
 
-/* Run argv in the guest's sandbox (in-guest), its output logged. */
-static int in_guest(const struct rootfs *root, const char *const *argv,
-		    struct strbuf *err)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	char *helper = paths_in_guest();
-	int r;
-
-	strvec_push(&cp.args, helper);
-	strvec_pushv(&cp.args, argv);
-	cp.clear_env = 1;
-	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root->path);
-	r = run_command(&cp);
-	if (r < 0)
-		child_describe_failure_output(&cp, r, err);
-	free(helper);
-	child_process_clear(&cp);
-	return r;
-}
-
 /* GRUB's module for the file system holding /boot. */
 static const char *fs_module(const char *fs)
 {
@@ -194,7 +174,7 @@ static int make_image(const struct storage *st, const struct rootfs *root,
 		const char *cp[] = { "cp", "-rT", "--", lib.buf, dir.buf,
 				     NULL };
 
-		r = in_guest(root, cp, err);
+		r = guest_run(root, cp, err);
 	}
 	if (r < 0) {
 		strbuf_addf(err, " (is %s installed in the guest?)",
@@ -214,7 +194,7 @@ static int make_image(const struct storage *st, const struct rootfs *root,
 				     fs_module(boot->fs), "search_fs_uuid",
 				     bios ? "biosdisk" : NULL, NULL };
 
-		r = in_guest(root, mk, err);
+		r = guest_run(root, mk, err);
 	}
 out:
 	strbuf_release(&lib);

@@ -9,12 +9,11 @@
 #include "customize.h"
 #include "dom0-hosts.h"
 #include "fsutil.h"
+#include "guest-run.h"
 #include "install-archive.h"
 #include "log.h"
 #include "macros.h"
-#include "paths.h"
 #include "render.h"
-#include "run-command.h"
 #include "rootfs.h"
 #include "secrets.h"
 #include "strvec.h"
@@ -542,8 +541,11 @@ static const char host_keys_script[] =
 int customize_host_keys(const struct guest *g, const struct rootfs *root,
 			struct strbuf *err)
 {
-	struct child_process cp = CHILD_PROCESS_INIT;
-	char *in_guest;
+	const char *const argv[] = {
+		"/bin/sh", "-euc", host_keys_script, "host-keys", g->hostname,
+		NULL,
+	};
+	size_t len = err->len;
 	struct stat st;
 	int r;
 
@@ -551,19 +553,11 @@ int customize_host_keys(const struct guest *g, const struct rootfs *root,
 	 * looked at from here; all else is the sandbox's to see. */
 	if (rootfs_stat(root, "bin/sh", 0, &st) < 0)
 		return 0;
-	in_guest = paths_in_guest();
 	info("making SSH host keys");
-	strvec_pushl(&cp.args, in_guest, "/bin/sh", "-euc", host_keys_script,
-		     "host-keys", g->hostname, NULL);
-	cp.clear_env = 1;
-	strvec_pushf(&cp.env, "CREATE_IMAGE_ROOT=%s", root->path);
-	r = run_command(&cp);
-	if (r < 0) {
-		strbuf_addstr(err, "cannot make the guest's SSH host keys: ");
-		child_describe_failure(&cp, r, err);
-	}
-	free(in_guest);
-	child_process_clear(&cp);
+	strbuf_addstr(err, "cannot make the guest's SSH host keys: ");
+	r = guest_run(root, argv, err);
+	if (r >= 0)
+		strbuf_setlen(err, len);
 	return r;
 }
 
